@@ -1,0 +1,234 @@
+// Package audit defines the audit log entry, the canonical encoding its hash
+// is computed over, the chain verifier and signed checkpoints.
+//
+// Every entry's hash is SHA-256 over a canonical encoding of all its other
+// fields, the previous entry's hash among them, so editing, deleting,
+// inserting or reordering any entry breaks the chain at that entry. A
+// checkpoint (the head's sequence number and hash, kept somewhere else)
+// catches the one change the chain alone cannot: cutting off the tail.
+package audit
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+// GenesisHash is the previous hash of the first entry.
+const GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000"
+
+// TimeFormat is how entry times are stored: UTC, nanoseconds, fixed width,
+// so that text order is time order.
+const TimeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// Entry is one audit log entry, with every field as it is stored: the hash
+// covers exactly these strings, so a change to any stored byte shows.
+type Entry struct {
+	Seq int64
+	// At is the UTC time in TimeFormat.
+	At string
+	// RealOperator is the OS login name of the process.
+	RealOperator string
+	// Operator is the effective operator: RealOperator, or the name given to --as.
+	Operator string
+	Host     string
+	PID      int64
+	// Command is the command path without "custos", e.g. "operator add".
+	Command string
+	// Args is the argument vector as a JSON array, secrets redacted.
+	Args string
+	// Outcome is ok, invalid, not_found, denied, conflict, integrity, busy or error.
+	Outcome  string
+	ExitCode int64
+	// Error is the error message of a failed invocation.
+	Error string
+	// Objects is a JSON array of the objects touched, e.g. ["operator:alice"].
+	Objects  string
+	PrevHash string
+	Hash     string
+}
+
+// EncodeList encodes args or objects for an entry.
+func EncodeList(items []string) string {
+	if len(items) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(items)
+	return string(b)
+}
+
+// DecodeList decodes Args or Objects; a malformed list decodes as one item.
+func DecodeList(s string) []string {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return []string{s}
+	}
+	return out
+}
+
+// Time parses At.
+func (e *Entry) Time() time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, e.At)
+	return t
+}
+
+// FormatTime formats t as an entry time.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// canonicalVersion names the encoding, so a future change of encoding can
+// never be confused with this one.
+const canonicalVersion = "custos-audit-v1"
+
+// AppendCanonical appends the canonical encoding of every field but Hash:
+// each field as its decimal byte length, ':', the bytes, ','. Length
+// prefixes make the encoding unambiguous whatever the fields contain.
+func (e *Entry) AppendCanonical(b []byte) []byte {
+	field := func(s string) {
+		b = strconv.AppendInt(b, int64(len(s)), 10)
+		b = append(b, ':')
+		b = append(b, s...)
+		b = append(b, ',')
+	}
+	num := func(n int64) {
+		var tmp [20]byte
+		field(string(strconv.AppendInt(tmp[:0], n, 10)))
+	}
+	field(canonicalVersion)
+	num(e.Seq)
+	field(e.At)
+	field(e.RealOperator)
+	field(e.Operator)
+	field(e.Host)
+	num(e.PID)
+	field(e.Command)
+	field(e.Args)
+	field(e.Outcome)
+	num(e.ExitCode)
+	field(e.Error)
+	field(e.Objects)
+	field(e.PrevHash)
+	return b
+}
+
+// ComputeHash returns the hex SHA-256 of the canonical encoding.
+func (e *Entry) ComputeHash() string {
+	var buf [512]byte
+	sum := sha256.Sum256(e.AppendCanonical(buf[:0]))
+	return hex.EncodeToString(sum[:])
+}
+
+// Seal sets PrevHash and Hash, making e the successor of the entry with
+// sequence prevSeq and hash prevHash (0 and GenesisHash for the first).
+func (e *Entry) Seal(prevSeq int64, prevHash string) {
+	e.Seq = prevSeq + 1
+	e.PrevHash = prevHash
+	e.Hash = e.ComputeHash()
+}
+
+// Verifier checks entries one at a time, in sequence order.
+type Verifier struct {
+	next     int64
+	prevHash string
+	buf      []byte
+	// Count is the number of entries checked so far.
+	Count int64
+}
+
+// NewVerifier starts at the genesis.
+func NewVerifier() *Verifier { return &Verifier{next: 1, prevHash: GenesisHash} }
+
+// Check verifies that e follows the entries checked before it. The error
+// names the first bad entry and what is wrong with it.
+func (v *Verifier) Check(e *Entry) error {
+	switch {
+	case e.Seq != v.next:
+		if e.Seq > v.next {
+			return errs.Integrityf("audit log broken at entry %d: entries %d to %d are missing", v.next, v.next, e.Seq-1)
+		}
+		return errs.Integrityf("audit log broken at entry %d: sequence number %d is out of order", v.next, e.Seq)
+	case e.PrevHash != v.prevHash:
+		return errs.Integrityf("audit log broken at entry %d: it does not follow entry %d (entries deleted, inserted or reordered)", e.Seq, e.Seq-1)
+	}
+	v.buf = e.AppendCanonical(v.buf[:0])
+	sum := sha256.Sum256(v.buf)
+	if hex.EncodeToString(sum[:]) != e.Hash {
+		return errs.Integrityf("audit log broken at entry %d: its contents do not match its hash (the entry was edited)", e.Seq)
+	}
+	v.next++
+	v.prevHash = e.Hash
+	v.Count++
+	return nil
+}
+
+// Head returns the sequence number and hash of the last entry checked.
+func (v *Verifier) Head() (int64, string) { return v.next - 1, v.prevHash }
+
+// Checkpoint is the head of the log at a point in time, to be kept outside
+// the store. When signed, Signature is the hex HMAC-SHA256 of its fields
+// under the key in CUSTOS_AUDIT_KEY.
+type Checkpoint struct {
+	Seq       int64  `json:"seq"`
+	Hash      string `json:"hash"`
+	Time      string `json:"time"`
+	// Org is the organisation's name (policy org.name), if set.
+	Org       string `json:"org,omitempty"`
+	Signature string `json:"signature,omitempty"`
+}
+
+func (c *Checkpoint) mac(key []byte) string {
+	m := hmac.New(sha256.New, key)
+	fmt.Fprintf(m, "%s\n%d\n%s\n%s\n%q\n", "custos-checkpoint-v1", c.Seq, c.Hash, c.Time, c.Org)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// Sign sets the signature.
+func (c *Checkpoint) Sign(key []byte) { c.Signature = c.mac(key) }
+
+// CheckSignature verifies the signature under key. With no key, an unsigned
+// checkpoint passes and a signed one cannot be checked. With a key, the
+// checkpoint must be signed with it: an attacker who rewrote the store could
+// otherwise hand over a fresh unsigned checkpoint.
+func (c *Checkpoint) CheckSignature(key []byte) error {
+	switch {
+	case len(key) == 0 && c.Signature != "":
+		return errs.Invalidf("the checkpoint is signed: set CUSTOS_AUDIT_KEY to the key it was signed with")
+	case len(key) == 0:
+		return nil
+	case c.Signature == "":
+		return errs.Integrityf("the checkpoint is not signed, but CUSTOS_AUDIT_KEY is set: it may have been replaced")
+	case !hmac.Equal([]byte(c.Signature), []byte(c.mac(key))):
+		return errs.Integrityf("the checkpoint's signature does not match CUSTOS_AUDIT_KEY: it was altered or signed with another key")
+	}
+	return nil
+}
+
+// ParseCheckpoint reads a checkpoint file's contents.
+func ParseCheckpoint(b []byte) (*Checkpoint, error) {
+	var c Checkpoint
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, errs.Invalidf("not a custos checkpoint: %v", err)
+	}
+	if c.Seq < 0 || (c.Seq > 0 && len(c.Hash) != 64) || c.Time == "" {
+		return nil, errs.Invalidf("not a custos checkpoint: seq, hash and time are required")
+	}
+	return &c, nil
+}
+
+// CheckAgainst verifies that the entry the checkpoint names is still in the
+// log with the same hash. head is the log's last sequence number; hashAt
+// returns the stored hash of an entry the verifier has already passed.
+func (c *Checkpoint) CheckAgainst(head int64, hashAt string) error {
+	if c.Seq > head {
+		return errs.Integrityf("audit log truncated: the checkpoint names entry %d but the log ends at entry %d", c.Seq, head)
+	}
+	if c.Seq > 0 && hashAt != c.Hash {
+		return errs.Integrityf("audit log broken at entry %d: it does not match the checkpoint (the log was rewritten)", c.Seq)
+	}
+	return nil
+}

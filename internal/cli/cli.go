@@ -1,0 +1,87 @@
+// Package cli runs custos: it builds the factory and the command tree, runs
+// the command, and is the one place that prints an error and chooses the
+// exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/cli/root"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+)
+
+// Main runs custos in this process and returns its exit code.
+func Main() int { return Run(cmdutil.New()) }
+
+// Run runs custos with the given factory and returns its exit code.
+func Run(f *cmdutil.Factory) int {
+	defer f.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	rootCmd := root.NewCmdRoot(f)
+	rootCmd.SetArgs(f.Argv)
+	rootCmd.SetIn(f.IO.In)
+	rootCmd.SetOut(f.IO.Out)
+	rootCmd.SetErr(f.IO.ErrOut)
+
+	cmd, err := rootCmd.ExecuteContextC(ctx)
+	if err == nil {
+		return 0
+	}
+	err = classify(f, err)
+	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
+		if !f.RecordFailure(cmd, err) && errs.CodeOf(err) == errs.Busy {
+			fmt.Fprintln(f.IO.ErrOut, "custos: warning: the store was busy, so this failure could not be recorded in the audit log")
+		}
+	}
+	printError(f, err)
+	return errs.ExitCode(err)
+}
+
+// classify gives cobra's own errors a code: anything that went wrong before
+// a command's body ran is invalid input (unknown command, bad arguments).
+func classify(f *cmdutil.Factory, err error) error {
+	var coded *errs.Error
+	if errors.As(err, &coded) {
+		return err
+	}
+	if !f.HasEntered() {
+		return errs.Wrap(errs.Invalid, err, "%v", err).WithHint("run `custos help` for the commands")
+	}
+	if errors.Is(err, context.Canceled) {
+		return errs.Wrap(errs.Internal, err, "interrupted")
+	}
+	return errs.Wrap(errs.Internal, err, "%v", err)
+}
+
+// printError writes "custos: message" and an optional hint line to stderr,
+// and with -o json also a JSON object there.
+func printError(f *cmdutil.Factory, err error) {
+	msg := output.Sanitize(err.Error())
+	hint := output.Sanitize(errs.HintOf(err))
+	if f.OutputFormat() == output.JSON || f.OutputFormat() == output.JSONL {
+		type jsonErr struct {
+			Code     string `json:"code"`
+			ExitCode int    `json:"exit_code"`
+			Message  string `json:"message"`
+			Hint     string `json:"hint,omitempty"`
+		}
+		b, _ := output.MarshalJSON(map[string]jsonErr{"error": {
+			Code: errs.Outcome(err), ExitCode: errs.ExitCode(err), Message: err.Error(), Hint: errs.HintOf(err),
+		}})
+		fmt.Fprintf(f.IO.ErrOut, "%s\n", b)
+		return
+	}
+	fmt.Fprintf(f.IO.ErrOut, "custos: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(f.IO.ErrOut, "hint: %s\n", hint)
+	}
+}

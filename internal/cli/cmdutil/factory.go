@@ -1,0 +1,212 @@
+// Package cmdutil is what every custos command shares: the factory of lazy
+// dependencies, the one entry into the audited pipeline, the output flag,
+// argument validation and the marks that tell Main how to treat a command.
+package cmdutil
+
+import (
+	"context"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/custos-dev/custos/internal/config"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/iostreams"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// Factory hands commands their dependencies. Each is a function so that a
+// command that never needs the store never opens it.
+type Factory struct {
+	IO *iostreams.IOStreams
+	// Argv is the argument vector after the program name, for the audit entry.
+	Argv []string
+	// OSUser returns the login name of the process: the real operator.
+	OSUser func() (string, error)
+	// Hostname returns the host name recorded in audit entries.
+	Hostname func() string
+	// PID is the process id recorded in audit entries.
+	PID int
+	// Now is the clock.
+	Now func() time.Time
+	// Getenv reads the environment (CUSTOS_AUDIT_KEY and the like).
+	Getenv func(string) string
+	// As is the operator named by --as.
+	As string
+
+	// rootFlags are the root's persistent flags, set by the root command.
+	rootFlags *pflag.FlagSet
+
+	cfgOnce sync.Once
+	cfg     *config.Config
+	cfgErr  error
+
+	store    *store.Store
+	storeErr error
+	opened   bool
+
+	// entered is set when a command's RunE starts: errors before that are
+	// cobra's own (unknown command, bad arguments) and are invalid input.
+	entered bool
+	// format is the output format the running command resolved.
+	format output.Format
+}
+
+// New returns the factory of a real process.
+func New() *Factory {
+	return &Factory{
+		IO:     iostreams.System(),
+		Argv:   os.Args[1:],
+		OSUser: osUser,
+		Hostname: func() string {
+			h, _ := os.Hostname()
+			return h
+		},
+		PID:    os.Getpid(),
+		Now:    time.Now,
+		Getenv: os.Getenv,
+	}
+}
+
+// osUser is the login name of the process's real user id, looked up in the
+// user database rather than taken from $USER, which anyone can set.
+func osUser() (string, error) {
+	u, err := user.Current()
+	if err != nil {
+		return "", errs.Wrap(errs.Internal, err, "cannot determine the OS user: %v", err)
+	}
+	return u.Username, nil
+}
+
+// SetRootFlags gives the factory the root's persistent flags.
+func (f *Factory) SetRootFlags(fs *pflag.FlagSet) { f.rootFlags = fs }
+
+// Config loads the client configuration once and applies its color choice.
+func (f *Factory) Config() (*config.Config, error) {
+	f.cfgOnce.Do(func() {
+		fs := f.rootFlags
+		if fs == nil {
+			fs = pflag.NewFlagSet("custos", pflag.ContinueOnError)
+		}
+		f.cfg, f.cfgErr = config.Load(fs)
+		if f.cfgErr == nil {
+			f.IO.SetColorMode(f.cfg.Color)
+		}
+	})
+	return f.cfg, f.cfgErr
+}
+
+// Store opens the configured store once. A missing store is NotFound.
+func (f *Factory) Store() (*store.Store, error) {
+	if f.opened {
+		return f.store, f.storeErr
+	}
+	f.opened = true
+	cfg, err := f.Config()
+	if err != nil {
+		f.storeErr = err
+		return nil, err
+	}
+	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	if f.store != nil {
+		f.warnAll(f.store.Warnings)
+	}
+	return f.store, f.storeErr
+}
+
+// CreateStore creates the configured store if needed; for `custos init`.
+func (f *Factory) CreateStore(ctx context.Context) (*store.Store, bool, error) {
+	cfg, err := f.Config()
+	if err != nil {
+		return nil, false, err
+	}
+	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	if st != nil {
+		f.store, f.opened = st, true
+		f.warnAll(st.Warnings)
+	}
+	return st, created, err
+}
+
+func (f *Factory) warnAll(ws []string) {
+	for _, w := range ws {
+		f.IO.ErrOut.Write([]byte("custos: warning: " + output.Sanitize(w) + "\n"))
+	}
+}
+
+// Close closes the store if it was opened.
+func (f *Factory) Close() {
+	if f.store != nil {
+		f.store.Close()
+	}
+}
+
+// Invocation describes the running command for its audit entry.
+func (f *Factory) Invocation(cmd *cobra.Command) (*store.Invocation, error) {
+	name, err := f.OSUser()
+	if err != nil {
+		return nil, err
+	}
+	return &store.Invocation{
+		Command: CommandName(cmd),
+		Args:    Redact(cmd, f.Argv),
+		OSUser:  name,
+		As:      f.As,
+		Host:    f.Hostname(),
+		PID:     f.PID,
+		Now:     f.Now,
+	}, nil
+}
+
+// CommandName is the command path without the program name.
+func CommandName(cmd *cobra.Command) string {
+	path := cmd.CommandPath()
+	if i := strings.IndexByte(path, ' '); i >= 0 {
+		return path[i+1:]
+	}
+	return path
+}
+
+// Run runs fn through the audited pipeline of the store (see store.Invoke).
+// Every command that touches the store calls it exactly once.
+func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) error) error {
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	inv, err := f.Invocation(cmd)
+	if err != nil {
+		return err
+	}
+	return st.Invoke(cmd.Context(), inv, spec, fn)
+}
+
+// RecordFailure writes the audit entry of a store command that failed
+// before it reached the pipeline. It reports whether an entry was written;
+// none can be when there is no store.
+func (f *Factory) RecordFailure(cmd *cobra.Command, failure error) bool {
+	st, err := f.Store()
+	if err != nil {
+		return false
+	}
+	inv, err := f.Invocation(cmd)
+	if err != nil {
+		return false
+	}
+	return st.RecordFailure(context.Background(), inv, failure, nil)
+}
+
+// Entered marks that the running command's RunE started.
+func (f *Factory) Entered() { f.entered = true }
+
+// HasEntered reports whether a RunE started.
+func (f *Factory) HasEntered() bool { return f.entered }
+
+// OutputFormat is the format the running command resolved, or "".
+func (f *Factory) OutputFormat() output.Format { return f.format }

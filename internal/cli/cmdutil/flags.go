@@ -1,0 +1,173 @@
+package cmdutil
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+)
+
+const (
+	annotationStore  = "custos/store"
+	annotationSecret = "custos/secret"
+)
+
+// MarkStore marks cmd as one that touches the store, so that Main records
+// its refusal even when it fails before RunE (bad flags or arguments).
+func MarkStore(cmd *cobra.Command) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationStore] = "true"
+	return cmd
+}
+
+// IsStore reports whether cmd touches the store.
+func IsStore(cmd *cobra.Command) bool {
+	return cmd != nil && cmd.Annotations[annotationStore] == "true"
+}
+
+// MarkSecret marks a flag whose value must never reach the audit log.
+func MarkSecret(cmd *cobra.Command, name string) {
+	f := cmd.Flags().Lookup(name)
+	if f == nil {
+		panic("cmdutil: no flag " + name)
+	}
+	if f.Annotations == nil {
+		f.Annotations = map[string][]string{}
+	}
+	f.Annotations[annotationSecret] = []string{"true"}
+}
+
+// Redact returns argv with the values of secret flags replaced.
+func Redact(cmd *cobra.Command, argv []string) []string {
+	out := make([]string, len(argv))
+	copy(out, argv)
+	secret := func(name string) bool {
+		f := cmd.Flags().Lookup(name)
+		return f != nil && len(f.Annotations[annotationSecret]) > 0
+	}
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		if a == "--" {
+			break
+		}
+		if !strings.HasPrefix(a, "--") {
+			continue
+		}
+		name, _, hasValue := strings.Cut(a[2:], "=")
+		if !secret(name) {
+			continue
+		}
+		if hasValue {
+			out[i] = "--" + name + "=<redacted>"
+		} else if i+1 < len(out) {
+			out[i+1] = "<redacted>"
+			i++
+		}
+	}
+	return out
+}
+
+// FlagError turns pflag's parse errors into invalid input (exit 2).
+func FlagError(cmd *cobra.Command, err error) error {
+	return errs.Invalidf("%v", err).WithHint("run `%s --help` for usage", cmd.CommandPath())
+}
+
+// ExactArgs requires exactly the named positional arguments.
+func ExactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < len(names):
+			return errs.Invalidf("%s needs %s", CommandName(cmd), strings.Join(names[len(args):], " ")).
+				WithHint("usage: %s", cmd.UseLine())
+		case len(args) > len(names):
+			return errs.Invalidf("%s takes %d argument(s), got %d: unexpected %q", CommandName(cmd), len(names), len(args), args[len(names)]).
+				WithHint("usage: %s", cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// NoArgs refuses positional arguments.
+func NoArgs(cmd *cobra.Command, args []string) error { return ExactArgs()(cmd, args) }
+
+// Group makes cmd a command group: alone it shows its help; with an
+// argument it reports the unknown subcommand (exit 2) instead of cobra's
+// silent help.
+func Group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		return errs.Invalidf("unknown command %q for %q", args[0], c.CommandPath()).
+			WithHint("run `%s --help` for its commands", c.CommandPath())
+	}
+	return cmd
+}
+
+// enumValue is a flag restricted to a set of values.
+type enumValue struct {
+	target  *string
+	allowed []string
+}
+
+func (e *enumValue) String() string { return *e.target }
+func (e *enumValue) Type() string   { return "string" }
+func (e *enumValue) Set(v string) error {
+	if !slices.Contains(e.allowed, v) {
+		return fmt.Errorf("valid values are %s", strings.Join(e.allowed, ", "))
+	}
+	*e.target = v
+	return nil
+}
+
+// EnumFlag adds a string flag that accepts only the allowed values.
+func EnumFlag(fs *pflag.FlagSet, target *string, name, short, def string, allowed []string, usage string) {
+	*target = def
+	fs.VarP(&enumValue{target: target, allowed: allowed}, name, short,
+		fmt.Sprintf("%s: {%s}", usage, strings.Join(allowed, "|")))
+}
+
+// Output is a command's -o flag.
+type Output struct {
+	f       *Factory
+	flag    *pflag.Flag
+	value   string
+	allowed []output.Format
+}
+
+// AddOutputFlag adds -o/--output to cmd with the formats it supports; the
+// first is the default unless the configuration names another allowed one.
+func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Output {
+	if len(formats) == 0 {
+		formats = []output.Format{output.Table, output.JSON, output.CSV}
+	}
+	o := &Output{f: f, allowed: formats}
+	names := make([]string, len(formats))
+	for i, fm := range formats {
+		names[i] = string(fm)
+	}
+	EnumFlag(cmd.Flags(), &o.value, "output", "o", string(formats[0]), names, "output format")
+	o.flag = cmd.Flags().Lookup("output")
+	return o
+}
+
+// Format resolves the format: the flag, else the configured default when
+// this command supports it, else the command's default. It also applies
+// the configured color choice.
+func (o *Output) Format() output.Format {
+	cfg, err := o.f.Config()
+	format := output.Format(o.value)
+	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
+		format = output.Format(cfg.Output)
+	}
+	o.f.format = format
+	return format
+}

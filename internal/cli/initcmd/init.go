@@ -1,0 +1,94 @@
+// Package initcmd implements `custos init`.
+package initcmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// Options are the inputs of `custos init`.
+type Options struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+}
+
+// NewCmdInit returns `custos init`; runF replaces the run for tests.
+func NewCmdInit(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command {
+	opts := &Options{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create the store and register yourself as its first admin",
+		Long: `Create the custos store (a SQLite file, mode 0600) if it does not exist,
+and register the OS user running the command as its first admin operator.
+
+On a store that is already initialised, init changes nothing, says so and
+exits 0, so it is safe in provisioning scripts. The store is
+$XDG_DATA_HOME/custos/custos.db unless --db, CUSTOS_DB or the config file
+say otherwise. A directory with the set-group-ID bit gets a group-writable
+(0660) store, for administrators who share one store on one host.`,
+		Example: `  $ custos init
+  Initialised the custos store at /home/ana/.local/share/custos/custos.db.
+  ana is its first admin operator.
+
+  # a store shared by the admins of one host
+  $ sudo install -d -m 2770 -g custos-admins /var/lib/custos
+  $ custos init --db /var/lib/custos/custos.db`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(opts)
+		},
+	}
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func initRun(opts *Options) error {
+	f := opts.Factory
+	st, created, err := f.CreateStore(opts.Cmd.Context())
+	if err != nil {
+		return err
+	}
+	var admin string
+	var registered bool
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Bootstrap: true}, func(tx *store.Tx) error {
+		n, err := tx.OperatorCount()
+		if err != nil || n > 0 {
+			return err
+		}
+		name := tx.Invocation().OSUser
+		if err := operator.ValidateName(name); err != nil {
+			return err
+		}
+		if _, err := tx.AddOperator(&operator.Operator{Name: name, Roles: []operator.Role{operator.Admin}, CreatedBy: name}); err != nil {
+			return err
+		}
+		admin, registered = name, true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	format := opts.Output.Format()
+	if format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("store", "created", "initialised", "admin"),
+			st.Path(), created, registered, admin)
+	}
+	if !registered {
+		fmt.Fprintf(f.IO.Out, "The custos store at %s is already initialised; nothing changed.\n", output.Sanitize(st.Path()))
+		return nil
+	}
+	fmt.Fprintf(f.IO.Out, "Initialised the custos store at %s.\n%s is its first admin operator.\n",
+		output.Sanitize(st.Path()), output.Sanitize(admin))
+	return nil
+}

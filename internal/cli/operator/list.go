@@ -1,0 +1,56 @@
+package operator
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// ListOptions are the inputs of `operator list`.
+type ListOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	All     bool
+}
+
+func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "list [--all]",
+		Short: "List operators",
+		Long:  "List the registered operators with their roles and departments; --all includes removed ones.",
+		Example: `  $ custos operator list
+  $ custos operator list -o json | jq -r '.[] | select(.roles | index("admin")) | .name'`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.All, "all", false, "include removed operators")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+var listColumns = output.Cols("name", "roles", "department", "created_at", "created_by", "removed_at")
+
+func listRun(opts *ListOptions) error {
+	f := opts.Factory
+	w := output.NewList(f.IO, opts.Output.Format(), listColumns)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+		return tx.ListOperators(opts.All, func(o *operator.Operator) error {
+			return w.Row(o.Name, o.RoleNames(), o.Department, o.CreatedAt, o.CreatedBy, o.RemovedAt)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}

@@ -1,0 +1,64 @@
+package operator
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// RemoveOptions are the inputs of `operator remove`.
+type RemoveOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	Name    string
+}
+
+func newCmdRemove(f *cmdutil.Factory, runF func(*RemoveOptions) error) *cobra.Command {
+	opts := &RemoveOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove an operator",
+		Long: `Remove an operator: they may no longer run custos. The operator stays in the
+store as removed, so the history that names them stays readable.
+
+Only admins may remove operators. The last admin cannot be removed (exit 5);
+an unknown operator is exit 3.`,
+		Example: `  $ custos operator remove alice`,
+		Args:    cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Name = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return removeRun(opts)
+		},
+	}
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func removeRun(opts *RemoveOptions) error {
+	f := opts.Factory
+	if err := operator.ValidateName(opts.Name); err != nil {
+		return err
+	}
+	var removed *operator.Operator
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}}, func(tx *store.Tx) (err error) {
+		removed, err = tx.RemoveOperator(opts.Name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "removed"), removed.Name, removed.RoleNames(), true)
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Removed operator %s.\n", output.Sanitize(removed.Name))
+	return err
+}

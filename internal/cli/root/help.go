@@ -1,0 +1,70 @@
+package root
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/policy"
+)
+
+// helpTopics are `custos help TOPIC` pages: commands without a Run.
+func helpTopics() []*cobra.Command {
+	return []*cobra.Command{
+		{
+			Use:   "exit-codes",
+			Short: "The exit codes of every custos command",
+			Long: `Every custos command exits with one of these codes; scripts may rely on them.
+
+  0  ok
+  1  internal error (a bug, or a store written by a newer custos)
+  2  invalid input: flags, values, files, unknown commands
+  3  not found: no store (run custos init), no such operator or object
+  4  denied: role, --as without admin, separation of duties, clearance, hold
+  5  conflict: the current state does not allow it, or a duplicate
+  6  integrity failure: the audit chain or an archive does not verify
+  7  store busy or unavailable: the write lock could not be had in time,
+     the file cannot be opened, or it sits on a network file system
+
+Every refusal is written to the audit log with its outcome (invalid,
+not_found, denied, conflict, integrity, error), except when the store itself
+cannot be reached.`,
+		},
+		{
+			Use:   "environment",
+			Short: "Environment variables custos reads",
+			Long: `CUSTOS_DB            the store path (like --db)
+CUSTOS_OUTPUT        the default output format: table, json or csv
+CUSTOS_COLOR         auto, always or never
+CUSTOS_BUSY_TIMEOUT  how long to wait for another process's write lock (10s)
+CUSTOS_AUDIT_KEY     the key that signs and checks audit checkpoints (HMAC-SHA256);
+                     never stored, never logged
+NO_COLOR             any value turns color off
+XDG_DATA_HOME        the default store is $XDG_DATA_HOME/custos/custos.db
+XDG_CONFIG_HOME      the config file is $XDG_CONFIG_HOME/custos/config.yaml
+
+Precedence: flag, then environment, then the config file, then the default.
+The config file holds client settings only (db, output, color, busy_timeout);
+organisation policy lives in the store (see custos help policy).`,
+		},
+		{
+			Use:   "policy-keys",
+			Short: "The organisation policy keys and their defaults",
+			Long:  policyKeysHelp(),
+		},
+	}
+}
+
+func policyKeysHelp() string {
+	var b strings.Builder
+	b.WriteString("Organisation policy lives in the store and changes only with `custos policy set`,\nwhich admins may run and which is audited.\n\n")
+	for _, k := range policy.Keys() {
+		def := k.Default
+		if def == "" {
+			def = `""`
+		}
+		fmt.Fprintf(&b, "%s (default %s)\n    %s\n", k.Name, def, k.Doc)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,80 @@
+// Package root builds the custos command tree: the root command, its
+// persistent flags, the command groups and the help topics.
+package root
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/cli/audit"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/cli/initcmd"
+	"github.com/custos-dev/custos/internal/cli/operator"
+	"github.com/custos-dev/custos/internal/cli/policy"
+	"github.com/custos-dev/custos/internal/cli/version"
+)
+
+// NewCmdRoot returns the root command.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "custos <command> <subcommand> [flags]",
+		Short: "Enforce and record information-governance rules",
+		Long: `custos turns an organisation's information-governance rules into enforced,
+recorded workflows: operators and their roles, the account lifecycle, access
+grants and reviews, record retention, and security incidents.
+
+Every invocation that touches the store, refused ones and reads included, is
+written to an append-only, hash-chained audit log in the same store. The
+store is a local SQLite file by default.`,
+		Example: `  $ custos init
+  $ custos operator add alice --role it
+  $ custos operator list
+  $ custos audit verify`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	cmd.SetFlagErrorFunc(cmdutil.FlagError)
+	cmdutil.Group(cmd)
+	cmd.Args = cobra.ArbitraryArgs
+
+	pf := cmd.PersistentFlags()
+	pf.String("db", "", "store path (default $XDG_DATA_HOME/custos/custos.db; env CUSTOS_DB)")
+	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/custos/config.yaml, then /etc/custos/config.yaml)")
+	pf.StringVar(&f.As, "as", "", "act as another operator (admins only; both are recorded)")
+	pf.Bool("no-color", false, "turn off color (also NO_COLOR=1)")
+	f.SetRootFlags(pf)
+
+	cmd.AddGroup(
+		&cobra.Group{ID: "setup", Title: "Setting up:"},
+		&cobra.Group{ID: "govern", Title: "Governance:"},
+		&cobra.Group{ID: "audit", Title: "Audit:"},
+	)
+	add := func(group string, cmds ...*cobra.Command) {
+		for _, c := range cmds {
+			c.GroupID = group
+			cmd.AddCommand(c)
+		}
+	}
+	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
+	add("audit", audit.NewCmdAudit(f))
+	cmd.AddCommand(version.NewCmdVersion(f, nil))
+	cmd.AddCommand(helpTopics()...)
+	cmd.SetHelpCommandGroupID("")
+	cmd.SetCompletionCommandGroupID("")
+
+	markEntry(f, cmd)
+	return cmd
+}
+
+// markEntry wraps every RunE so the factory knows when a command body
+// started; errors before that come from argument parsing.
+func markEntry(f *cmdutil.Factory, c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			f.Entered()
+			return run(cmd, args)
+		}
+	}
+	for _, sub := range c.Commands() {
+		markEntry(f, sub)
+	}
+}

@@ -1,0 +1,87 @@
+// Package iostreams carries the standard streams of an invocation and what is
+// known about them: whether each is a terminal, and whether color is wanted.
+// Commands write data to Out and everything else to ErrOut, never to
+// os.Stdout or os.Stderr directly, so tests can capture both.
+package iostreams
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+)
+
+// IOStreams are the streams of one invocation.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+
+	inTTY, outTTY, errTTY bool
+	// colorMode is "auto", "always" or "never".
+	colorMode string
+	width     int
+}
+
+// System returns the process's own streams.
+func System() *IOStreams {
+	s := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr, colorMode: "auto"}
+	s.inTTY = isTerminal(os.Stdin)
+	s.outTTY = isTerminal(os.Stdout)
+	s.errTTY = isTerminal(os.Stderr)
+	if s.outTTY {
+		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			s.width = w
+		}
+	}
+	return s
+}
+
+// Test returns streams backed by buffers: stdin, stdout, stderr.
+func Test() (*IOStreams, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	in, out, errOut := &bytes.Buffer{}, &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, colorMode: "auto"}, in, out, errOut
+}
+
+func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// SetTTY overrides terminal detection; for tests.
+func (s *IOStreams) SetTTY(in, out, err bool) { s.inTTY, s.outTTY, s.errTTY = in, out, err }
+
+// IsStdinTTY reports whether stdin is a terminal; prompts are allowed only then.
+func (s *IOStreams) IsStdinTTY() bool { return s.inTTY }
+
+// IsStdoutTTY reports whether stdout is a terminal.
+func (s *IOStreams) IsStdoutTTY() bool { return s.outTTY }
+
+// IsStderrTTY reports whether stderr is a terminal; progress bars are shown only then.
+func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
+
+// SetColorMode sets "auto", "always" or "never".
+func (s *IOStreams) SetColorMode(mode string) { s.colorMode = mode }
+
+// ColorEnabled reports whether stdout output may carry color.
+func (s *IOStreams) ColorEnabled() bool {
+	switch s.colorMode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return s.outTTY
+}
+
+// ColorEnabledStderr reports whether stderr output may carry color.
+func (s *IOStreams) ColorEnabledStderr() bool {
+	switch s.colorMode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	return s.errTTY
+}
+
+// TerminalWidth is the width of the stdout terminal, or 0 when unknown.
+func (s *IOStreams) TerminalWidth() int { return s.width }

@@ -1,0 +1,130 @@
+// Package operator holds the people who run custos: their roles, the
+// validation of names and roles, and the permission rule every command
+// checks before it runs.
+package operator
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+// Role is what an operator may do.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	Admin   Role = "admin"   // everything, including operators and policy
+	IT      Role = "it"      // IT approval, account changes, access, records, incidents
+	Manager Role = "manager" // department approval and review decisions
+	Auditor Role = "auditor" // reads everything, changes nothing
+)
+
+// Roles lists every role in a stable order.
+var Roles = []Role{Admin, IT, Manager, Auditor}
+
+// Operator is a registered operator.
+type Operator struct {
+	Name  string
+	Roles []Role
+	// Department limits a manager's approvals and review decisions; empty
+	// means no limit.
+	Department string
+	CreatedAt  time.Time
+	CreatedBy  string
+	// RemovedAt is set once the operator is removed; removed operators stay
+	// in the store so that history keeps naming them.
+	RemovedAt time.Time
+}
+
+// Has reports whether o holds role r.
+func (o *Operator) Has(r Role) bool { return slices.Contains(o.Roles, r) }
+
+// HasAny reports whether o holds one of roles.
+func (o *Operator) HasAny(roles ...Role) bool {
+	for _, r := range roles {
+		if o.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleNames returns the roles as strings.
+func (o *Operator) RoleNames() []string {
+	s := make([]string, len(o.Roles))
+	for i, r := range o.Roles {
+		s[i] = string(r)
+	}
+	return s
+}
+
+// namePattern admits OS login names, including directory-style ones
+// (jane.doe, j_doe, jdoe@corp); it refuses spaces and control characters.
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$`)
+
+// ValidateName checks an operator name.
+func ValidateName(name string) error {
+	if !namePattern.MatchString(name) {
+		return errs.Invalidf("invalid operator name %q: use 1–64 letters, digits, '.', '_', '@' or '-', not starting with '.', '@' or '-'", name)
+	}
+	return nil
+}
+
+// ParseRoles parses role names given as repeated flags or comma lists,
+// removing duplicates and ordering them as in Roles.
+func ParseRoles(in []string) ([]Role, error) {
+	var out []Role
+	for _, item := range in {
+		for _, s := range strings.Split(item, ",") {
+			s = strings.TrimSpace(strings.ToLower(s))
+			if s == "" {
+				continue
+			}
+			r := Role(s)
+			if !slices.Contains(Roles, r) {
+				return nil, errs.Invalidf("unknown role %q: use admin, it, manager or auditor", s)
+			}
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errs.Invalidf("at least one --role is required: admin, it, manager or auditor")
+	}
+	slices.SortFunc(out, func(a, b Role) int { return slices.Index(Roles, a) - slices.Index(Roles, b) })
+	return out, nil
+}
+
+// ValidateDepartment checks a department name: free text without control
+// characters, at most 100 characters.
+func ValidateDepartment(d string) error {
+	if len([]rune(d)) > 100 || strings.ContainsFunc(d, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return errs.Invalidf("invalid department %q: at most 100 characters, no control characters", d)
+	}
+	return nil
+}
+
+// Require refuses op unless it holds one of roles. An empty roles list
+// admits every registered operator.
+func Require(op *Operator, command string, roles ...Role) error {
+	if len(roles) == 0 || op.HasAny(roles...) {
+		return nil
+	}
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return errs.Deniedf("operator %s (%s) may not run %q: it needs the role %s",
+		op.Name, strings.Join(op.RoleNames(), ","), command, strings.Join(names, " or "))
+}
+
+// String formats o for messages.
+func (o *Operator) String() string {
+	return fmt.Sprintf("%s (%s)", o.Name, strings.Join(o.RoleNames(), ","))
+}

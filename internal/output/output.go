@@ -1,0 +1,293 @@
+// Package output renders command results as a table, JSON, JSON Lines or
+// CSV. Every command that prints data goes through it, so each format exists
+// for every command and stored strings are escaped the same way everywhere.
+//
+// On a terminal a table has box drawing, upper-case headers and color; piped,
+// it is plain columns aligned by display width (an East Asian wide character
+// counts two cells). JSON field names are the columns' snake_case names.
+package output
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/iostreams"
+)
+
+// Format is an output format.
+type Format string
+
+// The formats.
+const (
+	Table Format = "table"
+	JSON  Format = "json"
+	JSONL Format = "jsonl"
+	CSV   Format = "csv"
+)
+
+// Column describes one field of a result.
+type Column struct {
+	// Name is the snake_case JSON key and CSV header.
+	Name string
+	// Header is the table header; empty means Name in upper case with spaces.
+	Header string
+}
+
+func (c Column) header() string {
+	if c.Header != "" {
+		return c.Header
+	}
+	return strings.ToUpper(strings.ReplaceAll(c.Name, "_", " "))
+}
+
+// Cols builds columns from names.
+func Cols(names ...string) []Column {
+	cols := make([]Column, len(names))
+	for i, n := range names {
+		cols[i] = Column{Name: n}
+	}
+	return cols
+}
+
+// RowWriter receives the rows of a list, one value per column, and writes
+// them in its format. JSON, JSON Lines and CSV stream; a table waits for the
+// last row to align its columns.
+type RowWriter interface {
+	Row(values ...any) error
+	Close() error
+}
+
+// NewList returns a writer for a list of rows in the format.
+func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
+	switch f {
+	case JSON:
+		return &jsonList{w: ios.Out, cols: cols}
+	case JSONL:
+		return &jsonLines{w: ios.Out, cols: cols}
+	case CSV:
+		return newCSV(ios.Out, cols)
+	default:
+		return newTable(ios, cols)
+	}
+}
+
+// WriteObject writes one record: a JSON object, a CSV header and row, or on a
+// table a two-column list of fields and values.
+func WriteObject(ios *iostreams.IOStreams, f Format, cols []Column, values ...any) error {
+	switch f {
+	case JSON, JSONL:
+		b, err := appendObject(nil, cols, values)
+		if err != nil {
+			return err
+		}
+		b = append(b, '\n')
+		_, err = ios.Out.Write(b)
+		return err
+	case CSV:
+		w := newCSV(ios.Out, cols)
+		if err := w.Row(values...); err != nil {
+			return err
+		}
+		return w.Close()
+	default:
+		return writeFields(ios, cols, values)
+	}
+}
+
+// Text formats a value for a table or CSV cell, escaped.
+func Text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return Sanitize(x)
+	case *string:
+		if x == nil {
+			return ""
+		}
+		return Sanitize(*x)
+	case []string:
+		parts := make([]string, len(x))
+		for i, s := range x {
+			parts[i] = Sanitize(s)
+		}
+		return strings.Join(parts, ",")
+	case time.Time:
+		if x.IsZero() {
+			return ""
+		}
+		return x.UTC().Format(time.RFC3339)
+	case *time.Time:
+		if x == nil || x.IsZero() {
+			return ""
+		}
+		return x.UTC().Format(time.RFC3339)
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case json.RawMessage:
+		return Sanitize(string(x))
+	case fmt.Stringer:
+		return Sanitize(x.String())
+	default:
+		return Sanitize(fmt.Sprint(x))
+	}
+}
+
+// jsonValue maps a value to what JSON should carry: times as RFC 3339 UTC
+// with nanoseconds, empty times as null.
+func jsonValue(v any) any {
+	switch x := v.(type) {
+	case time.Time:
+		if x.IsZero() {
+			return nil
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	case *time.Time:
+		if x == nil || x.IsZero() {
+			return nil
+		}
+		return x.UTC().Format(time.RFC3339Nano)
+	case []string:
+		if x == nil {
+			return []string{}
+		}
+	}
+	return v
+}
+
+// appendObject encodes one object with its keys in column order.
+func appendObject(b []byte, cols []Column, values []any) ([]byte, error) {
+	if len(values) != len(cols) {
+		return nil, fmt.Errorf("output: %d values for %d columns", len(values), len(cols))
+	}
+	b = append(b, '{')
+	for i, c := range cols {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, c.Name)
+		b = append(b, ':')
+		v, err := marshal(jsonValue(values[i]))
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
+}
+
+// MarshalJSON encodes v as JSON with HTML left alone and every character
+// that could drive a terminal escaped.
+func MarshalJSON(v any) ([]byte, error) { return marshal(v) }
+
+func marshal(v any) ([]byte, error) {
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return escapeJSON([]byte(strings.TrimSuffix(sb.String(), "\n"))), nil
+}
+
+// jsonList streams a JSON array, one object per line.
+type jsonList struct {
+	w    io.Writer
+	cols []Column
+	n    int
+	buf  []byte
+}
+
+func (j *jsonList) Row(values ...any) error {
+	j.buf = j.buf[:0]
+	if j.n == 0 {
+		j.buf = append(j.buf, "[\n  "...)
+	} else {
+		j.buf = append(j.buf, ",\n  "...)
+	}
+	var err error
+	if j.buf, err = appendObject(j.buf, j.cols, values); err != nil {
+		return err
+	}
+	j.n++
+	_, err = j.w.Write(j.buf)
+	return err
+}
+
+func (j *jsonList) Close() error {
+	if j.n == 0 {
+		_, err := io.WriteString(j.w, "[]\n")
+		return err
+	}
+	_, err := io.WriteString(j.w, "\n]\n")
+	return err
+}
+
+// jsonLines streams one object per line.
+type jsonLines struct {
+	w    io.Writer
+	cols []Column
+	buf  []byte
+}
+
+func (j *jsonLines) Row(values ...any) error {
+	var err error
+	if j.buf, err = appendObject(j.buf[:0], j.cols, values); err != nil {
+		return err
+	}
+	j.buf = append(j.buf, '\n')
+	_, err = j.w.Write(j.buf)
+	return err
+}
+
+func (j *jsonLines) Close() error { return nil }
+
+// csvWriter streams CSV with a header row of column names.
+type csvWriter struct {
+	w      *csv.Writer
+	cols   []Column
+	header bool
+	rec    []string
+}
+
+func newCSV(w io.Writer, cols []Column) *csvWriter {
+	return &csvWriter{w: csv.NewWriter(w), cols: cols, rec: make([]string, len(cols))}
+}
+
+func (c *csvWriter) writeHeader() error {
+	if c.header {
+		return nil
+	}
+	c.header = true
+	for i, col := range c.cols {
+		c.rec[i] = col.Name
+	}
+	return c.w.Write(c.rec)
+}
+
+func (c *csvWriter) Row(values ...any) error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	for i, v := range values {
+		c.rec[i] = Text(v)
+	}
+	return c.w.Write(c.rec)
+}
+
+func (c *csvWriter) Close() error {
+	if err := c.writeHeader(); err != nil {
+		return err
+	}
+	c.w.Flush()
+	return c.w.Error()
+}

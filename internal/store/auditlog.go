@@ -1,0 +1,181 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/audit"
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+const auditColumns = `seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash`
+
+func scanEntry(r rowScanner, e *audit.Entry) error {
+	return r.Scan(&e.Seq, &e.At, &e.RealOperator, &e.Operator, &e.Host, &e.PID, &e.Command,
+		&e.Args, &e.Outcome, &e.ExitCode, &e.Error, &e.Objects, &e.PrevHash, &e.Hash)
+}
+
+// AuditFilter selects audit entries. Zero fields do not filter.
+type AuditFilter struct {
+	Since, Until time.Time
+	// Operator matches the real or the effective operator.
+	Operator string
+	// Command matches the command path or a prefix of it ("operator").
+	Command string
+	// Object matches one object the entry touched ("operator:alice").
+	Object  string
+	Outcome string
+	// After selects entries with a greater sequence number.
+	After int64
+	// Limit keeps the last Limit matching entries; 0 keeps all.
+	Limit int
+}
+
+func (f AuditFilter) query() (string, []any) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	from := "audit_log"
+	if f.Object != "" {
+		from = "audit_log JOIN audit_objects o ON o.seq = audit_log.seq"
+		where = append(where, "o.object = "+arg(f.Object))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= "+arg(audit.FormatTime(f.Since)))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "at < "+arg(audit.FormatTime(f.Until)))
+	}
+	if f.Operator != "" {
+		p := arg(f.Operator)
+		where = append(where, "(operator = "+p+" OR real_operator = "+p+")")
+	}
+	if f.Command != "" {
+		where = append(where, "(command = "+arg(f.Command)+" OR command LIKE "+arg(likePrefix(f.Command)+" %")+" ESCAPE '\\')")
+	}
+	if f.Outcome != "" {
+		where = append(where, "outcome = "+arg(f.Outcome))
+	}
+	if f.After > 0 {
+		where = append(where, "audit_log.seq > "+arg(f.After))
+	}
+	cols := "audit_log." + strings.ReplaceAll(auditColumns, ", ", ", audit_log.")
+	q := "SELECT " + cols + " FROM " + from
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Limit > 0 {
+		q = "SELECT * FROM (" + q + " ORDER BY audit_log.seq DESC LIMIT " + arg(f.Limit) + ") AS last ORDER BY seq"
+	} else {
+		q += " ORDER BY audit_log.seq"
+	}
+	return q, args
+}
+
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// AuditLog streams the entries matching f in sequence order.
+func (t *Tx) AuditLog(f AuditFilter, fn func(*audit.Entry) error) error {
+	q, args := f.query()
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var e audit.Entry
+	for rows.Next() {
+		if err := scanEntry(rows, &e); err != nil {
+			return err
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuditHead returns the last entry, or a zero entry with GenesisHash when
+// the log is empty.
+func (t *Tx) AuditHead() (audit.Entry, error) {
+	var e audit.Entry
+	err := scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq DESC LIMIT 1`), &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Entry{Hash: audit.GenesisHash}, nil
+	}
+	return e, err
+}
+
+// VerifyAudit re-computes the whole chain in sequence order, calling
+// progress after each entry with the number checked and the head's
+// sequence number. It returns the verifier (whose Head is the last good
+// entry) and the first break found, as an Integrity error naming the entry.
+// A checkpoint, when given, must name an entry still in the chain with the
+// same hash.
+func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64)) (*audit.Verifier, error) {
+	head, err := t.AuditHead()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq <= $1 ORDER BY seq`, head.Seq)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	v := audit.NewVerifier()
+	var e audit.Entry
+	var atCheckpoint string
+	for rows.Next() {
+		if err := scanEntry(rows, &e); err != nil {
+			return v, err
+		}
+		if err := v.Check(&e); err != nil {
+			return v, err
+		}
+		if cp != nil && e.Seq == cp.Seq {
+			atCheckpoint = e.Hash
+		}
+		if progress != nil {
+			progress(v.Count, head.Seq)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return v, err
+	}
+	if last, _ := v.Head(); last != head.Seq {
+		return v, errs.Integrityf("audit log broken at entry %d: the chain ends before the head (%d)", last+1, head.Seq)
+	}
+	if cp != nil {
+		if err := cp.CheckAgainst(head.Seq, atCheckpoint); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
+// TailAudit streams the entries after seq in a read transaction of its
+// own, outside the pipeline; `audit export --follow` polls with it after its
+// one recorded invocation. It returns the last sequence number seen.
+func (s *Store) TailAudit(ctx context.Context, after int64, fn func(*audit.Entry) error) (int64, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return after, translate(err)
+	}
+	defer tx.Rollback()
+	t := &Tx{ctx: ctx, tx: tx, store: s}
+	last := after
+	err = t.AuditLog(AuditFilter{After: after}, func(e *audit.Entry) error {
+		last = e.Seq
+		return fn(e)
+	})
+	return last, translate(err)
+}

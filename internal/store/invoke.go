@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/custos-dev/custos/internal/audit"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/operator"
+)
+
+// Invocation describes one run of a command, for its audit entry.
+type Invocation struct {
+	// Command is the command path without "custos", e.g. "operator add".
+	Command string
+	// Args is the argument vector with secrets already redacted.
+	Args []string
+	// OSUser is the login name of the process: the real operator.
+	OSUser string
+	// As is the operator named by --as, or "".
+	As   string
+	Host string
+	PID  int
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+func (inv *Invocation) now() time.Time {
+	if inv.Now != nil {
+		return inv.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// effectiveName is the operator the invocation acts as.
+func (inv *Invocation) effectiveName() string {
+	if inv.As != "" {
+		return inv.As
+	}
+	return inv.OSUser
+}
+
+// Spec says how the pipeline runs a command.
+type Spec struct {
+	// Write runs the command in a write transaction (BEGIN IMMEDIATE) whose
+	// commit includes the audit entry. A read runs in a read transaction and
+	// its entry is appended right after.
+	Write bool
+	// Roles admitted to the command; empty admits every registered operator.
+	Roles []operator.Role
+	// Bootstrap runs without a registered operator; only `custos init`.
+	Bootstrap bool
+}
+
+// Tx is one invocation's transaction. Domain operations are methods on it;
+// each names the objects it touches with Touch, for the audit entry.
+type Tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+	now time.Time
+	inv *Invocation
+	// real and op are the real and effective operators; nil only during a
+	// bootstrap before the first operator exists.
+	real, op *operator.Operator
+	objects  []string
+	store    *Store
+}
+
+// Context is the invocation's context.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+// Now is the invocation's time, fixed at its start.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Operator is the effective operator.
+func (t *Tx) Operator() *operator.Operator { return t.op }
+
+// RealOperator is the operator logged in at the OS.
+func (t *Tx) RealOperator() *operator.Operator { return t.real }
+
+// Invocation is the invocation being run.
+func (t *Tx) Invocation() *Invocation { return t.inv }
+
+// Touch records objects ("operator:alice") for the audit entry.
+func (t *Tx) Touch(objects ...string) {
+	for _, o := range objects {
+		if !contains(t.objects, o) {
+			t.objects = append(t.objects, o)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Invoke runs one command through the pipeline: begin the transaction,
+// resolve the real and effective operators, check the permission, run fn,
+// append the audit entry, commit. On any failure the transaction rolls back
+// and the failure's entry is appended in a short transaction of its own.
+// The returned error is marked as recorded.
+func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
+	t := &Tx{ctx: ctx, inv: inv, now: inv.now(), store: s}
+	var err error
+	if spec.Write {
+		err = s.runWrite(t, spec, fn)
+	} else {
+		err = s.runRead(t, spec, fn)
+	}
+	if err != nil {
+		err = translate(err)
+		if s.RecordFailure(ctx, inv, err, t.objects) {
+			return errs.MarkRecorded(err)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(t.ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	t.tx = tx
+	if err := t.authorize(spec); err != nil {
+		return err
+	}
+	if err := fn(t); err != nil {
+		return err
+	}
+	if err := t.appendEntry(tx, nil); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(t.ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	t.tx = tx
+	err = t.authorize(spec)
+	if err == nil {
+		err = fn(t)
+	}
+	if err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	// The read is done; its entry is appended in a short write transaction
+	// so a long listing never holds the write lock.
+	wtx, err := s.db.BeginTx(t.ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer wtx.Rollback()
+	if err := t.appendEntry(wtx, nil); err != nil {
+		return err
+	}
+	return wtx.Commit()
+}
+
+// authorize resolves the operators and checks the permission.
+func (t *Tx) authorize(spec Spec) error {
+	real, err := t.lookupOperator(t.inv.OSUser)
+	if err != nil && !(spec.Bootstrap && errs.CodeOf(err) == errs.NotFound) {
+		if errs.CodeOf(err) == errs.NotFound {
+			return errs.Deniedf("OS user %s is not a custos operator", t.inv.OSUser).
+				WithHint("an admin must run: custos operator add %s --role ROLE", t.inv.OSUser)
+		}
+		return err
+	}
+	t.real, t.op = real, real
+	if t.inv.As != "" && t.inv.As != t.inv.OSUser {
+		if real == nil || !real.Has(operator.Admin) {
+			return errs.Deniedf("only an admin may act as another operator with --as")
+		}
+		as, err := t.lookupOperator(t.inv.As)
+		if err != nil {
+			if errs.CodeOf(err) == errs.NotFound {
+				return errs.NotFoundf("--as %s: no such operator", t.inv.As)
+			}
+			return err
+		}
+		t.op = as
+	}
+	if spec.Bootstrap {
+		return nil
+	}
+	return operator.Require(t.op, t.inv.Command, spec.Roles...)
+}
+
+// appendEntry seals and inserts the invocation's entry; failure is nil for
+// success.
+func (t *Tx) appendEntry(tx *sql.Tx, failure error) error {
+	e := &audit.Entry{
+		At:           audit.FormatTime(time.Now()),
+		RealOperator: t.inv.OSUser,
+		Operator:     t.inv.effectiveName(),
+		Host:         t.inv.Host,
+		PID:          int64(t.inv.PID),
+		Command:      t.inv.Command,
+		Args:         audit.EncodeList(t.inv.Args),
+		Outcome:      errs.Outcome(failure),
+		ExitCode:     int64(errs.ExitCode(failure)),
+		Objects:      audit.EncodeList(t.objects),
+	}
+	if failure != nil {
+		e.Error = firstLine(failure.Error())
+	}
+	return insertEntry(t.ctx, tx, e, t.objects)
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+const insertAuditSQL = `INSERT INTO audit_log (seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+
+// insertEntry appends e after the current head, inside tx, which holds the
+// write lock, so no other process can append in between.
+func insertEntry(ctx context.Context, tx *sql.Tx, e *audit.Entry, objects []string) error {
+	var prevSeq int64
+	prevHash := audit.GenesisHash
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	e.Seal(prevSeq, prevHash)
+	if _, err := tx.ExecContext(ctx, insertAuditSQL, e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID,
+		e.Command, e.Args, e.Outcome, e.ExitCode, e.Error, e.Objects, e.PrevHash, e.Hash); err != nil {
+		return err
+	}
+	for _, o := range objects {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_objects (object, seq) VALUES ($1, $2)`, o, e.Seq); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// failureBusyTimeout bounds the wait to record a failure: if the store is
+// still locked after this, the failure is reported but cannot be recorded.
+const failureBusyTimeout = 2 * time.Second
+
+// RecordFailure appends the audit entry of a failed invocation in its own
+// transaction. It is used by Invoke and by the CLI for invocations refused
+// before they reached the pipeline (bad flags or arguments). It reports
+// whether the entry was written.
+func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
+	timeout := min(s.opts.BusyTimeout, failureBusyTimeout)
+	if errs.CodeOf(failure) == errs.Busy {
+		timeout = 0
+	}
+	if timeout <= 0 {
+		timeout = time.Millisecond
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", timeout.Milliseconds())); err != nil {
+		return false
+	}
+	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds()))
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false
+	}
+	defer tx.Rollback()
+	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
+	if err := t.appendEntry(tx, failure); err != nil {
+		return false
+	}
+	return tx.Commit() == nil
+}

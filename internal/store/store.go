@@ -1,0 +1,255 @@
+// Package store is custos's persistence: opening the store file, migrating
+// its schema, the audited invocation pipeline, and the SQL behind every
+// domain service. No SQL lives outside this package.
+//
+// Statements are written portably ($1 placeholders, TEXT RFC 3339 UTC times,
+// TEXT hex hashes, sequence numbers assigned here rather than by the
+// database) so that a PostgreSQL implementation can sit behind the same API.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Options configure how a store is opened.
+type Options struct {
+	// BusyTimeout is how long a command waits for another process's write
+	// lock before it gives up with exit 7.
+	BusyTimeout time.Duration
+}
+
+// DefaultBusyTimeout is used when Options.BusyTimeout is zero.
+const DefaultBusyTimeout = 10 * time.Second
+
+// Store is an open custos store.
+type Store struct {
+	db   *sql.DB
+	path string
+	opts Options
+	// Warnings are notices for the operator found while opening, such as a
+	// store file readable by other users.
+	Warnings []string
+}
+
+// Path is the store's file path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Open opens an existing store, migrating its schema forward if needed. A
+// missing store is NotFound with the hint to run `custos init`.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := checkLocation(path); err != nil {
+		return nil, err
+	}
+	info, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, errs.NotFoundf("no custos store at %s", path).
+			WithHint("run `custos init` to create it, or point --db or CUSTOS_DB at an existing store")
+	}
+	if err != nil {
+		return nil, errs.Wrap(errs.Busy, err, "the store is unavailable: %v", err)
+	}
+	if info.IsDir() {
+		return nil, errs.Invalidf("the store path %s is a directory", path).WithHint("give the path of the store file, e.g. %s", filepath.Join(path, "custos.db"))
+	}
+	s, err := open(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if info.Mode().Perm()&0o007 != 0 {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the store %s is accessible to every user on this host (mode %04o); run: chmod o-rwx %s", path, info.Mode().Perm(), path))
+	}
+	return s, nil
+}
+
+// Create creates the store file if it does not exist and opens it. created
+// reports whether this call made the file. A new file is mode 0600, or 0660
+// when its directory is set-group-ID, the convention for a directory shared
+// by a group of administrators.
+func Create(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
+	if err := checkLocation(path); err != nil {
+		return nil, false, err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, false, errs.Wrap(errs.Busy, err, "cannot create the store directory: %v", err)
+	}
+	mode := os.FileMode(0o600)
+	if di, err := os.Stat(dir); err == nil && di.Mode()&os.ModeSetgid != 0 {
+		mode = 0o660
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, mode)
+	switch {
+	case err == nil:
+		created = true
+		// The umask may have narrowed the mode; a shared store needs exactly it.
+		chmodErr := f.Chmod(mode)
+		if closeErr := f.Close(); chmodErr == nil {
+			chmodErr = closeErr
+		}
+		if chmodErr != nil {
+			return nil, false, errs.Wrap(errs.Internal, chmodErr, "cannot set the store's mode: %v", chmodErr)
+		}
+	case errors.Is(err, fs.ErrExist):
+	default:
+		return nil, false, errs.Wrap(errs.Busy, err, "cannot create the store: %v", err)
+	}
+	s, err = Open(ctx, path, opts)
+	if err != nil && created {
+		os.Remove(path)
+	}
+	return s, created, err
+}
+
+// checkLocation refuses paths the SQLite store cannot safely live at.
+func checkLocation(path string) error {
+	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
+		return errs.Invalidf("PostgreSQL stores are not supported by this version of custos").
+			WithHint("use a SQLite store path for --db")
+	}
+	if strings.ContainsAny(path, "?#") {
+		return errs.Invalidf("the store path %q may not contain '?' or '#'", path)
+	}
+	if path == "" {
+		return errs.Invalidf("no store path: set --db, CUSTOS_DB or db in the config file")
+	}
+	if fsName := networkFS(filepath.Dir(path)); fsName != "" {
+		return errs.New(errs.Busy, "the store %s is on a network file system (%s), where SQLite's write-ahead log is unsafe", path, fsName).
+			WithHint("keep the SQLite store on a local disk of one host, or use PostgreSQL when several hosts must share it")
+	}
+	return nil
+}
+
+// dsn builds the connection string. Every connection gets:
+//   - journal_mode=WAL: readers never block the writer, and a commit is one
+//     append to the log;
+//   - synchronous=FULL: the WAL is synced at every commit, so an audit tool
+//     never loses its last committed entry on power loss;
+//   - foreign_keys=1: SQLite leaves them off unless asked;
+//   - busy_timeout: a process waiting for the write lock queues instead of
+//     failing at once;
+//   - _txlock=immediate: write transactions take the write lock at BEGIN,
+//     so two processes never both read and then fail to upgrade.
+func dsn(path string, timeout time.Duration) string {
+	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
+		path, timeout.Milliseconds())
+}
+
+func open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.BusyTimeout <= 0 {
+		opts.BusyTimeout = DefaultBusyTimeout
+	}
+	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout))
+	if err != nil {
+		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)
+	}
+	// One connection: a command is one sequence of transactions, and a
+	// second connection would only cost another open and pragma round.
+	db.SetMaxOpenConns(1)
+	s := &Store{db: db, path: path, opts: opts}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// migrations returns the embedded migrations in order; migration i+1 brings
+// the schema to user_version i+1.
+func migrations() ([]string, error) {
+	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	out := make([]string, len(names))
+	for i, n := range names {
+		b, err := migrationFS.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = string(b)
+	}
+	return out, nil
+}
+
+// SchemaVersion is the schema version this binary writes.
+func SchemaVersion() int {
+	m, _ := migrations()
+	return len(m)
+}
+
+// migrate brings the schema up to date. The check on every start is one
+// PRAGMA read; the migration itself runs in one write transaction and
+// re-reads the version under the lock, so concurrent first starts are safe.
+func (s *Store) migrate(ctx context.Context) error {
+	want := SchemaVersion()
+	have, err := s.userVersion(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	if have == want {
+		return nil
+	}
+	if have > want {
+		return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
+			WithHint("upgrade custos; this version refuses to touch the store so it cannot damage it")
+	}
+	steps, err := migrations()
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	if have, err = s.userVersion(ctx, tx); err != nil || have >= want {
+		return err
+	}
+	for i := have; i < want; i++ {
+		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
+			return errs.Wrap(errs.Internal, translate(err), "migrating the store to schema %d: %v", i+1, err)
+		}
+	}
+	// PRAGMA takes no placeholders; want is an integer we control.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", want)); err != nil {
+		return translate(err)
+	}
+	return translate(tx.Commit())
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) userVersion(ctx context.Context, q queryer) (int, error) {
+	var v int
+	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		if errors.Is(err, syscall.EACCES) {
+			return 0, errs.Wrap(errs.Busy, err, "the store is unavailable: %v", err)
+		}
+		return 0, translate(err)
+	}
+	return v, nil
+}
