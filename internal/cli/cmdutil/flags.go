@@ -122,17 +122,22 @@ func (e *enumValue) String() string { return *e.target }
 func (e *enumValue) Type() string   { return "string" }
 func (e *enumValue) Set(v string) error {
 	if !slices.Contains(e.allowed, v) {
-		return fmt.Errorf("valid values are %s", strings.Join(e.allowed, ", "))
+		return fmt.Errorf("valid values are %s", strings.Join(nonEmpty(e.allowed), ", "))
 	}
 	*e.target = v
 	return nil
 }
 
-// EnumFlag adds a string flag that accepts only the allowed values.
+// EnumFlag adds a string flag that accepts only the allowed values; an
+// empty string among them means the flag may be left out.
 func EnumFlag(fs *pflag.FlagSet, target *string, name, short, def string, allowed []string, usage string) {
 	*target = def
 	fs.VarP(&enumValue{target: target, allowed: allowed}, name, short,
-		fmt.Sprintf("%s: {%s}", usage, strings.Join(allowed, "|")))
+		fmt.Sprintf("%s: {%s}", usage, strings.Join(nonEmpty(allowed), "|")))
+}
+
+func nonEmpty(list []string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == "" })
 }
 
 // Output is a command's -o flag.

@@ -1,0 +1,160 @@
+package custos_test
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+	_ "modernc.org/sqlite"
+
+	"github.com/custos-dev/custos/internal/cli"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+)
+
+// TestMain lets the test binary act as the custos binary, so scripts and
+// tests below run real processes. CUSTOS_TEST_OSUSER stands in for the OS
+// login name, so one test can play several operators; the variable exists
+// only in this test binary, never in custos itself.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"custos": func() {
+			f := cmdutil.New()
+			if u := os.Getenv("CUSTOS_TEST_OSUSER"); u != "" {
+				f.OSUser = func() (string, error) { return u, nil }
+			}
+			os.Exit(cli.Run(f))
+		},
+	})
+}
+
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			data := filepath.Join(env.WorkDir, "data")
+			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
+			env.Setenv("XDG_DATA_HOME", data)
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "config"))
+			env.Setenv("DB", filepath.Join(data, "custos", "custos.db"))
+			env.Setenv("CUSTOS_TEST_OSUSER", "ana")
+			env.Setenv("TZ", "UTC")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"sqlexec":   cmdSQLExec,
+			"sqlquery":  cmdSQLQuery,
+			"dumpstore": cmdDumpStore,
+			"filemode":  cmdFileMode,
+		},
+	})
+}
+
+func openDB(ts *testscript.TestScript, path string) *sql.DB {
+	db, err := sql.Open("sqlite", ts.MkAbs(path)+"?_pragma=busy_timeout(5000)")
+	ts.Check(err)
+	return db
+}
+
+// sqlexec DB SQL runs statements on the store through a plain connection,
+// as an intruder with the file would.
+func cmdSQLExec(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sqlexec DB SQL")
+	}
+	db := openDB(ts, args[0])
+	defer db.Close()
+	_, err := db.Exec(args[1])
+	if neg {
+		if err == nil {
+			ts.Fatalf("sqlexec succeeded unexpectedly")
+		}
+		fmt.Fprintln(ts.Stderr(), err)
+		return
+	}
+	ts.Check(err)
+}
+
+// sqlquery DB SQL prints the rows of a query, tab-separated.
+func cmdSQLQuery(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: sqlquery DB SQL")
+	}
+	db := openDB(ts, args[0])
+	defer db.Close()
+	rows, err := db.Query(args[1])
+	ts.Check(err)
+	defer rows.Close()
+	for _, line := range scanAll(ts, rows) {
+		fmt.Fprintln(ts.Stdout(), line)
+	}
+}
+
+func scanAll(ts *testscript.TestScript, rows *sql.Rows) []string {
+	cols, err := rows.Columns()
+	ts.Check(err)
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		ts.Check(rows.Scan(ptrs...))
+		cells := make([]string, len(vals))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			cells[i] = fmt.Sprint(v)
+		}
+		out = append(out, strings.Join(cells, "\t"))
+	}
+	ts.Check(rows.Err())
+	return out
+}
+
+// dumpstore DB prints every row of every table except the audit log,
+// sorted, so a script can show that a refusal changed nothing else.
+func cmdDumpStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: dumpstore DB")
+	}
+	db := openDB(ts, args[0])
+	defer db.Close()
+	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects') ORDER BY name`)
+	ts.Check(err)
+	var tables []string
+	for rows.Next() {
+		var n string
+		ts.Check(rows.Scan(&n))
+		tables = append(tables, n)
+	}
+	rows.Close()
+	for _, tbl := range tables {
+		r, err := db.Query(`SELECT * FROM "` + tbl + `"`)
+		ts.Check(err)
+		lines := scanAll(ts, r)
+		r.Close()
+		sort.Strings(lines)
+		fmt.Fprintf(ts.Stdout(), "== %s\n", tbl)
+		for _, l := range lines {
+			fmt.Fprintln(ts.Stdout(), l)
+		}
+	}
+}
+
+// filemode FILE prints the file's permission bits in octal.
+func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: filemode FILE")
+	}
+	fi, err := os.Stat(ts.MkAbs(args[0]))
+	ts.Check(err)
+	fmt.Fprintf(ts.Stdout(), "%04o\n", fi.Mode().Perm())
+}
