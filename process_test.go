@@ -203,4 +203,3 @@ func TestBusyStore(t *testing.T) {
 		t.Fatalf("%d operator add entries, want 1 (the busy one cannot be recorded):\n%s", n, out)
 	}
 }
-

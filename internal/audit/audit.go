@@ -173,9 +173,9 @@ func (v *Verifier) Head() (int64, string) { return v.next - 1, v.prevHash }
 // the store. When signed, Signature is the hex HMAC-SHA256 of its fields
 // under the key in CUSTOS_AUDIT_KEY.
 type Checkpoint struct {
-	Seq       int64  `json:"seq"`
-	Hash      string `json:"hash"`
-	Time      string `json:"time"`
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+	Time string `json:"time"`
 	// Org is the organisation's name (policy org.name), if set.
 	Org       string `json:"org,omitempty"`
 	Signature string `json:"signature,omitempty"`
