@@ -72,6 +72,9 @@ func (s *IOStreams) ColorEnabled() bool {
 	return s.outTTY
 }
 
+// ColorForced reports whether color was asked for even off a terminal.
+func (s *IOStreams) ColorForced() bool { return s.colorMode == "always" }
+
 // ColorEnabledStderr reports whether stderr output may carry color.
 func (s *IOStreams) ColorEnabledStderr() bool {
 	switch s.colorMode {

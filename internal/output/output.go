@@ -275,6 +275,9 @@ func (c *csvWriter) writeHeader() error {
 }
 
 func (c *csvWriter) Row(values ...any) error {
+	if len(values) != len(c.cols) {
+		return fmt.Errorf("output: %d values for %d columns", len(values), len(c.cols))
+	}
 	if err := c.writeHeader(); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/renderer"
@@ -61,6 +62,10 @@ func newStyles(ios *iostreams.IOStreams) *Styles {
 		return nil
 	}
 	r := lipgloss.NewRenderer(ios.Out)
+	if ios.ColorForced() {
+		// lipgloss would detect "no color" on a pipe; always means always.
+		r.SetColorProfile(termenv.ANSI)
+	}
 	return &Styles{
 		Header: r.NewStyle().Bold(true).Foreground(lipgloss.Color("6")),
 		Key:    r.NewStyle().Bold(true),
