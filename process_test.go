@@ -203,3 +203,39 @@ func TestBusyStore(t *testing.T) {
 		t.Fatalf("%d operator add entries, want 1 (the busy one cannot be recorded):\n%s", n, out)
 	}
 }
+
+// TestControlCharactersNeverReachTheTerminal stores a hostile string (in the
+// audit log, through a refused command) and reads it back in every format:
+// no escape or bell byte may reach stdout or stderr.
+func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "custos.db")
+	mustCustos(t, db, "init")
+	evil := "\x1b]0;pwned\a\u009b2J"
+	_, errOut, code := custos(t, db, nil, "operator", "add", evil, "--role", "it", "--department", evil)
+	if code != 2 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	check := func(what, s string) {
+		t.Helper()
+		if strings.ContainsAny(s, "\x1b\a") || strings.Contains(s, "\u009b") {
+			t.Errorf("%s carries raw control characters: %q", what, s)
+		}
+	}
+	check("the refusal", errOut)
+	for _, args := range [][]string{
+		{"audit", "log"},
+		{"audit", "log", "-o", "json"},
+		{"audit", "log", "-o", "csv"},
+		{"audit", "export", "-o", "jsonl"},
+		{"audit", "export", "-o", "csv"},
+	} {
+		out, errOut, code := custos(t, db, nil, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errOut)
+		}
+		check(strings.Join(args, " "), out+errOut)
+		if !strings.Contains(out, `]0;pwned`) {
+			t.Errorf("%v does not show the escaped string at all:\n%s", args, out)
+		}
+	}
+}

@@ -42,7 +42,7 @@ func Run(f *cmdutil.Factory) int {
 			fmt.Fprintln(f.IO.ErrOut, "custos: warning: the store was busy, so this failure could not be recorded in the audit log")
 		}
 	}
-	printError(f, err)
+	printError(f, f.FormatOf(cmd), err)
 	return errs.ExitCode(err)
 }
 
@@ -64,10 +64,10 @@ func classify(f *cmdutil.Factory, err error) error {
 
 // printError writes "custos: message" and an optional hint line to stderr,
 // and with -o json also a JSON object there.
-func printError(f *cmdutil.Factory, err error) {
+func printError(f *cmdutil.Factory, format output.Format, err error) {
 	msg := output.Sanitize(err.Error())
 	hint := output.Sanitize(errs.HintOf(err))
-	if f.OutputFormat() == output.JSON || f.OutputFormat() == output.JSONL {
+	if format == output.JSON || format == output.JSONL {
 		type jsonErr struct {
 			Code     string `json:"code"`
 			ExitCode int    `json:"exit_code"`

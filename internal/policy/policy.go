@@ -7,7 +7,6 @@ package policy
 
 import (
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -68,13 +67,16 @@ func Validate(name, value string) (string, error) {
 	return v, nil
 }
 
-// Bool is a Normalize function for yes/no keys.
+// Bool is a Normalize function for yes/no keys: true, yes, on and 1 are
+// true; false, no, off and 0 are false.
 func Bool(s string) (string, error) {
-	b, err := strconv.ParseBool(strings.ToLower(strings.TrimSpace(s)))
-	if err != nil {
-		return "", errs.Invalidf("%q is not true or false", s)
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "yes", "on", "1":
+		return "true", nil
+	case "false", "no", "off", "0":
+		return "false", nil
 	}
-	return strconv.FormatBool(b), nil
+	return "", errs.Invalidf("%q is not true or false", s)
 }
 
 // Text returns a Normalize function for free text of at most max characters

@@ -54,8 +54,8 @@ type Factory struct {
 	// entered is set when a command's RunE starts: errors before that are
 	// cobra's own (unknown command, bad arguments) and are invalid input.
 	entered bool
-	// format is the output format the running command resolved.
-	format output.Format
+	// outputs are the -o flags of the commands, for error formatting.
+	outputs map[*cobra.Command]*Output
 }
 
 // New returns the factory of a real process.
@@ -207,6 +207,3 @@ func (f *Factory) Entered() { f.entered = true }
 
 // HasEntered reports whether a RunE started.
 func (f *Factory) HasEntered() bool { return f.entered }
-
-// OutputFormat is the format the running command resolved, or "".
-func (f *Factory) OutputFormat() output.Format { return f.format }

@@ -161,6 +161,10 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 	}
 	EnumFlag(cmd.Flags(), &o.value, "output", "o", string(formats[0]), names, "output format")
 	o.flag = cmd.Flags().Lookup("output")
+	if f.outputs == nil {
+		f.outputs = map[*cobra.Command]*Output{}
+	}
+	f.outputs[cmd] = o
 	return o
 }
 
@@ -173,6 +177,14 @@ func (o *Output) Format() output.Format {
 	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
 		format = output.Format(cfg.Output)
 	}
-	o.f.format = format
 	return format
+}
+
+// FormatOf is the output format cmd would print in, for its error message;
+// "" for a command without -o.
+func (f *Factory) FormatOf(cmd *cobra.Command) output.Format {
+	if o := f.outputs[cmd]; o != nil {
+		return o.Format()
+	}
+	return ""
 }

@@ -90,7 +90,7 @@ func showRun(opts *ShowOptions) error {
 			continue
 		}
 		row := []any{v.Key.Name, v.Value, v.Key.Default, v.SetBy, v.SetAt, v.Key.Doc}
-		if opts.Key != "" && format == output.Table {
+		if opts.Key != "" {
 			return output.WriteObject(f.IO, format, showColumns, row...)
 		}
 		if err := w.Row(row[:len(cols)]...); err != nil {
