@@ -1,7 +1,9 @@
 package iostreams
 
 import (
-	"github.com/schollz/progressbar/v3"
+	"fmt"
+	"strings"
+	"time"
 )
 
 // Progress reports the advance of long work on stderr.
@@ -17,44 +19,47 @@ type noProgress struct{}
 func (noProgress) Set(int64, int64) {}
 func (noProgress) Done()            {}
 
+// bar draws "verifying [=====>    ]  52% 1200000/2300000 410000/s" on one
+// line, redrawn at most ten times a second.
 type bar struct {
-	b     *progressbar.ProgressBar
-	total int64
-	last  int64
+	s           *IOStreams
+	description string
+	start, last time.Time
+	drawn       bool
 }
 
-func (p *bar) Set(done, total int64) {
-	if total != p.total {
-		p.total = total
-		p.b.ChangeMax64(total)
+const barWidth = 30
+
+func (b *bar) Set(done, total int64) {
+	now := time.Now()
+	if now.Sub(b.last) < 100*time.Millisecond && done != total {
+		return
 	}
-	// Updating a terminal per row would cost more than the work.
-	if done-p.last >= 4096 || done == total {
-		p.last = done
-		_ = p.b.Set64(done)
+	b.last = now
+	frac := 0.0
+	if total > 0 {
+		frac = min(float64(done)/float64(total), 1)
 	}
+	filled := int(frac * barWidth)
+	rate := float64(done) / max(now.Sub(b.start).Seconds(), 1e-3)
+	line := fmt.Sprintf("%s [%s%s] %3.0f%% %d/%d %.0f/s",
+		b.description, strings.Repeat("=", filled), strings.Repeat(" ", barWidth-filled), frac*100, done, total, rate)
+	fmt.Fprintf(b.s.ErrOut, "\r\x1b[K%s", line)
+	b.drawn = true
 }
 
-func (p *bar) Done() {
-	_ = p.b.Finish()
-	_ = p.b.Clear()
+func (b *bar) Done() {
+	if b.drawn {
+		fmt.Fprint(b.s.ErrOut, "\r\x1b[K")
+	}
 }
 
 // StartProgress returns a progress bar on stderr when stderr is a terminal,
 // and a no-op otherwise, so scripts and logs never see it.
-func (s *IOStreams) StartProgress(description string, total int64) Progress {
+func (s *IOStreams) StartProgress(description string) Progress {
 	if !s.errTTY {
 		return noProgress{}
 	}
-	b := progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(s.ErrOut),
-		progressbar.OptionSetDescription(description),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("entries"),
-		progressbar.OptionThrottle(100_000_000),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(s.ColorEnabledStderr()),
-	)
-	return &bar{b: b, total: total}
+	now := time.Now()
+	return &bar{s: s, description: description, start: now}
 }

@@ -5,7 +5,6 @@ package operator
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -63,13 +62,29 @@ func (o *Operator) RoleNames() []string {
 	return s
 }
 
-// namePattern admits OS login names, including directory-style ones
-// (jane.doe, j_doe, jdoe@corp); it refuses spaces and control characters.
-var namePattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._@-]{0,63}$`)
+// validName admits OS login names, including directory-style ones
+// (jane.doe, j_doe, jdoe@corp): 1–64 of A–Z a–z 0–9 . _ @ -, not starting
+// with '.', '@' or '-'. It is a loop rather than a regexp because a
+// compiled {0,63} repetition costs every command's start-up.
+func validName(name string) bool {
+	if len(name) == 0 || len(name) > 64 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case (c == '.' || c == '@' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // ValidateName checks an operator name.
 func ValidateName(name string) error {
-	if !namePattern.MatchString(name) {
+	if !validName(name) {
 		return errs.Invalidf("invalid operator name %q: use 1–64 letters, digits, '.', '_', '@' or '-', not starting with '.', '@' or '-'", name)
 	}
 	return nil

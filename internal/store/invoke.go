@@ -54,6 +54,10 @@ type Spec struct {
 	Roles []operator.Role
 	// Bootstrap runs without a registered operator; only `custos init`.
 	Bootstrap bool
+	// Targets are the objects the command is about ("operator:alice"),
+	// recorded even when it is refused before its operation runs, so an
+	// object's history shows the attempts on it too.
+	Targets []string
 }
 
 // Tx is one invocation's transaction. Domain operations are methods on it;
@@ -110,6 +114,7 @@ func contains(list []string, s string) bool {
 // The returned error is marked as recorded.
 func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
 	t := &Tx{ctx: ctx, inv: inv, now: inv.now(), store: s}
+	t.Touch(spec.Targets...)
 	var err error
 	if spec.Write {
 		err = s.runWrite(t, spec, fn)

@@ -13,6 +13,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -150,16 +151,37 @@ func checkLocation(path string) error {
 //     failing at once;
 //   - _txlock=immediate: write transactions take the write lock at BEGIN,
 //     so two processes never both read and then fail to upgrade.
-func dsn(path string, timeout time.Duration) string {
-	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
-		path, timeout.Milliseconds())
+//
+// journal_mode is persistent in the file, so it is set once, when the
+// header says the file is not in WAL mode yet, not on every start.
+func dsn(path string, timeout time.Duration, setWAL bool) string {
+	wal := ""
+	if setWAL {
+		wal = "&_pragma=journal_mode(WAL)"
+	}
+	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)%s&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
+		path, timeout.Milliseconds(), wal)
+}
+
+// inWALMode reads the file header: bytes 18 and 19 are 2 in WAL mode.
+func inWALMode(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var hdr [20]byte
+	if _, err := io.ReadFull(f, hdr[:]); err != nil {
+		return false
+	}
+	return string(hdr[:16]) == "SQLite format 3\x00" && hdr[18] == 2 && hdr[19] == 2
 }
 
 func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout))
+	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, !inWALMode(path)))
 	if err != nil {
 		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)
 	}

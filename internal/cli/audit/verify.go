@@ -76,7 +76,7 @@ func verifyRun(opts *VerifyOptions) error {
 				return err
 			}
 		}
-		bar := f.IO.StartProgress("verifying", 0)
+		bar := f.IO.StartProgress("verifying")
 		defer bar.Done()
 		var err error
 		v, err = tx.VerifyAudit(cp, bar.Set)

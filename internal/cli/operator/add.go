@@ -67,7 +67,7 @@ func addRun(opts *AddOptions) error {
 	}
 	var op *operator.Operator
 	var res store.AddResult
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) error {
 		op = &operator.Operator{Name: opts.Name, Roles: roles, Department: dept, CreatedBy: tx.Operator().Name}
 		res, err = tx.AddOperator(op)
 		return err
@@ -80,11 +80,14 @@ func addRun(opts *AddOptions) error {
 		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "department", "changed"),
 			op.Name, op.RoleNames(), op.Department, res != store.Unchanged)
 	}
-	switch res {
-	case store.Unchanged:
-		fmt.Fprintf(f.IO.Out, "Operator %s is already registered as %s; nothing changed.\n", output.Sanitize(op.Name), strings.Join(op.RoleNames(), ","))
-	default:
-		fmt.Fprintf(f.IO.Out, "Added operator %s (%s).\n", output.Sanitize(op.Name), strings.Join(op.RoleNames(), ","))
+	desc := strings.Join(op.RoleNames(), ",")
+	if op.Department != "" {
+		desc += ", department " + output.Sanitize(op.Department)
 	}
-	return nil
+	if res == store.Unchanged {
+		_, err = fmt.Fprintf(f.IO.Out, "Operator %s is already registered as %s; nothing changed.\n", output.Sanitize(op.Name), desc)
+	} else {
+		_, err = fmt.Fprintf(f.IO.Out, "Added operator %s (%s).\n", output.Sanitize(op.Name), desc)
+	}
+	return err
 }

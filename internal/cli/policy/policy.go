@@ -144,7 +144,7 @@ func setRun(opts *SetOptions) error {
 	}
 	var pv store.PolicyValue
 	var changed bool
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}}, func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}, Targets: []string{"policy:" + opts.Key}}, func(tx *store.Tx) (err error) {
 		pv, changed, err = tx.SetPolicy(opts.Key, opts.Value)
 		return err
 	})

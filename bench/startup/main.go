@@ -1,0 +1,91 @@
+// Command startup compares one audited, mutating custos command (process
+// start to exit, its change and audit entry durably committed) with the
+// sqlite3 shell doing one durable insert into a WAL database. The two run
+// alternately, so drift on a shared machine hits both alike; it prints the
+// medians and their ratio.
+//
+//	go build -o /tmp/custos ./cmd/custos
+//	go run ./bench/startup -custos /tmp/custos -n 300
+//
+// With -storeonly (a build of bench/storeonly) it also times the store
+// pipeline without the CLI, to show what the CLI layer adds.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+func main() {
+	custos := flag.String("custos", "custos", "the custos binary")
+	sqlite3 := flag.String("sqlite3", "sqlite3", "the sqlite3 shell")
+	storeonly := flag.String("storeonly", "", "optional: the bench/storeonly binary, timed as a third contender")
+	n := flag.Int("n", 200, "runs of each")
+	flag.Parse()
+
+	dir, err := os.MkdirTemp("", "custos-bench-")
+	check(err)
+	defer os.RemoveAll(dir)
+	db := filepath.Join(dir, "custos.db")
+	ref := filepath.Join(dir, "ref.db")
+	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")
+
+	run(env, *custos, "--db", db, "init")
+	// The reference table has what one audit entry has: a key and a row of text.
+	run(env, *sqlite3, ref, `PRAGMA journal_mode=WAL; CREATE TABLE t (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, what TEXT NOT NULL, hash TEXT NOT NULL); CREATE INDEX t_at ON t (at);`)
+
+	var ours, theirs, bare []time.Duration
+	for i := range *n {
+		start := time.Now()
+		run(env, *custos, "--db", db, "operator", "add", fmt.Sprintf("op%d", i), "--role", "auditor")
+		ours = append(ours, time.Since(start))
+
+		start = time.Now()
+		run(env, *sqlite3, ref, fmt.Sprintf(`PRAGMA synchronous=FULL; INSERT INTO t (at, who, what, hash) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ'), 'root', 'operator add op%d', hex(randomblob(32)));`, i))
+		theirs = append(theirs, time.Since(start))
+
+		if *storeonly != "" {
+			start = time.Now()
+			run(env, *storeonly, db, fmt.Sprintf("bare%d", i))
+			bare = append(bare, time.Since(start))
+		}
+	}
+	mo, mt := median(ours), median(theirs)
+	fmt.Printf("runs:                     %d each, alternating\n", *n)
+	fmt.Printf("custos operator add:      median %v  p90 %v\n", mo, pct(ours, 90))
+	fmt.Printf("sqlite3 durable insert:   median %v  p90 %v\n", mt, pct(theirs, 90))
+	fmt.Printf("ratio of medians:         %.2fx\n", float64(mo)/float64(mt))
+	if len(bare) > 0 {
+		mb := median(bare)
+		fmt.Printf("store pipeline, no CLI:   median %v  p90 %v  (%.2fx sqlite3)\n", mb, pct(bare, 90), float64(mb)/float64(mt))
+	}
+}
+
+func run(env []string, name string, args ...string) {
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s %v: %v\n%s", name, args, err, out)
+		os.Exit(1)
+	}
+}
+
+func median(d []time.Duration) time.Duration { return pct(d, 50) }
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[(len(s)-1)*p/100]
+}
+
+func check(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
