@@ -45,7 +45,6 @@ store is a local SQLite file by default.`,
 
 	cmd.AddGroup(
 		&cobra.Group{ID: "setup", Title: "Setting up:"},
-		&cobra.Group{ID: "govern", Title: "Governance:"},
 		&cobra.Group{ID: "audit", Title: "Audit:"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {

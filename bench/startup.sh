@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Times one audited custos command against one durable sqlite3 insert,
+# alternating, and the store pipeline without the CLI as a third contender.
+# Usage: bench/startup.sh [runs]   (default 300)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v sqlite3 >/dev/null || { echo "bench/startup.sh needs the sqlite3 shell (apt-get install sqlite3)" >&2; exit 1; }
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
+CGO_ENABLED=0 go build -o "$out/storeonly" ./bench/storeonly
+go run ./bench/startup -custos "$out/custos" -storeonly "$out/storeonly" -n "${1:-300}"
