@@ -47,7 +47,7 @@ func (t *table) Close() error {
 	if t.ios.IsStdoutTTY() {
 		return renderBoxed(t.ios, headers, t.rows)
 	}
-	return renderPlain(t.ios.Out, headers, t.rows)
+	return renderPlain(t.ios.Out, newStyles(t.ios), headers, t.rows)
 }
 
 // Styles are the terminal styles; built only when color is on, from a
@@ -99,8 +99,9 @@ func renderBoxed(ios *iostreams.IOStreams, headers []string, rows [][]string) er
 }
 
 // renderPlain aligns columns by display width with two spaces between them
-// and no trailing blanks, the way scripts and `column -t` expect.
-func renderPlain(w io.Writer, headers []string, rows [][]string) error {
+// and no trailing blanks, the way scripts and `column -t` expect. Headers
+// are colored only when color was forced on (st is nil otherwise).
+func renderPlain(w io.Writer, st *Styles, headers []string, rows [][]string) error {
 	widths := make([]int, len(headers))
 	for i, h := range headers {
 		widths[i] = twwidth.Width(h)
@@ -113,22 +114,27 @@ func renderPlain(w io.Writer, headers []string, rows [][]string) error {
 		}
 	}
 	var b strings.Builder
-	line := func(cells []string) {
+	line := func(cells []string, style func(string) string) {
 		b.Reset()
 		for i, c := range cells {
-			b.WriteString(c)
+			b.WriteString(style(c))
 			if i < len(cells)-1 {
 				b.WriteString(strings.Repeat(" ", widths[i]-twwidth.Width(c)+2))
 			}
 		}
 		b.WriteString("\n")
 	}
-	line(headers)
+	plain := func(s string) string { return s }
+	header := plain
+	if st != nil {
+		header = func(s string) string { return st.Header.Render(s) }
+	}
+	line(headers, header)
 	if _, err := io.WriteString(w, strings.TrimRight(b.String(), " \n")+"\n"); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		line(r)
+		line(r, plain)
 		if _, err := io.WriteString(w, strings.TrimRight(b.String(), " \n")+"\n"); err != nil {
 			return err
 		}
