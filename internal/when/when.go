@@ -122,41 +122,8 @@ func parseShort(s string) (Duration, error) {
 	if s == "" {
 		return d, fmt.Errorf("empty")
 	}
-	seen := map[byte]bool{}
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 || i == len(s) || i > 6 {
-			return d, fmt.Errorf("bad")
-		}
-		n, _ := strconv.Atoi(s[:i])
-		if n > maxAmount {
-			return d, fmt.Errorf("too large")
-		}
-		unit := s[i]
-		if seen[unit] {
-			return d, fmt.Errorf("repeated unit")
-		}
-		seen[unit] = true
-		switch unit {
-		case 'y':
-			d.Years = n
-		case 'm':
-			d.Months = n
-		case 'w':
-			d.Days += 7 * n
-		case 'd':
-			d.Days += n
-		case 'h':
-			d.Clock = time.Duration(n) * time.Hour
-		default:
-			return d, fmt.Errorf("bad unit")
-		}
-		s = s[i+1:]
-	}
-	return d, nil
+	err := eachPart(s, "ymwdh", false, func(n int, unit byte) { d.add(n, unit) })
+	return d, err
 }
 
 func parseISO(s string) (Duration, error) {
@@ -168,22 +135,11 @@ func parseISO(s string) (Duration, error) {
 	if hasT && clock == "" {
 		return d, fmt.Errorf("empty time part")
 	}
-	err := eachISOPart(date, "YMWD", func(n int, unit byte) {
-		switch unit {
-		case 'Y':
-			d.Years = n
-		case 'M':
-			d.Months = n
-		case 'W':
-			d.Days += 7 * n
-		case 'D':
-			d.Days += n
-		}
-	})
+	err := eachPart(date, "YMWD", true, func(n int, unit byte) { d.add(n, unit+'a'-'A') })
 	if err != nil {
 		return d, err
 	}
-	err = eachISOPart(clock, "HMS", func(n int, unit byte) {
+	err = eachPart(clock, "HMS", true, func(n int, unit byte) {
 		switch unit {
 		case 'H':
 			d.Clock += time.Duration(n) * time.Hour
@@ -196,10 +152,27 @@ func parseISO(s string) (Duration, error) {
 	return d, err
 }
 
-// eachISOPart walks "1Y6M" calling fn per part; units must appear in the
-// order given by units, each at most once.
-func eachISOPart(s, units string, fn func(int, byte)) error {
+// add adds n of a date unit (y, m, w, d) or hours (h).
+func (d *Duration) add(n int, unit byte) {
+	switch unit {
+	case 'y':
+		d.Years = n
+	case 'm':
+		d.Months = n
+	case 'w':
+		d.Days += 7 * n
+	case 'd':
+		d.Days += n
+	case 'h':
+		d.Clock += time.Duration(n) * time.Hour
+	}
+}
+
+// eachPart walks parts such as "1y6m" calling fn for each; every unit is one
+// of units and appears at most once, in the order of units when ordered.
+func eachPart(s, units string, ordered bool, fn func(int, byte)) error {
 	pos := 0
+	seen := ""
 	for s != "" {
 		i := 0
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
@@ -212,12 +185,16 @@ func eachISOPart(s, units string, fn func(int, byte)) error {
 		if n > maxAmount {
 			return fmt.Errorf("too large")
 		}
-		k := strings.IndexByte(units[pos:], s[i])
-		if k < 0 {
-			return fmt.Errorf("unit out of order")
+		unit := s[i]
+		k := strings.IndexByte(units[pos:], unit)
+		if k < 0 || strings.IndexByte(seen, unit) >= 0 {
+			return fmt.Errorf("unknown, repeated or misplaced unit")
 		}
-		pos += k + 1
-		fn(n, s[i])
+		if ordered {
+			pos += k + 1
+		}
+		seen += string(unit)
+		fn(n, unit)
 		s = s[i+1:]
 	}
 	return nil
