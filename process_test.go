@@ -188,6 +188,9 @@ func TestBusyStore(t *testing.T) {
 	if !strings.Contains(errOut, "custos: the store is busy") {
 		t.Fatalf("stderr: %s", errOut)
 	}
+	if !strings.Contains(errOut, "this failure could not be recorded in the audit log") {
+		t.Fatalf("no warning that the failure is missing from the log: %s", errOut)
+	}
 	if waited < 300*time.Millisecond {
 		t.Fatalf("gave up after %v, before the busy timeout", waited)
 	}

@@ -38,8 +38,8 @@ func Run(f *cmdutil.Factory) int {
 	}
 	err = classify(f, err)
 	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
-		if !f.RecordFailure(cmd, err) && errs.CodeOf(err) == errs.Busy {
-			fmt.Fprintln(f.IO.ErrOut, "custos: warning: the store was busy, so this failure could not be recorded in the audit log")
+		if !f.RecordFailure(cmd, err) {
+			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store stayed locked or unwritable")
 		}
 	}
 	printError(f, f.FormatOf(cmd), err)

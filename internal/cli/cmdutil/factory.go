@@ -188,12 +188,14 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 }
 
 // RecordFailure writes the audit entry of a store command that failed
-// before it reached the pipeline. It reports whether an entry was written;
-// none can be when there is no store.
+// before it reached the pipeline (or whose entry the pipeline could not
+// write). It returns false only when a store exists but the entry could not
+// be written, which the user should be told; without a store there is
+// nothing to record in.
 func (f *Factory) RecordFailure(cmd *cobra.Command, failure error) bool {
 	st, err := f.Store()
 	if err != nil {
-		return false
+		return true
 	}
 	inv, err := f.Invocation(cmd)
 	if err != nil {
