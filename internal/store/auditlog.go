@@ -42,29 +42,37 @@ func (f AuditFilter) query() (string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	from := "audit_log"
+	from, seq := "audit_log", "audit_log.seq"
 	if f.Object != "" {
-		from = "audit_log JOIN audit_objects o ON o.seq = audit_log.seq"
+		// Ordering by o.seq follows the (object, seq) index: no sort.
+		from, seq = "audit_objects o JOIN audit_log ON audit_log.seq = o.seq", "o.seq"
 		where = append(where, "o.object = "+arg(f.Object))
 	}
+	// Times are filtered exactly on at, and also bounded on seq through the
+	// at index, so a time window never scans the whole log: every entry at
+	// or after Since has a seq at or above the smallest such seq.
 	if !f.Since.IsZero() {
-		where = append(where, "at >= "+arg(audit.FormatTime(f.Since)))
+		p := arg(audit.FormatTime(f.Since))
+		where = append(where, "at >= "+p, seq+" >= (SELECT min(seq) FROM audit_log WHERE at >= "+p+")")
 	}
 	if !f.Until.IsZero() {
-		where = append(where, "at < "+arg(audit.FormatTime(f.Until)))
+		p := arg(audit.FormatTime(f.Until))
+		where = append(where, "at < "+p, seq+" <= (SELECT max(seq) FROM audit_log WHERE at < "+p+")")
 	}
 	if f.Operator != "" {
 		p := arg(f.Operator)
 		where = append(where, "(operator = "+p+" OR real_operator = "+p+")")
 	}
 	if f.Command != "" {
-		where = append(where, "(command = "+arg(f.Command)+" OR command LIKE "+arg(likePrefix(f.Command)+" %")+" ESCAPE '\\')")
+		// A command or its group: "operator" matches "operator add". The
+		// range is LIKE 'operator %' in a form the command index serves.
+		where = append(where, "(command = "+arg(f.Command)+" OR (command >= "+arg(f.Command+" ")+" AND command < "+arg(f.Command+"!")+"))")
 	}
 	if f.Outcome != "" {
 		where = append(where, "outcome = "+arg(f.Outcome))
 	}
 	if f.After > 0 {
-		where = append(where, "audit_log.seq > "+arg(f.After))
+		where = append(where, seq+" > "+arg(f.After))
 	}
 	cols := "audit_log." + strings.ReplaceAll(auditColumns, ", ", ", audit_log.")
 	q := "SELECT " + cols + " FROM " + from
@@ -72,16 +80,11 @@ func (f AuditFilter) query() (string, []any) {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
 	if f.Limit > 0 {
-		q = "SELECT * FROM (" + q + " ORDER BY audit_log.seq DESC LIMIT " + arg(f.Limit) + ") AS last ORDER BY seq"
+		q = "SELECT * FROM (" + q + " ORDER BY " + seq + " DESC LIMIT " + arg(f.Limit) + ") AS last ORDER BY seq"
 	} else {
-		q += " ORDER BY audit_log.seq"
+		q += " ORDER BY " + seq
 	}
 	return q, args
-}
-
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s)
 }
 
 // AuditLog streams the entries matching f in sequence order.

@@ -272,6 +272,8 @@ const failureBusyTimeout = 2 * time.Second
 // before they reached the pipeline (bad flags or arguments). It reports
 // whether the entry was written.
 func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
+	// An interrupted command (Ctrl-C cancels ctx) is still recorded.
+	ctx = context.WithoutCancel(ctx)
 	timeout := min(s.opts.BusyTimeout, failureBusyTimeout)
 	if errs.CodeOf(failure) == errs.Busy {
 		timeout = 0

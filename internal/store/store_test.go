@@ -216,3 +216,19 @@ func TestAuditFilterQueries(t *testing.T) {
 		t.Errorf("after: %d", n)
 	}
 }
+
+func TestInterruptedInvocationIsRecorded(t *testing.T) {
+	s := MustOpen(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true, Targets: []string{"operator:ivan"}}, func(tx *Tx) error {
+		cancel()
+		return ctx.Err()
+	})
+	if !errs.IsRecorded(err) {
+		t.Fatalf("the interrupted invocation was not recorded: %v", err)
+	}
+	es := entries(t, s)
+	if e := es[len(es)-1]; e.Outcome != "error" || e.Objects != `["operator:ivan"]` {
+		t.Fatalf("entry: %+v", e)
+	}
+}
