@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/custos-dev/custos/internal/errs"
 )
@@ -159,7 +159,7 @@ func dsn(path string, timeout time.Duration, setWAL bool) string {
 	if setWAL {
 		wal = "&_pragma=journal_mode(WAL)"
 	}
-	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)%s&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate",
+	return fmt.Sprintf("%s?_pragma=busy_timeout(%d)%s&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=journal_size_limit(0)&_txlock=immediate",
 		path, timeout.Milliseconds(), wal)
 }
 
@@ -189,11 +189,36 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// second connection would only cost another open and pragma round.
 	db.SetMaxOpenConns(1)
 	s := &Store{db: db, path: path, opts: opts}
+	if err := persistWAL(ctx, db); err != nil {
+		db.Close()
+		return nil, translate(err)
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// persistWAL keeps the WAL and shared-memory files when the last
+// connection closes. With journal_size_limit 0 the closing checkpoint
+// truncates the WAL to nothing, so the next command finds an empty WAL to
+// append to: it neither recreates the two files (and syncs the directory)
+// nor replays old frames.
+func persistWAL(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		fc, ok := dc.(sqlite.FileControl)
+		if !ok {
+			return nil
+		}
+		_, err := fc.FileControlPersistWAL("main", 1)
+		return err
+	})
 }
 
 // migrations returns the embedded migrations in order; migration i+1 brings
