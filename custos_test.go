@@ -1,10 +1,12 @@
 package custos_test
 
 import (
+	"bytes"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -51,6 +53,7 @@ func TestScripts(t *testing.T) {
 			"sqlquery":  cmdSQLQuery,
 			"dumpstore": cmdDumpStore,
 			"filemode":  cmdFileMode,
+			"nosecret":  cmdNoSecret,
 		},
 	})
 }
@@ -157,4 +160,29 @@ func cmdFileMode(ts *testscript.TestScript, neg bool, args []string) {
 	fi, err := os.Stat(ts.MkAbs(args[0]))
 	ts.Check(err)
 	fmt.Fprintf(ts.Stdout(), "%04o\n", fi.Mode().Perm())
+}
+
+// nosecret SRC REGEXP FILE... takes the secret captured by REGEXP's first
+// group in SRC (a file, or stdout) and fails if any FILE that exists
+// contains it.
+func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: nosecret SRC REGEXP FILE...")
+	}
+	src := ts.ReadFile(args[0])
+	m := regexp.MustCompile(args[1]).FindStringSubmatch(src)
+	if len(m) < 2 || len(m[1]) < 8 {
+		ts.Fatalf("no secret matching %s in %s", args[1], args[0])
+	}
+	secret := []byte(m[1])
+	for _, f := range args[2:] {
+		b, err := os.ReadFile(ts.MkAbs(f))
+		if os.IsNotExist(err) {
+			continue
+		}
+		ts.Check(err)
+		if bytes.Contains(b, secret) {
+			ts.Fatalf("%s contains the secret", f)
+		}
+	}
 }

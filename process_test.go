@@ -242,3 +242,25 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// A hostile real name is refused with an escaped message; the refusal in
+// the audit log and the account commands show it escaped too.
+func TestHostileAccountNameNeverReachesTheTerminal(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "custos.db")
+	mustCustos(t, db, "init")
+	evil := "\x1b]0;pwned\a"
+	_, errOut, code := custos(t, db, nil, "account", "request", "eve", "--name", evil, "--employee-id", "E-1",
+		"--department", "Sales", "--position", "X", "--reason", "x")
+	if code != 2 || !strings.Contains(errOut, `--name contains control characters: "\x1b]0;pwned\a"`) {
+		t.Fatalf("exit %d: %q", code, errOut)
+	}
+	if strings.ContainsAny(errOut, "\x1b\a") {
+		t.Fatalf("raw control bytes on stderr: %q", errOut)
+	}
+	for _, args := range [][]string{{"audit", "log"}, {"account", "list"}, {"account", "show", "eve"}, {"audit", "log", "-o", "json"}} {
+		out, errOut, _ := custos(t, db, nil, args...)
+		if strings.ContainsAny(out+errOut, "\x1b\a") {
+			t.Errorf("%v printed raw control bytes: %q", args, out+errOut)
+		}
+	}
+}

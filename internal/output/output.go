@@ -294,3 +294,54 @@ func (c *csvWriter) Close() error {
 	c.w.Flush()
 	return c.w.Error()
 }
+
+// Field is one key and value of an Object.
+type Field struct {
+	Key   string
+	Value any
+}
+
+// Object is a JSON object whose keys keep their order, for nested results
+// such as a record with its history. Values get the same treatment as in
+// lists: times in RFC 3339 UTC, control characters escaped.
+type Object []Field
+
+// MarshalJSON encodes the fields in order.
+func (o Object) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, f := range o {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, f.Key)
+		b = append(b, ':')
+		v, err := marshal(jsonValue(f.Value))
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, v...)
+	}
+	return append(b, '}'), nil
+}
+
+// ObjectOf pairs columns with values.
+func ObjectOf(cols []Column, values ...any) Object {
+	o := make(Object, len(cols))
+	for i, c := range cols {
+		o[i] = Field{c.Name, values[i]}
+	}
+	return o
+}
+
+// Pairs builds an Object from alternating keys and values:
+// Pairs("stage", "it", "operator", "ines").
+func Pairs(kv ...any) Object {
+	o := make(Object, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		o = append(o, Field{Key: kv[i].(string), Value: kv[i+1]})
+	}
+	return o
+}
+
+// With returns o with more fields appended, as Pairs takes them.
+func (o Object) With(kv ...any) Object { return append(o, Pairs(kv...)...) }

@@ -183,3 +183,16 @@ func TestRowWithWrongColumnCountFails(t *testing.T) {
 		}
 	}
 }
+
+func TestObjectKeepsKeyOrder(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	o := Pairs("z", 1, "a", "x\x1b", "at", at, "list", []Object{Pairs("k", nil)})
+	b, err := MarshalJSON(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"z":1,"a":"x\u001b","at":"2026-01-02T03:04:05Z","list":[{"k":null}]}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+}

@@ -164,8 +164,8 @@ func writeFields(ios *iostreams.IOStreams, cols []Column, values []any) error {
 		}
 		b.WriteString(k)
 		b.WriteString(":")
-		b.WriteString(pad)
 		if v := Text(values[i]); v != "" {
+			b.WriteString(pad)
 			b.WriteString(" ")
 			b.WriteString(v)
 		}

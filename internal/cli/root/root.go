@@ -5,6 +5,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/cli/initcmd"
@@ -45,6 +46,7 @@ store is a local SQLite file by default.`,
 
 	cmd.AddGroup(
 		&cobra.Group{ID: "setup", Title: "Setting up:"},
+		&cobra.Group{ID: "govern", Title: "Governance:"},
 		&cobra.Group{ID: "audit", Title: "Audit:"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {
@@ -54,6 +56,7 @@ store is a local SQLite file by default.`,
 		}
 	}
 	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
+	add("govern", account.NewCmdAccount(f))
 	add("audit", audit.NewCmdAudit(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(helpTopics()...)

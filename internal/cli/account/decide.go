@@ -1,0 +1,161 @@
+package account
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// accountColumns is the flat form of an account in JSON and CSV.
+var accountColumns = output.Cols("username", "name", "employee_id", "department", "position", "email", "type",
+	"until", "clearance", "state", "must_change_password", "agreement_ref", "reason", "requested_by",
+	"requested_at", "updated_at", "state_reason", "incident")
+
+func accountRow(a *account.Account) []any {
+	return []any{a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
+		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
+		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident}
+}
+
+func writeAccount(f *cmdutil.Factory, format output.Format, a *account.Account) error {
+	return output.WriteObject(f.IO, format, accountColumns, accountRow(a)...)
+}
+
+// DecideOptions are the inputs of `account approve` and `account reject`.
+type DecideOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Username string
+	Stage    string
+	Reason   string
+}
+
+func newCmdApprove(f *cmdutil.Factory, runF func(*DecideOptions) error) *cobra.Command {
+	opts := &DecideOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "approve USERNAME --stage department|it [--reason TEXT]",
+		Short: "Give one approval stage to an account request",
+		Long: `Give the department or the IT approval stage to a requested account. When
+every stage of the policy account.approval_stages is given, the account is
+approved and can be activated.
+
+Refused (exit 4): the requester approving their own request, one operator
+giving both stages, a manager outside the account's department, a manager
+giving the IT stage, IT giving the department stage. Refused (exit 5): an
+account that is not requested, a stage someone else already gave. Giving
+the same stage again changes nothing.`,
+		Example: `  $ custos account approve zoe --stage department --as maria
+  $ custos account approve zoe --stage it --reason "laptop ready"`,
+		Args: cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return approveRun(opts)
+		},
+	}
+	cmdutil.EnumFlag(cmd.Flags(), &opts.Stage, "stage", "", "", []string{"", account.StageDepartment, account.StageIT}, "the approval stage")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is approved")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func approveRun(opts *DecideOptions) error {
+	f := opts.Factory
+	if opts.Stage == "" {
+		return errs.Invalidf("--stage is required: department or it")
+	}
+	if err := account.Text("--reason", opts.Reason, false); err != nil {
+		return err
+	}
+	var res *store.ApproveResult
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username, deciders), func(tx *store.Tx) (err error) {
+		res, err = tx.ApproveAccount(opts.Username, opts.Stage, opts.Reason)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	a := res.Account
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("username", "stage", "state", "changed", "pending_stages"),
+			a.Username, opts.Stage, string(a.State), res.Changed, res.Pending)
+	}
+	switch {
+	case !res.Changed:
+		fmt.Fprintf(f.IO.Out, "You already gave the %s stage of %s; nothing changed.\n", opts.Stage, output.Sanitize(a.Username))
+	case a.State == account.Approved:
+		fmt.Fprintf(f.IO.Out, "Approved %s: every stage is given; it can be activated.\n", output.Sanitize(a.Username))
+	default:
+		fmt.Fprintf(f.IO.Out, "Gave the %s stage of %s; still needed: %s.\n", opts.Stage, output.Sanitize(a.Username), strings.Join(res.Pending, ", "))
+	}
+	return nil
+}
+
+func newCmdReject(f *cmdutil.Factory, runF func(*DecideOptions) error) *cobra.Command {
+	opts := &DecideOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "reject USERNAME --reason TEXT",
+		Short: "Reject an account request",
+		Long: `Reject a requested account; rejection is final. IT, admins and the
+department's managers may reject, and a requester may withdraw their own
+request. Rejecting a rejected request changes nothing.`,
+		Example: `  $ custos account reject zoe --reason "duplicate of zoe.a"`,
+		Args:    cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return rejectRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is rejected (required)")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func rejectRun(opts *DecideOptions) error {
+	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, deciders,
+		func(tx *store.Tx) (*account.Account, bool, error) {
+			return tx.RejectAccount(opts.Username, opts.Reason)
+		},
+		"Rejected", "is already rejected")
+}
+
+// changeState runs a state change that needs a reason and reports it.
+func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, username, reason string, roles []operator.Role,
+	do func(*store.Tx) (*account.Account, bool, error), done, already string) error {
+	if err := account.Text("--reason", reason, true); err != nil {
+		return err
+	}
+	var a *account.Account
+	var changed bool
+	err := cmdutil.Run(f, cmd, write(username, roles), func(tx *store.Tx) (err error) {
+		a, changed, err = do(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if format := out.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("username", "state", "changed", "reason"),
+			a.Username, string(a.State), changed, reason)
+	}
+	if !changed {
+		_, err = fmt.Fprintf(f.IO.Out, "%s %s; nothing changed.\n", output.Sanitize(a.Username), already)
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s %s.\n", done, output.Sanitize(a.Username))
+	return err
+}

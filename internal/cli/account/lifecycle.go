@@ -1,0 +1,208 @@
+package account
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+// ActivateOptions are the inputs of `account activate`.
+type ActivateOptions struct {
+	Factory      *cmdutil.Factory
+	Cmd          *cobra.Command
+	Output       *cmdutil.Output
+	Username     string
+	AgreementRef string
+	Reason       string
+	PasswordFile string
+}
+
+func newCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobra.Command {
+	opts := &ActivateOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "activate USERNAME (--agreement-ref REF | --reason TEXT) [--password-file F]",
+		Short: "Activate an approved account, or re-activate a frozen one",
+		Long: `Activate an approved account once the user has signed the usage agreement
+(--agreement-ref names it), or re-activate a frozen one (--reason says why).
+The account must change its password at first login; custos prints the
+generated one-time initial password once. It meets the password policy
+(password.min_length, password.require) and is never stored or logged.
+--password-file F writes it to a new file F (mode 0600) instead.
+
+Refused: activation without --agreement-ref (exit 2), an account that is
+requested, rejected, revoked or already active (exit 5).`,
+		Example: `  $ custos account activate zoe --agreement-ref AUP-2026-0117
+  $ custos account activate zoe --reason "back from leave" --password-file /root/zoe.pw`,
+		Args: cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return activateRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.AgreementRef, "agreement-ref", "", "reference of the usage agreement the user signed")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why a frozen account is re-activated")
+	cmd.Flags().StringVar(&opts.PasswordFile, "password-file", "", "write the initial password to this new file (mode 0600) instead of stdout")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func activateRun(opts *ActivateOptions) error {
+	f := opts.Factory
+	if err := account.Text("--agreement-ref", opts.AgreementRef, false); err != nil {
+		return err
+	}
+	if err := account.Text("--reason", opts.Reason, false); err != nil {
+		return err
+	}
+	var pwFile *os.File
+	var a *account.Account
+	var password string
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username, itStaff), func(tx *store.Tx) (err error) {
+		// The file is created before the account changes, so a bad path
+		// refuses the activation instead of losing the password after it.
+		if opts.PasswordFile != "" {
+			if pwFile, err = createPasswordFile(opts.PasswordFile); err != nil {
+				return err
+			}
+		}
+		if a, err = tx.ActivateAccount(opts.Username, opts.AgreementRef, opts.Reason); err != nil {
+			return err
+		}
+		pol, err := tx.AccountPolicy()
+		if err != nil {
+			return err
+		}
+		if password, err = pol.Password.Generate(nil); err != nil {
+			return err
+		}
+		if pwFile != nil {
+			if _, err := fmt.Fprintln(pwFile, password); err != nil {
+				return errs.Invalidf("cannot write --password-file: %v", err)
+			}
+			return pwFile.Sync()
+		}
+		return nil
+	})
+	if pwFile != nil {
+		pwFile.Close()
+	}
+	if err != nil {
+		if pwFile != nil {
+			os.Remove(opts.PasswordFile)
+		}
+		return err
+	}
+	shown := password
+	if pwFile != nil {
+		shown = ""
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
+			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile)
+	}
+	fmt.Fprintf(f.IO.Out, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
+	if pwFile != nil {
+		fmt.Fprintf(f.IO.Out, "The initial password is in %s (mode 0600).\n", output.Sanitize(opts.PasswordFile))
+		return nil
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Initial password (shown once, stored nowhere): %s\n", password)
+	return err
+}
+
+// createPasswordFile creates a new file only its owner can read.
+func createPasswordFile(path string) (*os.File, error) {
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, errs.Invalidf("--password-file %s already exists; give a new file", path)
+	}
+	if err != nil {
+		return nil, errs.Invalidf("cannot create --password-file: %v", err)
+	}
+	return fh, nil
+}
+
+// FreezeOptions are the inputs of `account freeze` and `account revoke`.
+type FreezeOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Username string
+	Reason   string
+	Incident string
+}
+
+func newCmdFreeze(f *cmdutil.Factory, runF func(*FreezeOptions) error) *cobra.Command {
+	opts := &FreezeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "freeze USERNAME --reason TEXT [--incident ID]",
+		Short: "Suspend an active account at once",
+		Long: `Freeze an active account: on departure, on suspicion, during an incident.
+Its access grants stay recorded but are not in force while it is frozen.
+Freezing a frozen account changes nothing; other states are exit 5.`,
+		Example: `  $ custos account freeze zoe --reason "left the company 2026-11-30"
+  $ custos account freeze ivan --reason "credentials in a paste site" --incident INC-2026-0007`,
+		Args: cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return freezeRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is frozen (required)")
+	cmd.Flags().StringVar(&opts.Incident, "incident", "", "the incident the freeze is made under")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func freezeRun(opts *FreezeOptions) error {
+	if err := account.Text("--incident", opts.Incident, false); err != nil {
+		return err
+	}
+	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, itStaff,
+		func(tx *store.Tx) (*account.Account, bool, error) {
+			return tx.FreezeAccount(opts.Username, opts.Reason, opts.Incident)
+		}, "Froze", "is already frozen")
+}
+
+func newCmdRevoke(f *cmdutil.Factory, runF func(*FreezeOptions) error) *cobra.Command {
+	opts := &FreezeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "revoke USERNAME --reason TEXT",
+		Short: "Revoke an account for good",
+		Long: `Revoke an approved, active or frozen account; revocation is final. Every
+access grant of the account is revoked in the same transaction, and a
+snapshot of the account, its approvals and its grants is kept with the
+revocation (see account show). Revoking a revoked account changes nothing;
+a requested account is rejected instead (exit 5).`,
+		Example: `  $ custos account revoke zoe --reason "left the company 2026-11-30"`,
+		Args:    cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, itStaff,
+				func(tx *store.Tx) (*account.Account, bool, error) {
+					return tx.RevokeAccount(opts.Username, opts.Reason)
+				},
+				"Revoked", "is already revoked")
+		},
+	}
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is revoked (required)")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}

@@ -1,0 +1,274 @@
+package account
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/audit"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/when"
+)
+
+// ListOptions are the inputs of `account list`.
+type ListOptions struct {
+	Factory    *cmdutil.Factory
+	Cmd        *cobra.Command
+	Output     *cmdutil.Output
+	State      string
+	Department string
+	Expiring   string
+}
+
+func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
+	states := []string{""}
+	for _, s := range account.States {
+		states = append(states, string(s))
+	}
+	cmd := &cobra.Command{
+		Use:   "list [--state S] [--department D] [--expiring DURATION]",
+		Short: "List accounts",
+		Long: `List accounts in username order. --expiring 30d lists the active accounts
+whose last day falls within the next 30 days (durations: 90d, 12w, 6m, 1y,
+P3M). The list streams: JSON and CSV start at once, whatever the size.`,
+		Example: `  $ custos account list --state requested
+  $ custos account list --department Sales -o csv > sales-accounts.csv
+  $ custos account list --expiring 30d`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
+			}
+			return listRun(opts)
+		},
+	}
+	cmdutil.EnumFlag(cmd.Flags(), &opts.State, "state", "", "", states, "only accounts in this state")
+	cmd.Flags().StringVar(&opts.Department, "department", "", "only accounts of this department")
+	cmd.Flags().StringVar(&opts.Expiring, "expiring", "", "only active accounts whose last day is within this duration")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func listRun(opts *ListOptions) error {
+	f := opts.Factory
+	filter := store.AccountFilter{State: opts.State, Department: opts.Department}
+	if opts.Expiring != "" {
+		d, err := when.ParseDuration(opts.Expiring)
+		if err != nil {
+			return errs.Invalidf("--expiring: %v", err)
+		}
+		filter.ExpiringBy = d.After(f.Now()).Format(account.DateFormat)
+	}
+	format := opts.Output.Format()
+	cols := accountColumns
+	if format == output.Table {
+		cols = output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance")
+	}
+	w := output.NewList(f.IO, format, cols)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+		return tx.ListAccounts(filter, func(a *account.Account) error {
+			if format != output.Table {
+				return w.Row(accountRow(a)...)
+			}
+			return w.Row(a.Username, a.Name, string(a.State), string(a.Type), a.Department, a.Position, a.Until, string(a.Clearance))
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// ShowOptions are the inputs of `account show`.
+type ShowOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Username string
+}
+
+func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "show USERNAME",
+		Short: "Show an account: details, approvals, revocation and history",
+		Long: `Show everything recorded about an account: its details, the approval stages
+given (who, when, why), the snapshot kept if it was revoked, and its history
+from the audit log, refused attempts included.`,
+		Example: `  $ custos account show zoe
+  $ custos account show zoe -o json | jq '.history[] | select(.outcome != "ok")'`,
+		Args: cmdutil.ExactArgs("USERNAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd, opts.Username = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(opts)
+		},
+	}
+	opts.Output = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON)
+	return cmdutil.MarkStore(cmd)
+}
+
+func showRun(opts *ShowOptions) error {
+	f := opts.Factory
+	var a *account.Account
+	var approvals []account.Approval
+	var rev *store.Revocation
+	var history []audit.Entry
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
+		if a, err = tx.GetAccount(opts.Username); err != nil {
+			return err
+		}
+		if approvals, err = tx.Approvals(opts.Username); err != nil {
+			return err
+		}
+		if rev, err = tx.AccountRevocation(opts.Username); err != nil {
+			return err
+		}
+		return tx.AuditLog(store.AuditFilter{Object: "account:" + opts.Username}, func(e *audit.Entry) error {
+			history = append(history, *e)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	if opts.Output.Format() == output.JSON {
+		return showJSON(f, a, approvals, rev, history)
+	}
+	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {
+		return err
+	}
+	section(f, "Approvals")
+	w := output.NewList(f.IO, output.Table, output.Cols("stage", "operator", "at", "reason"))
+	for _, ap := range approvals {
+		w.Row(ap.Stage, ap.Operator, ap.At, ap.Reason)
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if rev != nil {
+		section(f, "Revocation")
+		output.WriteObject(f.IO, output.Table, output.Cols("at", "revoked_by", "reason", "snapshot"), rev.At, rev.RevokedBy, rev.Reason, rev.Snapshot)
+	}
+	section(f, "History")
+	w = output.NewList(f.IO, output.Table, output.Cols("seq", "time", "operator", "command", "outcome", "error"))
+	for i := range history {
+		e := &history[i]
+		who := e.Operator
+		if e.RealOperator != e.Operator {
+			who = e.RealOperator + " as " + e.Operator
+		}
+		w.Row(e.Seq, e.Time(), who, e.Command, e.Outcome, e.Error)
+	}
+	return w.Close()
+}
+
+func section(f *cmdutil.Factory, title string) { fmt.Fprintf(f.IO.Out, "\n%s\n", title) }
+
+func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, rev *store.Revocation, history []audit.Entry) error {
+	obj := output.ObjectOf(accountColumns, accountRow(a)...)
+	aps := []output.Object{}
+	for _, ap := range approvals {
+		aps = append(aps, output.Pairs("stage", ap.Stage, "operator", ap.Operator, "at", ap.At, "reason", ap.Reason))
+	}
+	var revocation any
+	if rev != nil {
+		revocation = output.Pairs("at", rev.At, "revoked_by", rev.RevokedBy, "reason", rev.Reason, "snapshot", json.RawMessage(rev.Snapshot))
+	}
+	hist := []output.Object{}
+	for _, e := range history {
+		hist = append(hist, output.Pairs("seq", e.Seq, "time", e.At, "real_operator", e.RealOperator,
+			"operator", e.Operator, "command", e.Command, "outcome", e.Outcome, "error", e.Error))
+	}
+	obj = obj.With("approvals", aps, "revocation", revocation, "history", hist)
+	b, err := output.MarshalJSON(obj)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s\n", b)
+	return err
+}
+
+// ExpireOptions are the inputs of `account expire`.
+type ExpireOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	AsOf    string
+	DryRun  bool
+}
+
+func newCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Command {
+	opts := &ExpireOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "expire [--as-of DATE] [--dry-run]",
+		Short: "Freeze every active account past its last day (for cron)",
+		Long: `Freeze every active account whose last day (--until) is before today, or
+before --as-of DATE. Made for cron: it prints the accounts it froze (nothing
+when there are none) and is safe to run as often as you like. --dry-run
+lists them and changes nothing.`,
+		Example: `  # crontab: every night at 00:05
+  5 0 * * *  custos account expire -o json >> /var/log/custos-expire.jsonl
+  $ custos account expire --as-of 2027-01-01 --dry-run`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
+			}
+			return expireRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.AsOf, "as-of", "", "freeze accounts whose last day is before this date (default today)")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "list the accounts and change nothing")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func expireRun(opts *ExpireOptions) error {
+	f := opts.Factory
+	asOf := today(f)
+	if opts.AsOf != "" {
+		d, err := account.ParseDate(opts.AsOf)
+		if err != nil {
+			return errs.Invalidf("--as-of: %v", err)
+		}
+		asOf = d
+	}
+	spec := store.Spec{Write: !opts.DryRun, Roles: itStaff}
+	var due []*account.Account
+	err := cmdutil.Run(f, opts.Cmd, spec, func(tx *store.Tx) (err error) {
+		due, err = tx.ExpireAccounts(asOf, opts.DryRun)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	format := opts.Output.Format()
+	w := output.NewList(f.IO, format, output.Cols("username", "name", "department", "until", "frozen"))
+	for _, a := range due {
+		if err := w.Row(a.Username, a.Name, a.Department, a.Until, !opts.DryRun); err != nil {
+			return err
+		}
+	}
+	if format == output.Table && len(due) == 0 {
+		fmt.Fprintf(f.IO.ErrOut, "No active account ended before %s.\n", asOf)
+		return nil
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if format == output.Table && opts.DryRun {
+		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d account(s) would be frozen; nothing changed.\n", len(due))
+	}
+	return nil
+}
