@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
@@ -20,14 +21,22 @@ import (
 
 // TestMain lets the test binary act as the custos binary, so scripts and
 // tests below run real processes. CUSTOS_TEST_OSUSER stands in for the OS
-// login name, so one test can play several operators; the variable exists
-// only in this test binary, never in custos itself.
+// login name, so one test can play several operators, and CUSTOS_TEST_NOW
+// (RFC 3339) fixes the clock for scripts whose output depends on the date.
+// Both exist only in this test binary, never in custos itself.
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"custos": func() {
 			f := cmdutil.New()
 			if u := os.Getenv("CUSTOS_TEST_OSUSER"); u != "" {
 				f.OSUser = func() (string, error) { return u, nil }
+			}
+			if s := os.Getenv("CUSTOS_TEST_NOW"); s != "" {
+				now, err := time.Parse(time.RFC3339, s)
+				if err != nil {
+					panic(err)
+				}
+				f.Now = func() time.Time { return now }
 			}
 			os.Exit(cli.Run(f))
 		},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -261,6 +262,50 @@ func TestHostileAccountNameNeverReachesTheTerminal(t *testing.T) {
 		out, errOut, _ := custos(t, db, nil, args...)
 		if strings.ContainsAny(out+errOut, "\x1b\a") {
 			t.Errorf("%v printed raw control bytes: %q", args, out+errOut)
+		}
+	}
+}
+
+// TestConcurrentIncidentOpens: processes opening incidents at once get
+// distinct IDs with no gaps, because each is numbered under the write lock.
+func TestConcurrentIncidentOpens(t *testing.T) {
+	const procs, each = 4, 10
+	db := filepath.Join(t.TempDir(), "custos.db")
+	mustCustos(t, db, "init")
+	var wg sync.WaitGroup
+	ids := make(chan string, procs*each)
+	for p := range procs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				out, errOut, code := custos(t, db, nil, "incident", "open", "--type", "other", "--severity", "low",
+					"--summary", fmt.Sprintf("drill %d-%d", p, i), "-o", "json")
+				if code != 0 {
+					t.Errorf("exit %d: %s", code, errOut)
+					continue
+				}
+				var res struct{ ID string }
+				if err := json.Unmarshal([]byte(out), &res); err != nil {
+					t.Errorf("%v: %s", err, out)
+				}
+				ids <- res.ID
+			}
+		}()
+	}
+	wg.Wait()
+	close(ids)
+	seen := map[string]bool{}
+	for id := range ids {
+		if seen[id] {
+			t.Errorf("duplicate ID %s", id)
+		}
+		seen[id] = true
+	}
+	year := time.Now().Year()
+	for n := 1; n <= procs*each; n++ {
+		if id := fmt.Sprintf("INC-%d-%04d", year, n); !seen[id] {
+			t.Errorf("missing %s", id)
 		}
 	}
 }

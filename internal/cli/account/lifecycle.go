@@ -1,9 +1,7 @@
 package account
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -73,7 +71,7 @@ func activateRun(opts *ActivateOptions) error {
 		// The file is created before the account changes, so a bad path
 		// refuses the activation instead of losing the password after it.
 		if opts.PasswordFile != "" {
-			if pwFile, err = createPasswordFile(opts.PasswordFile); err != nil {
+			if pwFile, err = cmdutil.CreateSecretFile(opts.PasswordFile, "--password-file"); err != nil {
 				return err
 			}
 		}
@@ -119,18 +117,6 @@ func activateRun(opts *ActivateOptions) error {
 	}
 	_, err = fmt.Fprintf(f.IO.Out, "Initial password (shown once, stored nowhere): %s\n", password)
 	return err
-}
-
-// createPasswordFile creates a new file only its owner can read.
-func createPasswordFile(path string) (*os.File, error) {
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return nil, errs.Invalidf("--password-file %s already exists; give a new file", path)
-	}
-	if err != nil {
-		return nil, errs.Invalidf("cannot create --password-file: %v", err)
-	}
-	return fh, nil
 }
 
 // FreezeOptions are the inputs of `account freeze` and `account revoke`.

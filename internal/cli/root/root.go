@@ -8,6 +8,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/cli/incident"
 	"github.com/custos-dev/custos/internal/cli/initcmd"
 	"github.com/custos-dev/custos/internal/cli/operator"
 	"github.com/custos-dev/custos/internal/cli/policy"
@@ -56,7 +57,7 @@ store is a local SQLite file by default.`,
 		}
 	}
 	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
-	add("govern", account.NewCmdAccount(f))
+	add("govern", account.NewCmdAccount(f), incident.NewCmdIncident(f))
 	add("audit", audit.NewCmdAudit(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(helpTopics()...)
