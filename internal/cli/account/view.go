@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/access"
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
@@ -122,6 +123,7 @@ func showRun(opts *ShowOptions) error {
 	var a *account.Account
 	var approvals []account.Approval
 	var rev *store.Revocation
+	var grants []*access.Grant
 	var history []audit.Entry
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
 		if a, err = tx.GetAccount(opts.Username); err != nil {
@@ -133,6 +135,13 @@ func showRun(opts *ShowOptions) error {
 		if rev, err = tx.AccountRevocation(opts.Username); err != nil {
 			return err
 		}
+		err = tx.ListGrants(store.GrantFilter{Account: opts.Username, All: true}, func(g *access.Grant, _ account.State) error {
+			grants = append(grants, g)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
 		return tx.AuditLog(store.AuditFilter{Object: "account:" + opts.Username}, func(e *audit.Entry) error {
 			history = append(history, *e)
 			return nil
@@ -141,8 +150,9 @@ func showRun(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
+	today := today(f)
 	if opts.Output.Format() == output.JSON {
-		return showJSON(f, a, approvals, rev, history)
+		return showJSON(f, a, approvals, grants, today, rev, history)
 	}
 	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {
 		return err
@@ -151,6 +161,14 @@ func showRun(opts *ShowOptions) error {
 	w := output.NewList(f.IO, output.Table, output.Cols("stage", "operator", "at", "reason"))
 	for _, ap := range approvals {
 		w.Row(ap.Stage, ap.Operator, ap.At, ap.Reason)
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	section(f, "Grants")
+	w = output.NewList(f.IO, output.Table, output.Cols("id", "resource", "role", "until", "in_force", "granted_by", "revoked_at", "revoke_reason"))
+	for _, g := range grants {
+		w.Row(g.ID, g.Resource, g.Role, g.Until, g.InForce(a.State, today), g.GrantedBy, g.RevokedAt, g.RevokeReason)
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -174,11 +192,17 @@ func showRun(opts *ShowOptions) error {
 
 func section(f *cmdutil.Factory, title string) { fmt.Fprintf(f.IO.Out, "\n%s\n", title) }
 
-func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, rev *store.Revocation, history []audit.Entry) error {
+func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, grants []*access.Grant, today string, rev *store.Revocation, history []audit.Entry) error {
 	obj := output.ObjectOf(accountColumns, accountRow(a)...)
 	aps := []output.Object{}
 	for _, ap := range approvals {
 		aps = append(aps, output.Pairs("stage", ap.Stage, "operator", ap.Operator, "at", ap.At, "reason", ap.Reason))
+	}
+	gs := []output.Object{}
+	for _, g := range grants {
+		gs = append(gs, output.Pairs("id", g.ID, "resource", g.Resource, "role", g.Role, "until", g.Until,
+			"in_force", g.InForce(a.State, today), "reason", g.Reason, "granted_by", g.GrantedBy, "granted_at", g.GrantedAt,
+			"revoked_at", g.RevokedAt, "revoked_by", g.RevokedBy, "revoke_reason", g.RevokeReason))
 	}
 	var revocation any
 	if rev != nil {
@@ -189,7 +213,7 @@ func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approv
 		hist = append(hist, output.Pairs("seq", e.Seq, "time", e.At, "real_operator", e.RealOperator,
 			"operator", e.Operator, "command", e.Command, "outcome", e.Outcome, "error", e.Error))
 	}
-	obj = obj.With("approvals", aps, "revocation", revocation, "history", hist)
+	obj = obj.With("approvals", aps, "grants", gs, "revocation", revocation, "history", hist)
 	b, err := output.MarshalJSON(obj)
 	if err != nil {
 		return err

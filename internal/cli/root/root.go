@@ -5,6 +5,7 @@ package root
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/cli/access"
 	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
@@ -57,7 +58,7 @@ store is a local SQLite file by default.`,
 		}
 	}
 	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
-	add("govern", account.NewCmdAccount(f), incident.NewCmdIncident(f))
+	add("govern", account.NewCmdAccount(f), access.NewCmdAccess(f), incident.NewCmdIncident(f))
 	add("audit", audit.NewCmdAudit(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(helpTopics()...)

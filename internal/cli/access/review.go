@@ -1,0 +1,419 @@
+package access
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/access"
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
+)
+
+func newCmdReview(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "review <command>",
+		Short: "Run access review (certification) campaigns",
+		Long: `An access review snapshots the grants in scope into items, each assigned to
+a reviewer (the resource's owner, else a manager of the account's
+department, else an admin) and flagged where it deserves attention:
+inactive-account, expired, clearance-mismatch, sod-conflict, privileged.
+
+The quarterly round trip, scriptable end to end:
+
+  custos access review start 2026-Q4
+  custos access review export 2026-Q4 --reviewer olga -o csv > olga.csv   # one sheet per reviewer
+  # the reviewer fills the decision (keep, revoke or empty) and reason columns
+  custos access review import 2026-Q4 olga.csv                            # as olga, or an admin
+  custos access review close 2026-Q4 --undecided keep
+
+IT and admins start, export and close campaigns; reviewers decide their own
+items (an admin may decide any, and imports on the reviewers' behalf).`,
+	}
+	cmdutil.Group(cmd)
+	cmd.AddCommand(newCmdReviewStart(f), newCmdReviewList(f), newCmdReviewShow(f), newCmdReviewDecide(f),
+		newCmdReviewExport(f), newCmdReviewImport(f), newCmdReviewClose(f))
+	return cmd
+}
+
+func reviewSpec(name string, write bool, roles ...operator.Role) store.Spec {
+	return store.Spec{Write: write, Roles: roles, Targets: []string{"review:" + name}}
+}
+
+func newCmdReviewStart(f *cmdutil.Factory) *cobra.Command {
+	var due, resource, department string
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "start NAME [--due DATE] [--resource R] [--department D]",
+		Short: "Start an access review campaign",
+		Long: `Snapshot every active grant (on --resource, of accounts in --department)
+into review items with their reviewer and flags. --due defaults to today
+plus review.due_days. A progress bar shows on a terminal.`,
+		Example: `  $ custos access review start 2026-Q4
+  $ custos access review start payroll-2026-11 --resource payroll --due 2026-12-15`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := account.Text("NAME", name, true); err != nil {
+				return err
+			}
+			if due != "" {
+				d, err := account.ParseDate(due)
+				if err != nil {
+					return errs.Invalidf("--due: %v", err)
+				}
+				due = d
+			}
+			c := &access.Campaign{Name: name, Due: due, ScopeResource: resource, ScopeDepartment: department}
+			var n int64
+			err := cmdutil.Run(f, cmd, reviewSpec(name, true, itStaff...), func(tx *store.Tx) error {
+				if c.Due == "" {
+					days, err := tx.Policy(access.KeyReviewDueDays)
+					if err != nil {
+						return err
+					}
+					d, _ := strconv.Atoi(days)
+					c.Due = tx.Now().AddDate(0, 0, d).Format(account.DateFormat)
+				}
+				bar := f.IO.StartProgress("snapshotting grants")
+				defer bar.Done()
+				var err error
+				n, err = tx.StartReview(c, func(done int64) { bar.Set(done, 0) })
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("name", "items", "due"), name, n, c.Due)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Started access review %s: %d item(s), due %s.\n", output.Sanitize(name), n, c.Due)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&due, "due", "", "when decisions are due, YYYY-MM-DD")
+	cmd.Flags().StringVar(&resource, "resource", "", "only grants on this resource")
+	cmd.Flags().StringVar(&department, "department", "", "only grants of accounts in this department")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdReviewList(f *cmdutil.Factory) *cobra.Command {
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use: "list", Short: "List access review campaigns with their progress",
+		Long:    "List the campaigns, newest first, with how many items are kept, revoked and undecided.",
+		Example: `  $ custos access review list`,
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := output.NewList(f.IO, out.Format(), output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"))
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
+				return tx.ListReviews(func(c *access.Campaign, p store.ReviewProgress) error {
+					return w.Row(c.Name, c.State, c.Due, p.Items, p.Kept, p.Revoked, p.Undecided, c.StartedBy, c.StartedAt)
+				})
+			})
+			if err != nil {
+				return err
+			}
+			return w.Close()
+		},
+	}
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+// itemColumns is the sheet a reviewer fills in: decision and reason last.
+var itemColumns = output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
+	"classification", "until", "flags", "decision", "reason")
+
+func itemRow(it *access.Item) []any {
+	return []any{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,
+		it.Classification, it.Until, it.Flags, it.Decision, it.Reason}
+}
+
+// listItems is show and export: the items of a campaign, filtered.
+func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name string, filter store.ItemFilter, extra bool) error {
+	format := out.Format()
+	cols := itemColumns
+	if extra {
+		cols = append(cols[:len(cols):len(cols)], output.Cols("decided_by", "decided_at", "imported_by")...)
+	}
+	w := output.NewList(f.IO, format, cols)
+	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx *store.Tx) error {
+		if _, err := tx.GetReview(name); err != nil {
+			return err
+		}
+		return tx.ReviewItems(name, filter, func(it *access.Item) error {
+			row := itemRow(it)
+			if extra {
+				row = append(row, it.DecidedBy, it.DecidedAt, it.ImportedBy)
+			}
+			return w.Row(row...)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+func newCmdReviewShow(f *cmdutil.Factory) *cobra.Command {
+	var filter store.ItemFilter
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "show NAME [--pending] [--reviewer R] [--flag F]",
+		Short: "Show a campaign's items",
+		Long:  "Show the items of a campaign: who reviews them, their flags and decisions.",
+		Example: `  $ custos access review show 2026-Q4 --pending --reviewer olga
+  $ custos access review show 2026-Q4 --flag sod-conflict`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listItems(f, cmd, out, args[0], filter, true)
+		},
+	}
+	cmd.Flags().BoolVar(&filter.Pending, "pending", false, "only undecided items")
+	cmd.Flags().StringVar(&filter.Reviewer, "reviewer", "", "only this reviewer's items")
+	cmdutil.EnumFlag(cmd.Flags(), &filter.Flag, "flag", "", "", append([]string{""}, access.Flags...), "only items with this flag")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdReviewExport(f *cmdutil.Factory) *cobra.Command {
+	var filter store.ItemFilter
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "export NAME -o csv [--reviewer R] [--pending]",
+		Short: "Export a campaign's items as a sheet to fill in",
+		Long: `Write one row per item with empty or current decision and reason columns:
+the sheet a reviewer fills in (decision: keep, revoke or empty) and that
+access review import reads back. --reviewer writes one reviewer's sheet.`,
+		Example: `  $ for r in $(custos access review show 2026-Q4 -o json | jq -r '.[].reviewer' | sort -u); do
+      custos access review export 2026-Q4 --reviewer "$r" -o csv > "review-$r.csv"
+    done`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return listItems(f, cmd, out, args[0], filter, false)
+		},
+	}
+	cmd.Flags().StringVar(&filter.Reviewer, "reviewer", "", "only this reviewer's items")
+	cmd.Flags().BoolVar(&filter.Pending, "pending", false, "only undecided items")
+	out = cmdutil.AddOutputFlag(f, cmd, output.CSV, output.JSON, output.Table)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdReviewDecide(f *cmdutil.Factory) *cobra.Command {
+	var keep, revoke bool
+	var reason string
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "decide NAME ITEM --keep|--revoke --reason TEXT",
+		Short: "Decide one item of a campaign",
+		Long: `Keep or revoke one item. Only its reviewer or an admin may decide it (exit
+4). The same decision again changes nothing; contradicting a decision
+someone else made is a conflict (exit 5); a closed campaign is exit 5.`,
+		Example: `  $ custos access review decide 2026-Q4 17 --revoke --reason "left the project in June"`,
+		Args:    cmdutil.ExactArgs("NAME", "ITEM"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			item, err := strconv.ParseInt(args[1], 10, 64)
+			if err != nil || item < 1 {
+				return errs.Invalidf("ITEM %q is not an item number", args[1])
+			}
+			if keep == revoke {
+				return errs.Invalidf("give exactly one of --keep and --revoke")
+			}
+			if err := account.Text("--reason", strings.TrimSpace(reason), true); err != nil {
+				return err
+			}
+			decision := access.Keep
+			if revoke {
+				decision = access.Revoke
+			}
+			var changed int
+			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
+				changed, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason)}}, false)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("campaign", "item", "decision", "changed"), name, item, decision, changed > 0)
+			}
+			if changed == 0 {
+				_, err = fmt.Fprintf(f.IO.Out, "Item %d of %s is already %s; nothing changed.\n", item, output.Sanitize(name), decision)
+				return err
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Item %d of %s: %s.\n", item, output.Sanitize(name), decision)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&keep, "keep", false, "keep the grant")
+	cmd.Flags().BoolVar(&revoke, "revoke", false, "revoke the grant when the campaign closes")
+	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdReviewImport(f *cmdutil.Factory) *cobra.Command {
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "import NAME FILE.csv",
+		Short: "Import a filled-in review sheet",
+		Long: `Read the item, decision and reason columns of a sheet written by access
+review export (other columns are ignored; "-" reads stdin). Every row is
+checked before any is applied: a malformed row is exit 2, a row for an item
+the importer may not decide is exit 4, a row contradicting a decision
+someone else recorded is exit 5, and then nothing is applied. Rows with an
+empty decision are skipped; a row repeating a recorded decision changes
+nothing. A revoke needs a reason. Reviewers import their own items; an admin
+may import any, recorded as decided by the item's reviewer and imported by
+the admin.`,
+		Example: `  $ custos access review import 2026-Q4 review-olga.csv`,
+		Args:    cmdutil.ExactArgs("NAME", "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			ds, err := readSheet(args[1])
+			if err != nil {
+				return err
+			}
+			var changed int
+			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
+				changed, err = tx.DecideReview(name, ds, true)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("campaign", "rows", "changed"), name, len(ds), changed)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Imported %d decision(s) into %s; %d changed.\n", len(ds), output.Sanitize(name), changed)
+			return err
+		},
+	}
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+// readSheet reads and checks every row of a sheet before anything is
+// applied.
+func readSheet(path string) ([]store.Decision, error) {
+	var in io.Reader = os.Stdin
+	if path != "-" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return nil, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
+		}
+		defer fh.Close()
+		in = fh
+	}
+	r := csv.NewReader(in)
+	r.FieldsPerRecord = -1
+	header, err := r.Read()
+	if err != nil {
+		return nil, errs.Invalidf("%s: no header row", path)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
+	}
+	for _, need := range []string{"item", "decision", "reason"} {
+		if _, ok := col[need]; !ok {
+			return nil, errs.Invalidf("%s: the header has no %s column", path, need)
+		}
+	}
+	var ds []store.Decision
+	seen := map[int64]int{}
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, errs.Invalidf("%s: %v", path, err)
+		}
+		get := func(c string) string {
+			if i := col[c]; i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		decision, reason := strings.ToLower(get("decision")), get("reason")
+		item, err := strconv.ParseInt(get("item"), 10, 64)
+		switch {
+		case err != nil || item < 1:
+			return nil, errs.Invalidf("%s line %d: %q is not an item number", path, line, get("item"))
+		case decision == "":
+			continue
+		case decision != access.Keep && decision != access.Revoke:
+			return nil, errs.Invalidf("%s line %d: decision %q: use keep, revoke or leave it empty", path, line, get("decision"))
+		case decision == access.Revoke && reason == "":
+			return nil, errs.Invalidf("%s line %d: a revoke needs a reason", path, line)
+		}
+		if err := account.Text(fmt.Sprintf("%s line %d: reason", path, line), reason, false); err != nil {
+			return nil, err
+		}
+		if prev, dup := seen[item]; dup {
+			return nil, errs.Invalidf("%s line %d: item %d is already on line %d", path, line, item, prev)
+		}
+		seen[item] = line
+		ds = append(ds, store.Decision{Item: item, Decision: decision, Reason: reason})
+	}
+	return ds, nil
+}
+
+func newCmdReviewClose(f *cmdutil.Factory) *cobra.Command {
+	var undecided string
+	var dryRun bool
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "close NAME [--undecided keep|revoke] [--dry-run]",
+		Short: "Close a campaign and apply its revocations",
+		Long: `Revoke, in one transaction, every grant whose item was decided revoke (and
+the undecided ones with --undecided revoke), with the review and the
+reviewer's reason as the revocation reason, then close the campaign and
+print the summary. With undecided items and no --undecided, closing is
+refused (exit 5). --dry-run prints the summary and changes nothing.`,
+		Example: `  $ custos access review close 2026-Q4 --dry-run
+  $ custos access review close 2026-Q4 --undecided keep`,
+		Args: cmdutil.ExactArgs("NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			var s store.ReviewSummary
+			err := cmdutil.Run(f, cmd, reviewSpec(name, !dryRun, itStaff...), func(tx *store.Tx) (err error) {
+				s, err = tx.CloseReview(name, undecided, dryRun)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("campaign", "kept", "revoked", "undecided", "already_revoked", "dry_run"),
+					name, s.Kept, s.Revoked, s.Undecided, s.AlreadyGone, dryRun)
+			}
+			verb := "Closed"
+			if dryRun {
+				verb = "Dry run, nothing changed:"
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "%s %s: %d kept, %d revoked (%d already revoked meanwhile), %d undecided.\n",
+				verb, output.Sanitize(name), s.Kept, s.Revoked, s.AlreadyGone, s.Undecided)
+			return err
+		},
+	}
+	cmdutil.EnumFlag(cmd.Flags(), &undecided, "undecided", "", "", []string{"", access.Keep, access.Revoke}, "what to do with undecided items")
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "print the summary and change nothing")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+

@@ -1,0 +1,647 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/custos-dev/custos/internal/access"
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+func init() {
+	// Revoking an account revokes its grants in the same transaction and
+	// hands them to the revocation snapshot.
+	RegisterGrantRevoker(func(t *Tx, username, reason string) (any, error) {
+		return t.RevokeGrants(username, "", "", "account revoked: "+reason)
+	})
+}
+
+const resourceColumns = `name, classification, owner, roles, privileged, created_at, created_by`
+
+func scanResource(r rowScanner) (*access.Resource, error) {
+	var res access.Resource
+	var class, roles, priv, created string
+	if err := r.Scan(&res.Name, &class, &res.Owner, &roles, &priv, &created, &res.CreatedBy); err != nil {
+		return nil, err
+	}
+	res.Classification = account.Level(class)
+	res.Roles, res.Privileged = splitList(roles), splitList(priv)
+	res.CreatedAt = parseTime(created)
+	return &res, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// AddResource registers a resource; the owner must be an operator. The same
+// definition again changes nothing; a different one is a conflict.
+func (t *Tx) AddResource(r *access.Resource) (AddResult, error) {
+	t.Touch("resource:" + r.Name)
+	if _, err := t.GetOperator(r.Owner); err != nil {
+		return 0, err
+	}
+	existing, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1`, r.Name))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return 0, err
+	case existing.Classification == r.Classification && existing.Owner == r.Owner &&
+		slices.Equal(existing.Roles, r.Roles) && slices.Equal(existing.Privileged, r.Privileged):
+		return Unchanged, nil
+	default:
+		return 0, errs.Conflictf("resource %s already exists (%s, owner %s, roles %s)", r.Name, existing.Classification, existing.Owner, strings.Join(existing.Roles, ","))
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.Name, string(r.Classification), r.Owner, strings.Join(r.Roles, ","),
+		strings.Join(r.Privileged, ","), formatTime(t.now), t.op.Name)
+	return Added, err
+}
+
+// GetResource returns a resource, or NotFound.
+func (t *Tx) GetResource(name string) (*access.Resource, error) {
+	t.Touch("resource:" + name)
+	r, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("no resource named %s", name).WithHint("run `custos access resource list` for the resources")
+	}
+	return r, err
+}
+
+// ListResources streams resources in name order.
+func (t *Tx) ListResources(fn func(*access.Resource) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+resourceColumns+` FROM resources ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanResource(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+const grantColumns = `id, username, resource, role, reason, until, granted_by, granted_at, revoked_at, revoked_by, revoke_reason`
+
+func scanGrant(r rowScanner, extra ...any) (*access.Grant, error) {
+	var g access.Grant
+	var granted, revoked string
+	dest := append([]any{&g.ID, &g.Username, &g.Resource, &g.Role, &g.Reason, &g.Until, &g.GrantedBy, &granted, &revoked, &g.RevokedBy, &g.RevokeReason}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	g.GrantedAt, g.RevokedAt = parseTime(granted), parseTime(revoked)
+	return &g, nil
+}
+
+func (t *Tx) activeGrants(username string) ([]*access.Grant, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+grantColumns+` FROM grants WHERE username = $1 AND revoked_at = '' ORDER BY id`, username)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*access.Grant
+	for rows.Next() {
+		g, err := scanGrant(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+func (t *Tx) sodPairs() ([]access.Pair, error) {
+	v, err := t.Policy(access.KeySoD)
+	if err != nil {
+		return nil, err
+	}
+	return access.ParseSoD(v)
+}
+
+// GrantAccess grants a role on a resource to an active account, enforcing
+// the role list, least privilege and separation of duties. An identical
+// active grant changes nothing.
+func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*access.Grant, bool, error) {
+	a, err := t.GetAccount(username)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := t.GetResource(resource)
+	if err != nil {
+		return nil, false, err
+	}
+	if !slices.Contains(r.Roles, role) {
+		return nil, false, errs.Invalidf("%s has no role %q; its roles are %s", resource, role, strings.Join(r.Roles, ", "))
+	}
+	if a.State != account.Active {
+		return nil, false, errs.Conflictf("%s is %s; access is granted only to active accounts", username, a.State)
+	}
+	held, err := t.activeGrants(username)
+	if err != nil {
+		return nil, false, err
+	}
+	key := resource + ":" + role
+	var keys []string
+	for _, g := range held {
+		if g.Key() == key {
+			return g, false, nil
+		}
+		keys = append(keys, g.Key())
+	}
+	if err := access.CheckClearance(a, r); err != nil {
+		return nil, false, err
+	}
+	pairs, err := t.sodPairs()
+	if err != nil {
+		return nil, false, err
+	}
+	if other, conflict := access.SoDConflict(pairs, keys, key); conflict {
+		var id int64
+		for _, g := range held {
+			if g.Key() == other {
+				id = g.ID
+			}
+		}
+		return nil, false, errs.Deniedf("%s holds %s (grant %d), which may not be held together with %s: separation of duties (policy sod)", username, other, id, key)
+	}
+	g := &access.Grant{Username: username, Resource: resource, Role: role, Reason: reason, Until: until, GrantedBy: t.op.Name, GrantedAt: t.now}
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM grants`).Scan(&g.ID); err != nil {
+		return nil, false, err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, username, resource, role, reason, until, g.GrantedBy, formatTime(t.now))
+	return g, true, err
+}
+
+// RevokeGrants revokes the active grants of an account, on one resource
+// (and one role) when given. It returns what it revoked.
+func (t *Tx) RevokeGrants(username, resource, role, reason string) ([]*access.Grant, error) {
+	t.Touch("account:" + username)
+	held, err := t.activeGrants(username)
+	if err != nil {
+		return nil, err
+	}
+	revoked := []*access.Grant{}
+	for _, g := range held {
+		if (resource != "" && g.Resource != resource) || (role != "" && g.Role != role) {
+			continue
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3, revoke_reason = $4 WHERE id = $1`,
+			g.ID, formatTime(t.now), t.op.Name, reason); err != nil {
+			return nil, err
+		}
+		g.RevokedAt, g.RevokedBy, g.RevokeReason = t.now, t.op.Name, reason
+		revoked = append(revoked, g)
+	}
+	return revoked, nil
+}
+
+// GrantFilter selects grants. Zero fields do not filter.
+type GrantFilter struct {
+	Account  string
+	Resource string
+	// Expired selects active grants whose last day is before Today.
+	Expired bool
+	Today   string
+	// All includes revoked grants.
+	All bool
+}
+
+// ListGrants streams grants with their account's state, by account then id.
+func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if !f.All {
+		where = append(where, "g.revoked_at = ''")
+	}
+	if f.Account != "" {
+		where = append(where, "g.username = "+arg(f.Account))
+	}
+	if f.Resource != "" {
+		where = append(where, "g.resource = "+arg(f.Resource))
+	}
+	if f.Expired {
+		where = append(where, "g.until != ''", "g.until < "+arg(f.Today))
+	}
+	cols := "g." + strings.ReplaceAll(grantColumns, ", ", ", g.")
+	q := `SELECT ` + cols + `, a.state FROM grants g JOIN accounts a ON a.username = g.username`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY g.username, g.id", args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		g, err := scanGrant(rows, &state)
+		if err != nil {
+			return err
+		}
+		if err := fn(g, account.State(state)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// StartReview snapshots every active grant in scope into review items,
+// each with its reviewer and flags. Grants stream in account order so the
+// flags (SoD needs all of an account's grants) are computed one account at
+// a time, and items go in through one prepared statement: memory stays flat
+// however many grants there are.
+func (t *Tx) StartReview(c *access.Campaign, progress func(done int64)) (int64, error) {
+	t.Touch("review:" + c.Name)
+	var exists string
+	err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM reviews WHERE name = $1`, c.Name).Scan(&exists)
+	if err == nil {
+		return 0, errs.Conflictf("a review named %s already exists", c.Name)
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if c.ScopeResource != "" {
+		if _, err := t.GetResource(c.ScopeResource); err != nil {
+			return 0, err
+		}
+	}
+	c.State, c.StartedAt, c.StartedBy = "open", t.now, t.op.Name
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO reviews (name, state, due, scope_resource, scope_department, started_at, started_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.Name, c.State, c.Due, c.ScopeResource, c.ScopeDepartment, formatTime(t.now), t.op.Name); err != nil {
+		return 0, err
+	}
+	pairs, err := t.sodPairs()
+	if err != nil {
+		return 0, err
+	}
+	resources := map[string]*access.Resource{}
+	if err := t.ListResources(func(r *access.Resource) error { resources[r.Name] = r; return nil }); err != nil {
+		return 0, err
+	}
+	operators, managers := map[string]bool{}, map[string]string{}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, roles, department FROM operators WHERE removed_at = '' ORDER BY name`)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var name, roles, dept string
+		if err := rows.Scan(&name, &roles, &dept); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		operators[name] = true
+		if dept != "" && slices.Contains(strings.Split(roles, ","), "manager") && managers[dept] == "" {
+			managers[dept] = name
+		}
+	}
+	rows.Close()
+	isOperator := func(n string) bool { return operators[n] }
+	manager := func(d string) string { return managers[d] }
+
+	insert, err := t.tx.PrepareContext(t.ctx, `INSERT INTO review_items (campaign, item, grant_id, username, name, department,
+		resource, role, classification, until, granted_at, reviewer, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`)
+	if err != nil {
+		return 0, err
+	}
+	defer insert.Close()
+
+	var where []string
+	var args []any
+	if c.ScopeResource != "" {
+		args = append(args, c.ScopeResource)
+		where = append(where, "g.resource = $1")
+	}
+	if c.ScopeDepartment != "" {
+		args = append(args, c.ScopeDepartment)
+		where = append(where, "a.department = $"+strconv.Itoa(len(args)))
+	}
+	q := `SELECT g.id, g.username, g.resource, g.role, g.until, g.granted_at, a.name, a.department, a.state, a.clearance
+		FROM grants g JOIN accounts a ON a.username = g.username WHERE g.revoked_at = ''`
+	for _, w := range where {
+		q += " AND " + w
+	}
+	grants, err := t.tx.QueryContext(t.ctx, q+" ORDER BY g.username, g.id", args...)
+	if err != nil {
+		return 0, err
+	}
+	defer grants.Close()
+
+	today := t.now.Format(account.DateFormat)
+	var n int64
+	var batch []access.Grant
+	var acct account.Account
+	flush := func() error {
+		held := make([]string, len(batch))
+		for i, g := range batch {
+			held[i] = g.Key()
+		}
+		for _, g := range batch {
+			r := resources[g.Resource]
+			flags := access.ReviewFlags(g, &acct, r, held, pairs, today)
+			n++
+			if _, err := insert.ExecContext(t.ctx, c.Name, n, g.ID, g.Username, acct.Name, acct.Department, g.Resource, g.Role,
+				string(r.Classification), g.Until, formatTime(g.GrantedAt), access.Reviewer(r, &acct, isOperator, manager), strings.Join(flags, ",")); err != nil {
+				return err
+			}
+			if progress != nil && n%4096 == 0 {
+				progress(n)
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for grants.Next() {
+		var g access.Grant
+		var granted, name, dept, state, clearance string
+		if err := grants.Scan(&g.ID, &g.Username, &g.Resource, &g.Role, &g.Until, &granted, &name, &dept, &state, &clearance); err != nil {
+			return 0, err
+		}
+		g.GrantedAt = parseTime(granted)
+		if len(batch) > 0 && batch[0].Username != g.Username {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+		if len(batch) == 0 {
+			acct = account.Account{Username: g.Username, Name: name, Department: dept, State: account.State(state), Clearance: account.Level(clearance)}
+		}
+		batch = append(batch, g)
+	}
+	if err := grants.Err(); err != nil {
+		return 0, err
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	if progress != nil {
+		progress(n)
+	}
+	return n, nil
+}
+
+const campaignColumns = `name, state, due, scope_resource, scope_department, started_at, started_by, closed_at, closed_by, undecided`
+
+func scanCampaign(r rowScanner) (*access.Campaign, error) {
+	var c access.Campaign
+	var started, closed string
+	if err := r.Scan(&c.Name, &c.State, &c.Due, &c.ScopeResource, &c.ScopeDepartment, &started, &c.StartedBy, &closed, &c.ClosedBy, &c.Undecided); err != nil {
+		return nil, err
+	}
+	c.StartedAt, c.ClosedAt = parseTime(started), parseTime(closed)
+	return &c, nil
+}
+
+// GetReview returns a review campaign, or NotFound.
+func (t *Tx) GetReview(name string) (*access.Campaign, error) {
+	t.Touch("review:" + name)
+	c, err := scanCampaign(t.tx.QueryRowContext(t.ctx, `SELECT `+campaignColumns+` FROM reviews WHERE name = $1`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errs.NotFoundf("no access review named %s", name).WithHint("run `custos access review list` for the reviews")
+	}
+	return c, err
+}
+
+// ReviewProgress counts a campaign's items.
+type ReviewProgress struct {
+	Items, Kept, Revoked, Undecided int64
+}
+
+// ListReviews streams campaigns with their progress, newest first.
+func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+campaignColumns+` FROM reviews ORDER BY started_at DESC, name`)
+	if err != nil {
+		return err
+	}
+	var cs []*access.Campaign
+	for rows.Next() {
+		c, err := scanCampaign(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	for _, c := range cs {
+		p, err := t.reviewProgress(c.Name)
+		if err != nil {
+			return err
+		}
+		if err := fn(c, p); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (t *Tx) reviewProgress(name string) (ReviewProgress, error) {
+	var p ReviewProgress
+	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(decision = 'keep'), 0), coalesce(sum(decision = 'revoke'), 0),
+		coalesce(sum(decision = ''), 0) FROM review_items WHERE campaign = $1`, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
+	return p, err
+}
+
+// ItemFilter selects review items. Zero fields do not filter.
+type ItemFilter struct {
+	Pending  bool
+	Reviewer string
+	Flag     string
+	Item     int64
+}
+
+const itemColumns = `campaign, item, grant_id, username, name, department, resource, role, classification, until, granted_at,
+	reviewer, flags, decision, reason, decided_by, decided_at, imported_by`
+
+func scanItem(r rowScanner) (*access.Item, error) {
+	var it access.Item
+	var granted, flags, decided string
+	if err := r.Scan(&it.Campaign, &it.Item, &it.GrantID, &it.Username, &it.Name, &it.Department, &it.Resource, &it.Role,
+		&it.Classification, &it.Until, &granted, &it.Reviewer, &flags, &it.Decision, &it.Reason, &it.DecidedBy, &decided, &it.ImportedBy); err != nil {
+		return nil, err
+	}
+	it.GrantedAt, it.DecidedAt, it.Flags = parseTime(granted), parseTime(decided), splitList(flags)
+	return &it, nil
+}
+
+// ReviewItems streams a campaign's items in item order.
+func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
+	where := []string{"campaign = $1"}
+	args := []any{name}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	if f.Pending {
+		where = append(where, "decision = ''")
+	}
+	if f.Reviewer != "" {
+		where = append(where, "reviewer = "+arg(f.Reviewer))
+	}
+	if f.Flag != "" {
+		where = append(where, "(',' || flags || ',') LIKE "+arg("%,"+f.Flag+",%"))
+	}
+	if f.Item != 0 {
+		where = append(where, "item = "+arg(f.Item))
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+itemColumns+` FROM review_items WHERE `+strings.Join(where, " AND ")+` ORDER BY item`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (t *Tx) openReview(name string) (*access.Campaign, error) {
+	c, err := t.GetReview(name)
+	if err != nil {
+		return nil, err
+	}
+	if c.State != "open" {
+		return nil, errs.Conflictf("the access review %s is closed", name)
+	}
+	return c, nil
+}
+
+func (t *Tx) reviewItem(name string, item int64) (*access.Item, error) {
+	var found *access.Item
+	err := t.ReviewItems(name, ItemFilter{Item: item}, func(it *access.Item) error { found = it; return nil })
+	if err == nil && found == nil {
+		return nil, errs.NotFoundf("the access review %s has no item %d", name, item)
+	}
+	return found, err
+}
+
+// Decision is one decision to record.
+type Decision struct {
+	Item     int64
+	Decision string
+	Reason   string
+}
+
+// DecideReview records decisions by the effective operator, all or none:
+// every decision is checked before any is written. When an admin records
+// decisions on a reviewer's behalf (onBehalf), each counts as the item's
+// reviewer's, and the admin is recorded as having imported it. It returns
+// how many decisions changed.
+func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (int, error) {
+	if _, err := t.openReview(name); err != nil {
+		return 0, err
+	}
+	type change struct {
+		d       Decision
+		decider string
+	}
+	var changes []change
+	for _, d := range ds {
+		it, err := t.reviewItem(name, d.Item)
+		if err != nil {
+			return 0, err
+		}
+		decider := t.op.Name
+		if onBehalf && t.op.Name != it.Reviewer && it.Reviewer != "" {
+			decider = it.Reviewer
+		}
+		changed, err := access.CheckDecision(it, t.op, decider, d.Decision)
+		if err != nil {
+			return 0, err
+		}
+		if changed {
+			changes = append(changes, change{d, decider})
+		}
+	}
+	for _, c := range changes {
+		imported := ""
+		if c.decider != t.op.Name {
+			imported = t.op.Name
+		}
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
+			imported_by = $7 WHERE campaign = $1 AND item = $2`, name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported); err != nil {
+			return 0, err
+		}
+	}
+	return len(changes), nil
+}
+
+// ReviewSummary is what closing a campaign did (or would do).
+type ReviewSummary struct {
+	Kept, Revoked, Undecided int64
+	// AlreadyGone counts revoke decisions whose grant was revoked meanwhile.
+	AlreadyGone int64
+}
+
+// CloseReview applies the campaign's revocations in one transaction and
+// closes it. undecided says what to do with items nobody decided: keep or
+// revoke; when there are any and it is empty, closing is refused. With
+// dryRun nothing changes.
+func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
+	var s ReviewSummary
+	if _, err := t.openReview(name); err != nil {
+		return s, err
+	}
+	p, err := t.reviewProgress(name)
+	if err != nil {
+		return s, err
+	}
+	if p.Undecided > 0 && undecided == "" {
+		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
+			WithHint("decide them, or close with --undecided keep or --undecided revoke")
+	}
+	revokeSet := `decision = 'revoke'`
+	if undecided == access.Revoke {
+		revokeSet = `decision IN ('revoke', '')`
+	}
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM review_items i JOIN grants g ON g.id = i.grant_id
+		WHERE i.campaign = $1 AND (`+revokeSet+`) AND g.revoked_at != ''`, name).Scan(&s.AlreadyGone); err != nil {
+		return s, err
+	}
+	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
+	if undecided == access.Revoke {
+		s.Revoked += p.Undecided
+	} else {
+		s.Kept += p.Undecided
+	}
+	if dryRun {
+		return s, nil
+	}
+	now := formatTime(t.now)
+	_, err = t.tx.ExecContext(t.ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3,
+		revoke_reason = (SELECT 'access review ' || i.campaign || ', item ' || i.item || ': ' ||
+			CASE WHEN i.decision = '' THEN 'undecided at close' ELSE i.reason || ' (decided by ' || i.decided_by || ')' END
+			FROM review_items i WHERE i.campaign = $1 AND i.grant_id = grants.id)
+		WHERE revoked_at = '' AND id IN (SELECT grant_id FROM review_items WHERE campaign = $1 AND (`+revokeSet+`))`,
+		name, now, t.op.Name)
+	if err != nil {
+		return s, err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4 WHERE name = $1`,
+		name, now, t.op.Name, undecided)
+	return s, err
+}
+

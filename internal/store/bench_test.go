@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/internal/access"
+	"github.com/custos-dev/custos/internal/operator"
+)
+
+// seedGrants fills a store directly (no audit entries: a fixture, not a
+// workload) with accounts × perAccount active grants over 100 resources,
+// some flagged: every 7th account frozen, every resource's admin role
+// privileged.
+func seedGrants(b *testing.B, s *Store, accounts, perAccount int) {
+	b.Helper()
+	ctx := context.Background()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback()
+	now := formatTime(time.Now())
+	for r := range 100 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO resources VALUES ($1, 'internal', 'ana', 'read,write,admin', 'admin', $2, 'ana')`,
+			fmt.Sprintf("res%03d", r), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	acct, err := tx.PrepareContext(ctx, `INSERT INTO accounts (username, name, employee_id, department, position, type, clearance,
+		state, reason, requested_by, requested_at, updated_at) VALUES ($1, $1, $1, $2, 'staff', 'employee', 'internal', $3, 'x', 'ana', $4, $4)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	grant, err := tx.PrepareContext(ctx, `INSERT INTO grants (id, username, resource, role, reason, granted_by, granted_at)
+		VALUES ($1, $2, $3, $4, 'x', 'ana', $5)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	roles := []string{"read", "write", "admin"}
+	id := 0
+	for a := range accounts {
+		user := fmt.Sprintf("u%07d", a)
+		state := "active"
+		if a%7 == 0 {
+			state = "frozen"
+		}
+		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), state, now); err != nil {
+			b.Fatal(err)
+		}
+		for g := range perAccount {
+			id++
+			if _, err := grant.ExecContext(ctx, id, user, fmt.Sprintf("res%03d", (a+g*13)%100), roles[g%3], now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// peakHeap samples the live heap every 5 ms until stopped.
+func peakHeap() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	go func() {
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); return peak.Load() }
+}
+
+// BenchmarkReviewStart snapshots every grant of a store into a review:
+//
+//	go test -run XXX -bench ReviewStart -benchtime 1x ./internal/store
+//
+// It reports grants per second and the peak live heap, at two sizes, to
+// show that memory stays flat as the grants grow tenfold.
+func BenchmarkReviewStart(b *testing.B) {
+	for _, size := range []struct{ accounts, per int }{{10_000, 10}, {100_000, 10}} {
+		b.Run(fmt.Sprintf("grants=%d", size.accounts*size.per), func(b *testing.B) {
+			s := mustOpenB(b)
+			seedGrants(b, s, size.accounts, size.per)
+			b.ResetTimer()
+			for i := range b.N {
+				runtime.GC()
+				stop := peakHeap()
+				start := time.Now()
+				var n int64
+				err := s.Invoke(context.Background(), inv("access review start", "ana"), Spec{Write: true, Roles: []operator.Role{operator.Admin}},
+					func(tx *Tx) (err error) {
+						n, err = tx.StartReview(&access.Campaign{Name: fmt.Sprintf("bench-%d", i), Due: "2099-01-01"}, nil)
+						return err
+					})
+				if err != nil {
+					b.Fatal(err)
+				}
+				elapsed := time.Since(start)
+				peak := stop()
+				if n != int64(size.accounts*size.per) {
+					b.Fatalf("%d items", n)
+				}
+				b.ReportMetric(float64(n)/elapsed.Seconds(), "grants/s")
+				b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+			}
+		})
+	}
+}
+
+func mustOpenB(b *testing.B) *Store {
+	b.Helper()
+	s, _, err := Create(context.Background(), b.TempDir()+"/custos.db", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	err = s.Invoke(context.Background(), inv("init", "ana"), Spec{Write: true, Bootstrap: true}, func(tx *Tx) error {
+		_, err := tx.AddOperator(&operator.Operator{Name: "ana", Roles: []operator.Role{operator.Admin}, CreatedBy: "ana"})
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
