@@ -29,7 +29,8 @@ CREATE INDEX grants_username ON grants (username, id);
 CREATE INDEX grants_resource ON grants (resource, username) WHERE revoked_at = '';
 
 CREATE TABLE reviews (
-    name              TEXT PRIMARY KEY,
+    id                INTEGER PRIMARY KEY,      -- assigned by custos
+    name              TEXT NOT NULL UNIQUE,
     state             TEXT NOT NULL,          -- open or closed
     due               TEXT NOT NULL,
     scope_resource    TEXT NOT NULL DEFAULT '',
@@ -38,12 +39,20 @@ CREATE TABLE reviews (
     started_by        TEXT NOT NULL,
     closed_at         TEXT NOT NULL DEFAULT '',
     closed_by         TEXT NOT NULL DEFAULT '',
-    undecided         TEXT NOT NULL DEFAULT ''
+    undecided         TEXT NOT NULL DEFAULT '',
+    -- The campaign's items are review_items rows base+1 … base+items:
+    -- item k is row base+k.
+    base              INTEGER NOT NULL DEFAULT 0,
+    items             INTEGER NOT NULL DEFAULT 0
 );
 
+-- One row per item. A campaign's items are inserted by one statement per
+-- chunk under the write lock, so their ids are consecutive and an item's
+-- number is its id minus the campaign's base: no numbering pass, no sort,
+-- no second unique index.
 CREATE TABLE review_items (
-    campaign        TEXT NOT NULL REFERENCES reviews (name),
-    item            INTEGER NOT NULL,
+    id              INTEGER PRIMARY KEY,
+    review_id       INTEGER NOT NULL REFERENCES reviews (id),
     grant_id        INTEGER NOT NULL REFERENCES grants (id),
     username        TEXT NOT NULL,
     name            TEXT NOT NULL,
@@ -59,7 +68,6 @@ CREATE TABLE review_items (
     reason          TEXT NOT NULL DEFAULT '',
     decided_by      TEXT NOT NULL DEFAULT '',
     decided_at      TEXT NOT NULL DEFAULT '',
-    imported_by     TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (campaign, item)
+    imported_by     TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX review_items_reviewer ON review_items (campaign, reviewer, item);
+CREATE INDEX review_items_reviewer ON review_items (review_id, reviewer, id);
