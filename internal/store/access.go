@@ -666,4 +666,3 @@ func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, er
 		name, now, t.op.Name, undecided)
 	return s, err
 }
-

@@ -416,4 +416,3 @@ refused (exit 5). --dry-run prints the summary and changes nothing.`,
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
-
