@@ -2,6 +2,7 @@ package custos_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -308,4 +309,162 @@ func TestConcurrentIncidentOpens(t *testing.T) {
 			t.Errorf("missing %s", id)
 		}
 	}
+}
+
+// TestPurgeSurvivesSIGKILL kills real purge processes at many points
+// (while archiving, at the commit, between deletion batches), runs the
+// purge again until it finishes, and checks that the catalogue, the purge
+// records, the files and the audit chain are consistent: every due record
+// is gone and archived exactly once in a verified archive, its file is
+// destroyed, and nothing held or not yet due was touched.
+func TestPurgeSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes for several seconds")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "custos.db")
+	files := filepath.Join(dir, "files")
+	arch := filepath.Join(dir, "archive")
+	os.MkdirAll(files, 0o700)
+	os.MkdirAll(arch, 0o700)
+	mustCustos(t, db, "init")
+	mustCustos(t, db, "records", "retain", "voice", "--for", "1y")
+
+	// 20,000 due records (300 of them with files), 2,000 held, 1,000 recent.
+	var csvb strings.Builder
+	csvb.WriteString("class,created,subject,location\n")
+	for i := range 23000 {
+		created, subject, loc := "2020-01-01T00:00:00Z", fmt.Sprintf("s%d", i%50), ""
+		switch {
+		case i >= 22000:
+			created = "2099-01-01T00:00:00Z"
+		case i >= 20000:
+			subject = "held"
+		}
+		if i%70 == 0 {
+			loc = filepath.Join(files, fmt.Sprintf("r%05d.wav", i))
+			os.WriteFile(loc, []byte("audio"), 0o600)
+		}
+		fmt.Fprintf(&csvb, "voice,%s,%s,%s\n", created, subject, loc)
+	}
+	src := filepath.Join(dir, "records.csv")
+	os.WriteFile(src, []byte(csvb.String()), 0o600)
+
+	// A killed import leaves all or nothing; run again, it completes.
+	kill(t, db, 15*time.Millisecond, "records", "import", src)
+	raw := rawDB(t, db)
+	var n int
+	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
+	if n != 0 && n != 23000 {
+		t.Fatalf("a killed import left %d of 23000 records", n)
+	}
+	if n == 0 {
+		mustCustos(t, db, "records", "import", src)
+	}
+	mustCustos(t, db, "records", "hold", "case", "--reason", "dispute", "--subject", "held")
+
+	purge := []string{"records", "purge", "--archive", arch, "--delete-files", "--yes"}
+	for _, d := range []time.Duration{20, 60, 120, 200, 240, 280, 320, 360, 420, 500, 700, 1000} {
+		kill(t, db, d*time.Millisecond, purge...)
+	}
+	for i := 0; ; i++ {
+		out := mustCustos(t, db, purge...)
+		if strings.Contains(out, "Purged") || i > 3 {
+			break
+		}
+	}
+	if out, errOut, code := custos(t, db, nil, purge...); code != 0 || !strings.Contains(errOut, "Nothing is due") {
+		t.Fatalf("a last run still had work: exit %d: %s %s", code, out, errOut)
+	}
+
+	var left, held, recent, marked, unfinished int
+	raw.QueryRow(`SELECT count(*) FROM records WHERE created_at < '2021'`).Scan(&left)
+	raw.QueryRow(`SELECT count(*) FROM records WHERE subject = 'held'`).Scan(&held)
+	raw.QueryRow(`SELECT count(*) FROM records WHERE created_at > '2090'`).Scan(&recent)
+	raw.QueryRow(`SELECT count(*) FROM records WHERE purge_id != 0`).Scan(&marked)
+	raw.QueryRow(`SELECT count(*) FROM purges WHERE state != 'done'`).Scan(&unfinished)
+	if left != 2000 || held != 2000 || recent != 1000 || marked != 0 || unfinished != 0 {
+		t.Fatalf("after the kills: %d old left (want the 2000 held), %d held, %d recent, %d marked, %d unfinished purges", left, held, recent, marked, unfinished)
+	}
+
+	// Every purged record is in exactly one verified archive of a recorded
+	// purge, and the purges' counts add up.
+	rows, err := raw.Query(`SELECT archive, count, deleted FROM purges`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]int{}
+	var total int64
+	for rows.Next() {
+		var path string
+		var count, deleted int64
+		rows.Scan(&path, &count, &deleted)
+		if count != deleted {
+			t.Errorf("purge of %s: %d archived, %d deleted", path, count, deleted)
+		}
+		total += deleted
+		if _, errOut, code := custos(t, db, nil, "records", "restore", path, "--db", filepath.Join(dir, "scratch.db")); code == 1 {
+			t.Errorf("restore failed: %s", errOut)
+		}
+		ids := archiveIDs(t, path)
+		for _, id := range ids {
+			seen[id]++
+		}
+	}
+	rows.Close()
+	if total != 20000 || len(seen) != 20000 {
+		t.Fatalf("%d deleted, %d distinct ids archived; want 20000", total, len(seen))
+	}
+	for id, c := range seen {
+		if c != 1 {
+			t.Fatalf("record %d is in %d archives", id, c)
+		}
+	}
+	// Files of purged records are destroyed; none of the kept ones is.
+	for i := 0; i < 23000; i += 70 {
+		_, err := os.Stat(filepath.Join(files, fmt.Sprintf("r%05d.wav", i)))
+		if gone := os.IsNotExist(err); gone != (i < 20000) {
+			t.Errorf("file of record row %d: gone=%v", i, gone)
+		}
+	}
+	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
+		t.Fatal(out)
+	}
+}
+
+// kill starts custos with args, kills it with SIGKILL after d, and waits.
+func kill(t *testing.T, db string, d time.Duration, args ...string) {
+	t.Helper()
+	cmd := exec.Command("custos", append([]string{"--db", db}, args...)...)
+	cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana", "NO_COLOR=1")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(d)
+	cmd.Process.Kill()
+	cmd.Wait()
+}
+
+// archiveIDs reads the record ids of an archive.
+func archiveIDs(t *testing.T, path string) []int64 {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	dec := json.NewDecoder(gz)
+	for {
+		var l struct{ ID int64 }
+		if err := dec.Decode(&l); err != nil {
+			break
+		}
+		ids = append(ids, l.ID)
+	}
+	return ids
 }

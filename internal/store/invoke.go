@@ -301,3 +301,28 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	}
 	return tx.Commit() == nil
 }
+
+// Authorize checks, in a read transaction and without an audit entry, that
+// the invocation's operator may run a command of spec. Long commands that
+// prepare work outside a transaction (a purge writes its archive first)
+// check before they start; their one entry is written when they commit,
+// and a refusal here is recorded by the caller like any failure.
+func (s *Store) Authorize(ctx context.Context, inv *Invocation, spec Spec) error {
+	return s.View(ctx, inv, spec, func(*Tx) error { return nil })
+}
+
+// View runs fn in a read transaction with the operators resolved and the
+// permission checked, without an audit entry: for the preparatory reads of
+// an invocation whose entry another call writes.
+func (s *Store) View(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return translate(err)
+	}
+	defer tx.Rollback()
+	t := &Tx{ctx: ctx, tx: tx, inv: inv, now: inv.now(), store: s}
+	if err := t.authorize(spec); err != nil {
+		return err
+	}
+	return translate(fn(t))
+}

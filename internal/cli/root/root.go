@@ -13,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/initcmd"
 	"github.com/custos-dev/custos/internal/cli/operator"
 	"github.com/custos-dev/custos/internal/cli/policy"
+	"github.com/custos-dev/custos/internal/cli/records"
 	"github.com/custos-dev/custos/internal/cli/version"
 )
 
@@ -58,7 +59,7 @@ store is a local SQLite file by default.`,
 		}
 	}
 	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
-	add("govern", account.NewCmdAccount(f), access.NewCmdAccess(f), incident.NewCmdIncident(f))
+	add("govern", account.NewCmdAccount(f), access.NewCmdAccess(f), records.NewCmdRecords(f), incident.NewCmdIncident(f))
 	add("audit", audit.NewCmdAudit(f))
 	cmd.AddCommand(version.NewCmdVersion(f, nil))
 	cmd.AddCommand(helpTopics()...)

@@ -1,0 +1,531 @@
+package records
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/when"
+)
+
+// fileFacts measures a local file: size, SHA-256 and modification time.
+func fileFacts(path string) (int64, string, time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", time.Time{}, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, "", time.Time{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	return n, hex.EncodeToString(h.Sum(nil)), fi.ModTime(), err
+}
+
+// checkRecord validates a record's fields.
+func checkRecord(r *records.Record) error {
+	if err := records.ValidClass(r.Class); err != nil {
+		return err
+	}
+	for _, t := range []struct{ name, v string }{{"subject", r.Subject}, {"location", r.Location}} {
+		if err := account.Text(t.name, t.v, false); err != nil {
+			return err
+		}
+	}
+	if r.Size < 0 {
+		return errs.Invalidf("size %d is negative", r.Size)
+	}
+	if r.SHA256 != "" {
+		if b, err := hex.DecodeString(r.SHA256); err != nil || len(b) != 32 {
+			return errs.Invalidf("sha256 %q is not 64 hex digits", r.SHA256)
+		}
+		r.SHA256 = strings.ToLower(r.SHA256)
+	}
+	if r.CreatedAt.IsZero() {
+		return errs.Invalidf("created is required")
+	}
+	return nil
+}
+
+func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
+	var class, created, subject, location string
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "add --class C [--created T] [--subject S] [--location L]",
+		Short: "Register one record",
+		Long: `Register one record in the catalogue. --created defaults to now. When
+--location is a local file, its size and SHA-256 are recorded.`,
+		Example: `  $ custos records add --class voice --created 2026-11-02T09:14:00Z --subject acme \
+      --location /srv/calls/2026/11/02/0914-acme.wav`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := &records.Record{Class: class, Subject: strings.TrimSpace(subject), Location: strings.TrimSpace(location), CreatedAt: f.Now()}
+			if created != "" {
+				t, err := when.ParseTime(created, time.Local)
+				if err != nil {
+					return errs.Invalidf("--created: %v", err)
+				}
+				r.CreatedAt = t
+			}
+			if r.Location != "" && filepath.IsAbs(r.Location) {
+				if size, sum, _, err := fileFacts(r.Location); err == nil {
+					r.Size, r.SHA256 = size, sum
+				}
+			}
+			if err := checkRecord(r); err != nil {
+				return err
+			}
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers}, func(tx *store.Tx) error {
+				ins, err := tx.NewRecordInserter()
+				if err != nil {
+					return err
+				}
+				if err := ins.Add(r, false); err != nil {
+					return err
+				}
+				tx.Touch("record:" + strconv.FormatInt(r.ID, 10))
+				_, err = ins.Close()
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, recordColumns, recordRow(r)...)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Added record %d (%s).\n", r.ID, r.Class)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&class, "class", "", "the record's class (required)")
+	cmd.Flags().StringVar(&created, "created", "", "when the record was created (default now)")
+	cmd.Flags().StringVar(&subject, "subject", "", "who or what the record is about")
+	cmd.Flags().StringVar(&location, "location", "", "the file path or URI of the record")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdImport(f *cmdutil.Factory) *cobra.Command {
+	var dir, class string
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "import (FILE | - | --dir DIR --class C)",
+		Short: "Register many records from a file or a directory",
+		Long: `Register records in bulk, in one transaction: a bad row is exit 2 naming
+it, and nothing is imported; a killed import leaves nothing half-done, and
+running it again imports the file.
+
+FILE (or - for stdin) is CSV with a header row, or JSON Lines (detected
+from the first character). Fields: class and created (required), subject,
+location, size, sha256.
+
+--dir DIR --class C registers every regular file under DIR: creation time
+from its modification time, its size, its SHA-256 and its absolute path.
+Files already registered are skipped, so the command can run again as new
+files arrive.`,
+		Example: `  $ custos records import calls-2026-11.csv
+  $ export-chats --jsonl | custos records import -
+  $ custos records import --dir /srv/recordings/2026-11 --class voice`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if dir != "" {
+				return cmdutil.NoArgs(cmd, args)
+			}
+			return cmdutil.ExactArgs("FILE")(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var n, skipped int64
+			var err error
+			if dir != "" {
+				n, skipped, err = importDir(f, cmd, dir, class)
+			} else {
+				n, err = importFile(f, cmd, args[0])
+			}
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("imported", "skipped"), n, skipped)
+			}
+			if skipped > 0 {
+				_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s); %d already registered were skipped.\n", n, skipped)
+				return err
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s).\n", n)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "register the files under this directory")
+	cmd.Flags().StringVar(&class, "class", "", "with --dir, the class of the files")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+// countingReader counts bytes for the progress bar.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, error) {
+	var in io.Reader = f.IO.In
+	var size int64
+	if path != "-" {
+		fh, err := os.Open(path)
+		if err != nil {
+			return 0, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
+		}
+		defer fh.Close()
+		if fi, err := fh.Stat(); err == nil {
+			size = fi.Size()
+		}
+		in = fh
+	}
+	cr := &countingReader{r: in}
+	br := bufio.NewReaderSize(cr, 1<<20)
+	var n int64
+	err := cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers, Targets: []string{"import:" + filepath.Base(path)}}, func(tx *store.Tx) error {
+		ins, err := tx.NewRecordInserter()
+		if err != nil {
+			return err
+		}
+		bar := f.IO.StartProgress("importing")
+		defer bar.Done()
+		err = readRecords(br, path, func(r *records.Record) error {
+			if err := ins.Add(r, false); err != nil {
+				return err
+			}
+			if ins.Pending()%8192 == 0 {
+				bar.Set(cr.n, size)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		n, err = ins.Close()
+		return err
+	})
+	return n, err
+}
+
+// readRecords reads CSV or JSON Lines, whichever the first character says.
+func readRecords(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	for {
+		b, err := br.Peek(1)
+		if err == io.EOF {
+			return errs.Invalidf("%s is empty", name)
+		}
+		if err != nil {
+			return err
+		}
+		if b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t' {
+			br.ReadByte()
+			continue
+		}
+		if b[0] == '{' {
+			return readJSONL(br, name, fn)
+		}
+		return readCSV(br, name, fn)
+	}
+}
+
+type jsonRecord struct {
+	Class     string `json:"class"`
+	Created   string `json:"created"`
+	CreatedAt string `json:"created_at"`
+	Subject   string `json:"subject"`
+	Location  string `json:"location"`
+	Size      int64  `json:"size"`
+	SHA256    string `json:"sha256"`
+}
+
+func rowError(name string, row int, err error) error {
+	return errs.Invalidf("%s row %d: %v; nothing was imported", name, row, err)
+}
+
+func readJSONL(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for row := 1; sc.Scan(); row++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var jr jsonRecord
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&jr); err != nil {
+			return rowError(name, row, err)
+		}
+		created := jr.Created
+		if created == "" {
+			created = jr.CreatedAt
+		}
+		r, err := makeRecord(jr.Class, created, jr.Subject, jr.Location, jr.Size, jr.SHA256)
+		if err != nil {
+			return rowError(name, row, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+var csvFields = []string{"class", "created", "subject", "location", "size", "sha256"}
+
+func readCSV(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	cr := csv.NewReader(br)
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return errs.Invalidf("%s: no header row: %v", name, err)
+	}
+	idx := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		if h == "created_at" {
+			h = "created"
+		}
+		found := false
+		for _, f := range csvFields {
+			found = found || f == h
+		}
+		if !found {
+			return errs.Invalidf("%s: unknown column %q; the columns are %s", name, h, strings.Join(csvFields, ", "))
+		}
+		idx[h] = i
+	}
+	for _, need := range []string{"class", "created"} {
+		if _, ok := idx[need]; !ok {
+			return errs.Invalidf("%s: the header has no %s column", name, need)
+		}
+	}
+	for row := 2; ; row++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return rowError(name, row, err)
+		}
+		get := func(c string) string {
+			if i, ok := idx[c]; ok && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		var size int64
+		if s := strings.TrimSpace(get("size")); s != "" {
+			if size, err = strconv.ParseInt(s, 10, 64); err != nil {
+				return rowError(name, row, fmt.Errorf("size %q is not a number", s))
+			}
+		}
+		r, err := makeRecord(get("class"), get("created"), get("subject"), get("location"), size, get("sha256"))
+		if err != nil {
+			return rowError(name, row, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+}
+
+func makeRecord(class, created, subject, location string, size int64, sum string) (*records.Record, error) {
+	r := &records.Record{Class: strings.TrimSpace(class), Subject: strings.TrimSpace(subject), Location: strings.TrimSpace(location),
+		Size: size, SHA256: strings.TrimSpace(sum)}
+	if strings.TrimSpace(created) == "" {
+		return nil, errs.Invalidf("created is required")
+	}
+	t, err := when.ParseTime(strings.TrimSpace(created), time.UTC)
+	if err != nil {
+		return nil, err
+	}
+	r.CreatedAt = t
+	return r, checkRecord(r)
+}
+
+func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string) (int64, int64, error) {
+	if err := records.ValidClass(class); err != nil {
+		return 0, 0, errs.Invalidf("--class: %v", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return 0, 0, err
+	}
+	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
+		return 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
+	}
+	var n, skipped int64
+	err = cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers, Targets: []string{"import:" + abs}}, func(tx *store.Tx) error {
+		ins, err := tx.NewRecordInserter()
+		if err != nil {
+			return err
+		}
+		bar := f.IO.StartProgress("registering files")
+		defer bar.Done()
+		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return errs.Invalidf("cannot read %s: %v", path, err)
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			if known, err := tx.LocationRegistered(path); err != nil || known {
+				if known {
+					skipped++
+				}
+				return err
+			}
+			size, sum, mtime, err := fileFacts(path)
+			if err != nil {
+				return errs.Invalidf("cannot read %s: %v", path, err)
+			}
+			r := &records.Record{Class: class, CreatedAt: mtime, Location: path, Size: size, SHA256: sum}
+			if err := checkRecord(r); err != nil {
+				return errs.Invalidf("%s: %v", path, err)
+			}
+			bar.Set(ins.Pending()+1, 0)
+			return ins.Add(r, false)
+		})
+		if err != nil {
+			return err
+		}
+		n, err = ins.Close()
+		return err
+	})
+	return n, skipped, err
+}
+
+var recordColumns = output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by")
+
+func recordRow(r *records.Record) []any {
+	return []any{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}
+}
+
+func newCmdList(f *cmdutil.Factory) *cobra.Command {
+	var class, asOf string
+	var due, held bool
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "list [--class C] [--due] [--held]",
+		Short: "List records",
+		Long: `List records by class and creation time; the list streams, whatever the
+size of the catalogue. --due lists the records past their retention and
+under no hold (as of now, or --as-of), with the reason; --held lists the
+records an active hold covers.`,
+		Example: `  $ custos records list --class voice --due
+  $ custos records list --held -o csv > held.csv`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if due && held {
+				return errs.Invalidf("--due and --held exclude each other")
+			}
+			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now()}
+			if asOf != "" {
+				t, err := when.ParseTime(asOf, time.Local)
+				if err != nil {
+					return errs.Invalidf("--as-of: %v", err)
+				}
+				filter.AsOf = t
+			}
+			format := out.Format()
+			cols := recordColumns
+			if due {
+				cols = append(cols[:len(cols):len(cols)], output.Column{Name: "reason"})
+			}
+			w := output.NewList(f.IO, format, cols)
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
+				return tx.ListRecords(filter, func(r *records.Record, d records.Decision) error {
+					row := recordRow(r)
+					if due {
+						row = append(row, d.Reason)
+					}
+					return w.Row(row...)
+				})
+			})
+			if err != nil {
+				return err
+			}
+			return w.Close()
+		},
+	}
+	cmd.Flags().StringVar(&class, "class", "", "only this class")
+	cmd.Flags().BoolVar(&due, "due", false, "only records past retention and under no hold")
+	cmd.Flags().BoolVar(&held, "held", false, "only records under an active hold")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "with --due, decide as of this date or time")
+	out = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON, output.JSONL, output.CSV)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdShow(f *cmdutil.Factory) *cobra.Command {
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:     "show ID",
+		Short:   "Show a record and what retention decides for it",
+		Long:    "Show one record with the retention decision for it now: kept (and why: a hold, no schedule, not yet due) or due.",
+		Example: `  $ custos records show 4711`,
+		Args:    cmdutil.ExactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id < 1 {
+				return errs.Invalidf("%q is not a record id", args[0])
+			}
+			var r *records.Record
+			var d records.Decision
+			err = cmdutil.Run(f, cmd, store.Spec{Targets: []string{"record:" + args[0]}}, func(tx *store.Tx) (err error) {
+				if r, err = tx.GetRecord(id); err != nil {
+					return err
+				}
+				schedules, err := tx.Schedules()
+				if err != nil {
+					return err
+				}
+				holds, err := tx.Holds(false)
+				if err != nil {
+					return err
+				}
+				d = records.Decide(r, schedules, holds, f.Now())
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			verdict := "keep"
+			if d.Purge {
+				verdict = "due for purging"
+			}
+			cols := append(recordColumns[:len(recordColumns):len(recordColumns)], output.Cols("retention", "reason")...)
+			return output.WriteObject(f.IO, out.Format(), cols, append(recordRow(r), verdict, d.Reason)...)
+		},
+	}
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
