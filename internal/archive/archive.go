@@ -84,7 +84,9 @@ func Create(dir string, now time.Time) (*Writer, error) {
 	}
 	w := &Writer{dir: abs, name: name, f: f, sum: sha256.New()}
 	w.buf = bufio.NewWriterSize(io.MultiWriter(f, w.sum), 1<<20)
-	w.gz = gzip.NewWriter(w.buf)
+	// The fastest level: the archive is read back at once to verify it,
+	// and a purge should cost little more than the delete it guards.
+	w.gz, _ = gzip.NewWriterLevel(w.buf, gzip.BestSpeed)
 	w.enc = json.NewEncoder(w.gz)
 	return w, nil
 }

@@ -6,10 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/when"
 )
 
 // MustOpen creates a store in a temporary directory with ana as its admin.
@@ -230,5 +233,67 @@ func TestInterruptedInvocationIsRecorded(t *testing.T) {
 	es := entries(t, s)
 	if e := es[len(es)-1]; e.Outcome != "error" || e.Objects != `["operator:ivan"]` {
 		t.Fatalf("entry: %+v", e)
+	}
+}
+
+// A hold placed while a purge is deleting still protects what it covers.
+func TestHoldPlacedDuringPurgeProtects(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	old := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
+	err := s.Invoke(ctx, inv("setup", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		d, _ := when.ParseDuration("1y")
+		if _, err := tx.SetRetention("voice", d, ""); err != nil {
+			return err
+		}
+		ins, err := tx.NewRecordInserter()
+		if err != nil {
+			return err
+		}
+		for i := range 10 {
+			subject := "x"
+			if i < 3 {
+				subject = "acme"
+			}
+			if err := ins.Add(&records.Record{Class: "voice", CreatedAt: old, Subject: subject}, false); err != nil {
+				return err
+			}
+		}
+		_, err = ins.Close()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOf := time.Now()
+	var fp Fingerprint
+	s.Invoke(ctx, inv("plan", "ana"), Spec{}, func(tx *Tx) error {
+		return tx.PurgeCandidates("", asOf, func(r *records.Record) error { fp.Add(r.ID); return nil })
+	})
+	p := &Purge{AsOf: asOf, Archive: "/x", ArchiveSHA256: "x"}
+	if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, fp) }); err != nil {
+		t.Fatal(err)
+	}
+	// The hold arrives after the purge committed, before its batches ran.
+	s.Invoke(ctx, inv("records hold", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		return tx.AddHold(&records.Hold{Name: "acme", Reason: "dispute", Kind: records.HoldSubject, Value: "acme"})
+	})
+	for {
+		n, err := s.DeletePurgeBatch(ctx, p.ID, 4, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	done, err := s.FinishPurge(ctx, p.ID)
+	if err != nil || done.Deleted != 7 {
+		t.Fatalf("%+v %v", done, err)
+	}
+	var left, marked int
+	s.db.QueryRow(`SELECT count(*), coalesce(sum(purge_id != 0), 0) FROM records WHERE subject = 'acme'`).Scan(&left, &marked)
+	if left != 3 || marked != 0 {
+		t.Fatalf("held records: %d left, %d still marked", left, marked)
 	}
 }

@@ -28,7 +28,6 @@ CREATE TABLE records (
     purge_id    INTEGER NOT NULL DEFAULT 0  -- the purge deleting it, while it runs
 );
 CREATE INDEX records_class_created ON records (class, created_at);
-CREATE INDEX records_subject ON records (subject) WHERE subject != '';
 CREATE INDEX records_location ON records (location) WHERE location != '';
 CREATE INDEX records_purge ON records (purge_id) WHERE purge_id != 0;
 

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Records at scale, measured with the real binary:
+#   1. records import of N rows (CSV), rows per second;
+#   2. records purge of the due half (archive written and verified) against
+#      a bare indexed DELETE of the same rows on a copy of the same store;
+#   3. peak RSS of records list -o jsonl over the catalogue.
+# Usage: bench/records.sh [N]   (default 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-1000000}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
+CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
+CGO_ENABLED=0 go build -o "$out/rawdelete" ./bench/rawdelete
+c="$out/custos --db $out/c.db"
+# Half the rows from 2019 (due under a 3-year schedule), half from 2026.
+awk -v n="$n" 'BEGIN{print "class,created,subject,location"; for(i=0;i<n;i++){ y=(i%2==0)?2019:2026; printf "voice,%d-%02d-%02dT%02d:%02d:%02dZ,s%d,/srv/calls/%d.wav\n", y,(i%12)+1,(i%28)+1,i%24,i%60,i%60,i%500,i }}' > "$out/r.csv"
+$c init >/dev/null
+$c records retain voice --for 3y >/dev/null
+
+t0=$(date +%s.%N); $c records import "$out/r.csv" >/dev/null; t1=$(date +%s.%N)
+echo "import:  $n rows in $(echo "$t1 - $t0" | bc) s: $(echo "$n / ($t1 - $t0)" | bc) rows/s"
+
+for size in list; do
+  rss=$( { /usr/bin/time -f %M $c records list -o jsonl > /dev/null; } 2>&1 )
+  echo "list:    records list -o jsonl over $n records: peak RSS $((rss / 1024)) MB"
+done
+
+# The same store, byte for byte, for the reference DELETE.
+sqlite3 "$out/c.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+cp "$out/c.db" "$out/ref.db"
+mkdir "$out/archive"
+t0=$(date +%s.%N); $c records purge --archive "$out/archive" --yes >/dev/null; t1=$(date +%s.%N)
+purge=$(echo "$t1 - $t0" | bc)
+cutoff=$(date -u -d '3 years ago' +%Y-%m-%dT%H:%M:%S.000000000Z)
+read -r deleted ref < <("$out/rawdelete" "$out/ref.db" voice "$cutoff")
+echo "purge:   $(echo "$n / 2" | bc) records archived, verified and deleted in $purge s; bare DELETE of $deleted rows: $ref s; ratio $(echo "scale=2; $purge / $ref" | bc)x"
