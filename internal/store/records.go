@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,12 +181,22 @@ type RecordInserter struct {
 	n    int64
 }
 
-// NewRecordInserter prepares the insert. Bulk inserts land at random
-// places in the secondary indexes, so the connection's page cache is
-// raised for the rest of the command: with SQLite's default 2 MB, a
-// million-row import spends its time re-reading index pages.
+// bulkCacheKiB is the page cache of commands that touch many records:
+// bulk inserts land at random places in the indexes, and a purge deletes
+// in creation-time order, which is random in the table; with SQLite's
+// default 2 MB cache both spend their time re-reading pages.
+const bulkCacheKiB = 131072
+
+// BulkCache raises the page cache of the store's connection for the rest
+// of the command.
+func (s *Store) BulkCache(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB))
+	return err
+}
+
+// NewRecordInserter prepares the insert (with the bulk page cache).
 func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
-	if _, err := t.tx.ExecContext(t.ctx, `PRAGMA cache_size = -131072`); err != nil {
+	if _, err := t.tx.ExecContext(t.ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
 		return nil, err
 	}
 	var last int64
@@ -348,7 +360,7 @@ func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Reco
 	for _, c := range sortedClasses(schedules, class) {
 		_, hi := schedules[c].Window(asOf)
 		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+prefixed("r.", recordColumns)+` FROM records r
-			WHERE r.class = $1 AND r.created_at < $2 AND r.purge_id = 0 AND `+notHeld+` ORDER BY r.created_at, r.id`, c, recTime(hi))
+			WHERE r.class = $1 AND r.created_at < $2 AND `+notHeld+` ORDER BY r.created_at, r.id`, c, recTime(hi))
 		if err != nil {
 			return err
 		}
@@ -402,10 +414,23 @@ type Purge struct {
 	FilesDeleted  int64
 }
 
-// CommitPurge marks, in the invocation's transaction, the records of a
-// verified archive for deletion and records the purge. The records marked
-// must be exactly those archived (want): if the catalogue changed since
-// the archive was written, nothing is marked and the purge is a conflict.
+// purgeClass is one class of a purge's selection.
+type purgeClass struct {
+	Class string `json:"class"`
+	// Before is the creation time before which the class's unheld records
+	// are certainly due (the retention window's lower edge).
+	Before string `json:"before"`
+	MaxID  int64  `json:"max_id"`
+}
+
+// bulkSQL selects a class's certainly-due, unheld records of a purge.
+const bulkSQL = `r.class = $1 AND r.created_at < $2 AND r.id <= $3 AND ` + notHeld
+
+// CommitPurge records a purge in the invocation's transaction, after its
+// archive is written and verified. It fixes what the purge deletes (see
+// purges.selection) and checks that this is exactly the archived set
+// (want): if the catalogue changed since the archive was written, nothing
+// is recorded and the purge is a conflict.
 func (t *Tx) CommitPurge(p *Purge, want Fingerprint) error {
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM purges`).Scan(&p.ID); err != nil {
 		return err
@@ -419,17 +444,26 @@ func (t *Tx) CommitPurge(p *Purge, want Fingerprint) error {
 	if err != nil {
 		return err
 	}
+	var maxID int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM records`).Scan(&maxID); err != nil {
+		return err
+	}
+	var sel []purgeClass
+	var edges []int64
+	var got Fingerprint
 	for _, c := range sortedClasses(schedules, p.ScopeClass) {
 		lo, hi := schedules[c].Window(p.AsOf)
-		// The bulk, certainly due: one statement through the index.
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE records SET purge_id = $1 WHERE id IN (SELECT r.id FROM records r
-			WHERE r.class = $2 AND r.created_at < $3 AND r.purge_id = 0 AND `+notHeld+`)`, p.ID, c, recTime(lo)); err != nil {
+		pc := purgeClass{Class: c, Before: recTime(lo), MaxID: maxID}
+		sel = append(sel, pc)
+		var n, sum int64
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(r.id), 0) FROM records r WHERE `+bulkSQL,
+			pc.Class, pc.Before, pc.MaxID).Scan(&n, &sum); err != nil {
 			return err
 		}
-		// The edge of the window, decided record by record.
-		var edge []int64
+		got.Count += n
+		got.SumID += sum
 		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+prefixed("r.", recordColumns)+` FROM records r
-			WHERE r.class = $1 AND r.created_at >= $2 AND r.created_at < $3 AND r.purge_id = 0 AND `+notHeld, c, recTime(lo), recTime(hi))
+			WHERE r.class = $1 AND r.created_at >= $2 AND r.created_at < $3 AND `+notHeld, c, recTime(lo), recTime(hi))
 		if err != nil {
 			return err
 		}
@@ -440,29 +474,30 @@ func (t *Tx) CommitPurge(p *Purge, want Fingerprint) error {
 				return err
 			}
 			if records.Decide(rec, schedules, holds, p.AsOf).Purge {
-				edge = append(edge, rec.ID)
+				edges = append(edges, rec.ID)
+				got.Add(rec.ID)
 			}
 		}
 		rows.Close()
-		for _, id := range edge {
-			if _, err := t.tx.ExecContext(t.ctx, `UPDATE records SET purge_id = $1 WHERE id = $2`, p.ID, id); err != nil {
-				return err
-			}
-		}
-	}
-	var got Fingerprint
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(id), 0) FROM records WHERE purge_id = $1`, p.ID).Scan(&got.Count, &got.SumID); err != nil {
-		return err
 	}
 	if got != want {
 		return errs.Conflictf("the catalogue changed while the archive was written (%d records due now, %d archived); nothing was deleted", got.Count, want.Count).
 			WithHint("run the purge again")
 	}
+	selJSON, _ := json.Marshal(sel)
 	p.State, p.Operator, p.StartedAt, p.Count = "deleting", t.op.Name, t.now, got.Count
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
-		count, delete_files) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, p.ID, p.State, p.Operator, formatTime(t.now),
-		p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, p.DeleteFiles)
-	return err
+		count, delete_files, selection) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, p.ID, p.State, p.Operator, formatTime(t.now),
+		p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, p.DeleteFiles, string(selJSON))
+	if err != nil {
+		return err
+	}
+	for _, id := range edges {
+		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO purge_edges (purge_id, record_id) VALUES ($1, $2)`, p.ID, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 const purgeColumns = `id, state, operator, started_at, finished_at, scope_class, as_of, archive, archive_sha256, count, deleted, delete_files, files_deleted`
@@ -498,93 +533,104 @@ func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
 	return out, rows.Err()
 }
 
-// DeletePurgeBatch deletes up to limit records of a committed purge in one
-// short transaction of its own, so other commands wait for the lock only
-// as long as one batch takes. Holds are checked again in every batch: a
-// hold placed while a purge runs still protects what it covers. With destroy, each record's file is
-// destroyed before its catalogue entry goes, so a crash in between leaves
-// an entry whose file is gone, which the next run finishes. It reports how
-// many entries went; 0 means the purge has none left.
-func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, limit int, destroy func(location string) (bool, error)) (int, error) {
+// DeletePurgeBatch deletes the selected records among the next span ids
+// of a committed purge, in one short transaction of its own, and moves the
+// purge's cursor past them. Walking the table in id ranges writes each
+// table page about once; taking the records in creation-time order instead
+// would rewrite the same scattered pages batch after batch. Holds are
+// checked again in every batch, so a hold placed while a purge runs still
+// protects what it covers. With destroy, each record's file is destroyed
+// before its entry goes; a crash in between leaves an entry whose file is
+// gone, which the next run finishes. It reports the entries deleted and
+// whether ids remain.
+func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy func(location string) (bool, error)) (int, bool, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return 0, translate(err)
+		return 0, false, translate(err)
 	}
 	defer tx.Rollback()
+	var selJSON string
+	var cursor int64
+	if err := tx.QueryRowContext(ctx, `SELECT selection, cursor FROM purges WHERE id = $1`, purgeID).Scan(&selJSON, &cursor); err != nil {
+		return 0, false, err
+	}
+	var sel []purgeClass
+	if err := json.Unmarshal([]byte(selJSON), &sel); err != nil {
+		return 0, false, errs.Integrityf("purge %d has an unreadable selection: %v", purgeID, err)
+	}
+	var maxID int64
+	for _, pc := range sel {
+		maxID = max(maxID, pc.MaxID)
+	}
+	if cursor >= maxID {
+		return 0, false, nil
+	}
+	hi := min(cursor+span, maxID)
+	// The records of the range: each class's bulk, and the edge records.
+	var parts []string
+	args := []any{cursor, hi, purgeID}
+	for _, pc := range sel {
+		args = append(args, pc.Class, pc.Before)
+		parts = append(parts, fmt.Sprintf("(r.class = $%d AND r.created_at < $%d)", len(args)-1, len(args)))
+	}
+	parts = append(parts, "r.id IN (SELECT record_id FROM purge_edges WHERE purge_id = $3 AND record_id > $1 AND record_id <= $2)")
+	where := `r.id > $1 AND r.id <= $2 AND (` + strings.Join(parts, " OR ") + `) AND ` + notHeld
+	var n, files int64
 	if destroy == nil {
-		// No files to destroy: one statement deletes the whole batch.
-		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT r.id FROM records r WHERE r.purge_id = $1 AND `+notHeld+` LIMIT $2)`, purgeID, limit)
+		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT r.id FROM records r WHERE `+where+`)`, args...)
 		if err != nil {
-			return 0, translate(err)
+			return 0, false, translate(err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil || n == 0 {
-			return 0, err
+		n, _ = res.RowsAffected()
+	} else {
+		type victim struct {
+			id  int64
+			loc string
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2 WHERE id = $1`, purgeID, n); err != nil {
-			return 0, err
+		var batch []victim
+		rows, err := tx.QueryContext(ctx, `SELECT r.id, r.location FROM records r WHERE `+where, args...)
+		if err != nil {
+			return 0, false, translate(err)
 		}
-		return int(n), translate(tx.Commit())
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT r.id, r.location FROM records r WHERE r.purge_id = $1 AND `+notHeld+` LIMIT $2`, purgeID, limit)
-	if err != nil {
-		return 0, translate(err)
-	}
-	type victim struct {
-		id  int64
-		loc string
-	}
-	var batch []victim
-	for rows.Next() {
-		var v victim
-		if err := rows.Scan(&v.id, &v.loc); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		batch = append(batch, v)
-	}
-	rows.Close()
-	if len(batch) == 0 {
-		return 0, nil
-	}
-	files := 0
-	del, err := tx.PrepareContext(ctx, `DELETE FROM records WHERE id = $1`)
-	if err != nil {
-		return 0, err
-	}
-	defer del.Close()
-	for _, v := range batch {
-		if destroy != nil && v.loc != "" {
-			gone, err := destroy(v.loc)
-			if err != nil {
-				return 0, err
+		for rows.Next() {
+			var v victim
+			if err := rows.Scan(&v.id, &v.loc); err != nil {
+				rows.Close()
+				return 0, false, err
 			}
-			if gone {
-				files++
+			batch = append(batch, v)
+		}
+		rows.Close()
+		for _, v := range batch {
+			if v.loc != "" {
+				gone, err := destroy(v.loc)
+				if err != nil {
+					return 0, false, err
+				}
+				if gone {
+					files++
+				}
 			}
-		}
-		if _, err := del.ExecContext(ctx, v.id); err != nil {
-			return 0, err
+			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = $1`, v.id); err != nil {
+				return 0, false, err
+			}
+			n++
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, files_deleted = files_deleted + $3 WHERE id = $1`,
-		purgeID, len(batch), files); err != nil {
-		return 0, err
+	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, files_deleted = files_deleted + $3, cursor = $4 WHERE id = $1`,
+		purgeID, n, files, hi); err != nil {
+		return 0, false, err
 	}
-	return len(batch), translate(tx.Commit())
+	return int(n), hi < maxID, translate(tx.Commit())
 }
 
-// FinishPurge marks a purge done once its unheld records are gone; the
-// records a hold placed during the purge spared are released from it.
+// FinishPurge marks a purge done once its unheld records are gone.
 func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, translate(err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE records SET purge_id = 0 WHERE purge_id = $1`, purgeID); err != nil {
-		return nil, err
-	}
 	if _, err := tx.ExecContext(ctx, `UPDATE purges SET state = 'done', finished_at = $2 WHERE id = $1 AND state != 'done'`,
 		purgeID, formatTime(time.Now())); err != nil {
 		return nil, err

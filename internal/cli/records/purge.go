@@ -19,12 +19,13 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// deleteBatch bounds one deletion transaction: measured well under 100 ms,
-// so another command never waits long for the lock (files are destroyed
-// inside the batch, so batches with files are smaller).
+// deleteSpan is how many record ids one deletion transaction walks:
+// measured at well under 100 ms, so another command never waits long for
+// the lock (files are destroyed inside the batch, so batches that destroy
+// files walk fewer ids).
 const (
-	deleteBatch      = 2000
-	deleteBatchFiles = 200
+	deleteSpan      = 4000
+	deleteSpanFiles = 500
 )
 
 // PurgeOptions are the inputs of `records purge`.
@@ -214,9 +215,12 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 // and the next run finishes the purge.
 func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *store.Purge) (*store.Purge, error) {
 	var destroy func(string) (bool, error)
-	limit := deleteBatch
+	span := int64(deleteSpan)
 	if p.DeleteFiles {
-		destroy, limit = archive.Destroy, deleteBatchFiles
+		destroy, span = archive.Destroy, deleteSpanFiles
+	}
+	if err := st.BulkCache(ctx); err != nil {
+		return nil, err
 	}
 	bar := f.IO.StartProgress("deleting")
 	defer bar.Done()
@@ -225,15 +229,15 @@ func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *st
 		if ctx.Err() != nil {
 			return nil, errs.Wrap(errs.Internal, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", deleted, p.Count, p.ID)
 		}
-		n, err := st.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, limit, destroy)
+		n, more, err := st.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
 		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			break
-		}
 		deleted += int64(n)
 		bar.Set(deleted, p.Count)
+		if !more {
+			break
+		}
 	}
 	return st.FinishPurge(context.WithoutCancel(ctx), p.ID)
 }

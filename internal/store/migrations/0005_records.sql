@@ -24,12 +24,10 @@ CREATE TABLE records (
     size        INTEGER NOT NULL DEFAULT 0,
     sha256      TEXT NOT NULL DEFAULT '',
     added_at    TEXT NOT NULL,
-    added_by    TEXT NOT NULL,
-    purge_id    INTEGER NOT NULL DEFAULT 0  -- the purge deleting it, while it runs
+    added_by    TEXT NOT NULL
 );
 CREATE INDEX records_class_created ON records (class, created_at);
 CREATE INDEX records_location ON records (location) WHERE location != '';
-CREATE INDEX records_purge ON records (purge_id) WHERE purge_id != 0;
 
 CREATE TABLE holds (
     name            TEXT PRIMARY KEY,
@@ -64,5 +62,18 @@ CREATE TABLE purges (
     count           INTEGER NOT NULL,
     deleted         INTEGER NOT NULL DEFAULT 0,
     delete_files    INTEGER NOT NULL DEFAULT 0,
-    files_deleted   INTEGER NOT NULL DEFAULT 0
+    files_deleted   INTEGER NOT NULL DEFAULT 0,
+    -- What the purge deletes, fixed when it is committed so that a run
+    -- interrupted at any point is finished by the next: per class, the
+    -- records created before "before" with an id up to max_id (later
+    -- records have larger ids), as JSON; plus the few records at the edge
+    -- of the retention window that Decide admitted, in purge_edges.
+    selection       TEXT NOT NULL,
+    -- Deletion walks the table in id ranges; every id up to the cursor is done.
+    cursor          INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE purge_edges (
+    purge_id   INTEGER NOT NULL REFERENCES purges (id),
+    record_id  INTEGER NOT NULL,
+    PRIMARY KEY (purge_id, record_id)
 );
