@@ -4,7 +4,7 @@
 #   2. records purge of the due half (archive written and verified) against
 #      a bare indexed DELETE of the same rows on a copy of the same store;
 #   3. peak RSS of records list -o jsonl over the catalogue.
-# Usage: bench/records.sh [N]   (default 1000000)
+# Usage: [ORDER=created|interleaved] bench/records.sh [N]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000000}
@@ -15,7 +15,14 @@ CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
 CGO_ENABLED=0 go build -o "$out/rawdelete" ./bench/rawdelete
 c="$out/custos --db $out/c.db"
 # Half the rows from 2019 (due under a 3-year schedule), half from 2026.
-awk -v n="$n" 'BEGIN{print "class,created,subject,location"; for(i=0;i<n;i++){ y=(i%2==0)?2019:2026; printf "voice,%d-%02d-%02dT%02d:%02d:%02dZ,s%d,/srv/calls/%d.wav\n", y,(i%12)+1,(i%28)+1,i%24,i%60,i%60,i%500,i }}' > "$out/r.csv"
+# ORDER=created (the default) catalogues them in creation order, as a
+# catalogue filled as records arrive is; ORDER=interleaved alternates the
+# years row by row, the worst case for a purge walking the table by id.
+if [ "${ORDER:-created}" = interleaved ]; then
+  awk -v n="$n" 'BEGIN{print "class,created,subject,location"; for(i=0;i<n;i++){ y=(i%2==0)?2019:2026; printf "voice,%d-%02d-%02dT%02d:%02d:%02dZ,s%d,/srv/calls/%d.wav\n", y,(i%12)+1,(i%28)+1,i%24,i%60,i%60,i%500,i }}' > "$out/r.csv"
+else
+  awk -v n="$n" 'BEGIN{print "class,created,subject,location"; for(i=0;i<n;i++){ y=(i<n/2)?2019:2026; d=int(i*365/(n/2))%365; printf "voice,%d-%02d-%02dT%02d:%02d:%02dZ,s%d,/srv/calls/%d.wav\n", y,int(d/31)%12+1,d%28+1,i%24,i%60,i%60,i%500,i }}' > "$out/r.csv"
+fi
 $c init >/dev/null
 $c records retain voice --for 3y >/dev/null
 
