@@ -642,23 +642,5 @@ func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) 
 	return p, translate(tx.Commit())
 }
 
-// ListPurges returns the purges, newest first.
-func (t *Tx) ListPurges() ([]*Purge, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+purgeColumns+` FROM purges ORDER BY id DESC`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Purge
-	for rows.Next() {
-		p, err := scanPurge(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
 // Pending is how many records the inserter has added so far.
 func (ri *RecordInserter) Pending() int64 { return ri.n }

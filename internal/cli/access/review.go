@@ -1,11 +1,8 @@
 package access
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -283,7 +280,7 @@ the admin.`,
 		Args:    cmdutil.ExactArgs("NAME", "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
-			ds, err := readSheet(args[1])
+			ds, err := readSheet(args[1], f.IO.In)
 			if err != nil {
 				return err
 			}
@@ -308,69 +305,43 @@ the admin.`,
 
 // readSheet reads and checks every row of a sheet before anything is
 // applied.
-func readSheet(path string) ([]store.Decision, error) {
-	var in io.Reader = os.Stdin
-	if path != "-" {
-		fh, err := os.Open(path)
-		if err != nil {
-			return nil, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
-		}
-		defer fh.Close()
-		in = fh
-	}
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1
-	header, err := r.Read()
+func readSheet(path string, stdin io.Reader) ([]store.Decision, error) {
+	sh, done, err := cmdutil.OpenSheet(path, stdin, nil, "item", "decision", "reason")
 	if err != nil {
-		return nil, errs.Invalidf("%s: no header row", path)
+		return nil, err
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))] = i
-	}
-	for _, need := range []string{"item", "decision", "reason"} {
-		if _, ok := col[need]; !ok {
-			return nil, errs.Invalidf("%s: the header has no %s column", path, need)
-		}
-	}
+	defer done()
 	var ds []store.Decision
 	seen := map[int64]int{}
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
+	for {
+		ok, err := sh.Next()
 		if err != nil {
-			return nil, errs.Invalidf("%s: %v", path, err)
+			return nil, err
 		}
-		get := func(c string) string {
-			if i := col[c]; i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
+		if !ok {
+			return ds, nil
 		}
-		decision, reason := strings.ToLower(get("decision")), get("reason")
-		item, err := strconv.ParseInt(get("item"), 10, 64)
+		decision, reason := strings.ToLower(sh.Get("decision")), sh.Get("reason")
+		item, err := strconv.ParseInt(sh.Get("item"), 10, 64)
 		switch {
 		case err != nil || item < 1:
-			return nil, errs.Invalidf("%s line %d: %q is not an item number", path, line, get("item"))
+			return nil, sh.Rowf("%q is not an item number", sh.Get("item"))
 		case decision == "":
 			continue
 		case decision != access.Keep && decision != access.Revoke:
-			return nil, errs.Invalidf("%s line %d: decision %q: use keep, revoke or leave it empty", path, line, get("decision"))
+			return nil, sh.Rowf("decision %q: use keep, revoke or leave it empty", sh.Get("decision"))
 		case decision == access.Revoke && reason == "":
-			return nil, errs.Invalidf("%s line %d: a revoke needs a reason", path, line)
+			return nil, sh.Rowf("a revoke needs a reason")
 		}
-		if err := account.Text(fmt.Sprintf("%s line %d: reason", path, line), reason, false); err != nil {
+		if err := account.Text(fmt.Sprintf("%s line %d: reason", path, sh.Line), reason, false); err != nil {
 			return nil, err
 		}
 		if prev, dup := seen[item]; dup {
-			return nil, errs.Invalidf("%s line %d: item %d is already on line %d", path, line, item, prev)
+			return nil, sh.Rowf("item %d is already on line %d", item, prev)
 		}
-		seen[item] = line
+		seen[item] = sh.Line
 		ds = append(ds, store.Decision{Item: item, Decision: decision, Reason: reason})
 	}
-	return ds, nil
 }
 
 func newCmdReviewClose(f *cmdutil.Factory) *cobra.Command {

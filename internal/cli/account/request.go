@@ -1,14 +1,9 @@
 package account
 
 import (
-	"encoding/csv"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -130,7 +125,7 @@ var batchResultColumns = output.Cols("row", "username", "status", "error")
 
 func requestBatchRun(opts *RequestOptions) error {
 	f := opts.Factory
-	rows, err := readBatch(opts.FromFile)
+	rows, err := readBatch(opts.FromFile, f.IO.In)
 	if err != nil {
 		return err
 	}
@@ -179,54 +174,25 @@ type batchRow struct {
 
 // readBatch reads and checks the whole file before any row is requested:
 // an unreadable file or a bad header is exit 2 with nothing done.
-func readBatch(path string) ([]batchRow, error) {
-	var in io.Reader
-	if path == "-" {
-		in = os.Stdin
-	} else {
-		fh, err := os.Open(path)
-		if err != nil {
-			return nil, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
-		}
-		defer fh.Close()
-		in = fh
-	}
-	r := csv.NewReader(in)
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
+func readBatch(path string, stdin io.Reader) ([]batchRow, error) {
+	sh, done, err := cmdutil.OpenSheet(path, stdin, batchColumns, "username")
 	if err != nil {
-		return nil, errs.Invalidf("%s: no header row: %v", path, err)
+		return nil, err
 	}
-	index := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(batchColumns, h) {
-			return nil, errs.Invalidf("%s: unknown column %q; the columns are %s", path, h, strings.Join(batchColumns, ", "))
-		}
-		index[h] = i
-	}
-	if _, ok := index["username"]; !ok {
-		return nil, errs.Invalidf("%s: the header has no username column", path)
-	}
+	defer done()
 	var rows []batchRow
-	for line := 2; ; line++ {
-		rec, err := r.Read()
-		if err == io.EOF {
+	for {
+		ok, err := sh.Next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			break
 		}
-		if err != nil {
-			return nil, errs.Invalidf("%s: %v", path, err)
-		}
-		get := func(col string) string {
-			if i, ok := index[col]; ok {
-				return rec[i]
-			}
-			return ""
-		}
-		rows = append(rows, batchRow{line: line, req: account.Request{
-			Username: get("username"), Name: get("name"), EmployeeID: get("employee-id"),
-			Department: get("department"), Position: get("position"), Reason: get("reason"),
-			Email: get("email"), Type: get("type"), Until: get("until"), Clearance: get("clearance"),
+		rows = append(rows, batchRow{line: sh.Line, req: account.Request{
+			Username: sh.Get("username"), Name: sh.Get("name"), EmployeeID: sh.Get("employee-id"),
+			Department: sh.Get("department"), Position: sh.Get("position"), Reason: sh.Get("reason"),
+			Email: sh.Get("email"), Type: sh.Get("type"), Until: sh.Get("until"), Clearance: sh.Get("clearance"),
 		}})
 	}
 	if len(rows) == 0 {

@@ -3,7 +3,6 @@ package records
 import (
 	"bufio"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -299,58 +298,34 @@ func readJSONL(br *bufio.Reader, name string, fn func(*records.Record) error) er
 	return sc.Err()
 }
 
-var csvFields = []string{"class", "created", "subject", "location", "size", "sha256"}
+var csvFields = []string{"class", "created", "created_at", "subject", "location", "size", "sha256"}
 
 func readCSV(br *bufio.Reader, name string, fn func(*records.Record) error) error {
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+	sh, err := cmdutil.NewSheet(br, name, csvFields, "class")
 	if err != nil {
-		return errs.Invalidf("%s: no header row: %v", name, err)
+		return err
 	}
-	idx := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if h == "created_at" {
-			h = "created"
+	for {
+		ok, err := sh.Next()
+		if err != nil {
+			return err
 		}
-		found := false
-		for _, f := range csvFields {
-			found = found || f == h
-		}
-		if !found {
-			return errs.Invalidf("%s: unknown column %q; the columns are %s", name, h, strings.Join(csvFields, ", "))
-		}
-		idx[h] = i
-	}
-	for _, need := range []string{"class", "created"} {
-		if _, ok := idx[need]; !ok {
-			return errs.Invalidf("%s: the header has no %s column", name, need)
-		}
-	}
-	for row := 2; ; row++ {
-		rec, err := cr.Read()
-		if err == io.EOF {
+		if !ok {
 			return nil
 		}
-		if err != nil {
-			return rowError(name, row, err)
-		}
-		get := func(c string) string {
-			if i, ok := idx[c]; ok && i < len(rec) {
-				return rec[i]
-			}
-			return ""
+		created := sh.Get("created")
+		if created == "" {
+			created = sh.Get("created_at")
 		}
 		var size int64
-		if s := strings.TrimSpace(get("size")); s != "" {
+		if s := sh.Get("size"); s != "" {
 			if size, err = strconv.ParseInt(s, 10, 64); err != nil {
-				return rowError(name, row, fmt.Errorf("size %q is not a number", s))
+				return rowError(name, sh.Line, fmt.Errorf("size %q is not a number", s))
 			}
 		}
-		r, err := makeRecord(get("class"), get("created"), get("subject"), get("location"), size, get("sha256"))
+		r, err := makeRecord(sh.Get("class"), created, sh.Get("subject"), sh.Get("location"), size, sh.Get("sha256"))
 		if err != nil {
-			return rowError(name, row, err)
+			return rowError(name, sh.Line, err)
 		}
 		if err := fn(r); err != nil {
 			return err
