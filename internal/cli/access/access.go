@@ -36,7 +36,11 @@ Access reviews (certification campaigns) snapshot the grants into items for
 their reviewers; see custos access review --help.`,
 	}
 	cmdutil.Group(cmd)
-	res := &cobra.Command{Use: "resource <command>", Short: "Register and list resources"}
+	res := &cobra.Command{Use: "resource <command>", Short: "Register and list resources",
+		Long: `A resource is something access is granted to: an application, a share, a
+database. It has a classification (public, internal, confidential,
+restricted) that an account's clearance must reach, an owner (an operator,
+who reviews its grants), and the roles it grants.`}
 	cmdutil.Group(res)
 	res.AddCommand(newCmdResourceAdd(f), newCmdResourceList(f))
 	cmd.AddCommand(res, newCmdGrant(f), newCmdRevoke(f), newCmdList(f), newCmdReview(f))

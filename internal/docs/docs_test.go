@@ -1,0 +1,57 @@
+package docs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// The committed reference and man pages must match the help text: change
+// a flag's help without regenerating and this fails.
+func TestCommittedDocsAreCurrent(t *testing.T) {
+	tmp := t.TempDir()
+	if err := Generate(tmp); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"reference", "man"} {
+		want, err := os.ReadDir(filepath.Join(tmp, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		have, _ := os.ReadDir(filepath.Join("..", "..", "docs", sub))
+		if len(have) != len(want) {
+			t.Errorf("docs/%s has %d files, the commands need %d: run go run ./cmd/gen-docs --dir docs", sub, len(have), len(want))
+		}
+		for _, e := range want {
+			g, _ := os.ReadFile(filepath.Join(tmp, sub, e.Name()))
+			c, err := os.ReadFile(filepath.Join("..", "..", "docs", sub, e.Name()))
+			if err != nil || !bytes.Equal(g, c) {
+				t.Errorf("docs/%s/%s is stale: run go run ./cmd/gen-docs --dir docs", sub, e.Name())
+			}
+		}
+	}
+}
+
+// Help is documentation: every command a user can run says what it does,
+// in a sentence and at length, and shows an example.
+func TestEveryCommandIsDocumented(t *testing.T) {
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Parent() != nil && c.Parent().Name() == "completion" || c.Name() == "completion" {
+			return
+		}
+		if c.Short == "" || c.Long == "" {
+			t.Errorf("%s has no Short or Long help", c.CommandPath())
+		}
+		if c.Runnable() && c.HasParent() && len(c.Commands()) == 0 && c.Example == "" {
+			t.Errorf("%s has no Example", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(Tree())
+}
