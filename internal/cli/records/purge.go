@@ -44,7 +44,7 @@ func newCmdPurge(f *cmdutil.Factory) *cobra.Command {
 		Long: `Purge the records past their retention and under no hold, backing up
 first:
 
-  1. select them (records.Decide, record by record at the window's edge);
+  1. select them: past their class's retention, under no hold;
   2. write them to a gzip JSON Lines archive in DIR, with a manifest
      (count, SHA-256, scope, operator, time);
   3. read the archive back and verify it before anything is deleted;
