@@ -58,6 +58,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"copystore": cmdCopyStore,
 			"sqlexec":   cmdSQLExec,
 			"sqlquery":  cmdSQLQuery,
 			"dumpstore": cmdDumpStore,
@@ -71,6 +72,18 @@ func openDB(ts *testscript.TestScript, path string) *sql.DB {
 	db, err := sql.Open("sqlite", ts.MkAbs(path)+"?_pragma=busy_timeout(5000)")
 	ts.Check(err)
 	return db
+}
+
+// copystore SRC DST makes a consistent copy of a store, the commits still
+// in its WAL included, as `sqlite3 SRC ".backup DST"` would.
+func cmdCopyStore(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: copystore SRC DST")
+	}
+	db := openDB(ts, args[0])
+	defer db.Close()
+	_, err := db.Exec(`VACUUM INTO $1`, ts.MkAbs(args[1]))
+	ts.Check(err)
 }
 
 // sqlexec DB SQL runs statements on the store through a plain connection,

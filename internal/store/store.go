@@ -53,8 +53,12 @@ type Store struct {
 // Path is the store's file path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the store, first checkpointing the WAL if it has grown (see
+// walTruncateAt).
+func (s *Store) Close() error {
+	checkpointIfLarge(context.Background(), s.db, s.path)
+	return s.db.Close()
+}
 
 // Open opens an existing store, migrating its schema forward if needed. A
 // missing store is NotFound with the hint to run `custos init`.
@@ -216,8 +220,11 @@ func persistWAL(ctx context.Context, db *sql.DB) error {
 		if !ok {
 			return nil
 		}
-		_, err := fc.FileControlPersistWAL("main", 1)
-		return err
+		if _, err := fc.FileControlPersistWAL("main", 1); err != nil {
+			return err
+		}
+		deferCheckpoints(dc)
+		return nil
 	})
 }
 
