@@ -26,7 +26,7 @@ func Run(f *cmdutil.Factory) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	rootCmd := root.NewCmdRoot(f)
+	rootCmd := root.NewCmdRootFor(f, f.Argv)
 	rootCmd.SetArgs(f.Argv)
 	rootCmd.SetIn(f.IO.In)
 	rootCmd.SetOut(f.IO.Out)

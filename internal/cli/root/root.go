@@ -3,6 +3,8 @@
 package root
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/cli/access"
@@ -17,8 +19,59 @@ import (
 	"github.com/custos-dev/custos/internal/cli/version"
 )
 
-// NewCmdRoot returns the root command.
-func NewCmdRoot(f *cmdutil.Factory) *cobra.Command {
+// group is one top-level command: its name, its help group, how to build it.
+type group struct {
+	name, id string
+	build    func(*cmdutil.Factory) *cobra.Command
+}
+
+var groups = []group{
+	{"init", "setup", func(f *cmdutil.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) }},
+	{"operator", "setup", operator.NewCmdOperator},
+	{"policy", "setup", policy.NewCmdPolicy},
+	{"account", "govern", account.NewCmdAccount},
+	{"access", "govern", access.NewCmdAccess},
+	{"records", "govern", records.NewCmdRecords},
+	{"incident", "govern", incident.NewCmdIncident},
+	{"audit", "audit", audit.NewCmdAudit},
+	{"version", "", func(f *cmdutil.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
+}
+
+// NewCmdRoot returns the root command with the whole command tree.
+func NewCmdRoot(f *cmdutil.Factory) *cobra.Command { return newCmdRoot(f, "") }
+
+// NewCmdRootFor returns the root command for running argv. When argv names
+// a top-level command, only that command's subtree is built: building all
+// of them is most of what start-up costs before the store is opened.
+// Anything else (help, completion, an unknown or missing command) gets the
+// whole tree.
+func NewCmdRootFor(f *cmdutil.Factory, argv []string) *cobra.Command {
+	return newCmdRoot(f, topCommand(argv))
+}
+
+// topCommand is the first argument that is not a root flag or its value,
+// if it names a top-level command; otherwise "".
+func topCommand(argv []string) string {
+	for i := 0; i < len(argv); i++ {
+		switch a := argv[i]; {
+		case a == "--":
+			return ""
+		case a == "--db" || a == "--config" || a == "--as":
+			i++
+		case strings.HasPrefix(a, "-"):
+		default:
+			for _, g := range groups {
+				if g.name == a {
+					return a
+				}
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+func newCmdRoot(f *cmdutil.Factory, only string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "custos <command> <subcommand> [flags]",
 		Short: "Enforce and record information-governance rules",
@@ -52,17 +105,16 @@ store is a local SQLite file by default.`,
 		&cobra.Group{ID: "govern", Title: "Governance:"},
 		&cobra.Group{ID: "audit", Title: "Audit:"},
 	)
-	add := func(group string, cmds ...*cobra.Command) {
-		for _, c := range cmds {
-			c.GroupID = group
+	for _, g := range groups {
+		if only == "" || only == g.name {
+			c := g.build(f)
+			c.GroupID = g.id
 			cmd.AddCommand(c)
 		}
 	}
-	add("setup", initcmd.NewCmdInit(f, nil), operator.NewCmdOperator(f), policy.NewCmdPolicy(f))
-	add("govern", account.NewCmdAccount(f), access.NewCmdAccess(f), records.NewCmdRecords(f), incident.NewCmdIncident(f))
-	add("audit", audit.NewCmdAudit(f))
-	cmd.AddCommand(version.NewCmdVersion(f, nil))
-	cmd.AddCommand(helpTopics()...)
+	if only == "" {
+		cmd.AddCommand(helpTopics()...)
+	}
 	cmd.SetHelpCommandGroupID("")
 	cmd.SetCompletionCommandGroupID("")
 

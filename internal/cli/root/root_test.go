@@ -1,0 +1,92 @@
+package root
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/iostreams"
+)
+
+func factory() *cmdutil.Factory {
+	ios, _, _, _ := iostreams.Test()
+	return &cmdutil.Factory{IO: ios}
+}
+
+func flagsOf(c *cobra.Command) string {
+	var b strings.Builder
+	c.Flags().VisitAll(func(fl *pflag.Flag) {
+		b.WriteString(fl.Name + "=" + fl.DefValue + ":" + fl.Usage + "\n")
+	})
+	c.InheritedFlags().VisitAll(func(fl *pflag.Flag) {
+		b.WriteString("inherited " + fl.Name + "\n")
+	})
+	return b.String()
+}
+
+// Running a command builds only its top-level subtree; every command must
+// come out of that partial tree exactly as it is in the whole tree.
+func TestPartialTreesMatchTheWholeTree(t *testing.T) {
+	full := NewCmdRoot(factory())
+	seen := 0
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+		if c == full || !c.Runnable() {
+			return
+		}
+		path := strings.Fields(cmdutil.CommandName(c))
+		if topCommand(path) == "" {
+			t.Errorf("%v is not under a top-level command of the table", path)
+			return
+		}
+		argv := append([]string{"--db", "x.db", "--no-color"}, path...)
+		partial := NewCmdRootFor(factory(), argv)
+		if len(partial.Commands()) != 1 {
+			t.Errorf("%v built %d top-level commands, want 1", path, len(partial.Commands()))
+		}
+		got, _, err := partial.Find(path)
+		if err != nil {
+			t.Errorf("%v: %v", path, err)
+			return
+		}
+		if got.CommandPath() != c.CommandPath() || got.Use != c.Use || got.Short != c.Short || got.GroupID != c.GroupID {
+			t.Errorf("%v differs: %q %q %q, want %q %q %q", path, got.CommandPath(), got.Use, got.GroupID, c.CommandPath(), c.Use, c.GroupID)
+		}
+		if g, w := flagsOf(got), flagsOf(c); g != w {
+			t.Errorf("%v flags differ:\n%s\nwant\n%s", path, g, w)
+		}
+		seen++
+	}
+	walk(full)
+	if seen < 40 {
+		t.Fatalf("only %d commands compared", seen)
+	}
+}
+
+func TestTopCommand(t *testing.T) {
+	for _, c := range []struct {
+		argv []string
+		want string
+	}{
+		{[]string{"operator", "add", "x"}, "operator"},
+		{[]string{"--db", "operator", "account", "list"}, "account"},
+		{[]string{"--db=s.db", "--as", "ana", "--no-color", "records", "list"}, "records"},
+		{[]string{"help", "operator"}, ""},
+		{[]string{"completion", "bash"}, ""},
+		{[]string{"__complete", "oper"}, ""},
+		{[]string{"operatr", "list"}, ""},
+		{[]string{"--", "operator"}, ""},
+		{[]string{"--help"}, ""},
+		{nil, ""},
+	} {
+		if got := topCommand(c.argv); got != c.want {
+			t.Errorf("topCommand(%q) = %q, want %q", c.argv, got, c.want)
+		}
+	}
+}
