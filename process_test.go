@@ -467,3 +467,48 @@ func archiveIDs(t *testing.T, path string) []int64 {
 	}
 	return ids
 }
+
+// TestInterruptStopsALongImport sends SIGINT to an import part-way: it
+// rolls back, exits 1 saying so, and the audit log records the
+// interruption.
+func TestInterruptStopsALongImport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("imports for a second")
+	}
+	dir := t.TempDir()
+	db := filepath.Join(dir, "custos.db")
+	mustCustos(t, db, "init")
+	var b strings.Builder
+	b.WriteString("class,created,subject\n")
+	for i := range 400000 {
+		fmt.Fprintf(&b, "voice,2020-01-01T00:00:00Z,s%d\n", i%50)
+	}
+	src := filepath.Join(dir, "records.csv")
+	os.WriteFile(src, []byte(b.String()), 0o600)
+
+	cmd := exec.Command("custos", "--db", db, "records", "import", src)
+	cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana", "NO_COLOR=1")
+	var errOut bytes.Buffer
+	cmd.Stderr = &errOut
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
+		t.Fatalf("an interrupted import exited with %v, want exit 1; stderr: %s", err, errOut.String())
+	}
+	if got := errOut.String(); got != "custos: interrupted\n" {
+		t.Fatalf("stderr %q", got)
+	}
+	raw := rawDB(t, db)
+	var n int
+	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
+	var command, outcome, msg string
+	raw.QueryRow(`SELECT command, outcome, error FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&command, &outcome, &msg)
+	if n != 0 || command != "records import" || outcome != "error" || msg != "interrupted" {
+		t.Fatalf("after the interrupt: %d records; last entry %q %q %q", n, command, outcome, msg)
+	}
+}

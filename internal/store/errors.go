@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 
 	"modernc.org/sqlite"
@@ -19,6 +20,9 @@ func translate(err error) error {
 	var coded *errs.Error
 	if errors.As(err, &coded) {
 		return err
+	}
+	if errors.Is(err, context.Canceled) {
+		return errs.Wrap(errs.Internal, err, "interrupted")
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
