@@ -16,54 +16,11 @@ import (
 	"github.com/custos-dev/custos/internal/operator"
 )
 
-// seedGrants fills a store directly (no audit entries: a fixture, not a
-// workload) with accounts × perAccount active grants over 100 resources,
-// some flagged: every 7th account frozen, every resource's admin role
-// privileged.
+// seedGrants gives the store accounts × perAccount active grants over 100
+// resources (see Generate).
 func seedGrants(b *testing.B, s *Store, accounts, perAccount int) {
 	b.Helper()
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	now := formatTime(time.Now())
-	for r := range 100 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO resources VALUES ($1, 'internal', 'ana', 'read,write,admin', 'admin', $2, 'ana')`,
-			fmt.Sprintf("res%03d", r), now); err != nil {
-			b.Fatal(err)
-		}
-	}
-	acct, err := tx.PrepareContext(ctx, `INSERT INTO accounts (username, name, employee_id, department, position, type, clearance,
-		state, reason, requested_by, requested_at, updated_at) VALUES ($1, $1, $1, $2, 'staff', 'employee', 'internal', $3, 'x', 'ana', $4, $4)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	grant, err := tx.PrepareContext(ctx, `INSERT INTO grants (id, username, resource, role, reason, granted_by, granted_at)
-		VALUES ($1, $2, $3, $4, 'x', 'ana', $5)`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	roles := []string{"read", "write", "admin"}
-	id := 0
-	for a := range accounts {
-		user := fmt.Sprintf("u%07d", a)
-		state := "active"
-		if a%7 == 0 {
-			state = "frozen"
-		}
-		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), state, now); err != nil {
-			b.Fatal(err)
-		}
-		for g := range perAccount {
-			id++
-			if _, err := grant.ExecContext(ctx, id, user, fmt.Sprintf("res%03d", (a+g*13)%100), roles[g%3], now); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{Accounts: accounts, GrantsPerAccount: perAccount}, nil); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -167,37 +124,10 @@ func mustOpenB(b *testing.B) *Store {
 	return s
 }
 
-// seedAudit appends n entries with a valid chain straight into the log,
-// in one transaction: a fixture for verification at scale.
+// seedAudit appends n entries with a valid chain (see Generate).
 func seedAudit(b *testing.B, s *Store, n int) {
 	b.Helper()
-	ctx := context.Background()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tx.Rollback()
-	head := audit.Entry{Hash: audit.GenesisHash}
-	tx.QueryRow(`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&head.Seq, &head.Hash)
-	st, err := tx.PrepareContext(ctx, insertAuditSQL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	prevSeq, prevHash := head.Seq, head.Hash
-	for i := range n {
-		e := &audit.Entry{At: audit.FormatTime(t0.Add(time.Duration(i) * time.Second)), RealOperator: "ana", Operator: "ana",
-			Host: "h1", PID: int64(1000 + i%30000), Command: "account approve",
-			Args:    audit.EncodeList([]string{"account", "approve", fmt.Sprintf("u%07d", i), "--stage", "it"}),
-			Outcome: "ok", Objects: audit.EncodeList([]string{fmt.Sprintf("account:u%07d", i)})}
-		e.Seal(prevSeq, prevHash)
-		prevSeq, prevHash = e.Seq, e.Hash
-		if _, err := st.ExecContext(ctx, e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID, e.Command, e.Args,
-			e.Outcome, e.ExitCode, e.Error, e.Objects, e.PrevHash, e.Hash); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: n}, nil); err != nil {
 		b.Fatal(err)
 	}
 }
