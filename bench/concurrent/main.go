@@ -12,6 +12,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/custos-dev/custos/bench/internal/ref"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 	db := filepath.Join(dir, "custos.db")
-	ref := filepath.Join(dir, "ref.db")
+	refDB := filepath.Join(dir, "ref.db")
 	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")
 	run := func(name string, args ...string) ([]byte, error) {
 		cmd := exec.Command(name, args...)
@@ -42,7 +43,7 @@ func main() {
 	if out, err := run(*custos, "--db", db, "init"); err != nil {
 		check(fmt.Errorf("init: %v: %s", err, out))
 	}
-	if out, err := run(*sqlite3, ref, `PRAGMA journal_mode=WAL; CREATE TABLE t (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, what TEXT NOT NULL, hash TEXT NOT NULL); CREATE INDEX t_at ON t (at);`); err != nil {
+	if out, err := run(*sqlite3, refDB, ref.Schema); err != nil {
 		check(fmt.Errorf("sqlite3: %v: %s", err, out))
 	}
 
@@ -70,7 +71,7 @@ func main() {
 		return run(*custos, "--db", db, "operator", "add", fmt.Sprintf("p%d-%d", p, i), "--role", "auditor")
 	}
 	theirs := func(p, i int) ([]byte, error) {
-		return run(*sqlite3, ref, fmt.Sprintf(`PRAGMA busy_timeout=10000; PRAGMA synchronous=FULL; INSERT INTO t (at, who, what, hash) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ'), 'root', 'operator add p%d-%d', hex(randomblob(32)));`, p, i))
+		return run(*sqlite3, refDB, ref.Insert(fmt.Sprintf("operator add p%d-%d", p, i)))
 	}
 	var tOurs, tTheirs time.Duration
 	var fOurs, fTheirs int64

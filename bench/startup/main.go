@@ -14,6 +14,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/custos-dev/custos/bench/internal/ref"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,12 +33,11 @@ func main() {
 	check(err)
 	defer os.RemoveAll(dir)
 	db := filepath.Join(dir, "custos.db")
-	ref := filepath.Join(dir, "ref.db")
+	refDB := filepath.Join(dir, "ref.db")
 	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")
 
 	run(env, *custos, "--db", db, "init")
-	// The reference table has what one audit entry has: a key and a row of text.
-	run(env, *sqlite3, ref, `PRAGMA journal_mode=WAL; CREATE TABLE t (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, who TEXT NOT NULL, what TEXT NOT NULL, hash TEXT NOT NULL); CREATE INDEX t_at ON t (at);`)
+	run(env, *sqlite3, refDB, ref.Schema)
 
 	var ours, theirs, bare []time.Duration
 	for i := range *n {
@@ -46,7 +46,7 @@ func main() {
 		ours = append(ours, time.Since(start))
 
 		start = time.Now()
-		run(env, *sqlite3, ref, fmt.Sprintf(`PRAGMA synchronous=FULL; INSERT INTO t (at, who, what, hash) VALUES (strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ'), 'root', 'operator add op%d', hex(randomblob(32)));`, i))
+		run(env, *sqlite3, refDB, ref.Insert(fmt.Sprintf("operator add op%d", i)))
 		theirs = append(theirs, time.Since(start))
 
 		if *storeonly != "" {
