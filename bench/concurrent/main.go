@@ -14,8 +14,6 @@ import (
 	"fmt"
 	"github.com/custos-dev/custos/bench/internal/ref"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,23 +27,11 @@ func main() {
 	n := flag.Int("n", 500, "commands per process")
 	flag.Parse()
 
-	dir, err := os.MkdirTemp("", "custos-concurrent-")
+	pair, err := ref.NewPair(*custos, *sqlite3)
 	check(err)
-	defer os.RemoveAll(dir)
-	db := filepath.Join(dir, "custos.db")
-	refDB := filepath.Join(dir, "ref.db")
-	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")
-	run := func(name string, args ...string) ([]byte, error) {
-		cmd := exec.Command(name, args...)
-		cmd.Env = env
-		return cmd.CombinedOutput()
-	}
-	if out, err := run(*custos, "--db", db, "init"); err != nil {
-		check(fmt.Errorf("init: %v: %s", err, out))
-	}
-	if out, err := run(*sqlite3, refDB, ref.Schema); err != nil {
-		check(fmt.Errorf("sqlite3: %v: %s", err, out))
-	}
+	defer os.RemoveAll(pair.Dir)
+	db, refDB := pair.Store, pair.Ref
+	run := func(name string, args ...string) ([]byte, error) { return pair.Command(name, args...).CombinedOutput() }
 
 	// load runs commands [from, to) of every process at once.
 	load := func(from, to int, one func(p, i int) ([]byte, error)) (time.Duration, int64) {

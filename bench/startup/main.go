@@ -17,7 +17,6 @@ import (
 	"github.com/custos-dev/custos/bench/internal/ref"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"time"
 )
@@ -29,15 +28,10 @@ func main() {
 	n := flag.Int("n", 200, "runs of each")
 	flag.Parse()
 
-	dir, err := os.MkdirTemp("", "custos-bench-")
+	pair, err := ref.NewPair(*custos, *sqlite3)
 	check(err)
-	defer os.RemoveAll(dir)
-	db := filepath.Join(dir, "custos.db")
-	refDB := filepath.Join(dir, "ref.db")
-	env := append(os.Environ(), "XDG_CONFIG_HOME="+dir, "NO_COLOR=1")
-
-	run(env, *custos, "--db", db, "init")
-	run(env, *sqlite3, refDB, ref.Schema)
+	defer os.RemoveAll(pair.Dir)
+	db, refDB, env := pair.Store, pair.Ref, pair.Env
 
 	var ours, theirs, bare []time.Duration
 	for i := range *n {
