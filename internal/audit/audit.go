@@ -132,42 +132,111 @@ func (e *Entry) Seal(prevSeq int64, prevHash string) {
 }
 
 // Verifier checks entries one at a time, in sequence order.
+//
+// A long log can also be checked in segments, each by its own Verifier
+// from NewSegment, possibly at the same time; Join then checks the seams
+// between them in order and finds the same first break, with the same
+// message, as one Verifier reading the whole log.
 type Verifier struct {
-	next     int64
-	prevHash string
-	buf      []byte
+	next int64
+	// prev is the hash of the last entry checked (copied: the entry's
+	// strings may point into memory reused for the next row).
+	prev []byte
+	// A segment takes its first entry's sequence number and previous hash
+	// as given; Join checks them against the entry before.
+	segment   bool
+	started   bool
+	firstSeq  int64
+	firstPrev string
+	buf       []byte
 	// Count is the number of entries checked so far.
 	Count int64
 }
 
 // NewVerifier starts at the genesis.
-func NewVerifier() *Verifier { return &Verifier{next: 1, prevHash: GenesisHash} }
+func NewVerifier() *Verifier {
+	return &Verifier{next: 1, prev: []byte(GenesisHash)}
+}
+
+// NewSegment starts a verifier for a run of entries whose predecessor is
+// checked later, by Join.
+func NewSegment() *Verifier { return &Verifier{segment: true} }
 
 // Check verifies that e follows the entries checked before it. The error
-// names the first bad entry and what is wrong with it.
+// names the first bad entry and what is wrong with it. Check keeps no
+// reference to e or its strings.
 func (v *Verifier) Check(e *Entry) error {
-	switch {
-	case e.Seq != v.next:
-		if e.Seq > v.next {
-			return errs.Integrityf("audit log broken at entry %d: entries %d to %d are missing", v.next, v.next, e.Seq-1)
-		}
-		return errs.Integrityf("audit log broken at entry %d: sequence number %d is out of order", v.next, e.Seq)
-	case e.PrevHash != v.prevHash:
-		return errs.Integrityf("audit log broken at entry %d: it does not follow entry %d (entries deleted, inserted or reordered)", e.Seq, e.Seq-1)
+	if v.segment && !v.started {
+		v.started = true
+		v.firstSeq, v.firstPrev = e.Seq, string([]byte(e.PrevHash))
+		v.next, v.prev = e.Seq, append(v.prev[:0], e.PrevHash...)
+	}
+	if err := v.follows(e.Seq, e.PrevHash); err != nil {
+		return err
 	}
 	v.buf = e.AppendCanonical(v.buf[:0])
 	sum := sha256.Sum256(v.buf)
-	if hex.EncodeToString(sum[:]) != e.Hash {
-		return errs.Integrityf("audit log broken at entry %d: its contents do not match its hash (the entry was edited)", e.Seq)
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	if string(hx[:]) != e.Hash {
+		return Edited(e.Seq)
 	}
 	v.next++
-	v.prevHash = e.Hash
+	v.prev = append(v.prev[:0], e.Hash...)
 	v.Count++
 	return nil
 }
 
+// follows checks that an entry with sequence number seq and previous hash
+// prev comes right after the last entry checked.
+func (v *Verifier) follows(seq int64, prev string) error {
+	switch {
+	case seq > v.next:
+		return errs.Integrityf("audit log broken at entry %d: entries %d to %d are missing", v.next, v.next, seq-1)
+	case seq < v.next:
+		return errs.Integrityf("audit log broken at entry %d: sequence number %d is out of order", v.next, seq)
+	case prev != string(v.prev):
+		return errs.Integrityf("audit log broken at entry %d: it does not follow entry %d (entries deleted, inserted or reordered)", seq, seq-1)
+	}
+	return nil
+}
+
+// Edited is the break of an entry whose stored contents do not match its
+// hash.
+func Edited(seq int64) error {
+	return errs.Integrityf("audit log broken at entry %d: its contents do not match its hash (the entry was edited)", seq)
+}
+
+// Join continues v with the segment s, the next run of entries after those
+// v has checked; sErr is the first break s found, if any. It checks the
+// seam first, as Check would have checked s's first entry, so the break
+// it returns is the one a single verifier would have found first. An
+// empty segment joins as nothing.
+func (v *Verifier) Join(s *Verifier, sErr error) error {
+	if s.started {
+		if err := v.follows(s.firstSeq, s.firstPrev); err != nil {
+			return err
+		}
+	}
+	if sErr != nil {
+		return sErr
+	}
+	if s.Count > 0 {
+		v.next = s.next
+		v.prev = append(v.prev[:0], s.prev...)
+		v.Count += s.Count
+	}
+	return nil
+}
+
+// Broken is the break of a chain whose last good entry is next-1, before
+// the head.
+func Broken(next, head int64) error {
+	return errs.Integrityf("audit log broken at entry %d: the chain ends before the head (%d)", next, head)
+}
+
 // Head returns the sequence number and hash of the last entry checked.
-func (v *Verifier) Head() (int64, string) { return v.next - 1, v.prevHash }
+func (v *Verifier) Head() (int64, string) { return v.next - 1, string(v.prev) }
 
 // Checkpoint is the head of the log at a point in time, to be kept outside
 // the store. When signed, Signature is the hex HMAC-SHA256 of its fields

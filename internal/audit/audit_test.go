@@ -48,6 +48,30 @@ func verify(entries []*Entry) error {
 	return nil
 }
 
+// verifyInSegments checks entries the way the store does for a long log:
+// segments of size sequence numbers (some possibly empty), each checked on
+// its own, then joined in order.
+func verifyInSegments(entries []*Entry, size int64) (*Verifier, error) {
+	var last int64
+	for _, e := range entries {
+		last = max(last, e.Seq)
+	}
+	v := NewVerifier()
+	for lo := int64(1); lo <= max(last, 1); lo += size {
+		s, sErr := NewSegment(), error(nil)
+		for _, e := range entries {
+			in := e.Seq >= lo && e.Seq < lo+size || lo == 1 && e.Seq < 1
+			if in && sErr == nil {
+				sErr = s.Check(e)
+			}
+		}
+		if err := v.Join(s, sErr); err != nil {
+			return v, err
+		}
+	}
+	return v, nil
+}
+
 // The canonical encoding is frozen: changing it would make every existing
 // store fail verification. This golden file changes only deliberately,
 // with a new canonicalVersion.
@@ -127,7 +151,41 @@ func TestTamperingIsFound(t *testing.T) {
 			if err == nil || errs.CodeOf(err) != errs.Integrity || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want integrity error containing %q", err, tt.want)
 			}
+			// Checked in segments, whatever their size, the first break
+			// found and its message are the same.
+			for size := int64(1); size <= 6; size++ {
+				_, segErr := verifyInSegments(tt.tamper(chain(5)), size)
+				if segErr == nil || segErr.Error() != err.Error() {
+					t.Errorf("in segments of %d: got %v, want %v", size, segErr, err)
+				}
+			}
 		})
+	}
+}
+
+func TestIntactChainVerifiesInSegments(t *testing.T) {
+	entries := chain(7)
+	for size := int64(1); size <= 8; size++ {
+		v, err := verifyInSegments(entries, size)
+		if err != nil {
+			t.Fatalf("segments of %d: %v", size, err)
+		}
+		if seq, hash := v.Head(); seq != 7 || hash != entries[6].Hash || v.Count != 7 {
+			t.Fatalf("segments of %d: head %d %s count %d", size, seq, hash, v.Count)
+		}
+	}
+}
+
+// A deleted run that spans a seam, or a whole segment, is reported from
+// its first missing entry, as one verifier reading the log would.
+func TestMissingRunAcrossSegments(t *testing.T) {
+	c := chain(10)
+	c = append(c[:2], c[7:]...) // entries 3 to 7 deleted
+	for size := int64(1); size <= 4; size++ {
+		_, err := verifyInSegments(c, size)
+		if err == nil || !strings.Contains(err.Error(), "entry 3: entries 3 to 7 are missing") {
+			t.Errorf("segments of %d: %v", size, err)
+		}
 	}
 }
 

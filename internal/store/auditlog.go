@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/audit"
-	"github.com/custos-dev/custos/internal/errs"
 )
 
 const auditColumns = `seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash`
@@ -116,53 +115,6 @@ func (t *Tx) AuditHead() (audit.Entry, error) {
 		return audit.Entry{Hash: audit.GenesisHash}, nil
 	}
 	return e, err
-}
-
-// VerifyAudit re-computes the whole chain in sequence order, calling
-// progress after each entry with the number checked and the head's
-// sequence number. It returns the verifier (whose Head is the last good
-// entry) and the first break found, as an Integrity error naming the entry.
-// A checkpoint, when given, must name an entry still in the chain with the
-// same hash.
-func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64)) (*audit.Verifier, error) {
-	head, err := t.AuditHead()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq <= $1 ORDER BY seq`, head.Seq)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	v := audit.NewVerifier()
-	var e audit.Entry
-	var atCheckpoint string
-	for rows.Next() {
-		if err := scanEntry(rows, &e); err != nil {
-			return v, err
-		}
-		if err := v.Check(&e); err != nil {
-			return v, err
-		}
-		if cp != nil && e.Seq == cp.Seq {
-			atCheckpoint = e.Hash
-		}
-		if progress != nil {
-			progress(v.Count, head.Seq)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return v, err
-	}
-	if last, _ := v.Head(); last != head.Seq {
-		return v, errs.Integrityf("audit log broken at entry %d: the chain ends before the head (%d)", last+1, head.Seq)
-	}
-	if cp != nil {
-		if err := cp.CheckAgainst(head.Seq, atCheckpoint); err != nil {
-			return v, err
-		}
-	}
-	return v, nil
 }
 
 // TailAudit streams the entries after seq in a read transaction of its

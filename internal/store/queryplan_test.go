@@ -110,6 +110,7 @@ func sqlStatements(t *testing.T) map[string]string {
 // TestQueryPlansUseIndexes asks SQLite for the plan of every constant
 // statement in the store: none may scan a big table to filter it.
 func TestQueryPlansUseIndexes(t *testing.T) {
+	registerSegmentFunc()
 	s := MustOpen(t)
 	scan := regexp.MustCompile(`^SCAN (\w+)`)
 	where := regexp.MustCompile(`(?i)\bWHERE\b`)
