@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bigTables grow with the organisation: a query that filters one of them
@@ -151,4 +152,68 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		t.Fatalf("only %d statements explained", explained)
 	}
 	t.Logf("%d statements explained", explained)
+}
+
+// explain returns the plan of q, one detail per line.
+func explain(t *testing.T, s *Store, q string, args []any) string {
+	t.Helper()
+	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	return b.String()
+}
+
+// Statements assembled at run time are checked here, built by the same
+// functions the commands use.
+func TestRuntimeQueryPlans(t *testing.T) {
+	s := MustOpen(t)
+	scan := regexp.MustCompile(`(?m)^SCAN (\w+)`)
+	filters := regexp.MustCompile(`(?i)\bWHERE\b`)
+	noScan := func(name, q string, args []any) {
+		if !filters.MatchString(q) {
+			return // reading in order and stopping at a limit is no scan
+		}
+		plan := explain(t, s, q, args)
+		for _, m := range scan.FindAllStringSubmatch(plan, -1) {
+			if bigTables[m[1]] {
+				t.Errorf("%s scans %s:\n%s%s", name, m[1], plan, q)
+			}
+		}
+	}
+	at := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	for name, f := range map[string]AuditFilter{
+		"since":                   {Since: at},
+		"until":                   {Until: at},
+		"window":                  {Since: at, Until: at.Add(time.Hour)},
+		"operator":                {Operator: "ana"},
+		"command":                 {Command: "operator"},
+		"object":                  {Object: "operator:ana"},
+		"after":                   {After: 10},
+		"last":                    {Limit: 20},
+		"object and window, last": {Object: "operator:ana", Since: at, Until: at.Add(time.Hour), Limit: 5},
+	} {
+		q, args := f.query()
+		noScan("audit log --"+name, q, args)
+	}
+
+	// A purge batch walks its id range; the bulk of each class must not
+	// be looked up through the (class, created_at) index, which holds
+	// every due record and would be read again in every batch.
+	sel := []purgeClass{{Class: "voice", Before: "2023-11-23T00:00:00Z", MaxID: 1000}, {Class: "mail", Before: "2025-11-23T00:00:00Z", MaxID: 1000}}
+	where, args := purgeBatchWhere(sel, 1, 0, 4000)
+	plan := explain(t, s, `SELECT r.id FROM records r WHERE `+where, args)
+	if !strings.Contains(plan, "SEARCH r USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") || strings.Contains(plan, "records_class_created") {
+		t.Errorf("a purge batch does not walk its id range:\n%s", plan)
+	}
 }

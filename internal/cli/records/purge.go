@@ -19,14 +19,30 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// deleteSpan is how many record ids one deletion transaction walks:
-// measured at well under 100 ms, so another command never waits long for
-// the lock (files are destroyed inside the batch, so batches that destroy
-// files walk fewer ids).
+// A deletion batch holds the store's write lock while it runs, so another
+// custos command may wait for it. Batches aim at batchTarget: each batch's
+// span of record ids grows while batches run shorter than half of it and
+// shrinks when one runs longer, so the wait stays well under 100 ms
+// whatever the machine, the catalogue and the files to destroy.
 const (
+	batchTarget = 40 * time.Millisecond
+	// The first batch's span; destroying files costs more per record.
 	deleteSpan      = 4000
 	deleteSpanFiles = 500
+	minDeleteSpan   = 50
+	maxDeleteSpan   = 1 << 20
 )
+
+// nextSpan is the span of the batch after one of span ids that took took.
+func nextSpan(span int64, took time.Duration) int64 {
+	switch {
+	case took > batchTarget:
+		return max(span/2, minDeleteSpan)
+	case took < batchTarget/2:
+		return min(span*2, maxDeleteSpan)
+	}
+	return span
+}
 
 // PurgeOptions are the inputs of `records purge`.
 type PurgeOptions struct {
@@ -229,10 +245,12 @@ func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *st
 		if ctx.Err() != nil {
 			return nil, errs.Wrap(errs.Internal, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", deleted, p.Count, p.ID)
 		}
+		start := time.Now()
 		n, more, err := st.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
 		if err != nil {
 			return nil, err
 		}
+		span = nextSpan(span, time.Since(start))
 		deleted += int64(n)
 		bar.Set(deleted, p.Count)
 		if !more {
