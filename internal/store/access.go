@@ -222,8 +222,7 @@ type GrantFilter struct {
 	All bool
 }
 
-// ListGrants streams grants with their account's state, by account then id.
-func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
+func (f GrantFilter) query() (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -247,7 +246,13 @@ func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) err
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY g.username, g.id", args...)
+	return q + " ORDER BY g.username, g.id", args
+}
+
+// ListGrants streams grants with their account's state, by account then id.
+func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
+	q, args := f.query()
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -281,25 +281,12 @@ type RecordFilter struct {
 	Held bool
 }
 
-// ListRecords streams records by class and creation time. The due ones are
-// decided by records.Decide, record by record.
-func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
-	schedules, err := t.Schedules()
-	if err != nil {
-		return err
-	}
-	holds, err := t.Holds(false)
-	if err != nil {
-		return err
-	}
+func (f RecordFilter) query() (string, []any) {
 	var where []string
 	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return "$" + strconv.Itoa(len(args))
-	}
 	if f.Class != "" {
-		where = append(where, "r.class = "+arg(f.Class))
+		args = append(args, f.Class)
+		where = append(where, "r.class = $1")
 	}
 	if f.Due {
 		where = append(where, notHeld, "r.class IN (SELECT class FROM retention)")
@@ -311,7 +298,22 @@ func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decisi
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY r.class, r.created_at, r.id`, args...)
+	return q + ` ORDER BY r.class, r.created_at, r.id`, args
+}
+
+// ListRecords streams records by class and creation time. The due ones are
+// decided by records.Decide, record by record.
+func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
+	schedules, err := t.Schedules()
+	if err != nil {
+		return err
+	}
+	holds, err := t.Holds(false)
+	if err != nil {
+		return err
+	}
+	q, args := f.query()
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}
