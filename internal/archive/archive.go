@@ -7,6 +7,7 @@ package archive
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -17,7 +18,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -57,16 +60,24 @@ type line struct {
 	AddedBy   string `json:"added_by"`
 }
 
-// Writer writes one archive.
+// Writer writes one archive. Records are encoded and compressed by a
+// goroutine of its own, so a purge reads the catalogue on one core while
+// the archive is written on another.
 type Writer struct {
 	dir, name string
 	f         *os.File
 	buf       *bufio.Writer
 	sum       hash.Hash
 	gz        *gzip.Writer
-	enc       *json.Encoder
 	m         Manifest
+	batch     []*records.Record
+	work      chan []*records.Record
+	done      chan error
+	stopped   bool
 }
+
+// writeBatch is how many records the encoder gets at a time.
+const writeBatch = 512
 
 // Create starts an archive in dir named after the time.
 func Create(dir string, now time.Time) (*Writer, error) {
@@ -87,23 +98,64 @@ func Create(dir string, now time.Time) (*Writer, error) {
 	// The fastest level: the archive is read back at once to verify it,
 	// and a purge should cost little more than the delete it guards.
 	w.gz, _ = gzip.NewWriterLevel(w.buf, gzip.BestSpeed)
-	w.enc = json.NewEncoder(w.gz)
+	w.work, w.done = make(chan []*records.Record, 4), make(chan error, 1)
+	go w.encode()
 	return w, nil
+}
+
+// encode writes the batches it is sent, then closes the gzip stream. After
+// an error it drains the rest and reports the error.
+func (w *Writer) encode() {
+	enc := json.NewEncoder(w.gz)
+	var err error
+	for batch := range w.work {
+		for _, r := range batch {
+			if err != nil {
+				break
+			}
+			err = enc.Encode(line{ID: r.ID, Class: r.Class, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano), Subject: r.Subject,
+				Location: r.Location, Size: r.Size, SHA256: r.SHA256, AddedAt: r.AddedAt.UTC().Format(time.RFC3339Nano), AddedBy: r.AddedBy})
+		}
+	}
+	if err == nil {
+		err = w.gz.Close()
+	}
+	w.done <- err
+}
+
+// stop hands over the last batch (unless the archive is being discarded)
+// and waits for the encoder.
+func (w *Writer) stop(discard bool) error {
+	if w.stopped {
+		return nil
+	}
+	w.stopped = true
+	if len(w.batch) > 0 && !discard {
+		w.work <- w.batch
+	}
+	close(w.work)
+	return <-w.done
 }
 
 // Path is where the archive will be once closed.
 func (w *Writer) Path() string { return filepath.Join(w.dir, w.name) }
 
-// Add archives one record.
+// Add archives one record. The writer keeps r until Close: the caller
+// must not change it. A write error shows at Close.
 func (w *Writer) Add(r *records.Record) error {
 	w.m.Count++
 	w.m.SumID += r.ID
-	return w.enc.Encode(line{ID: r.ID, Class: r.Class, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano), Subject: r.Subject,
-		Location: r.Location, Size: r.Size, SHA256: r.SHA256, AddedAt: r.AddedAt.UTC().Format(time.RFC3339Nano), AddedBy: r.AddedBy})
+	w.batch = append(w.batch, r)
+	if len(w.batch) == writeBatch {
+		w.work <- w.batch
+		w.batch = make([]*records.Record, 0, writeBatch)
+	}
+	return nil
 }
 
 // Abort removes the unfinished archive.
 func (w *Writer) Abort() {
+	w.stop(true)
 	w.f.Close()
 	os.Remove(filepath.Join(w.dir, w.name+".partial"))
 }
@@ -111,7 +163,7 @@ func (w *Writer) Abort() {
 // Close finishes the archive and writes its manifest; m supplies the scope
 // and who made it. Both files are synced before they get their names.
 func (w *Writer) Close(m Manifest) (*Manifest, error) {
-	if err := w.gz.Close(); err != nil {
+	if err := w.stop(false); err != nil {
 		w.Abort()
 		return nil, err
 	}
@@ -196,30 +248,52 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, erro
 	if err != nil {
 		return nil, errs.Integrityf("archive %s is not gzip: %v", archivePath, err)
 	}
-	dec := json.NewDecoder(gz)
-	var count, sumID int64
-	for {
-		var l line
-		if err := dec.Decode(&l); err == io.EOF {
-			break
-		} else if err != nil {
-			return nil, errs.Integrityf("archive %s is damaged after %d records: %v", archivePath, count, err)
-		}
-		count++
-		sumID += l.ID
-		if fn != nil {
-			created, err1 := time.Parse(time.RFC3339Nano, l.CreatedAt)
-			added, err2 := time.Parse(time.RFC3339Nano, l.AddedAt)
-			if err1 != nil || err2 != nil {
-				return nil, errs.Integrityf("archive %s: record %d has an unreadable time", archivePath, l.ID)
-			}
-			if err := fn(&records.Record{ID: l.ID, Class: l.Class, CreatedAt: created, Subject: l.Subject, Location: l.Location,
-				Size: l.Size, SHA256: l.SHA256, AddedAt: added, AddedBy: l.AddedBy}); err != nil {
-				return nil, err
-			}
-		}
+	// One goroutine decompresses (and hashes) the file into batches of
+	// lines; decoders take the batches. With fn, one decoder, this
+	// goroutine, hands the records over in order; without, one per core.
+	batches := make(chan *lineBatch, 8)
+	stop := make(chan struct{})
+	defer close(stop)
+	var readErr error
+	go func() {
+		defer close(batches)
+		readErr = readLines(gz, batches, stop)
+	}()
+	workers := 1
+	if fn == nil {
+		workers = runtime.GOMAXPROCS(0)
 	}
-	io.Copy(io.Discard, gz) // the hash covers every byte, trailer included
+	var mu sync.Mutex
+	var count, sumID int64
+	bad, badAt := error(nil), int64(-1)
+	decode := func() {
+		var n, ids int64
+		for b := range batches {
+			at, err := b.decode(archivePath, fn, &n, &ids)
+			if err != nil {
+				mu.Lock()
+				if badAt < 0 || at < badAt {
+					bad, badAt = err, at
+				}
+				mu.Unlock()
+			}
+		}
+		mu.Lock()
+		count, sumID = count+n, sumID+ids
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(decode)
+	}
+	decode()
+	wg.Wait()
+	if bad != nil {
+		return nil, bad
+	}
+	if readErr != nil {
+		return nil, errs.Integrityf("archive %s is damaged after %d records: %v", archivePath, count, readErr)
+	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != m.SHA256 {
 		return nil, errs.Integrityf("archive %s does not match its manifest: SHA-256 %s, manifest says %s", archivePath, got, m.SHA256)
 	}
@@ -227,6 +301,87 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, erro
 		return nil, errs.Integrityf("archive %s holds %d records, its manifest says %d", archivePath, count, m.Count)
 	}
 	return &m, nil
+}
+
+// lineBatch is a run of archive lines in one buffer: the non-blank lines,
+// the first of which is line first (from 0) of the archive.
+type lineBatch struct {
+	data        []byte
+	starts, end []int
+	first       int64
+}
+
+// decode decodes every line of b, adding to the count and id sum, and
+// handing each record to fn if given. After a bad line it stops and
+// returns the error and the line's index in the archive.
+func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, count, sumID *int64) (int64, error) {
+	for i, start := range b.starts {
+		var l line
+		if err := json.Unmarshal(b.data[start:b.end[i]], &l); err != nil {
+			at := b.first + int64(i)
+			return at, errs.Integrityf("archive %s is damaged after %d records: %v", archivePath, at, err)
+		}
+		*count++
+		*sumID += l.ID
+		if fn == nil {
+			continue
+		}
+		created, err1 := time.Parse(time.RFC3339Nano, l.CreatedAt)
+		added, err2 := time.Parse(time.RFC3339Nano, l.AddedAt)
+		if err1 != nil || err2 != nil {
+			return b.first + int64(i), errs.Integrityf("archive %s: record %d has an unreadable time", archivePath, l.ID)
+		}
+		if err := fn(&records.Record{ID: l.ID, Class: l.Class, CreatedAt: created, Subject: l.Subject, Location: l.Location,
+			Size: l.Size, SHA256: l.SHA256, AddedAt: added, AddedBy: l.AddedBy}); err != nil {
+			return b.first + int64(i), err
+		}
+	}
+	return 0, nil
+}
+
+// readLines reads r to its end (so the gzip trailer is checked and every
+// byte hashed) and sends its non-blank lines in batches of about 256 KB.
+func readLines(r io.Reader, out chan<- *lineBatch, stop <-chan struct{}) error {
+	br := bufio.NewReaderSize(r, 1<<20)
+	var lines int64
+	b := &lineBatch{}
+	send := func() bool {
+		select {
+		case out <- b:
+			b = &lineBatch{data: make([]byte, 0, 256<<10), first: lines}
+			return true
+		case <-stop:
+			return false
+		}
+	}
+	start := 0
+	for {
+		chunk, err := br.ReadSlice('\n')
+		b.data = append(b.data, chunk...)
+		if err == bufio.ErrBufferFull {
+			continue // a line longer than the buffer: keep reading it
+		}
+		if len(bytes.TrimSpace(b.data[start:])) > 0 {
+			b.starts, b.end = append(b.starts, start), append(b.end, len(b.data))
+			lines++
+		}
+		start = len(b.data)
+		if err == io.EOF {
+			if len(b.starts) > 0 {
+				send()
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if len(b.data) >= 256<<10 {
+			if !send() {
+				return nil
+			}
+			start = 0
+		}
+	}
 }
 
 // Destroy overwrites a file with zeros, syncs it and removes it, so that
