@@ -179,6 +179,8 @@ type RecordInserter struct {
 	stmt *sql.Stmt
 	next int64
 	n    int64
+	// addedAt is the invocation's time, formatted once.
+	addedAt string
 }
 
 // bulkCacheKiB is the page cache of commands that touch many records:
@@ -208,7 +210,7 @@ func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &RecordInserter{t: t, stmt: st, next: last + 1}, nil
+	return &RecordInserter{t: t, stmt: st, next: last + 1, addedAt: formatTime(t.now)}, nil
 }
 
 // Add inserts a record and sets its ID; keepID inserts it under its own
@@ -222,7 +224,7 @@ func (ri *RecordInserter) Add(r *records.Record, keepID bool) error {
 	}
 	r.AddedAt, r.AddedBy = ri.t.now, ri.t.op.Name
 	if _, err := ri.stmt.ExecContext(ri.t.ctx, r.ID, r.Class, recTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
-		formatTime(ri.t.now), ri.t.op.Name); err != nil {
+		ri.addedAt, ri.t.op.Name); err != nil {
 		return err
 	}
 	ri.n++

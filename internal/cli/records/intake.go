@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -180,15 +181,16 @@ files arrive.`,
 	return cmdutil.MarkStore(cmd)
 }
 
-// countingReader counts bytes for the progress bar.
+// countingReader counts bytes for the progress bar, which reads the count
+// from another goroutine.
 type countingReader struct {
 	r io.Reader
-	n int64
+	n atomic.Int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.n += int64(n)
+	c.n.Add(int64(n))
 	return n, err
 }
 
@@ -216,12 +218,12 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 		}
 		bar := f.IO.StartProgress("importing")
 		defer bar.Done()
-		err = readRecords(br, path, func(r *records.Record) error {
+		err = pipeRecords(br, path, func(r *records.Record) error {
 			if err := ins.Add(r, false); err != nil {
 				return err
 			}
 			if ins.Pending()%8192 == 0 {
-				bar.Set(cr.n, size)
+				bar.Set(cr.n.Load(), size)
 			}
 			return nil
 		})
@@ -233,6 +235,52 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 	})
 	return n, err
 }
+
+// pipeRecords reads records on a goroutine of its own, in batches, while fn
+// (the inserts) runs on this one: parsing and checking the rows take one
+// core, SQLite the other. The first error wins, whichever side it comes
+// from; after an error of fn it returns at once, and the reader stops at
+// its next batch.
+func pipeRecords(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	const size = 1024
+	batches := make(chan []*records.Record, 4)
+	stop := make(chan struct{})
+	defer close(stop)
+	var readErr error
+	go func() {
+		defer close(batches)
+		batch := make([]*records.Record, 0, size)
+		send := func() bool {
+			select {
+			case batches <- batch:
+				batch = make([]*records.Record, 0, size)
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		readErr = readRecords(br, name, func(r *records.Record) error {
+			batch = append(batch, r)
+			if len(batch) == size && !send() {
+				return errStopped
+			}
+			return nil
+		})
+		if readErr == nil && len(batch) > 0 {
+			send()
+		}
+	}()
+	for batch := range batches {
+		for _, r := range batch {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return readErr
+}
+
+var errStopped = errors.New("stopped")
 
 // readRecords reads CSV or JSON Lines, whichever the first character says.
 func readRecords(br *bufio.Reader, name string, fn func(*records.Record) error) error {
