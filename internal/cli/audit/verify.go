@@ -37,7 +37,9 @@ elsewhere), verify also checks that the entry the checkpoint names is still
 there with the same hash. A signed checkpoint is checked against
 CUSTOS_AUDIT_KEY; when the key is set, an unsigned checkpoint is refused.
 
-A progress bar is shown on stderr when it is a terminal.`,
+A long log is checked in segments, one per core; the entry reported is the
+first bad one whatever the split. A progress bar is shown on stderr when it
+is a terminal.`,
 		Example: `  $ custos audit verify
   Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
 
