@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times one audited custos command against one durable sqlite3 insert,
-# alternating, and the store pipeline without the CLI as a third contender.
+# alternating, and the store pipeline without the CLI as a third contender,
+# then with the CLI's libraries linked but unused as a fourth.
 # Usage: bench/startup.sh [runs]   (default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,4 +10,5 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
 CGO_ENABLED=0 go build -o "$out/storeonly" ./bench/storeonly
-go run ./bench/startup -custos "$out/custos" -storeonly "$out/storeonly" -n "${1:-300}"
+CGO_ENABLED=0 go build -tags clilibs -o "$out/clilibs" ./bench/storeonly
+go run ./bench/startup -custos "$out/custos" -storeonly "$out/storeonly" -clilibs "$out/clilibs" -n "${1:-300}"

@@ -8,23 +8,28 @@
 //	go run ./bench/startup -custos /tmp/custos -n 300
 //
 // With -storeonly (a build of bench/storeonly) it also times the store
-// pipeline without the CLI, to show what the CLI layer adds.
+// pipeline without the CLI, to show what the CLI layer adds; with -clilibs
+// (bench/storeonly built with -tags clilibs) the same pipeline with the CLI
+// libraries linked and initialised but unused, to show what their start-up
+// alone costs.
 package main
 
 import (
 	"flag"
 	"fmt"
-	"github.com/custos-dev/custos/bench/internal/ref"
 	"os"
 	"os/exec"
 	"slices"
 	"time"
+
+	"github.com/custos-dev/custos/bench/internal/ref"
 )
 
 func main() {
 	custos := flag.String("custos", "custos", "the custos binary")
 	sqlite3 := flag.String("sqlite3", "sqlite3", "the sqlite3 shell")
 	storeonly := flag.String("storeonly", "", "optional: the bench/storeonly binary, timed as a third contender")
+	clilibs := flag.String("clilibs", "", "optional: bench/storeonly built with -tags clilibs, timed as a fourth")
 	n := flag.Int("n", 200, "runs of each")
 	flag.Parse()
 
@@ -33,7 +38,7 @@ func main() {
 	defer os.RemoveAll(pair.Dir)
 	db, refDB, env := pair.Store, pair.Ref, pair.Env
 
-	var ours, theirs, bare []time.Duration
+	var ours, theirs, bare, libs []time.Duration
 	for i := range *n {
 		start := time.Now()
 		run(env, *custos, "--db", db, "operator", "add", fmt.Sprintf("op%d", i), "--role", "auditor")
@@ -48,6 +53,11 @@ func main() {
 			run(env, *storeonly, db, fmt.Sprintf("bare%d", i))
 			bare = append(bare, time.Since(start))
 		}
+		if *clilibs != "" {
+			start = time.Now()
+			run(env, *clilibs, db, fmt.Sprintf("libs%d", i))
+			libs = append(libs, time.Since(start))
+		}
 	}
 	mo, mt := median(ours), median(theirs)
 	fmt.Printf("runs:                     %d each, alternating\n", *n)
@@ -57,6 +67,10 @@ func main() {
 	if len(bare) > 0 {
 		mb := median(bare)
 		fmt.Printf("store pipeline, no CLI:   median %v  p90 %v  (%.2fx sqlite3)\n", mb, pct(bare, 90), float64(mb)/float64(mt))
+	}
+	if len(libs) > 0 {
+		ml := median(libs)
+		fmt.Printf("  + CLI libraries' init:  median %v  p90 %v  (%.2fx sqlite3)\n", ml, pct(libs, 90), float64(ml)/float64(mt))
 	}
 }
 
