@@ -303,14 +303,21 @@ func (f RecordFilter) query() (string, []any) {
 	return q + ` ORDER BY r.class, r.created_at, r.id`, args
 }
 
+// rules returns the retention schedules and the active holds, which
+// records.Decide weighs each record against.
+func (t *Tx) rules() (map[string]records.Schedule, []records.Hold, error) {
+	schedules, err := t.Schedules()
+	if err != nil {
+		return nil, nil, err
+	}
+	holds, err := t.Holds(false)
+	return schedules, holds, err
+}
+
 // ListRecords streams records by class and creation time. The due ones are
 // decided by records.Decide, record by record.
 func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
-	schedules, err := t.Schedules()
-	if err != nil {
-		return err
-	}
-	holds, err := t.Holds(false)
+	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
 	}
@@ -351,7 +358,7 @@ func (fp *Fingerprint) Add(id int64) { fp.Count++; fp.SumID += id }
 // (every scheduled class when "") as of asOf would delete: the bulk through
 // the index, each one confirmed by records.Decide.
 func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Record) error) error {
-	schedules, err := t.Schedules()
+	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
 	}
@@ -359,10 +366,6 @@ func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Reco
 		if _, ok := schedules[class]; !ok {
 			return nil
 		}
-	}
-	holds, err := t.Holds(false)
-	if err != nil {
-		return err
 	}
 	for _, c := range sortedClasses(schedules, class) {
 		_, hi := schedules[c].Window(asOf)
@@ -443,11 +446,7 @@ func (t *Tx) CommitPurge(p *Purge, want Fingerprint) error {
 		return err
 	}
 	t.Touch("purge:" + strconv.FormatInt(p.ID, 10))
-	schedules, err := t.Schedules()
-	if err != nil {
-		return err
-	}
-	holds, err := t.Holds(false)
+	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
 	}
