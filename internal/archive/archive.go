@@ -79,10 +79,20 @@ type Writer struct {
 // writeBatch is how many records the encoder gets at a time.
 const writeBatch = 512
 
+// CheckDir refuses an archive directory that does not exist, so that a
+// purge with a mistyped --archive fails on its first run, not on the first
+// night something is due.
+func CheckDir(dir string) error {
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return errs.Invalidf("--archive %s is not a directory", dir)
+	}
+	return nil
+}
+
 // Create starts an archive in dir named after the time.
 func Create(dir string, now time.Time) (*Writer, error) {
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return nil, errs.Invalidf("--archive %s is not a directory", dir)
+	if err := CheckDir(dir); err != nil {
+		return nil, err
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

@@ -117,6 +117,9 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	if opts.Archive == "" {
 		return errs.Invalidf("--archive DIR is required: custos backs up before it purges")
 	}
+	if err := archive.CheckDir(opts.Archive); err != nil {
+		return err
+	}
 	if !opts.Yes && !f.IO.IsStdinTTY() {
 		return errs.Invalidf("a purge without a terminal needs --yes").WithHint("check the plan with --dry-run first")
 	}
