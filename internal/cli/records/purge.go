@@ -64,9 +64,10 @@ first:
   2. write them to a gzip JSON Lines archive in DIR, with a manifest
      (count, SHA-256, scope, operator, time);
   3. read the archive back and verify it before anything is deleted;
-  4. record the purge, then delete in short batches so other commands are
-     not held up (--delete-files destroys the underlying files too:
-     overwritten with zeros, synced, removed);
+  4. record the purge, then delete in batches of about 40 ms each, so
+     another administrator's command waits no longer than that for the
+     store (--delete-files destroys the underlying files too: overwritten
+     with zeros, synced, removed);
   5. mark the purge done.
 
 --dry-run prints the plan (per class: count, oldest, newest) and changes
