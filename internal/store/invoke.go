@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
@@ -132,7 +136,7 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 }
 
 func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
-	tx, err := s.db.BeginTx(t.ctx, nil)
+	tx, err := s.beginWrite(t.ctx, s.db, s.opts.BusyTimeout)
 	if err != nil {
 		return err
 	}
@@ -169,7 +173,7 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 	}
 	// The read is done; its entry is appended in a short write transaction
 	// so a long listing never holds the write lock.
-	wtx, err := s.db.BeginTx(t.ctx, nil)
+	wtx, err := s.beginWrite(t.ctx, s.db, s.opts.BusyTimeout)
 	if err != nil {
 		return err
 	}
@@ -281,16 +285,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
-	conn, err := s.db.Conn(ctx)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", timeout.Milliseconds())); err != nil {
-		return false
-	}
-	defer conn.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds()))
-	tx, err := conn.BeginTx(ctx, nil)
+	tx, err := s.beginWrite(ctx, s.db, timeout)
 	if err != nil {
 		return false
 	}
@@ -300,6 +295,60 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 		return false
 	}
 	return tx.Commit() == nil
+}
+
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// writePoll is about how often a command waiting for another process's
+// write lock tries again (jittered by half, so waiters do not move in step).
+const writePoll = time.Millisecond
+
+// beginWrite begins a write transaction (BEGIN IMMEDIATE), waiting up to
+// timeout for another process's write lock. SQLite's own busy handler
+// backs off to tries 100 ms apart, so a command queued behind a purge,
+// whose batches follow one another after a gap of a few milliseconds,
+// could miss every gap and wait for seconds or give up. custos tries
+// again about every millisecond instead; only this wait goes around
+// SQLite's handler, which still covers every other lock (a WAL being
+// recovered, say). The connection's busy timeout is the store's again
+// when beginWrite returns.
+func (s *Store) beginWrite(ctx context.Context, c beginner, timeout time.Duration) (*sql.Tx, error) {
+	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return nil, err
+	}
+	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds())
+	deadline := time.Now().Add(timeout)
+	for {
+		tx, err := c.BeginTx(ctx, nil)
+		if err == nil {
+			if _, err := tx.ExecContext(ctx, restore); err != nil {
+				tx.Rollback()
+				return nil, err
+			}
+			return tx, nil
+		}
+		if !isBusy(err) || !time.Now().Before(deadline) {
+			c.ExecContext(context.WithoutCancel(ctx), restore)
+			return nil, err
+		}
+		wait := time.NewTimer(writePoll/2 + rand.N(writePoll))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			c.ExecContext(context.WithoutCancel(ctx), restore)
+			return nil, ctx.Err()
+		case <-wait.C:
+		}
+	}
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Authorize checks, in a read transaction and without an audit entry, that

@@ -31,6 +31,9 @@ const (
 	deleteSpanFiles = 500
 	minDeleteSpan   = 50
 	maxDeleteSpan   = 1 << 20
+	// batchGap is the pause between batches, in which a command waiting
+	// for the store (it tries about every millisecond) gets it.
+	batchGap = 2 * time.Millisecond
 )
 
 // nextSpan is the span of the batch after one of span ids that took took.
@@ -260,6 +263,7 @@ func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *st
 		if !more {
 			break
 		}
+		time.Sleep(batchGap)
 	}
 	return st.FinishPurge(context.WithoutCancel(ctx), p.ID)
 }

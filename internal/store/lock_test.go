@@ -1,0 +1,63 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+func busyTimeout(t *testing.T, s *Store) int {
+	t.Helper()
+	var ms int
+	if err := s.db.QueryRow(`PRAGMA busy_timeout`).Scan(&ms); err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// A command waiting for another process's write lock gets it once it is
+// released, gives up with Busy when it is not released in time, and in
+// both cases leaves its connection with the store's busy timeout.
+func TestBeginWriteWaitsForTheLock(t *testing.T) {
+	ctx := context.Background()
+	holder := MustOpen(t)
+	waiter, err := Open(ctx, holder.Path(), Options{BusyTimeout: 3 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer waiter.Close()
+
+	lock, err := holder.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := waiter.beginWrite(ctx, waiter.db, 30*time.Millisecond); errs.CodeOf(translate(err)) != errs.Busy {
+		t.Fatalf("with the lock held throughout: %v, want busy", err)
+	}
+	if ms := busyTimeout(t, waiter); ms != 3000 {
+		t.Fatalf("busy timeout after giving up: %d ms", ms)
+	}
+
+	releasing := make(chan struct{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		close(releasing)
+		lock.Rollback()
+	}()
+	tx, err := waiter.beginWrite(ctx, waiter.db, 3*time.Second)
+	if err != nil {
+		t.Fatalf("once the lock is released: %v", err)
+	}
+	select {
+	case <-releasing:
+	default:
+		t.Fatal("got the write lock while another connection held it")
+	}
+	var ms int
+	if err := tx.QueryRow(`PRAGMA busy_timeout`).Scan(&ms); err != nil || ms != 3000 {
+		t.Fatalf("busy timeout inside the transaction: %d ms, %v", ms, err)
+	}
+	tx.Rollback()
+}
