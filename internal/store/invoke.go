@@ -136,7 +136,7 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 }
 
 func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
-	tx, err := s.beginWrite(t.ctx, s.db, s.opts.BusyTimeout)
+	tx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 	}
 	// The read is done; its entry is appended in a short write transaction
 	// so a long listing never holds the write lock.
-	wtx, err := s.beginWrite(t.ctx, s.db, s.opts.BusyTimeout)
+	wtx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
-	tx, err := s.beginWrite(ctx, s.db, timeout)
+	tx, err := s.beginWrite(ctx, timeout)
 	if err != nil {
 		return false
 	}
@@ -295,12 +295,6 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 		return false
 	}
 	return tx.Commit() == nil
-}
-
-// beginner is a *sql.DB or a *sql.Conn.
-type beginner interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
 }
 
 // writePoll is about how often a command waiting for another process's
@@ -316,14 +310,14 @@ const writePoll = time.Millisecond
 // SQLite's handler, which still covers every other lock (a WAL being
 // recovered, say). The connection's busy timeout is the store's again
 // when beginWrite returns.
-func (s *Store) beginWrite(ctx context.Context, c beginner, timeout time.Duration) (*sql.Tx, error) {
-	if _, err := c.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
+	if _, err := s.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 		return nil, err
 	}
 	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds())
 	deadline := time.Now().Add(timeout)
 	for {
-		tx, err := c.BeginTx(ctx, nil)
+		tx, err := s.db.BeginTx(ctx, nil)
 		if err == nil {
 			if _, err := tx.ExecContext(ctx, restore); err != nil {
 				tx.Rollback()
@@ -332,14 +326,14 @@ func (s *Store) beginWrite(ctx context.Context, c beginner, timeout time.Duratio
 			return tx, nil
 		}
 		if !isBusy(err) || !time.Now().Before(deadline) {
-			c.ExecContext(context.WithoutCancel(ctx), restore)
+			s.db.ExecContext(context.WithoutCancel(ctx), restore)
 			return nil, err
 		}
 		wait := time.NewTimer(writePoll/2 + rand.N(writePoll))
 		select {
 		case <-ctx.Done():
 			wait.Stop()
-			c.ExecContext(context.WithoutCancel(ctx), restore)
+			s.db.ExecContext(context.WithoutCancel(ctx), restore)
 			return nil, ctx.Err()
 		case <-wait.C:
 		}

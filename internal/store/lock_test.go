@@ -33,7 +33,7 @@ func TestBeginWriteWaitsForTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := waiter.beginWrite(ctx, waiter.db, 30*time.Millisecond); errs.CodeOf(translate(err)) != errs.Busy {
+	if _, err := waiter.beginWrite(ctx, 30*time.Millisecond); errs.CodeOf(translate(err)) != errs.Busy {
 		t.Fatalf("with the lock held throughout: %v, want busy", err)
 	}
 	if ms := busyTimeout(t, waiter); ms != 3000 {
@@ -46,7 +46,7 @@ func TestBeginWriteWaitsForTheLock(t *testing.T) {
 		close(releasing)
 		lock.Rollback()
 	}()
-	tx, err := waiter.beginWrite(ctx, waiter.db, 3*time.Second)
+	tx, err := waiter.beginWrite(ctx, 3*time.Second)
 	if err != nil {
 		t.Fatalf("once the lock is released: %v", err)
 	}

@@ -579,7 +579,7 @@ func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
 // gone, which the next run finishes. It reports the entries deleted and
 // whether ids remain.
 func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy func(location string) (bool, error)) (int, bool, error) {
-	tx, err := s.beginWrite(ctx, s.db, s.opts.BusyTimeout)
+	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return 0, false, translate(err)
 	}
@@ -676,7 +676,7 @@ func purgeBatchWhere(sel []purgeClass, holds []records.Hold, purgeID, lo, hi int
 
 // FinishPurge marks a purge done once its unheld records are gone.
 func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) {
-	tx, err := s.beginWrite(ctx, s.db, s.opts.BusyTimeout)
+	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return nil, translate(err)
 	}
