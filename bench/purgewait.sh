@@ -5,13 +5,9 @@
 # 60 `operator add` one after another. SPEC §6 asks that no command wait
 # more than about 100 ms.
 # Usage: bench/purgewait.sh [N]
-set -euo pipefail
-cd "$(dirname "$0")/.."
 n=${1:-2000000}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1 CUSTOS_DB=$out/c.db
-CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
+. "$(dirname "$0")/setup.sh" cmd/custos
+export CUSTOS_DB=$out/c.db
 c=$out/custos
 awk -v n="$n" 'BEGIN{print "class,created,subject"; for(i=0;i<n;i++) printf "voice,%d-%02d-01T00:00:00Z,s%d\n", (i<n/2)?2019:2026, i%12+1, i%500}' > "$out/r.csv"
 $c init >/dev/null

@@ -6,14 +6,8 @@
 #      a bare indexed DELETE of the same rows on a copy of the same store;
 #   3. peak RSS of records list -o jsonl over the catalogue.
 # Usage: [ORDER=created|interleaved] bench/records.sh [N]   (default 1000000)
-set -euo pipefail
-cd "$(dirname "$0")/.."
 n=${1:-1000000}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
-CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
-CGO_ENABLED=0 go build -o "$out/rawdelete" ./bench/rawdelete
+. "$(dirname "$0")/setup.sh" cmd/custos bench/rawdelete
 c="$out/custos --db $out/c.db"
 # Half the rows from 2019 (due under a 3-year schedule), half from 2026.
 # ORDER=created (the default) catalogues them in creation order, as a

@@ -7,14 +7,8 @@
 #   figure 6: access review start over the 1 M grants.
 # Usage: bench/scale.sh [FACTOR]   FACTOR divides every size (default 1).
 # Needs about 12 GB of free disk at full size, in $TMPDIR.
-set -euo pipefail
-cd "$(dirname "$0")/.."
 f=${1:-1}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
-CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
-CGO_ENABLED=0 go build -o "$out/gen" ./bench/gen
+. "$(dirname "$0")/setup.sh" cmd/custos bench/gen
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 rss() { { /usr/bin/time -f %M "$@" >/dev/null; } 2>&1 | tail -1; }
 

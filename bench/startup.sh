@@ -3,12 +3,7 @@
 # alternating, and the store pipeline without the CLI as a third contender,
 # then with the CLI's libraries linked but unused as a fourth.
 # Usage: bench/startup.sh [runs]   (default 300)
-set -euo pipefail
-cd "$(dirname "$0")/.."
 command -v sqlite3 >/dev/null || { echo "bench/startup.sh needs the sqlite3 shell (apt-get install sqlite3)" >&2; exit 1; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
-CGO_ENABLED=0 go build -o "$out/storeonly" ./bench/storeonly
+. "$(dirname "$0")/setup.sh" cmd/custos bench/storeonly
 CGO_ENABLED=0 go build -tags clilibs -o "$out/clilibs" ./bench/storeonly
 go run ./bench/startup -custos "$out/custos" -storeonly "$out/storeonly" -clilibs "$out/clilibs" -n "${1:-300}"

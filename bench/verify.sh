@@ -4,14 +4,8 @@
 # canonical encodings. The store holds the log and nothing else, so it
 # generates in about 5 minutes and 4.7 GB at full size, in $TMPDIR.
 # Usage: bench/verify.sh [N]
-set -euo pipefail
-cd "$(dirname "$0")/.."
 n=${1:-10000000}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
-CGO_ENABLED=0 go build -o "$out/custos" ./cmd/custos
-CGO_ENABLED=0 go build -o "$out/gen" ./bench/gen
+. "$(dirname "$0")/setup.sh" cmd/custos bench/gen
 c="$out/custos --db $out/log.db"
 $c init >/dev/null
 "$out/gen" -db "$out/log.db" -accounts 0 -grants-per-account 0 -records 0 -audit "$n" 2>/dev/null
