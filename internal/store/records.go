@@ -295,7 +295,7 @@ func notHeld(holds []records.Hold) string {
 		clauses = append(clauses, `NOT EXISTS (SELECT 1 FROM holds h WHERE h.released_at = '' AND h.kind = 'range' AND r.created_at >= h.from_at AND r.created_at < h.to_at)`)
 	}
 	if len(clauses) == 0 {
-		return "1 = 1"
+		return "(1 = 1)"
 	}
 	return "(" + strings.Join(clauses, " AND ") + ")"
 }
