@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/custos-dev/custos/internal/archive"
 )
 
 // custos runs the custos binary (this test binary, see TestMain) as OS user
@@ -329,23 +333,33 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	os.MkdirAll(arch, 0o700)
 	mustCustos(t, db, "init")
 	mustCustos(t, db, "records", "retain", "voice", "--for", "1y")
+	mustCustos(t, db, "policy", "set", "records.roots", files)
 
-	// 20,000 due records (300 of them with files), 2,000 held, 1,000 recent.
+	// 20,000 due records (300 of them with files), 2,000 held until the
+	// kills are half done ("released"), 1,000 held throughout ("kept"),
+	// 1,000 recent.
 	var csvb strings.Builder
-	csvb.WriteString("class,created,subject,location\n")
-	for i := range 23000 {
-		created, subject, loc := "2020-01-01T00:00:00Z", fmt.Sprintf("s%d", i%50), ""
+	csvb.WriteString("class,created,subject,location,sha256\n")
+	content := map[string]string{}
+	for i := range 24000 {
+		created, subject, loc, sum := "2020-01-01T00:00:00Z", fmt.Sprintf("s%d", i%50), "", ""
 		switch {
-		case i >= 22000:
+		case i >= 23000:
 			created = "2099-01-01T00:00:00Z"
+		case i >= 22000:
+			subject = "kept"
 		case i >= 20000:
-			subject = "held"
+			subject = "released"
 		}
 		if i%70 == 0 {
 			loc = filepath.Join(files, fmt.Sprintf("r%05d.wav", i))
-			os.WriteFile(loc, []byte("audio"), 0o600)
+			body := fmt.Sprintf("audio %d", i)
+			os.WriteFile(loc, []byte(body), 0o600)
+			h := sha256.Sum256([]byte(body))
+			sum = hex.EncodeToString(h[:])
+			content[loc] = sum
 		}
-		fmt.Fprintf(&csvb, "voice,%s,%s,%s\n", created, subject, loc)
+		fmt.Fprintf(&csvb, "voice,%s,%s,%s,%s\n", created, subject, loc, sum)
 	}
 	src := filepath.Join(dir, "records.csv")
 	os.WriteFile(src, []byte(csvb.String()), 0o600)
@@ -355,17 +369,58 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	raw := rawDB(t, db)
 	var n int
 	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
-	if n != 0 && n != 23000 {
-		t.Fatalf("a killed import left %d of 23000 records", n)
+	if n != 0 && n != 24000 {
+		t.Fatalf("a killed import left %d of 24000 records", n)
 	}
 	if n == 0 {
 		mustCustos(t, db, "records", "import", src)
 	}
-	mustCustos(t, db, "records", "hold", "case", "--reason", "dispute", "--subject", "held")
+	type rec struct {
+		subject, loc, sum string
+	}
+	before := map[int64]rec{}
+	rows, err := raw.Query(`SELECT id, subject, location, sha256 FROM records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var r rec
+		rows.Scan(&id, &r.subject, &r.loc, &r.sum)
+		before[id] = r
+	}
+	rows.Close()
+	mustCustos(t, db, "records", "hold", "case", "--reason", "dispute", "--subject", "released")
+	mustCustos(t, db, "records", "hold", "other", "--reason", "dispute", "--subject", "kept")
 
+	// At least 20 kills at points spread over the whole purge; half way
+	// the hold on "released" is lifted, between a killed run and its
+	// re-run.
 	purge := []string{"records", "purge", "--archive", arch, "--delete-files", "--yes"}
-	for _, d := range []time.Duration{20, 60, 120, 200, 240, 280, 320, 360, 420, 500, 700, 1000} {
-		kill(t, db, d*time.Millisecond, purge...)
+	// The hold on "released" is lifted between the kill that first leaves
+	// a committed purge unfinished and its re-run.
+	// Kills walk through selection and archiving in steps of 150 ms until
+	// a purge is committed; a re-run of a committed purge deletes at once,
+	// so those are killed within its first 100 ms.
+	released := false
+	d := 20 * time.Millisecond
+	for i := range 24 {
+		kill(t, db, d, purge...)
+		var purges, deleted, unfinished int
+		raw.QueryRow(`SELECT count(*), coalesce(sum(deleted), 0), coalesce(sum(state = 'deleting'), 0) FROM purges`).Scan(&purges, &deleted, &unfinished)
+		t.Logf("kill after %v: %d purges (%d unfinished), %d deleted", d, purges, unfinished, deleted)
+		if unfinished > 0 && !released {
+			mustCustos(t, db, "records", "release", "case", "--reason", "settled")
+			released = true
+		}
+		if unfinished > 0 {
+			d = time.Duration(30+(i*37)%70) * time.Millisecond
+		} else {
+			d += 150 * time.Millisecond
+		}
+	}
+	if !released {
+		t.Fatal("no kill left a purge unfinished; the delays miss the deletion")
 	}
 	for i := 0; ; i++ {
 		out := mustCustos(t, db, purge...)
@@ -377,54 +432,77 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 		t.Fatalf("a last run still had work: exit %d: %s %s", code, out, errOut)
 	}
 
-	var left, held, recent, unfinished int
-	raw.QueryRow(`SELECT count(*) FROM records WHERE created_at < '2021'`).Scan(&left)
-	raw.QueryRow(`SELECT count(*) FROM records WHERE subject = 'held'`).Scan(&held)
-	raw.QueryRow(`SELECT count(*) FROM records WHERE created_at > '2090'`).Scan(&recent)
-	raw.QueryRow(`SELECT count(*) FROM purges WHERE state != 'done'`).Scan(&unfinished)
-	if left != 2000 || held != 2000 || recent != 1000 || unfinished != 0 {
-		t.Fatalf("after the kills: %d old left (want the 2000 held), %d held, %d recent, %d unfinished purges", left, held, recent, unfinished)
-	}
-
-	// Every purged record is in exactly one verified archive of a recorded
-	// purge, and the purges' counts add up.
-	rows, err := raw.Query(`SELECT archive, count, deleted FROM purges`)
+	// Every record missing from the catalogue is in exactly one verified
+	// archive of a recorded purge, with its file when it had one; every
+	// record held throughout is still there.
+	left := map[int64]bool{}
+	rows, err = raw.Query(`SELECT id FROM records`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[int64]int{}
-	var total int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		left[id] = true
+	}
+	rows.Close()
+	archived := map[int64]int{}
+	withFile := map[int64]bool{}
+	rows, err = raw.Query(`SELECT archive, count, deleted, skipped FROM purges`)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for rows.Next() {
 		var path string
-		var count, deleted int64
-		rows.Scan(&path, &count, &deleted)
+		var count, deleted, skipped int64
+		rows.Scan(&path, &count, &deleted, &skipped)
 		if count != deleted {
-			t.Errorf("purge of %s: %d archived, %d deleted", path, count, deleted)
+			var why string
+			raw.QueryRow(`SELECT group_concat(record_id || ': ' || reason, '; ') FROM purge_skipped`).Scan(&why)
+			t.Errorf("purge of %s: %d archived, %d deleted, %d skipped (%s)", path, count, deleted, skipped, why)
 		}
-		total += deleted
-		if _, errOut, code := custos(t, db, nil, "records", "restore", path, "--db", filepath.Join(dir, "scratch.db")); code == 1 {
-			t.Errorf("restore failed: %s", errOut)
+		_, set, err := archive.Verify(path, nil)
+		if err != nil {
+			t.Fatalf("archive %s: %v", path, err)
 		}
-		ids := archiveIDs(t, path)
-		for _, id := range ids {
-			seen[id]++
+		for _, r := range set.Ranges {
+			for id := r.Lo; id <= r.Hi; id++ {
+				archived[id]++
+				withFile[id] = r.Content
+			}
 		}
 	}
 	rows.Close()
-	if total != 20000 || len(seen) != 20000 {
-		t.Fatalf("%d deleted, %d distinct ids archived; want 20000", total, len(seen))
-	}
-	for id, c := range seen {
-		if c != 1 {
-			t.Fatalf("record %d is in %d archives", id, c)
+	var purged int
+	for id, r := range before {
+		switch {
+		case r.subject == "kept" && !left[id]:
+			t.Errorf("record %d, held throughout, is gone", id)
+		case left[id]:
+			if r.subject != "kept" && !strings.HasPrefix(r.subject, "s") && r.subject != "released" {
+				t.Errorf("record %d (%s) is still there", id, r.subject)
+			}
+		case archived[id] != 1:
+			t.Errorf("record %d is gone and in %d archives", id, archived[id])
+		case r.loc != "" && !withFile[id]:
+			t.Errorf("record %d is gone without its file in the archive", id)
+		default:
+			purged++
+		}
+		if r.loc != "" {
+			_, err := os.Stat(r.loc)
+			if gone := os.IsNotExist(err); gone != !left[id] {
+				t.Errorf("file of record %d: gone=%v, record left=%v", id, gone, left[id])
+			}
 		}
 	}
-	// Files of purged records are destroyed; none of the kept ones is.
-	for i := 0; i < 23000; i += 70 {
-		_, err := os.Stat(filepath.Join(files, fmt.Sprintf("r%05d.wav", i)))
-		if gone := os.IsNotExist(err); gone != (i < 20000) {
-			t.Errorf("file of record row %d: gone=%v", i, gone)
-		}
+	if purged != 22000 || len(left) != 2000 {
+		t.Fatalf("%d purged (want 20,000 due and 2,000 released), %d left (want 1,000 kept and 1,000 recent)", purged, len(left))
+	}
+	var filesDeleted, filesMissing int
+	raw.QueryRow(`SELECT sum(files_deleted), sum(files_missing) FROM purges`).Scan(&filesDeleted, &filesMissing)
+	if want := 22000/70 + 1; filesDeleted != want || filesMissing != 0 {
+		t.Errorf("purges say %d files destroyed and %d missing; %d were destroyed", filesDeleted, filesMissing, want)
 	}
 	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
 		t.Fatal(out)

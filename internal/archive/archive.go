@@ -13,7 +13,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -37,11 +36,24 @@ type Manifest struct {
 	Archive string `json:"archive"`
 	SHA256  string `json:"sha256"`
 	Count   int64  `json:"count"`
-	// SumID is the sum of the record ids, an order-independent check that
-	// the archive holds the records the purge deletes.
-	SumID     int64  `json:"sum_id"`
-	Class     string `json:"class,omitempty"`
-	AsOf      string `json:"as_of"`
+	// SumID is the sum of the record ids (kept for older readers).
+	SumID int64 `json:"sum_id"`
+	// SetSHA256 identifies the set of record ids the archive holds, and
+	// which of them have their files in it (records.IDSet.Hash): the set
+	// a purge deletes, and no other.
+	SetSHA256 string `json:"set_sha256,omitempty"`
+	// Files is the tar file beside the archive holding the records' files,
+	// each named by its record id; FilesSHA256 its digest, FileCount and
+	// FileBytes what it holds. Empty without --delete-files.
+	Files       string `json:"files,omitempty"`
+	FilesSHA256 string `json:"files_sha256,omitempty"`
+	FileCount   int64  `json:"file_count,omitempty"`
+	FileBytes   int64  `json:"file_bytes,omitempty"`
+	Class       string `json:"class,omitempty"`
+	AsOf        string `json:"as_of"`
+	// Store identifies the store whose purge wrote the archive (the hash
+	// of its first audit entry), so a sweep never removes another's.
+	Store     string `json:"store,omitempty"`
 	Operator  string `json:"operator"`
 	Host      string `json:"host"`
 	CreatedAt string `json:"created_at"`
@@ -58,6 +70,8 @@ type line struct {
 	SHA256    string `json:"sha256"`
 	AddedAt   string `json:"added_at"`
 	AddedBy   string `json:"added_by"`
+	// Content: the archive's files tar holds the record's file.
+	Content bool `json:"content,omitempty"`
 }
 
 // Writer writes one archive. Records are encoded and compressed by a
@@ -70,8 +84,10 @@ type Writer struct {
 	sum       hash.Hash
 	gz        *gzip.Writer
 	m         Manifest
-	batch     []*records.Record
-	work      chan []*records.Record
+	batch     []member
+	work      chan []member
+	members   []records.Member
+	files     *fileWriter
 	done      chan error
 	stopped   bool
 }
@@ -89,8 +105,15 @@ func CheckDir(dir string) error {
 	return nil
 }
 
-// Create starts an archive in dir named after the time.
-func Create(dir string, now time.Time) (*Writer, error) {
+// member is one record handed to the encoder.
+type member struct {
+	r       *records.Record
+	content bool
+}
+
+// Create starts an archive in dir named after the time. With files, the
+// records' files go into a tar beside it (AddFile).
+func Create(dir string, now time.Time, files bool) (*Writer, error) {
 	if err := CheckDir(dir); err != nil {
 		return nil, err
 	}
@@ -98,17 +121,24 @@ func Create(dir string, now time.Time) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := "custos-purge-" + now.UTC().Format("20060102T150405.000000000Z") + ".jsonl.gz"
+	name := Prefix + now.UTC().Format("20060102T150405.000000000Z") + Suffix
 	f, err := os.OpenFile(filepath.Join(abs, name+".partial"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, errs.Invalidf("cannot write the archive: %v", err)
 	}
 	w := &Writer{dir: abs, name: name, f: f, sum: sha256.New()}
+	if files {
+		if w.files, err = newFileWriter(FilesPath(w.Path()) + ".partial"); err != nil {
+			f.Close()
+			os.Remove(filepath.Join(abs, name+".partial"))
+			return nil, errs.Invalidf("cannot write the archive: %v", err)
+		}
+	}
 	w.buf = bufio.NewWriterSize(io.MultiWriter(f, w.sum), 1<<20)
 	// The fastest level: the archive is read back at once to verify it,
 	// and a purge should cost little more than the delete it guards.
 	w.gz, _ = gzip.NewWriterLevel(w.buf, gzip.BestSpeed)
-	w.work, w.done = make(chan []*records.Record, 4), make(chan error, 1)
+	w.work, w.done = make(chan []member, 4), make(chan error, 1)
 	go w.encode()
 	return w, nil
 }
@@ -119,12 +149,14 @@ func (w *Writer) encode() {
 	enc := json.NewEncoder(w.gz)
 	var err error
 	for batch := range w.work {
-		for _, r := range batch {
+		for _, m := range batch {
 			if err != nil {
 				break
 			}
+			r := m.r
 			err = enc.Encode(line{ID: r.ID, Class: r.Class, CreatedAt: r.CreatedAt.UTC().Format(time.RFC3339Nano), Subject: r.Subject,
-				Location: r.Location, Size: r.Size, SHA256: r.SHA256, AddedAt: r.AddedAt.UTC().Format(time.RFC3339Nano), AddedBy: r.AddedBy})
+				Location: r.Location, Size: r.Size, SHA256: r.SHA256, AddedAt: r.AddedAt.UTC().Format(time.RFC3339Nano), AddedBy: r.AddedBy,
+				Content: m.content})
 		}
 	}
 	if err == nil {
@@ -150,28 +182,52 @@ func (w *Writer) stop(discard bool) error {
 // Path is where the archive will be once closed.
 func (w *Writer) Path() string { return filepath.Join(w.dir, w.name) }
 
-// Add archives one record. The writer keeps r until Close: the caller
-// must not change it. A write error shows at Close.
-func (w *Writer) Add(r *records.Record) error {
+// Add archives one record's catalogue entry. The writer keeps r until
+// Close: the caller must not change it. A write error shows at Close.
+func (w *Writer) Add(r *records.Record) error { return w.add(r, false) }
+
+func (w *Writer) add(r *records.Record, content bool) error {
 	w.m.Count++
 	w.m.SumID += r.ID
-	w.batch = append(w.batch, r)
+	w.members = append(w.members, records.Member{ID: r.ID, Content: content})
+	w.batch = append(w.batch, member{r, content})
 	if len(w.batch) == writeBatch {
 		w.work <- w.batch
-		w.batch = make([]*records.Record, 0, writeBatch)
+		w.batch = make([]member, 0, writeBatch)
 	}
 	return nil
 }
+
+// AddFile archives a record with its file, read from src (at its start)
+// and hashed while copied: a file whose content no longer has the
+// record's catalogued SHA-256 is an integrity failure, and the archive
+// cannot be closed.
+func (w *Writer) AddFile(r *records.Record, src *os.File) error {
+	if w.files == nil {
+		return errs.New(errs.Internal, "the archive was created without files")
+	}
+	if err := w.files.add(r, src); err != nil {
+		return err
+	}
+	return w.add(r, true)
+}
+
+// Set is the set of record ids added so far.
+func (w *Writer) Set() records.IDSet { return records.NewIDSet(w.members) }
 
 // Abort removes the unfinished archive.
 func (w *Writer) Abort() {
 	w.stop(true)
 	w.f.Close()
 	os.Remove(filepath.Join(w.dir, w.name+".partial"))
+	if w.files != nil {
+		w.files.abort()
+	}
 }
 
 // Close finishes the archive and writes its manifest; m supplies the scope
-// and who made it. Both files are synced before they get their names.
+// and who made it. Every file is synced before it gets its name, the
+// manifest last.
 func (w *Writer) Close(m Manifest) (*Manifest, error) {
 	if err := w.stop(false); err != nil {
 		w.Abort()
@@ -189,6 +245,18 @@ func (w *Writer) Close(m Manifest) (*Manifest, error) {
 		return nil, err
 	}
 	m.Format, m.Archive, m.SHA256, m.Count, m.SumID = Format, w.name, hex.EncodeToString(w.sum.Sum(nil)), w.m.Count, w.m.SumID
+	m.SetSHA256 = w.Set().Hash()
+	if w.files != nil {
+		sum, err := w.files.close()
+		if err != nil {
+			w.Abort()
+			return nil, err
+		}
+		m.Files, m.FilesSHA256, m.FileCount, m.FileBytes = filepath.Base(FilesPath(w.Path())), sum, w.files.count, w.files.bytes
+		if err := os.Rename(FilesPath(w.Path())+".partial", FilesPath(w.Path())); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.Rename(filepath.Join(w.dir, w.name+".partial"), w.Path()); err != nil {
 		return nil, err
 	}
@@ -199,9 +267,21 @@ func (w *Writer) Close(m Manifest) (*Manifest, error) {
 	return &m, syncDir(w.dir)
 }
 
+// The names of archive files: Prefix, the time, then Suffix for the
+// catalogue entries, with the manifest and the files tar beside.
+const (
+	Prefix = "custos-purge-"
+	Suffix = ".jsonl.gz"
+)
+
+// FilesPath is the tar of the records' files beside an archive.
+func FilesPath(archive string) string {
+	return strings.TrimSuffix(archive, Suffix) + ".files.tar"
+}
+
 // ManifestPath is the manifest beside an archive.
 func ManifestPath(archive string) string {
-	return strings.TrimSuffix(archive, ".jsonl.gz") + ".manifest.json"
+	return strings.TrimSuffix(archive, Suffix) + ".manifest.json"
 }
 
 func writeSynced(path string, b []byte) error {
@@ -234,29 +314,38 @@ func syncDir(dir string) error {
 }
 
 // Verify reads an archive back against its manifest: the file's SHA-256,
-// every line decoded, the count and the id sum. fn, if given, receives
-// every record. Any mismatch is an integrity failure (exit 6).
-func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, error) {
+// every line decoded, the count, the id set and, when the archive holds
+// the records' files, every file against its record's SHA-256. fn, if
+// given, receives every record. It returns the set of ids the archive
+// holds: the set a purge deletes. Any mismatch is an integrity failure
+// (exit 6).
+func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, records.IDSet, error) {
+	m, set, _, err := verify(archivePath, fn)
+	return m, set, err
+}
+
+func verify(archivePath string, fn func(*records.Record) error) (*Manifest, records.IDSet, map[int64]string, error) {
+	var set records.IDSet
 	if strings.HasSuffix(archivePath, ".manifest.json") {
 		archivePath = strings.TrimSuffix(archivePath, ".manifest.json") + ".jsonl.gz"
 	}
 	mb, err := os.ReadFile(ManifestPath(archivePath))
 	if err != nil {
-		return nil, errs.Invalidf("cannot read the manifest of %s: %v", archivePath, errors.Unwrap(err))
+		return nil, set, nil, errs.Invalidf("cannot read the manifest of %s: %v", archivePath, errors.Unwrap(err))
 	}
 	var m Manifest
 	if err := json.Unmarshal(mb, &m); err != nil || m.Format != Format {
-		return nil, errs.Integrityf("%s is not a custos purge manifest", ManifestPath(archivePath))
+		return nil, set, nil, errs.Integrityf("%s is not a custos purge manifest", ManifestPath(archivePath))
 	}
 	f, err := os.Open(archivePath)
 	if err != nil {
-		return nil, errs.Invalidf("cannot read the archive: %v", errors.Unwrap(err))
+		return nil, set, nil, errs.Invalidf("cannot read the archive: %v", errors.Unwrap(err))
 	}
 	defer f.Close()
 	sum := sha256.New()
 	gz, err := gzip.NewReader(io.TeeReader(bufio.NewReaderSize(f, 1<<20), sum))
 	if err != nil {
-		return nil, errs.Integrityf("archive %s is not gzip: %v", archivePath, err)
+		return nil, set, nil, errs.Integrityf("archive %s is not gzip: %v", archivePath, err)
 	}
 	// One goroutine decompresses (and hashes) the file into batches of
 	// lines; decoders take the batches. With fn, one decoder, this
@@ -275,11 +364,15 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, erro
 	}
 	var mu sync.Mutex
 	var count, sumID int64
+	var members []records.Member
+	contents := map[int64]string{}
 	bad, badAt := error(nil), int64(-1)
 	decode := func() {
 		var n, ids int64
+		var ms []records.Member
+		sums := map[int64]string{}
 		for b := range batches {
-			at, err := b.decode(archivePath, fn, &n, &ids)
+			at, err := b.decode(archivePath, fn, &n, &ids, &ms, sums)
 			if err != nil {
 				mu.Lock()
 				if badAt < 0 || at < badAt {
@@ -290,6 +383,10 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, erro
 		}
 		mu.Lock()
 		count, sumID = count+n, sumID+ids
+		members = append(members, ms...)
+		for id, s := range sums {
+			contents[id] = s
+		}
 		mu.Unlock()
 	}
 	var wg sync.WaitGroup
@@ -299,18 +396,46 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, erro
 	decode()
 	wg.Wait()
 	if bad != nil {
-		return nil, bad
+		return nil, set, nil, bad
 	}
 	if readErr != nil {
-		return nil, errs.Integrityf("archive %s is damaged after %d records: %v", archivePath, count, readErr)
+		return nil, set, nil, errs.Integrityf("archive %s is damaged after %d records: %v", archivePath, count, readErr)
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != m.SHA256 {
-		return nil, errs.Integrityf("archive %s does not match its manifest: SHA-256 %s, manifest says %s", archivePath, got, m.SHA256)
+		return nil, set, nil, errs.Integrityf("archive %s does not match its manifest: SHA-256 %s, manifest says %s", archivePath, got, m.SHA256)
 	}
 	if count != m.Count || sumID != m.SumID {
-		return nil, errs.Integrityf("archive %s holds %d records, its manifest says %d", archivePath, count, m.Count)
+		return nil, set, nil, errs.Integrityf("archive %s holds %d records, its manifest says %d", archivePath, count, m.Count)
 	}
-	return &m, nil
+	set = records.NewIDSet(members)
+	if set.Count() != count {
+		return nil, set, nil, errs.Integrityf("archive %s names a record more than once", archivePath)
+	}
+	// Archives written before the set was named carry no set hash; their
+	// count and id sum were checked above.
+	if m.SetSHA256 != "" && set.Hash() != m.SetSHA256 {
+		return nil, set, nil, errs.Integrityf("archive %s does not hold the set of records its manifest names", archivePath)
+	}
+	if len(contents) > 0 || m.Files != "" {
+		if m.Files != filepath.Base(FilesPath(archivePath)) {
+			return nil, set, nil, errs.Integrityf("archive %s holds files but its manifest names no files tar beside it", archivePath)
+		}
+		if err := verifyFiles(FilesPath(archivePath), &m, contents, nil); err != nil {
+			return nil, set, nil, err
+		}
+	}
+	return &m, set, contents, nil
+}
+
+// ReadFiles hands fn each file the archive holds, by record id, after the
+// whole archive, files included, was verified; a file that does not match
+// on this second reading stops it with an integrity failure.
+func ReadFiles(archivePath string, fn func(id int64, r io.Reader) error) error {
+	m, _, contents, err := verify(archivePath, nil)
+	if err != nil || m.Files == "" {
+		return err
+	}
+	return verifyFiles(FilesPath(archivePath), m, contents, fn)
 }
 
 // lineBatch is a run of archive lines in one buffer: the non-blank lines,
@@ -324,7 +449,7 @@ type lineBatch struct {
 // decode decodes every line of b, adding to the count and id sum, and
 // handing each record to fn if given. After a bad line it stops and
 // returns the error and the line's index in the archive.
-func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, count, sumID *int64) (int64, error) {
+func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, count, sumID *int64, ms *[]records.Member, sums map[int64]string) (int64, error) {
 	for i, start := range b.starts {
 		var l line
 		if err := json.Unmarshal(b.data[start:b.end[i]], &l); err != nil {
@@ -333,6 +458,10 @@ func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, c
 		}
 		*count++
 		*sumID += l.ID
+		*ms = append(*ms, records.Member{ID: l.ID, Content: l.Content})
+		if l.Content {
+			sums[l.ID] = l.SHA256
+		}
 		if fn == nil {
 			continue
 		}
@@ -392,40 +521,4 @@ func readLines(r io.Reader, out chan<- *lineBatch, stop <-chan struct{}) error {
 			start = 0
 		}
 	}
-}
-
-// Destroy overwrites a file with zeros, syncs it and removes it, so that
-// its content does not linger in free blocks of a simple file system. (On
-// copy-on-write file systems and SSDs an overwrite may land elsewhere; full
-// disk encryption is what makes deleted data unrecoverable there.) A file
-// already gone is not an error; it reports whether a file was destroyed.
-func Destroy(path string) (bool, error) {
-	if strings.Contains(path, "://") || !filepath.IsAbs(path) {
-		return false, nil
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if errors.Is(err, os.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("cannot destroy %s: %w", path, err)
-	}
-	fi, err := f.Stat()
-	if err == nil && fi.Mode().IsRegular() {
-		zero := make([]byte, 64<<10)
-		for left := fi.Size(); left > 0 && err == nil; left -= int64(len(zero)) {
-			_, err = f.Write(zero[:min(int64(len(zero)), left)])
-		}
-		if err == nil {
-			err = f.Sync()
-		}
-	}
-	f.Close()
-	if err != nil {
-		return false, fmt.Errorf("cannot destroy %s: %w", path, err)
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return false, fmt.Errorf("cannot remove %s: %w", path, err)
-	}
-	return true, nil
 }

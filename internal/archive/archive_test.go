@@ -26,7 +26,7 @@ func record(i int) *records.Record {
 
 func write(t *testing.T, dir string, n int) *Manifest {
 	t.Helper()
-	w, err := Create(dir, time.Date(2026, 11, 23, 2, 15, 0, 0, time.UTC))
+	w, err := Create(dir, time.Date(2026, 11, 23, 2, 15, 0, 0, time.UTC), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,14 +52,14 @@ func TestRoundTrip(t *testing.T) {
 			t.Fatalf("%d records: manifest count %d", n, m.Count)
 		}
 		var got []*records.Record
-		vm, err := Verify(filepath.Join(dir, m.Archive), func(r *records.Record) error { got = append(got, r); return nil })
+		vm, _, err := Verify(filepath.Join(dir, m.Archive), func(r *records.Record) error { got = append(got, r); return nil })
 		if err != nil {
 			t.Fatalf("%d records: %v", n, err)
 		}
 		if vm.SHA256 != m.SHA256 || len(got) != n {
 			t.Fatalf("%d records: got %d back", n, len(got))
 		}
-		if _, err := Verify(filepath.Join(dir, m.Archive), nil); err != nil {
+		if _, _, err := Verify(filepath.Join(dir, m.Archive), nil); err != nil {
 			t.Fatalf("%d records, in parallel: %v", n, err)
 		}
 		for i, r := range got {
@@ -138,14 +138,14 @@ func TestDamageIsFound(t *testing.T) {
 			m := write(t, dir, 3)
 			path := filepath.Join(dir, m.Archive)
 			tt.damage(t, path)
-			_, err := Verify(path, func(*records.Record) error { return nil })
+			_, _, err := Verify(path, func(*records.Record) error { return nil })
 			if errs.CodeOf(err) != errs.Integrity || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want an integrity error with %q", err, tt.want)
 			}
 			// Without fn (a purge's check) the lines decode in parallel;
 			// only the times go unread.
 			if tt.name != "an unreadable time" {
-				_, err := Verify(path, nil)
+				_, _, err := Verify(path, nil)
 				if errs.CodeOf(err) != errs.Integrity || !strings.Contains(err.Error(), tt.want) {
 					t.Fatalf("without fn: got %v, want an integrity error with %q", err, tt.want)
 				}
@@ -170,7 +170,7 @@ func TestFirstBadLineInParallel(t *testing.T) {
 	m := write(t, dir, 1)
 	path := filepath.Join(dir, m.Archive)
 	rewrite(t, path, b.Bytes(), true)
-	_, err := Verify(path, nil)
+	_, _, err := Verify(path, nil)
 	if err == nil || !strings.Contains(err.Error(), "damaged after 30000 records") {
 		t.Fatalf("got %v", err)
 	}
@@ -179,7 +179,7 @@ func TestFirstBadLineInParallel(t *testing.T) {
 // A line longer than the reader's buffer is read whole.
 func TestLongLine(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Create(dir, time.Now())
+	w, err := Create(dir, time.Now(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestLongLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	if _, err := Verify(filepath.Join(dir, m.Archive), func(r *records.Record) error { got = append(got, r.Subject); return nil }); err != nil {
+	if _, _, err := Verify(filepath.Join(dir, m.Archive), func(r *records.Record) error { got = append(got, r.Subject); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || len(got[0]) != 3<<20 || got[1] != record(1).Subject {
@@ -203,7 +203,7 @@ func TestLongLine(t *testing.T) {
 // An aborted archive leaves nothing behind.
 func TestAbort(t *testing.T) {
 	dir := t.TempDir()
-	w, err := Create(dir, time.Now())
+	w, err := Create(dir, time.Now(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,10 +5,12 @@
 package records
 
 import (
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/when"
@@ -150,6 +152,39 @@ func ValidClass(c string) error {
 		if !(ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || i > 0 && (ch == '.' || ch == '_' || ch == '-')) {
 			return errs.Invalidf("invalid class %q: use 1–64 lower-case letters, digits, '.', '_' or '-'", c)
 		}
+	}
+	return nil
+}
+
+// Validate checks a record's fields as intake and restore take them: a
+// valid class, a creation time, subject and location as text without
+// control characters, a size that is not negative, a SHA-256 of 64 hex
+// digits (normalised to lower case) or none.
+func Validate(r *Record) error {
+	if err := ValidClass(r.Class); err != nil {
+		return err
+	}
+	for _, t := range []struct{ name, v string }{{"subject", r.Subject}, {"location", r.Location}} {
+		switch {
+		case !utf8.ValidString(t.v):
+			return errs.Invalidf("%s is not valid UTF-8", t.name)
+		case utf8.RuneCountInString(t.v) > 4096:
+			return errs.Invalidf("%s is longer than 4096 characters", t.name)
+		case strings.ContainsFunc(t.v, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
+			return errs.Invalidf("%s contains control characters: %q", t.name, t.v)
+		}
+	}
+	if r.Size < 0 {
+		return errs.Invalidf("size %d is negative", r.Size)
+	}
+	if r.SHA256 != "" {
+		if b, err := hex.DecodeString(r.SHA256); err != nil || len(b) != 32 {
+			return errs.Invalidf("sha256 %q is not 64 hex digits", r.SHA256)
+		}
+		r.SHA256 = strings.ToLower(r.SHA256)
+	}
+	if r.CreatedAt.IsZero() {
+		return errs.Invalidf("created is required")
 	}
 	return nil
 }

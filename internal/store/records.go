@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -219,8 +218,8 @@ func (ri *RecordInserter) Add(r *records.Record, keepID bool) error {
 	if !keepID {
 		r.ID = ri.next
 		ri.next++
-	} else if r.ID >= ri.next {
-		ri.next = r.ID + 1
+	} else if err := ri.Assigned(r.ID); err != nil {
+		return err
 	}
 	r.AddedAt, r.AddedBy = ri.t.now, ri.t.op.Name
 	if _, err := ri.stmt.ExecContext(ri.t.ctx, r.ID, r.Class, recTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
@@ -228,6 +227,18 @@ func (ri *RecordInserter) Add(r *records.Record, keepID bool) error {
 		return err
 	}
 	ri.n++
+	return nil
+}
+
+// Assigned refuses an id this store never assigned: a restore puts back
+// only records purged from this very store, so an id of 0, a negative one,
+// or one past the counter comes from a damaged or crafted archive (and
+// would break the numbering of every later record).
+func (ri *RecordInserter) Assigned(id int64) error {
+	if id <= 0 || id >= ri.next {
+		return errs.Invalidf("record id %d was never assigned by this store; nothing was restored", id).
+			WithHint("restore an archive into the store whose purge wrote it")
+	}
 	return nil
 }
 
@@ -372,15 +383,6 @@ func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decisi
 
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
 
-// Fingerprint identifies a set of records independently of order.
-type Fingerprint struct {
-	Count int64
-	SumID int64
-}
-
-// Add counts a record in.
-func (fp *Fingerprint) Add(id int64) { fp.Count++; fp.SumID += id }
-
 // PurgeCandidates streams, class by class, the records a purge of class
 // (every scheduled class when "") as of asOf would delete: the bulk through
 // the index, each one confirmed by records.Decide.
@@ -433,264 +435,3 @@ func sortedClasses(schedules map[string]records.Schedule, only string) []string 
 	slices.Sort(out)
 	return out
 }
-
-// Purge is a purge's record.
-type Purge struct {
-	ID            int64
-	State         string
-	Operator      string
-	StartedAt     time.Time
-	FinishedAt    time.Time
-	ScopeClass    string
-	AsOf          time.Time
-	Archive       string
-	ArchiveSHA256 string
-	Count         int64
-	Deleted       int64
-	DeleteFiles   bool
-	FilesDeleted  int64
-}
-
-// purgeClass is one class of a purge's selection.
-type purgeClass struct {
-	Class string `json:"class"`
-	// Before is the creation time before which the class's unheld records
-	// are certainly due (the retention window's lower edge).
-	Before string `json:"before"`
-	MaxID  int64  `json:"max_id"`
-}
-
-// bulkSQL selects a class's certainly-due, unheld records of a purge.
-func bulkSQL(holds []records.Hold) string {
-	return `r.class = $1 AND r.created_at < $2 AND r.id <= $3 AND ` + notHeld(holds)
-}
-
-// CommitPurge records a purge in the invocation's transaction, after its
-// archive is written and verified. It fixes what the purge deletes (see
-// purges.selection) and checks that this is exactly the archived set
-// (want): if the catalogue changed since the archive was written, nothing
-// is recorded and the purge is a conflict.
-func (t *Tx) CommitPurge(p *Purge, want Fingerprint) error {
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM purges`).Scan(&p.ID); err != nil {
-		return err
-	}
-	t.Touch("purge:" + strconv.FormatInt(p.ID, 10))
-	schedules, holds, err := t.rules()
-	if err != nil {
-		return err
-	}
-	var maxID int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM records`).Scan(&maxID); err != nil {
-		return err
-	}
-	var sel []purgeClass
-	var edges []int64
-	var got Fingerprint
-	for _, c := range sortedClasses(schedules, p.ScopeClass) {
-		lo, hi := schedules[c].Window(p.AsOf)
-		pc := purgeClass{Class: c, Before: recTime(lo), MaxID: maxID}
-		sel = append(sel, pc)
-		var n, sum int64
-		if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(r.id), 0) FROM records r WHERE `+bulkSQL(holds),
-			pc.Class, pc.Before, pc.MaxID).Scan(&n, &sum); err != nil {
-			return err
-		}
-		got.Count += n
-		got.SumID += sum
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+prefixed("r.", recordColumns)+` FROM records r
-			WHERE r.class = $1 AND r.created_at >= $2 AND r.created_at < $3 AND `+notHeld(holds), c, recTime(lo), recTime(hi))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			rec, err := scanRecord(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			if records.Decide(rec, schedules, holds, p.AsOf).Purge {
-				edges = append(edges, rec.ID)
-				got.Add(rec.ID)
-			}
-		}
-		rows.Close()
-	}
-	if got != want {
-		return errs.Conflictf("the catalogue changed while the archive was written (%d records due now, %d archived); nothing was deleted", got.Count, want.Count).
-			WithHint("run the purge again")
-	}
-	selJSON, _ := json.Marshal(sel)
-	p.State, p.Operator, p.StartedAt, p.Count = "deleting", t.op.Name, t.now, got.Count
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
-		count, delete_files, selection) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, p.ID, p.State, p.Operator, formatTime(t.now),
-		p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, p.DeleteFiles, string(selJSON))
-	if err != nil {
-		return err
-	}
-	for _, id := range edges {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO purge_edges (purge_id, record_id) VALUES ($1, $2)`, p.ID, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-const purgeColumns = `id, state, operator, started_at, finished_at, scope_class, as_of, archive, archive_sha256, count, deleted, delete_files, files_deleted`
-
-func scanPurge(r rowScanner) (*Purge, error) {
-	var p Purge
-	var started, finished, asOf string
-	if err := r.Scan(&p.ID, &p.State, &p.Operator, &started, &finished, &p.ScopeClass, &asOf, &p.Archive, &p.ArchiveSHA256,
-		&p.Count, &p.Deleted, &p.DeleteFiles, &p.FilesDeleted); err != nil {
-		return nil, err
-	}
-	p.StartedAt, p.FinishedAt, p.AsOf = parseTime(started), parseTime(finished), parseTime(asOf)
-	return &p, nil
-}
-
-// UnfinishedPurges returns purges that were committed but not finished,
-// say because the process was killed; running purge again finishes them.
-func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+purgeColumns+` FROM purges WHERE state != 'done' ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*Purge
-	for rows.Next() {
-		p, err := scanPurge(rows)
-		if err != nil {
-			return nil, err
-		}
-		t.Touch("purge:" + strconv.FormatInt(p.ID, 10))
-		out = append(out, p)
-	}
-	return out, rows.Err()
-}
-
-// DeletePurgeBatch deletes the selected records among the next span ids
-// of a committed purge, in one short transaction of its own, and moves the
-// purge's cursor past them. Walking the table in id ranges writes each
-// table page about once; taking the records in creation-time order instead
-// would rewrite the same scattered pages batch after batch. Holds are
-// checked again in every batch, so a hold placed while a purge runs still
-// protects what it covers. With destroy, each record's file is destroyed
-// before its entry goes; a crash in between leaves an entry whose file is
-// gone, which the next run finishes. It reports the entries deleted and
-// whether ids remain.
-func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy func(location string) (bool, error)) (int, bool, error) {
-	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
-	if err != nil {
-		return 0, false, translate(err)
-	}
-	defer tx.Rollback()
-	var selJSON string
-	var cursor int64
-	if err := tx.QueryRowContext(ctx, `SELECT selection, cursor FROM purges WHERE id = $1`, purgeID).Scan(&selJSON, &cursor); err != nil {
-		return 0, false, err
-	}
-	var sel []purgeClass
-	if err := json.Unmarshal([]byte(selJSON), &sel); err != nil {
-		return 0, false, errs.Integrityf("purge %d has an unreadable selection: %v", purgeID, err)
-	}
-	var maxID int64
-	for _, pc := range sel {
-		maxID = max(maxID, pc.MaxID)
-	}
-	if cursor >= maxID {
-		return 0, false, nil
-	}
-	hi := min(cursor+span, maxID)
-	// The holds as they are now: one placed since the purge was committed
-	// protects what it covers from this batch on.
-	holds, err := (&Tx{ctx: ctx, tx: tx, store: s}).Holds(false)
-	if err != nil {
-		return 0, false, err
-	}
-	where, args := purgeBatchWhere(sel, holds, purgeID, cursor, hi)
-	var n, files int64
-	if destroy == nil {
-		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT r.id FROM records r WHERE `+where+`)`, args...)
-		if err != nil {
-			return 0, false, translate(err)
-		}
-		n, _ = res.RowsAffected()
-	} else {
-		type victim struct {
-			id  int64
-			loc string
-		}
-		var batch []victim
-		rows, err := tx.QueryContext(ctx, `SELECT r.id, r.location FROM records r WHERE `+where, args...)
-		if err != nil {
-			return 0, false, translate(err)
-		}
-		for rows.Next() {
-			var v victim
-			if err := rows.Scan(&v.id, &v.loc); err != nil {
-				rows.Close()
-				return 0, false, err
-			}
-			batch = append(batch, v)
-		}
-		rows.Close()
-		for _, v := range batch {
-			if v.loc != "" {
-				gone, err := destroy(v.loc)
-				if err != nil {
-					return 0, false, err
-				}
-				if gone {
-					files++
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = $1`, v.id); err != nil {
-				return 0, false, err
-			}
-			n++
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, files_deleted = files_deleted + $3, cursor = $4 WHERE id = $1`,
-		purgeID, n, files, hi); err != nil {
-		return 0, false, err
-	}
-	return int(n), hi < maxID, translate(tx.Commit())
-}
-
-// purgeBatchWhere selects the records of a purge with ids in (lo, hi]:
-// each class's bulk, and the edge records. The class is compared as an
-// expression (class || ”), which no index serves: on the (class,
-// created_at) index SQLite would read every due record of the class in
-// every batch, which made a purge quadratic. The id range is the short
-// walk.
-func purgeBatchWhere(sel []purgeClass, holds []records.Hold, purgeID, lo, hi int64) (string, []any) {
-	var parts []string
-	args := []any{lo, hi, purgeID}
-	for _, pc := range sel {
-		args = append(args, pc.Class, pc.Before)
-		parts = append(parts, fmt.Sprintf("(r.class || '' = $%d AND r.created_at < $%d)", len(args)-1, len(args)))
-	}
-	parts = append(parts, "r.id IN (SELECT record_id FROM purge_edges WHERE purge_id = $3 AND record_id > $1 AND record_id <= $2)")
-	return `r.id > $1 AND r.id <= $2 AND (` + strings.Join(parts, " OR ") + `) AND ` + notHeld(holds), args
-}
-
-// FinishPurge marks a purge done once its unheld records are gone.
-func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) {
-	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
-	if err != nil {
-		return nil, translate(err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `UPDATE purges SET state = 'done', finished_at = $2 WHERE id = $1 AND state != 'done'`,
-		purgeID, formatTime(time.Now())); err != nil {
-		return nil, err
-	}
-	p, err := scanPurge(tx.QueryRowContext(ctx, `SELECT `+purgeColumns+` FROM purges WHERE id = $1`, purgeID))
-	if err != nil {
-		return nil, err
-	}
-	return p, translate(tx.Commit())
-}
-
-// Pending is how many records the inserter has added so far.
-func (ri *RecordInserter) Pending() int64 { return ri.n }

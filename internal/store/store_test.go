@@ -265,28 +265,15 @@ func TestHoldPlacedDuringPurgeProtects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	asOf := time.Now()
-	var fp Fingerprint
-	s.Invoke(ctx, inv("plan", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.PurgeCandidates("", asOf, func(r *records.Record) error { fp.Add(r.ID); return nil })
-	})
-	p := &Purge{AsOf: asOf, Archive: "/x", ArchiveSHA256: "x"}
-	if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, fp) }); err != nil {
+	p, err := commitPurge(t, s, candidates(t, s))
+	if err != nil {
 		t.Fatal(err)
 	}
 	// The hold arrives after the purge committed, before its batches ran.
-	s.Invoke(ctx, inv("records hold", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		return tx.AddHold(&records.Hold{Name: "acme", Reason: "dispute", Kind: records.HoldSubject, Value: "acme"})
-	})
-	for more := true; more; {
-		var err error
-		if _, more, err = s.DeletePurgeBatch(ctx, p.ID, 4, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	done, err := s.FinishPurge(ctx, p.ID)
-	if err != nil || done.Deleted != 7 {
-		t.Fatalf("%+v %v", done, err)
+	hold(t, s, "acme", "acme")
+	done := runBatches(t, s, p, 4, nil)
+	if done.Deleted != 7 || done.Skipped != 3 {
+		t.Fatalf("%+v", done)
 	}
 	var left int
 	s.db.QueryRow(`SELECT count(*) FROM records WHERE subject = 'acme'`).Scan(&left)

@@ -18,7 +18,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
@@ -43,30 +42,8 @@ func fileFacts(path string) (int64, string, time.Time, error) {
 	return n, hex.EncodeToString(h.Sum(nil)), fi.ModTime(), err
 }
 
-// checkRecord validates a record's fields.
-func checkRecord(r *records.Record) error {
-	if err := records.ValidClass(r.Class); err != nil {
-		return err
-	}
-	for _, t := range []struct{ name, v string }{{"subject", r.Subject}, {"location", r.Location}} {
-		if err := account.Text(t.name, t.v, false); err != nil {
-			return err
-		}
-	}
-	if r.Size < 0 {
-		return errs.Invalidf("size %d is negative", r.Size)
-	}
-	if r.SHA256 != "" {
-		if b, err := hex.DecodeString(r.SHA256); err != nil || len(b) != 32 {
-			return errs.Invalidf("sha256 %q is not 64 hex digits", r.SHA256)
-		}
-		r.SHA256 = strings.ToLower(r.SHA256)
-	}
-	if r.CreatedAt.IsZero() {
-		return errs.Invalidf("created is required")
-	}
-	return nil
-}
+// checkRecord validates a record's fields (records.Validate).
+func checkRecord(r *records.Record) error { return records.Validate(r) }
 
 func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	var class, created, subject, location string

@@ -1,0 +1,36 @@
+//go:build !unix
+
+package archive
+
+import (
+	"os"
+
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/records"
+)
+
+// Roots is not available here: a purge cannot check a file's links and
+// type without following links on this system, so it destroys none.
+type Roots struct{}
+
+// OpenRoots refuses: --delete-files needs a Unix system.
+func OpenRoots([]string) (*Roots, error) {
+	return nil, errs.Invalidf("--delete-files is not supported on this system: purge without it, and remove the files by their own means")
+}
+
+// Close does nothing.
+func (*Roots) Close() {}
+
+// Inspect is never reached.
+func (*Roots) Inspect(*records.Record) (records.FileDecision, *os.File) {
+	return records.FileDecision{Action: records.FileSkip, Reason: "not supported"}, nil
+}
+
+// Destroy is never reached.
+func (*Roots) Destroy(*records.Record, bool, bool) (records.FileDecision, bool, error) {
+	return records.FileDecision{Action: records.FileSkip, Reason: "not supported"}, false, nil
+}
+
+// LockDir does nothing here: purges sharing an archive directory are not
+// kept apart.
+func LockDir(string) (func(), error) { return func() {}, nil }

@@ -1,0 +1,230 @@
+//go:build unix
+
+package archive
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"syscall"
+
+	"github.com/custos-dev/custos/internal/records"
+)
+
+// Roots gives a purge access to the records' files, confined to the
+// directories of policy records.roots: every file is reached through an
+// os.Root, which never leaves its directory whatever links or ".." the
+// path holds, is looked at with lstat before it is opened, and is opened
+// without following a final link and without blocking, so a FIFO, a
+// device or a link never hangs or misleads a purge.
+type Roots struct {
+	dirs  []string
+	open  map[string]*os.Root
+	devs  map[string]uint64
+	fails map[string]error
+}
+
+// OpenRoots prepares access to the files under dirs.
+func OpenRoots(dirs []string) (*Roots, error) {
+	return &Roots{dirs: dirs, open: map[string]*os.Root{}, devs: map[string]uint64{}, fails: map[string]error{}}, nil
+}
+
+// Close releases the roots.
+func (rs *Roots) Close() {
+	for _, r := range rs.open {
+		r.Close()
+	}
+}
+
+func (rs *Roots) root(dir string) (*os.Root, uint64, error) {
+	if r, ok := rs.open[dir]; ok {
+		return r, rs.devs[dir], nil
+	}
+	if err, ok := rs.fails[dir]; ok {
+		return nil, 0, err
+	}
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		rs.fails[dir] = err
+		return nil, 0, err
+	}
+	fi, err := r.Stat(".")
+	if err != nil {
+		r.Close()
+		rs.fails[dir] = err
+		return nil, 0, err
+	}
+	rs.open[dir], rs.devs[dir] = r, uint64(fi.Sys().(*syscall.Stat_t).Dev)
+	return r, rs.devs[dir], nil
+}
+
+// kindOf names a file's type as records.FileFacts does.
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return records.FileRegular
+	case m&fs.ModeSymlink != 0:
+		return records.FileSymlink
+	case m.IsDir():
+		return records.FileDir
+	case m&fs.ModeNamedPipe != 0:
+		return records.FileFIFO
+	case m&fs.ModeDevice != 0:
+		return records.FileDevice
+	case m&fs.ModeSocket != 0:
+		return records.FileSocket
+	}
+	return records.FileOther
+}
+
+// inspect looks at a record's file and, when it is a regular file inside
+// the roots, opens it (for writing too with write) and hashes its content.
+// The file is returned open only when facts.Kind is regular.
+func (rs *Roots) inspect(r *records.Record, write bool) (records.FileFacts, *os.File, string, *os.Root) {
+	var facts records.FileFacts
+	dir, rel, ok := records.Root(r.Location, rs.dirs)
+	if !ok {
+		return facts, nil, "", nil
+	}
+	root, dev, err := rs.root(dir)
+	if err != nil {
+		facts.Kind = records.FileUnreachable
+		return facts, nil, "", nil
+	}
+	li, err := root.Lstat(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		facts.Kind = records.FileMissing
+		return facts, nil, "", nil
+	} else if err != nil {
+		// A link on the way that leads out of the root lands here.
+		facts.Kind = records.FileUnreachable
+		return facts, nil, "", nil
+	}
+	if facts.Kind = kindOf(li.Mode()); facts.Kind != records.FileRegular {
+		return facts, nil, "", nil
+	}
+	flag := os.O_RDONLY
+	if write {
+		flag = os.O_RDWR
+	}
+	f, err := root.OpenFile(rel, flag|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		facts.Kind = records.FileUnreachable
+		return facts, nil, "", nil
+	}
+	fi, err := f.Stat()
+	ls, st := li.Sys().(*syscall.Stat_t), (*syscall.Stat_t)(nil)
+	if err == nil {
+		st = fi.Sys().(*syscall.Stat_t)
+	}
+	// What was opened must be what lstat saw: a name swapped for a link or
+	// a device in between is not followed into.
+	if err != nil || !fi.Mode().IsRegular() || st.Ino != ls.Ino || st.Dev != ls.Dev {
+		f.Close()
+		facts.Kind = records.FileOther
+		return facts, nil, "", nil
+	}
+	facts.Links, facts.SameDevice = uint64(st.Nlink), uint64(st.Dev) == dev
+	h := sha256.New()
+	z := &zeroWatch{zero: true}
+	n, err := io.Copy(io.MultiWriter(h, z), f)
+	if err != nil {
+		f.Close()
+		facts.Kind = records.FileUnreachable
+		return facts, nil, "", nil
+	}
+	facts.SHA256, facts.Zeroed = hex.EncodeToString(h.Sum(nil)), z.zero && n > 0
+	return facts, f, rel, root
+}
+
+// Inspect decides what a purge does with a record's file (records.
+// DecideFile) from what the file system says of it. For FileDestroy it
+// returns the file open for reading, to be archived and closed by the
+// caller.
+func (rs *Roots) Inspect(r *records.Record) (records.FileDecision, *os.File) {
+	facts, f, _, _ := rs.inspect(r, false)
+	d := records.DecideFile(r, rs.dirs, facts, false)
+	if d.Action != records.FileDestroy && f != nil {
+		f.Close()
+		f = nil
+	}
+	return d, f
+}
+
+// Destroy destroys a record's file after checking it again as Inspect
+// did: overwritten with zeros, synced, and its name removed. (On
+// copy-on-write file systems and SSDs an overwrite may land elsewhere;
+// full disk encryption is what makes deleted data unrecoverable there.)
+// archived says whether the purge's archive holds the file: one that
+// does not is never destroyed. resumed: a killed run of this purge had
+// begun destroying this record's batch (records.DecideFile). It returns the
+// decision and whether the file was destroyed.
+func (rs *Roots) Destroy(r *records.Record, archived, resumed bool) (records.FileDecision, bool, error) {
+	facts, f, rel, root := rs.inspect(r, true)
+	d := records.DecideFile(r, rs.dirs, facts, resumed && archived)
+	if d.Action != records.FileDestroy {
+		if f != nil {
+			f.Close()
+		}
+		return d, false, nil
+	}
+	defer f.Close()
+	if !archived {
+		return records.FileDecision{Action: records.FileSkip, Reason: "the file appeared after the archive was written"}, false, nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return d, false, err
+	}
+	zero := make([]byte, 64<<10)
+	for off := int64(0); off < fi.Size() && err == nil; off += int64(len(zero)) {
+		_, err = f.WriteAt(zero[:min(int64(len(zero)), fi.Size()-off)], off)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		return d, false, err
+	}
+	// Remove the name only if it still names the file just overwritten.
+	if li, err := root.Lstat(rel); err != nil || li.Sys().(*syscall.Stat_t).Ino != fi.Sys().(*syscall.Stat_t).Ino {
+		return records.FileDecision{Action: records.FileSkip, Reason: "the file was replaced while it was destroyed"}, false, nil
+	}
+	if err := root.Remove(rel); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return d, false, err
+	}
+	return d, true, nil
+}
+
+// LockDir takes an exclusive lock on the archive directory for the length
+// of a purge, so that a purge never mistakes another's unfinished archive
+// for an orphan. The lock dies with the process, kill -9 included.
+func LockDir(dir string) (unlock func(), err error) {
+	f, err := os.OpenFile(dir+"/.custos-purge.lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, errBusyDir
+	}
+	return func() { f.Close() }, nil
+}
+
+// zeroWatch notes whether everything written to it was zero bytes.
+type zeroWatch struct{ zero bool }
+
+func (z *zeroWatch) Write(p []byte) (int, error) {
+	if z.zero {
+		for _, b := range p {
+			if b != 0 {
+				z.zero = false
+				break
+			}
+		}
+	}
+	return len(p), nil
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/when"
+)
+
+// seedVoice adds n voice records created in 2019 under a 1-year schedule;
+// the first held of them have subject "acme", the rest "x".
+func seedVoice(t *testing.T, s *Store, n, held int) {
+	t.Helper()
+	err := s.Invoke(context.Background(), inv("setup", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		d, _ := when.ParseDuration("1y")
+		if _, err := tx.SetRetention("voice", d, ""); err != nil {
+			return err
+		}
+		ins, err := tx.NewRecordInserter()
+		if err != nil {
+			return err
+		}
+		for i := range n {
+			subject := "x"
+			if i < held {
+				subject = "acme"
+			}
+			if err := ins.Add(&records.Record{Class: "voice", CreatedAt: time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC), Subject: subject}, false); err != nil {
+				return err
+			}
+		}
+		_, err = ins.Close()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func hold(t *testing.T, s *Store, name, subject string) {
+	t.Helper()
+	if err := s.Invoke(context.Background(), inv("records hold", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		return tx.AddHold(&records.Hold{Name: name, Reason: "dispute", Kind: records.HoldSubject, Value: subject})
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func release(t *testing.T, s *Store, name string) {
+	t.Helper()
+	if err := s.Invoke(context.Background(), inv("records release", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		_, err := tx.ReleaseHold(name, "settled")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func count(t *testing.T, s *Store, q string) int {
+	t.Helper()
+	var n int
+	if err := s.db.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// candidates is what a purge as of now would select.
+func candidates(t *testing.T, s *Store) []int64 {
+	t.Helper()
+	var ids []int64
+	if err := s.View(context.Background(), inv("records purge", "ana"), Spec{}, func(tx *Tx) error {
+		return tx.PurgeCandidates("", time.Now(), func(r *records.Record) error { ids = append(ids, r.ID); return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ids
+}
+
+// commitPurge records a purge of exactly the archived ids, as the purge
+// command does once its archive is verified.
+func commitPurge(t *testing.T, s *Store, archived []int64) (*Purge, error) {
+	t.Helper()
+	var ms []records.Member
+	for _, id := range archived {
+		ms = append(ms, records.Member{ID: id})
+	}
+	set := records.NewIDSet(ms)
+	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash()}
+	err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) })
+	return p, err
+}
+
+// runBatches deletes a committed purge's records, span ids a batch,
+// calling between after each batch.
+func runBatches(t *testing.T, s *Store, p *Purge, span int64, between func(batch int)) *Purge {
+	t.Helper()
+	ctx := context.Background()
+	for i, more := 0, true; more; i++ {
+		b, err := s.DeletePurgeBatch(ctx, p.ID, span, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		more = b.More
+		if between != nil {
+			between(i)
+		}
+	}
+	done, err := s.FinishPurge(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
+
+// A record held when the purge selected its candidates is not in the
+// archive; releasing the hold while the batches run must not let a later
+// batch delete it.
+func TestHoldReleasedDuringPurgeDeletesNothingUnarchived(t *testing.T) {
+	s := MustOpen(t)
+	seedVoice(t, s, 40, 0)
+	// Records 21–40 are acme's, held at selection.
+	s.db.Exec(`UPDATE records SET subject = 'acme' WHERE id > 20`)
+	hold(t, s, "acme", "acme")
+	archived := candidates(t, s)
+	if len(archived) != 20 {
+		t.Fatalf("selected %d, want 20", len(archived))
+	}
+	p, err := commitPurge(t, s, archived)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := runBatches(t, s, p, 5, func(batch int) {
+		if batch == 1 {
+			release(t, s, "acme")
+		}
+	})
+	if left := count(t, s, `SELECT count(*) FROM records WHERE subject = 'acme'`); left != 20 {
+		t.Fatalf("%d of the 20 records held at selection are left; the others were deleted without an archive (purge: %+v)", left, done)
+	}
+	if done.Deleted != 20 {
+		t.Fatalf("deleted %d, want the 20 archived", done.Deleted)
+	}
+}
+
+// The same, with the hold released between a killed purge and its re-run:
+// the re-run finishes exactly the committed set.
+func TestHoldReleasedBeforeRerunDeletesNothingUnarchived(t *testing.T) {
+	s := MustOpen(t)
+	seedVoice(t, s, 30, 10)
+	hold(t, s, "acme", "acme")
+	p, err := commitPurge(t, s, candidates(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One batch, then the process dies; the hold is released; the next
+	// run finishes the purge.
+	if _, err := s.DeletePurgeBatch(context.Background(), p.ID, 3, nil); err != nil {
+		t.Fatal(err)
+	}
+	release(t, s, "acme")
+	runBatches(t, s, p, 3, nil)
+	if left := count(t, s, `SELECT count(*) FROM records`); left != 10 {
+		t.Fatalf("%d records left, want the 10 held at selection", left)
+	}
+}
+
+// Two id sets with the same count and the same sum are different sets: a
+// purge whose archive holds {1,4} must never delete {2,3}.
+func TestPurgeDeletesOnlyTheArchivedSet(t *testing.T) {
+	s := MustOpen(t)
+	seedVoice(t, s, 4, 0)
+	s.db.Exec(`UPDATE records SET subject = 'acme' WHERE id IN (2, 3)`)
+	s.db.Exec(`UPDATE records SET subject = 'globex' WHERE id IN (1, 4)`)
+	hold(t, s, "acme", "acme")
+	archived := candidates(t, s) // {1, 4}
+	// Before the purge commits, 1 and 4 become held and 2 and 3 free.
+	hold(t, s, "globex", "globex")
+	release(t, s, "acme")
+	p, err := commitPurge(t, s, archived)
+	if err == nil {
+		runBatches(t, s, p, 10, nil)
+	}
+	for _, id := range []int{2, 3} {
+		if count(t, s, `SELECT count(*) FROM records WHERE id = `+string(rune('0'+id))) != 1 {
+			t.Fatalf("record %d was deleted though no archive holds it", id)
+		}
+	}
+}
