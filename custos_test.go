@@ -2,7 +2,11 @@ package custos_test
 
 import (
 	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,8 +19,10 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
 
+	"github.com/custos-dev/custos/internal/archive"
 	"github.com/custos-dev/custos/internal/cli"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/records"
 )
 
 // TestMain lets the test binary act as the custos binary, so scripts and
@@ -64,6 +70,7 @@ func TestScripts(t *testing.T) {
 			"dumpstore": cmdDumpStore,
 			"filemode":  cmdFileMode,
 			"nosecret":  cmdNoSecret,
+			"mkarchive": cmdMkArchive,
 		},
 	})
 }
@@ -207,4 +214,36 @@ func cmdNoSecret(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s contains the secret", f)
 		}
 	}
+}
+
+// mkarchive JSONL ARCHIVE writes ARCHIVE (a .jsonl.gz) from the lines of
+// JSONL, with a manifest beside it that agrees with it in every check a
+// restore makes (SHA-256, count, id sum, id set): an archive crafted by
+// someone who knows the format, to show that restore validates content.
+func cmdMkArchive(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkarchive JSONL ARCHIVE")
+	}
+	body, err := os.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(body)
+	ts.Check(zw.Close())
+	path := ts.MkAbs(args[1])
+	ts.Check(os.WriteFile(path, gz.Bytes(), 0o600))
+	var count, sum int64
+	var ms []records.Member
+	for _, l := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+		var v struct{ ID int64 }
+		json.Unmarshal([]byte(l), &v)
+		count++
+		sum += v.ID
+		ms = append(ms, records.Member{ID: v.ID})
+	}
+	h := sha256.Sum256(gz.Bytes())
+	m := archive.Manifest{Format: archive.Format, Archive: filepath.Base(path), SHA256: hex.EncodeToString(h[:]), Count: count, SumID: sum,
+		SetSHA256: records.NewIDSet(ms).Hash(), AsOf: "2026-11-23T00:00:00Z", Operator: "mallory", Host: "h", CreatedAt: "2026-11-23T00:00:00Z"}
+	b, _ := json.Marshal(m)
+	ts.Check(os.WriteFile(archive.ManifestPath(path), b, 0o600))
 }

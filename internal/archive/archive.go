@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"os"
@@ -121,7 +122,13 @@ func Create(dir string, now time.Time, files bool) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	name := Prefix + now.UTC().Format("20060102T150405.000000000Z") + Suffix
+	// Never a name an archive already has: two purges in the same
+	// nanosecond (or a clock set back) must not replace one another's.
+	stamp := now.UTC().Format("20060102T150405.000000000Z")
+	name := Prefix + stamp + Suffix
+	for n := 2; exists(filepath.Join(abs, name)) || exists(ManifestPath(filepath.Join(abs, name))) || exists(FilesPath(filepath.Join(abs, name))); n++ {
+		name = fmt.Sprintf("%s%s-%d%s", Prefix, stamp, n, Suffix)
+	}
 	f, err := os.OpenFile(filepath.Join(abs, name+".partial"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, errs.Invalidf("cannot write the archive: %v", err)
@@ -141,6 +148,11 @@ func Create(dir string, now time.Time, files bool) (*Writer, error) {
 	w.work, w.done = make(chan []member, 4), make(chan error, 1)
 	go w.encode()
 	return w, nil
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 // encode writes the batches it is sent, then closes the gzip stream. After

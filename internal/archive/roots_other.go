@@ -34,3 +34,7 @@ func (*Roots) Destroy(*records.Record, bool, bool) (records.FileDecision, bool, 
 // LockDir does nothing here: purges sharing an archive directory are not
 // kept apart.
 func LockDir(string) (func(), error) { return func() {}, nil }
+
+// OpenNoFollow opens a file for reading; the caller checks, with Lstat
+// before and SameFile after, that it is the regular file it looked at.
+func OpenNoFollow(path string) (*os.File, error) { return os.Open(path) }

@@ -228,3 +228,9 @@ func (z *zeroWatch) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// OpenNoFollow opens a file for reading without following a final link
+// and without blocking on a FIFO or device.
+func OpenNoFollow(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
+}

@@ -86,8 +86,9 @@ func (s IDSet) Hash() string {
 	h := sha256.New()
 	var b [8]byte
 	for _, r := range s.Ranges {
-		for id := r.Lo; id <= r.Hi; id++ {
-			v := uint64(id)
+		// Counted so that a run ending at the largest id ends the loop.
+		for i, n := int64(0), r.Hi-r.Lo; i <= n && i >= 0; i++ {
+			v := uint64(r.Lo + i)
 			if r.Content {
 				v |= 1 << 63
 			}
@@ -116,7 +117,11 @@ func (s IDSet) NextBatch(cursor, span int64) (lo, hi int64, ok bool) {
 			continue
 		}
 		first := max(r.Lo, cursor+1)
-		return first - 1, min(first-1+max(span, 1), s.Max()), true
+		hi = s.Max()
+		if span := max(span, 1); span < hi-(first-1) {
+			hi = first - 1 + span
+		}
+		return first - 1, hi, true
 	}
 	return cursor, cursor, false
 }

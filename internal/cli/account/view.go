@@ -239,7 +239,8 @@ func newCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Co
 		Long: `Freeze every active account whose last day (--until) is before today, or
 before --as-of DATE. Made for cron: it prints the accounts it froze (nothing
 when there are none) and is safe to run as often as you like. --dry-run
-lists them and changes nothing.`,
+lists them and changes nothing. A future --as-of is refused (exit 2)
+unless with --dry-run, which previews what will expire then.`,
 		Example: `  # crontab: every night at 00:05
   5 0 * * *  custos account expire -o json >> /var/log/custos-expire.jsonl
   $ custos account expire --as-of 2027-01-01 --dry-run`,
@@ -267,6 +268,12 @@ func expireRun(opts *ExpireOptions) error {
 			return errs.Invalidf("--as-of: %v", err)
 		}
 		asOf = d
+	}
+	// Freezing accounts before their last day is not catching up; a
+	// preview of what will expire is a dry run.
+	if !opts.DryRun && asOf > today(f) {
+		return errs.Invalidf("--as-of %s is in the future", asOf).
+			WithHint("--as-of is for catching up on the past; add --dry-run to preview what will expire then")
 	}
 	spec := store.Spec{Write: !opts.DryRun, Roles: itStaff}
 	var due []*account.Account

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/archive"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
@@ -26,9 +27,20 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// fileFacts measures a local file: size, SHA-256 and modification time.
+// fileFacts measures a local regular file: size, SHA-256 and modification
+// time. It looks with lstat before it opens anything, and opens without
+// following a link and without blocking, so a FIFO or a device at the
+// path is refused instead of hanging the command, and it checks that what
+// it opened is the regular file it looked at.
 func fileFacts(path string) (int64, string, time.Time, error) {
-	f, err := os.Open(path)
+	li, err := os.Lstat(path)
+	if err != nil {
+		return 0, "", time.Time{}, err
+	}
+	if !li.Mode().IsRegular() {
+		return 0, "", time.Time{}, errNotRegular(path, li.Mode())
+	}
+	f, err := archive.OpenNoFollow(path)
 	if err != nil {
 		return 0, "", time.Time{}, err
 	}
@@ -37,9 +49,30 @@ func fileFacts(path string) (int64, string, time.Time, error) {
 	if err != nil {
 		return 0, "", time.Time{}, err
 	}
+	if !fi.Mode().IsRegular() || !os.SameFile(fi, li) {
+		return 0, "", time.Time{}, errNotRegular(path, fi.Mode())
+	}
 	h := sha256.New()
 	n, err := io.Copy(h, f)
 	return n, hex.EncodeToString(h.Sum(nil)), fi.ModTime(), err
+}
+
+// errNotRegular refuses a location that is not a regular file.
+func errNotRegular(path string, m fs.FileMode) error {
+	kind := "not a regular file"
+	switch {
+	case m&fs.ModeSymlink != 0:
+		kind = "a symbolic link; register the file it points to"
+	case m.IsDir():
+		kind = "a directory; use records import --dir"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "a FIFO"
+	case m&fs.ModeDevice != 0:
+		kind = "a device"
+	case m&fs.ModeSocket != 0:
+		kind = "a socket"
+	}
+	return errs.Invalidf("%s is %s", path, kind)
 }
 
 // checkRecord validates a record's fields (records.Validate).
@@ -47,6 +80,7 @@ func checkRecord(r *records.Record) error { return records.Validate(r) }
 
 func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	var class, created, subject, location string
+	var allowPurged bool
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
 		Use:   "add --class C [--created T] [--subject S] [--location L]",
@@ -66,7 +100,10 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 				r.CreatedAt = t
 			}
 			if r.Location != "" && filepath.IsAbs(r.Location) {
-				if size, sum, _, err := fileFacts(r.Location); err == nil {
+				size, sum, _, err := fileFacts(r.Location)
+				if err != nil && errs.CodeOf(err) == errs.Invalid {
+					return errs.Invalidf("--location: %v", err)
+				} else if err == nil {
 					r.Size, r.SHA256 = size, sum
 				}
 			}
@@ -74,6 +111,15 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers}, func(tx *store.Tx) error {
+				if r.Location != "" && !allowPurged {
+					if purged, err := tx.LocationPurged(r.Location, r.SHA256); err != nil || purged {
+						if purged {
+							return errs.Conflictf("%s was purged; it is not registered again", r.Location).
+								WithHint("add --allow-purged to register it as a new record")
+						}
+						return err
+					}
+				}
 				ins, err := tx.NewRecordInserter()
 				if err != nil {
 					return err
@@ -99,15 +145,17 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().StringVar(&created, "created", "", "when the record was created (default now)")
 	cmd.Flags().StringVar(&subject, "subject", "", "who or what the record is about")
 	cmd.Flags().StringVar(&location, "location", "", "the file path or URI of the record")
+	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "register a location a purge removed")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
 func newCmdImport(f *cmdutil.Factory) *cobra.Command {
 	var dir, class string
+	var allowPurged bool
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "import (FILE | - | --dir DIR --class C)",
+		Use:   "import (FILE | - | --dir DIR --class C [--allow-purged])",
 		Short: "Register many records from a file or a directory",
 		Long: `Register records in bulk, in one transaction: a bad row is exit 2 naming
 it, and nothing is imported; a killed import leaves nothing half-done, and
@@ -120,7 +168,9 @@ location, size, sha256.
 --dir DIR --class C registers every regular file under DIR: creation time
 from its modification time, its size, its SHA-256 and its absolute path.
 Files already registered are skipped, so the command can run again as new
-files arrive.`,
+files arrive, and so are files a purge removed from the catalogue (same
+path and content), unless --allow-purged. Links, FIFOs, devices and
+sockets are never opened.`,
 		Example: `  $ custos records import calls-2026-11.csv
   $ export-chats --jsonl | custos records import -
   $ custos records import --dir /srv/recordings/2026-11 --class voice`,
@@ -131,10 +181,10 @@ files arrive.`,
 			return cmdutil.ExactArgs("FILE")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var n, skipped int64
+			var n, skipped, purged int64
 			var err error
 			if dir != "" {
-				n, skipped, err = importDir(f, cmd, dir, class)
+				n, skipped, purged, err = importDir(f, cmd, dir, class, allowPurged)
 			} else {
 				n, err = importFile(f, cmd, args[0])
 			}
@@ -142,10 +192,10 @@ files arrive.`,
 				return err
 			}
 			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("imported", "skipped"), n, skipped)
+				return output.WriteObject(f.IO, format, output.Cols("imported", "skipped", "purged"), n, skipped, purged)
 			}
-			if skipped > 0 {
-				_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s); %d already registered were skipped.\n", n, skipped)
+			if skipped > 0 || purged > 0 {
+				_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s); skipped %d already registered and %d purged.\n", n, skipped, purged)
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s).\n", n)
@@ -154,6 +204,7 @@ files arrive.`,
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "register the files under this directory")
 	cmd.Flags().StringVar(&class, "class", "", "with --dir, the class of the files")
+	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "with --dir, register files a purge removed")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -372,18 +423,18 @@ func makeRecord(class, created, subject, location string, size int64, sum string
 	return r, checkRecord(r)
 }
 
-func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string) (int64, int64, error) {
+func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowPurged bool) (int64, int64, int64, error) {
 	if err := records.ValidClass(class); err != nil {
-		return 0, 0, errs.Invalidf("--class: %v", err)
+		return 0, 0, 0, errs.Invalidf("--class: %v", err)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
-		return 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
+		return 0, 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
 	}
-	var n, skipped int64
+	var n, skipped, purged int64
 	err = cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers, Targets: []string{"import:" + abs}}, func(tx *store.Tx) error {
 		ins, err := tx.NewRecordInserter()
 		if err != nil {
@@ -405,8 +456,20 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string) (int64
 				return err
 			}
 			size, sum, mtime, err := fileFacts(path)
-			if err != nil {
+			if errs.CodeOf(err) == errs.Invalid {
+				// Replaced by a link, FIFO or device since the walk saw it.
+				skipped++
+				return nil
+			} else if err != nil {
 				return errs.Invalidf("cannot read %s: %v", path, err)
+			}
+			if !allowPurged {
+				if gone, err := tx.LocationPurged(path, sum); err != nil || gone {
+					if gone {
+						purged++
+					}
+					return err
+				}
 			}
 			r := &records.Record{Class: class, CreatedAt: mtime, Location: path, Size: size, SHA256: sum}
 			if err := checkRecord(r); err != nil {
@@ -421,7 +484,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string) (int64
 		n, err = ins.Close()
 		return err
 	})
-	return n, skipped, err
+	return n, skipped, purged, err
 }
 
 var recordColumns = output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by")
