@@ -282,7 +282,7 @@ func (c *csvWriter) Row(values ...any) error {
 		return err
 	}
 	for i, v := range values {
-		c.rec[i] = Text(v)
+		c.rec[i] = NeutraliseCell(Text(v))
 	}
 	return c.w.Write(c.rec)
 }

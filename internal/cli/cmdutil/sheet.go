@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
 )
 
 // Sheet reads a CSV file with a header row: the spreadsheets that
@@ -83,10 +84,11 @@ func (s *Sheet) Next() (bool, error) {
 	return true, nil
 }
 
-// Get returns a column of the current row, trimmed; "" when absent.
+// Get returns a column of the current row, trimmed; "" when absent. A
+// cell custos neutralised on export ('=...) reads back as it was stored.
 func (s *Sheet) Get(col string) string {
 	if i, ok := s.col[col]; ok && i < len(s.rec) {
-		return strings.TrimSpace(s.rec[i])
+		return strings.TrimSpace(output.RestoreCell(s.rec[i]))
 	}
 	return ""
 }
