@@ -14,8 +14,9 @@ import (
 
 // Sheet reads a CSV file with a header row: the spreadsheets that
 // account request --from-file, access review import and records import
-// take. Column names match case-insensitively and a leading byte-order
-// mark is ignored; errors name the file and the line.
+// take. Column names match case-insensitively, a column named twice is
+// refused and a leading byte-order mark is ignored; errors name the file
+// and the line.
 type Sheet struct {
 	name string
 	r    *csv.Reader
@@ -59,6 +60,12 @@ func NewSheet(r io.Reader, name string, allowed []string, required ...string) (*
 		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
 		if allowed != nil && !slices.Contains(allowed, h) {
 			return nil, errs.Invalidf("%s: unknown column %q; the columns are %s", name, h, strings.Join(allowed, ", "))
+		}
+		// A column named twice would let the last one silently win, so a
+		// sheet could carry one value where a reader looks and another
+		// where the importer does.
+		if j, dup := s.col[h]; dup {
+			return nil, errs.Invalidf("%s: the header names the column %q twice (columns %d and %d)", name, h, j+1, i+1)
 		}
 		s.col[h] = i
 	}
