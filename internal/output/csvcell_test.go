@@ -59,3 +59,27 @@ func TestCSVNeutralisesEveryCell(t *testing.T) {
 		t.Errorf("row = %q, want %q", recs[1], want)
 	}
 }
+
+// The byte-order mark comes once, before the header, however often the
+// writer is flushed (audit export --follow closes it after every batch).
+func TestCSVByteOrderMark(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	ios.SetCSVBOM(true)
+	w := NewList(ios, CSV, Cols("name"))
+	for _, v := range []string{"a", "b"} {
+		if err := w.Row(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := out.String(), "\ufeffname\na\nb\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	ios, _, out, _ = iostreams.Test()
+	ios.SetCSVBOM(true)
+	if err := WriteObject(ios, JSON, Cols("name"), "a"); err != nil || strings.Contains(out.String(), "\ufeff") {
+		t.Errorf("JSON got a byte-order mark: %q, %v", out.String(), err)
+	}
+}

@@ -283,7 +283,11 @@ func pipeRecords(br *bufio.Reader, name string, fn func(*records.Record) error) 
 var errStopped = errors.New("stopped")
 
 // readRecords reads CSV or JSON Lines, whichever the first character says.
+// A leading byte-order mark (Excel's, or custos's own --bom) is skipped.
 func readRecords(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
 	for {
 		b, err := br.Peek(1)
 		if err == io.EOF {
