@@ -64,8 +64,11 @@ func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64))
 		}
 	}
 	// The chain is intact: now what it does not cover by itself, the
-	// object index (a copy of the hashed objects).
-	return v, t.store.verifyObjects(t.ctx, key, head.Seq, objects)
+	// object index (a copy of the hashed objects) and the triggers.
+	if err := t.store.verifyObjects(t.ctx, key, head.Seq, objects); err != nil {
+		return v, err
+	}
+	return v, t.verifyTriggers()
 }
 
 type segmentResult struct {

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"math"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -265,4 +266,66 @@ func sortedKeys(m map[string]int) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// triggerSQL is the definition of every trigger the migrations create,
+// keyed by name, with runs of white space made one space.
+var triggerSQL = sync.OnceValues(func() (map[string]string, error) {
+	steps, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?is)CREATE\s+TRIGGER\s+(\w+)\b.*?\bEND\b`)
+	for _, step := range steps {
+		for _, m := range re.FindAllStringSubmatch(step, -1) {
+			out[m[1]] = normaliseSQL(m[0])
+		}
+	}
+	return out, nil
+})
+
+func normaliseSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// verifyTriggers checks that the triggers that make the log append-only
+// (and any other the migrations create) are in the store as created:
+// someone with the file can drop one, or replace it by one that lets
+// everything through, and the chain would not show it until they use it.
+func (t *Tx) verifyTriggers() error {
+	want, err := triggerSQL()
+	if err != nil {
+		return err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		return translate(err)
+	}
+	have := map[string]string{}
+	for rows.Next() {
+		var name string
+		var def sql.NullString
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		have[name] = normaliseSQL(def.String)
+	}
+	if err := rows.Close(); err != nil {
+		return translate(err)
+	}
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		def, ok := have[name]
+		switch {
+		case !ok:
+			return errs.Integrityf("audit log unprotected: the append-only trigger %s is missing", name)
+		case def != want[name]:
+			return errs.Integrityf("audit log unprotected: the append-only trigger %s was changed", name)
+		}
+	}
+	return nil
 }

@@ -14,13 +14,9 @@ import (
 // the edit itself is left to find.
 func tamperQuietly(t *testing.T, s *Store, stmts ...string) {
 	t.Helper()
-	defs := map[string]string{}
-	for _, op := range []string{"UPDATE", "DELETE"} {
-		for _, table := range []string{"audit_log", "audit_objects"} {
-			name := table + "_no_" + strings.ToLower(op)
-			defs[name] = "CREATE TRIGGER " + name + " BEFORE " + op + " ON " + table +
-				" BEGIN SELECT RAISE(ABORT, 'custos: the audit log is append-only'); END"
-		}
+	defs, err := triggerSQL()
+	if err != nil {
+		t.Fatal(err)
 	}
 	all := []string{`PRAGMA foreign_keys = OFF`}
 	for name := range defs {
@@ -96,5 +92,23 @@ func TestVerifyObjectIndex(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+func TestVerifyTriggers(t *testing.T) {
+	for stmt, want := range map[string]string{
+		`DROP TRIGGER audit_objects_no_update`: "the append-only trigger audit_objects_no_update is missing",
+		`DROP TRIGGER audit_log_no_delete; CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT 1; END`: "the append-only trigger audit_log_no_delete was changed",
+	} {
+		s := MustOpen(t)
+		if _, err := verifyWith(t, s, 1<<16); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := verifyWith(t, s, 1<<16); errs.CodeOf(err) != errs.Integrity || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", stmt, err, want)
+		}
 	}
 }
