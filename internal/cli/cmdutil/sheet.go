@@ -37,6 +37,11 @@ func OpenSheet(path string, stdin io.Reader, allowed []string, required ...strin
 	if err != nil {
 		return nil, nil, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
 	}
+	// A directory opens, and then reads as a sheet with no header.
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, nil, errs.Invalidf("%s is a directory, not a sheet", path)
+	}
 	s, err := NewSheet(f, path, allowed, required...)
 	if err != nil {
 		f.Close()
