@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -27,6 +28,8 @@ type Config struct {
 	Color string
 	// BusyTimeout is how long to wait for another process's write lock.
 	BusyTimeout time.Duration
+	// BOM makes CSV output begin with a UTF-8 byte-order mark, for Excel.
+	BOM bool
 	// File is the config file that was read, or "".
 	File string
 }
@@ -37,6 +40,7 @@ const (
 	KeyOutput      = "output"
 	KeyColor       = "color"
 	KeyBusyTimeout = "busy_timeout"
+	KeyBOM         = "bom"
 )
 
 // DefaultDB is $XDG_DATA_HOME/custos/custos.db, else
@@ -74,6 +78,7 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 	v.SetDefault(KeyOutput, "table")
 	v.SetDefault(KeyColor, "auto")
 	v.SetDefault(KeyBusyTimeout, "10s")
+	v.SetDefault(KeyBOM, false)
 	if f := flags.Lookup("db"); f != nil {
 		if err := v.BindPFlag(KeyDB, f); err != nil {
 			return nil, err
@@ -126,5 +131,8 @@ func Load(flags *pflag.FlagSet) (*Config, error) {
 		return nil, errs.Invalidf("busy_timeout %q in the configuration: use a duration such as 10s", v.GetString(KeyBusyTimeout))
 	}
 	c.BusyTimeout = d
+	if c.BOM, err = strconv.ParseBool(v.GetString(KeyBOM)); err != nil {
+		return nil, errs.Invalidf("bom %q in the configuration: use true or false", v.GetString(KeyBOM))
+	}
 	return c, nil
 }

@@ -67,3 +67,23 @@ func TestBadConfigIsInvalid(t *testing.T) {
 		t.Fatal("bad busy_timeout accepted")
 	}
 }
+
+// bom comes from the file or CUSTOS_BOM and must be a boolean.
+func TestBOM(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "data"))
+	os.MkdirAll(filepath.Join(dir, "custos"), 0o700)
+	os.WriteFile(filepath.Join(dir, "custos", "config.yaml"), []byte("bom: true\n"), 0o600)
+	if c, err := Load(flags()); err != nil || !c.BOM {
+		t.Fatalf("file: %+v, %v", c, err)
+	}
+	t.Setenv("CUSTOS_BOM", "false")
+	if c, err := Load(flags()); err != nil || c.BOM {
+		t.Fatalf("env: %+v, %v", c, err)
+	}
+	t.Setenv("CUSTOS_BOM", "maybe")
+	if _, err := Load(flags()); err == nil {
+		t.Fatal("bom: maybe was accepted")
+	}
+}

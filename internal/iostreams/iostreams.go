@@ -22,6 +22,8 @@ type IOStreams struct {
 	// colorMode is "auto", "always" or "never".
 	colorMode string
 	width     int
+	// csvBOM asks CSV output to begin with a UTF-8 byte-order mark.
+	csvBOM bool
 }
 
 // System returns the process's own streams.
@@ -60,6 +62,14 @@ func (s *IOStreams) IsStderrTTY() bool { return s.errTTY }
 
 // SetColorMode sets "auto", "always" or "never".
 func (s *IOStreams) SetColorMode(mode string) { s.colorMode = mode }
+
+// SetCSVBOM makes CSV output on Out begin with a UTF-8 byte-order mark
+// (--bom), which Excel needs to read a CSV file as UTF-8 rather than in
+// the Windows code page.
+func (s *IOStreams) SetCSVBOM(on bool) { s.csvBOM = on }
+
+// CSVBOM reports whether CSV output begins with a byte-order mark.
+func (s *IOStreams) CSVBOM() bool { return s.csvBOM }
 
 // ColorEnabled reports whether stdout output may carry color.
 func (s *IOStreams) ColorEnabled() bool {

@@ -70,7 +70,7 @@ func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
 	case JSONL:
 		return &jsonLines{w: ios.Out, cols: cols}
 	case CSV:
-		return newCSV(ios.Out, cols)
+		return newCSV(ios, cols)
 	default:
 		return newTable(ios, cols)
 	}
@@ -89,7 +89,7 @@ func WriteObject(ios *iostreams.IOStreams, f Format, cols []Column, values ...an
 		_, err = ios.Out.Write(b)
 		return err
 	case CSV:
-		w := newCSV(ios.Out, cols)
+		w := newCSV(ios, cols)
 		if err := w.Row(values...); err != nil {
 			return err
 		}
@@ -251,16 +251,19 @@ func (j *jsonLines) Row(values ...any) error {
 
 func (j *jsonLines) Close() error { return nil }
 
-// csvWriter streams CSV with a header row of column names.
+// csvWriter streams CSV with a header row of column names, preceded by a
+// byte-order mark when the streams ask for one.
 type csvWriter struct {
 	w      *csv.Writer
+	out    io.Writer
+	bom    bool
 	cols   []Column
 	header bool
 	rec    []string
 }
 
-func newCSV(w io.Writer, cols []Column) *csvWriter {
-	return &csvWriter{w: csv.NewWriter(w), cols: cols, rec: make([]string, len(cols))}
+func newCSV(ios *iostreams.IOStreams, cols []Column) *csvWriter {
+	return &csvWriter{w: csv.NewWriter(ios.Out), out: ios.Out, bom: ios.CSVBOM(), cols: cols, rec: make([]string, len(cols))}
 }
 
 func (c *csvWriter) writeHeader() error {
@@ -268,6 +271,12 @@ func (c *csvWriter) writeHeader() error {
 		return nil
 	}
 	c.header = true
+	if c.bom {
+		// Nothing is buffered in c.w yet: the header is its first write.
+		if _, err := io.WriteString(c.out, "\ufeff"); err != nil {
+			return err
+		}
+	}
 	for i, col := range c.cols {
 		c.rec[i] = col.Name
 	}
@@ -282,7 +291,7 @@ func (c *csvWriter) Row(values ...any) error {
 		return err
 	}
 	for i, v := range values {
-		c.rec[i] = Text(v)
+		c.rec[i] = NeutraliseCell(Text(v))
 	}
 	return c.w.Write(c.rec)
 }

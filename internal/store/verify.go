@@ -42,8 +42,10 @@ func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64))
 		return nil, err
 	}
 	v := audit.NewVerifier()
+	key := audit.NewObjectKey()
+	var objects []audit.ObjectDigest
 	if head.Seq > 0 {
-		if err := t.store.verifySegments(t.ctx, v, head.Seq, progress); err != nil {
+		if objects, err = t.store.verifySegments(t.ctx, v, key, head.Seq, progress); err != nil {
 			return v, err
 		}
 	}
@@ -61,26 +63,34 @@ func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64))
 			return v, err
 		}
 	}
-	return v, nil
+	// The chain is intact: now what it does not cover by itself, the
+	// object index (a copy of the hashed objects) and the triggers.
+	if err := t.store.verifyObjects(t.ctx, key, head.Seq, objects); err != nil {
+		return v, err
+	}
+	return v, t.verifyTriggers()
 }
 
 type segmentResult struct {
-	i   int
-	v   *audit.Verifier
-	err error
+	i       int
+	v       *audit.Verifier
+	objects audit.ObjectDigest
+	err     error
 }
 
-// verifySegments checks entries 1 to head into v.
-func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, head int64, progress func(done, total int64)) error {
+// verifySegments checks entries 1 to head into v, and returns the digest
+// of the objects each segment's entries name (see audit.ObjectDigest).
+func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audit.ObjectKey, head int64, progress func(done, total int64)) ([]audit.ObjectDigest, error) {
 	registerSegmentFunc()
 	n := int((head + verifySegment - 1) / verifySegment)
 	workers := min(runtime.GOMAXPROCS(0), 8, n)
 	db, err := sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(workers)
+	objects := make([]audit.ObjectDigest, n)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -101,8 +111,8 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, head int6
 				if i == 0 {
 					lo = math.MinInt64
 				}
-				seg, err := checkSegment(ctx, db, lo, hi)
-				results <- segmentResult{i, seg, err}
+				seg, objs, err := checkSegment(ctx, db, key, lo, hi)
+				results <- segmentResult{i, seg, objs, err}
 			}
 		})
 	}
@@ -121,6 +131,7 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, head int6
 				break
 			}
 			delete(pending, joined)
+			objects[joined] = r.objects
 			joined++
 			if err := v.Join(r.v, r.err); err != nil {
 				first = err
@@ -132,12 +143,12 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, head int6
 		}
 	}
 	if first != nil {
-		return first
+		return nil, first
 	}
 	if joined < n {
-		return translate(context.Cause(ctx))
+		return nil, translate(context.Cause(ctx))
 	}
-	return nil
+	return objects, nil
 }
 
 // registerSegmentFunc makes custos_audit_segment known to the connections
@@ -149,31 +160,41 @@ var registerSegmentFunc = sync.OnceFunc(func() {
 		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &segmentAgg{}, nil },
 		VolatileArgs:  true,
 	})
+	sqlite.MustRegisterFunction("custos_audit_index", &sqlite.FunctionImpl{
+		NArgs:         3,
+		MakeAggregate: func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) { return &indexAgg{}, nil },
+		VolatileArgs:  true,
+	})
 })
 
-// segments hands each running custos_audit_segment its verifier, by the
-// token passed as its first argument.
+// segments hands each running custos_audit_segment (or
+// custos_audit_index) its state, by the token passed as its first
+// argument.
 var (
-	segments  sync.Map // int64 → *segmentCheck
+	segments  sync.Map // int64 → *segmentCheck or *indexCheck
 	segmentID atomic.Int64
 )
 
 type segmentCheck struct {
 	v   *audit.Verifier
 	err error
+	// key and objects digest the objects of the entries checked.
+	key     *audit.ObjectKey
+	objects audit.ObjectDigest
+	buf     []byte
 }
 
-func checkSegment(ctx context.Context, db *sql.DB, lo, hi int64) (*audit.Verifier, error) {
+func checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
 	id := segmentID.Add(1)
-	c := &segmentCheck{v: audit.NewSegment()}
+	c := &segmentCheck{v: audit.NewSegment(), key: key}
 	segments.Store(id, c)
 	defer segments.Delete(id)
 	var ignored any
 	err := db.QueryRowContext(ctx, `SELECT custos_audit_segment($1, `+auditColumns+`) FROM audit_log WHERE seq BETWEEN $2 AND $3`, id, lo, hi).Scan(&ignored)
 	if err != nil {
-		return c.v, translate(err)
+		return c.v, c.objects, translate(err)
 	}
-	return c.v, c.err
+	return c.v, c.objects, c.err
 }
 
 // segmentAgg is custos_audit_segment: it checks each row it is given with
@@ -230,7 +251,10 @@ func (a *segmentAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error 
 		a.c.err = audit.Edited(e.Seq)
 		return nil
 	}
-	a.c.err = a.c.v.Check(e)
+	if a.c.err = a.c.v.Check(e); a.c.err == nil {
+		c, seq := a.c, e.Seq
+		audit.EachObject(e.Objects, func(o string) { c.buf = c.objects.Add(c.key, c.buf, seq, o) })
+	}
 	return nil
 }
 

@@ -31,6 +31,12 @@ func newCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Co
 before it. Exit 0 when the chain is intact; exit 6 naming the first bad entry
 when any entry was edited, deleted, inserted or reordered.
 
+It also checks the object index (what audit log --object and account show
+read) against the objects each hashed entry names: a row deleted, added or
+moved to another entry is exit 6 naming the entry. And it checks that the
+triggers that make the log append-only are there as created: a dropped or
+changed trigger is exit 6 naming it.
+
 The chain alone cannot show that its newest entries were cut off. With
 --checkpoint FILE (written earlier by ` + "`custos audit checkpoint`" + ` and kept
 elsewhere), verify also checks that the entry the checkpoint names is still

@@ -140,12 +140,13 @@ func nonEmpty(list []string) []string {
 	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == "" })
 }
 
-// Output is a command's -o flag.
+// Output is a command's -o flag, and --bom on a command that writes CSV.
 type Output struct {
 	f       *Factory
 	flag    *pflag.Flag
 	value   string
 	allowed []output.Format
+	bom     *pflag.Flag
 }
 
 // AddOutputFlag adds -o/--output to cmd with the formats it supports; the
@@ -161,6 +162,10 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 	}
 	EnumFlag(cmd.Flags(), &o.value, "output", "o", string(formats[0]), names, "output format")
 	o.flag = cmd.Flags().Lookup("output")
+	if slices.Contains(formats, output.CSV) {
+		cmd.Flags().Bool("bom", false, "with -o csv, begin with a UTF-8 byte-order mark (for Excel)")
+		o.bom = cmd.Flags().Lookup("bom")
+	}
 	if f.outputs == nil {
 		f.outputs = map[*cobra.Command]*Output{}
 	}
@@ -170,12 +175,20 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 
 // Format resolves the format: the flag, else the configured default when
 // this command supports it, else the command's default. It also applies
-// the configured color choice.
+// the configured color choice and, for CSV, the byte-order mark (--bom,
+// else the configuration's bom), so every CSV writer gets it.
 func (o *Output) Format() output.Format {
 	cfg, err := o.f.Config()
 	format := output.Format(o.value)
 	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
 		format = output.Format(cfg.Output)
+	}
+	if o.bom != nil {
+		bom := err == nil && cfg.BOM
+		if o.bom.Changed {
+			bom = o.bom.Value.String() == "true"
+		}
+		o.f.IO.SetCSVBOM(bom)
 	}
 	return format
 }

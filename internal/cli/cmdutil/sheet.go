@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
 )
 
 // Sheet reads a CSV file with a header row: the spreadsheets that
 // account request --from-file, access review import and records import
-// take. Column names match case-insensitively and a leading byte-order
-// mark is ignored; errors name the file and the line.
+// take. Column names match case-insensitively, a column named twice is
+// refused and a leading byte-order mark is ignored; errors name the file
+// and the line.
 type Sheet struct {
 	name string
 	r    *csv.Reader
@@ -34,6 +36,11 @@ func OpenSheet(path string, stdin io.Reader, allowed []string, required ...strin
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, errs.Invalidf("cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	// A directory opens, and then reads as a sheet with no header.
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		f.Close()
+		return nil, nil, errs.Invalidf("%s is a directory, not a sheet", path)
 	}
 	s, err := NewSheet(f, path, allowed, required...)
 	if err != nil {
@@ -59,6 +66,12 @@ func NewSheet(r io.Reader, name string, allowed []string, required ...string) (*
 		if allowed != nil && !slices.Contains(allowed, h) {
 			return nil, errs.Invalidf("%s: unknown column %q; the columns are %s", name, h, strings.Join(allowed, ", "))
 		}
+		// A column named twice would let the last one silently win, so a
+		// sheet could carry one value where a reader looks and another
+		// where the importer does.
+		if j, dup := s.col[h]; dup {
+			return nil, errs.Invalidf("%s: the header names the column %q twice (columns %d and %d)", name, h, j+1, i+1)
+		}
 		s.col[h] = i
 	}
 	for _, c := range required {
@@ -83,10 +96,11 @@ func (s *Sheet) Next() (bool, error) {
 	return true, nil
 }
 
-// Get returns a column of the current row, trimmed; "" when absent.
+// Get returns a column of the current row, trimmed; "" when absent. A
+// cell custos neutralised on export ('=...) reads back as it was stored.
 func (s *Sheet) Get(col string) string {
 	if i, ok := s.col[col]; ok && i < len(s.rec) {
-		return strings.TrimSpace(s.rec[i])
+		return strings.TrimSpace(output.RestoreCell(s.rec[i]))
 	}
 	return ""
 }

@@ -232,6 +232,11 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 		}
 		defer fh.Close()
 		if fi, err := fh.Stat(); err == nil {
+			// Reading a directory fails only at the first read, as an
+			// internal error; it is a wrong argument.
+			if fi.IsDir() {
+				return 0, errs.Invalidf("%s is a directory: to register the files under it, use --dir %s --class C", path, path)
+			}
 			size = fi.Size()
 		}
 		in = fh
@@ -311,7 +316,11 @@ func pipeRecords(br *bufio.Reader, name string, fn func(*records.Record) error) 
 var errStopped = errors.New("stopped")
 
 // readRecords reads CSV or JSON Lines, whichever the first character says.
+// A leading byte-order mark (Excel's, or custos's own --bom) is skipped.
 func readRecords(br *bufio.Reader, name string, fn func(*records.Record) error) error {
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
 	for {
 		b, err := br.Peek(1)
 		if err == io.EOF {
@@ -345,10 +354,15 @@ func rowError(name string, row int, err error) error {
 	return errs.Invalidf("%s row %d: %v; nothing was imported", name, row, err)
 }
 
+// maxJSONLine is the longest JSON Lines record read. Exports with long
+// subjects or locations pass 1 MiB; the buffer grows only as a line needs.
+const maxJSONLine = 16 << 20
+
 func readJSONL(br *bufio.Reader, name string, fn func(*records.Record) error) error {
 	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for row := 1; sc.Scan(); row++ {
+	sc.Buffer(make([]byte, 64<<10), maxJSONLine)
+	row := 1
+	for ; sc.Scan(); row++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" {
 			continue
@@ -358,6 +372,17 @@ func readJSONL(br *bufio.Reader, name string, fn func(*records.Record) error) er
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&jr); err != nil {
 			return rowError(name, row, err)
+		}
+		// Decode stops after the first value; anything after it on the
+		// line is a malformed row, not something to ignore.
+		if rest := strings.TrimSpace(line[dec.InputOffset():]); rest != "" {
+			if rest[0] == '{' {
+				return rowError(name, row, errors.New("the object is followed by another; put one object on each line"))
+			}
+			if len(rest) > 20 {
+				rest = rest[:20] + "…"
+			}
+			return rowError(name, row, fmt.Errorf("the object is followed by %q", rest))
 		}
 		created := jr.Created
 		if created == "" {
@@ -370,6 +395,9 @@ func readJSONL(br *bufio.Reader, name string, fn func(*records.Record) error) er
 		if err := fn(r); err != nil {
 			return err
 		}
+	}
+	if errors.Is(sc.Err(), bufio.ErrTooLong) {
+		return rowError(name, row, fmt.Errorf("the line is longer than %d MiB", maxJSONLine>>20))
 	}
 	return sc.Err()
 }

@@ -38,6 +38,8 @@ cannot be reached.`,
 CUSTOS_OUTPUT        the default output format: table, json or csv
 CUSTOS_COLOR         auto, always or never
 CUSTOS_BUSY_TIMEOUT  how long to wait for another process's write lock (10s)
+CUSTOS_BOM           true begins CSV output with a UTF-8 byte-order mark for
+                     Excel, as --bom does (false)
 CUSTOS_AUDIT_KEY     the key that signs and checks audit checkpoints (HMAC-SHA256);
                      never stored, never logged
 NO_COLOR             any value turns color off
@@ -45,8 +47,8 @@ XDG_DATA_HOME        the default store is $XDG_DATA_HOME/custos/custos.db
 XDG_CONFIG_HOME      the config file is $XDG_CONFIG_HOME/custos/config.yaml
 
 Precedence: flag, then environment, then the config file, then the default.
-The config file holds client settings only (db, output, color, busy_timeout);
-organisation policy lives in the store (see custos help policy).`,
+The config file holds client settings only (db, output, color, busy_timeout,
+bom); organisation policy lives in the store (see custos help policy).`,
 		},
 		{
 			Use:   "policy-keys",

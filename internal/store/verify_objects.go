@@ -1,0 +1,331 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"math"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"modernc.org/sqlite"
+
+	"github.com/custos-dev/custos/internal/audit"
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+// indexChunk is the number of audit_objects rows one worker digests at a
+// time, by rowid: the table is keyed by (object, seq), so rowid ranges
+// are the one way to split it that costs no sort.
+var indexChunk int64 = 1 << 17
+
+// verifyObjects checks the object index against want, the digests of the
+// objects named by the entries of each verify segment (entries 1 to head,
+// already found intact). Every row is read once, in rowid chunks digested
+// in parallel by the aggregate custos_audit_index into the segment of its
+// entry; only a segment whose digest differs is then compared row by row
+// to name the first entry whose rows are wrong.
+func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head int64, want []audit.ObjectDigest) error {
+	var rows int64
+	for i := range want {
+		rows += want[i].N
+	}
+	registerSegmentFunc()
+	n := max(1, (rows+indexChunk-1)/indexChunk)
+	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
+	db, err := sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(workers)
+
+	got := make([]audit.ObjectDigest, len(want))
+	var stray strayRows
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	chunks := make(chan int64)
+	for range workers {
+		wg.Go(func() {
+			for i := range chunks {
+				// The first and last chunks are open-ended, so a row
+				// given a rowid outside 1..rows is still read.
+				lo, hi := i*indexChunk+1, (i+1)*indexChunk
+				if i == 0 {
+					lo = math.MinInt64
+				}
+				if i == n-1 {
+					hi = math.MaxInt64
+				}
+				c, err := checkIndexChunk(ctx, db, key, head, len(want), lo, hi)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				if err == nil {
+					for b := range got {
+						got[b].Merge(&c.buckets[b])
+					}
+					stray.merge(&c.stray)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range n {
+		chunks <- i
+	}
+	close(chunks)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+
+	// Rows for entries after head may be a command committing meanwhile;
+	// they are stray only when they name an entry that still does not
+	// exist, now that every row read has committed.
+	if stray.beyond != nil {
+		var now int64
+		if err := db.QueryRowContext(ctx, `SELECT coalesce(max(seq), 0) FROM audit_log`).Scan(&now); err != nil {
+			return translate(err)
+		}
+		if stray.beyond.seq <= now {
+			stray.beyond = nil
+		}
+	}
+	if r := stray.below; r != nil {
+		return r.err()
+	}
+	for b := range want {
+		if !got[b].Equal(&want[b]) {
+			lo := int64(b)*verifySegment + 1
+			return locateIndexBreak(ctx, db, lo, min(lo+verifySegment-1, head))
+		}
+	}
+	if r := stray.beyond; r != nil {
+		return r.err()
+	}
+	return nil
+}
+
+// strayRow is an index row that names no entry of the chain.
+type strayRow struct {
+	seq    int64
+	object string
+	// bad describes a seq or object of a type custos never stores.
+	bad string
+}
+
+func (r *strayRow) err() error {
+	if r.bad != "" {
+		return errs.Integrityf("audit log broken: the object index has a row (%q) whose %s", r.object, r.bad)
+	}
+	return errs.Integrityf("audit log broken: the object index has a row (%q) for entry %d, which is not in the log", r.object, r.seq)
+}
+
+// strayRows keeps the lowest row below the chain (or of a wrong type) and
+// the highest above its head.
+type strayRows struct{ below, beyond *strayRow }
+
+func (s *strayRows) merge(o *strayRows) {
+	if o.below != nil && (s.below == nil || o.below.seq < s.below.seq) {
+		s.below = o.below
+	}
+	if o.beyond != nil && (s.beyond == nil || o.beyond.seq > s.beyond.seq) {
+		s.beyond = o.beyond
+	}
+}
+
+type indexCheck struct {
+	key     *audit.ObjectKey
+	head    int64
+	buckets []audit.ObjectDigest
+	stray   strayRows
+	buf     []byte
+}
+
+func checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error) {
+	id := segmentID.Add(1)
+	c := &indexCheck{key: key, head: head, buckets: make([]audit.ObjectDigest, nseg)}
+	segments.Store(id, c)
+	defer segments.Delete(id)
+	var ignored any
+	err := db.QueryRowContext(ctx, `SELECT custos_audit_index($1, seq, object) FROM audit_objects WHERE rowid BETWEEN $2 AND $3`, id, lo, hi).Scan(&ignored)
+	return c, translate(err)
+}
+
+// indexAgg is custos_audit_index: it adds each row it is given to the
+// digest of its entry's segment, or notes it as stray.
+type indexAgg struct{ c *indexCheck }
+
+func (a *indexAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	if a.c == nil {
+		id, _ := args[0].(int64)
+		c, ok := segments.Load(id)
+		if !ok {
+			return errUnknownSegment
+		}
+		a.c = c.(*indexCheck)
+	}
+	c := a.c
+	// The arguments are volatile (they point into SQLite's memory), so a
+	// string kept beyond this call is copied.
+	object, ok := args[2].(string)
+	seq, isInt := args[1].(int64)
+	switch {
+	case !ok:
+		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: fmt.Sprint(args[2]), bad: "object is not text"}})
+	case !isInt:
+		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: strings.Clone(object), bad: fmt.Sprintf("entry %v is not a sequence number", args[1])}})
+	case seq < 1:
+		c.stray.merge(&strayRows{below: &strayRow{seq: seq, object: strings.Clone(object)}})
+	case seq > c.head:
+		c.stray.merge(&strayRows{beyond: &strayRow{seq: seq, object: strings.Clone(object)}})
+	default:
+		c.buf = c.buckets[(seq-1)/verifySegment].Add(c.key, c.buf, seq, object)
+	}
+	return nil
+}
+
+func (a *indexAgg) WindowInverse(*sqlite.FunctionContext, []driver.Value) error { return nil }
+func (a *indexAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error)   { return nil, nil }
+func (a *indexAgg) Final(*sqlite.FunctionContext)                               {}
+
+// locateIndexBreak compares the index rows of entries lo to hi with the
+// objects those entries name, and names the first entry that differs.
+func locateIndexBreak(ctx context.Context, db *sql.DB, lo, hi int64) error {
+	named := map[int64]map[string]int{}
+	indexed := map[int64]map[string]int{}
+	add := func(m map[int64]map[string]int, seq int64, o string) {
+		if m[seq] == nil {
+			m[seq] = map[string]int{}
+		}
+		m[seq][o]++
+	}
+	rows, err := db.QueryContext(ctx, `SELECT seq, objects FROM audit_log WHERE seq BETWEEN $1 AND $2`, lo, hi)
+	if err != nil {
+		return translate(err)
+	}
+	for rows.Next() {
+		var seq int64
+		var objects string
+		if err := rows.Scan(&seq, &objects); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		audit.EachObject(objects, func(o string) { add(named, seq, o) })
+	}
+	if err := rows.Close(); err != nil {
+		return translate(err)
+	}
+	rows, err = db.QueryContext(ctx, `SELECT seq, object FROM audit_objects WHERE seq BETWEEN $1 AND $2`, lo, hi)
+	if err != nil {
+		return translate(err)
+	}
+	for rows.Next() {
+		var seq int64
+		var object string
+		if err := rows.Scan(&seq, &object); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		add(indexed, seq, object)
+	}
+	if err := rows.Close(); err != nil {
+		return translate(err)
+	}
+	for seq := lo; seq <= hi; seq++ {
+		for _, o := range sortedKeys(named[seq]) {
+			if indexed[seq][o] < named[seq][o] {
+				return errs.Integrityf("audit log broken at entry %d: the object index lacks %q, which the entry names (a row deleted or repointed)", seq, o)
+			}
+		}
+		for _, o := range sortedKeys(indexed[seq]) {
+			switch k := indexed[seq][o]; {
+			case named[seq][o] == 0:
+				return errs.Integrityf("audit log broken at entry %d: the object index lists %q, which the entry does not name (a row added or repointed)", seq, o)
+			case k > named[seq][o]:
+				return errs.Integrityf("audit log broken at entry %d: the object index lists %q %d times", seq, o, k)
+			}
+		}
+	}
+	// Equal rows with different digests: only a row the digest read
+	// differently from the query above, which no honest store has.
+	return errs.Integrityf("audit log broken between entries %d and %d: the object index does not match the entries", lo, hi)
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// triggerSQL is the definition of every trigger the migrations create,
+// keyed by name, with runs of white space made one space.
+var triggerSQL = sync.OnceValues(func() (map[string]string, error) {
+	steps, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?is)CREATE\s+TRIGGER\s+(\w+)\b.*?\bEND\b`)
+	for _, step := range steps {
+		for _, m := range re.FindAllStringSubmatch(step, -1) {
+			out[m[1]] = normaliseSQL(m[0])
+		}
+	}
+	return out, nil
+})
+
+func normaliseSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// verifyTriggers checks that the triggers that make the log append-only
+// (and any other the migrations create) are in the store as created:
+// someone with the file can drop one, or replace it by one that lets
+// everything through, and the chain would not show it until they use it.
+func (t *Tx) verifyTriggers() error {
+	want, err := triggerSQL()
+	if err != nil {
+		return err
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		return translate(err)
+	}
+	have := map[string]string{}
+	for rows.Next() {
+		var name string
+		var def sql.NullString
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return translate(err)
+		}
+		have[name] = normaliseSQL(def.String)
+	}
+	if err := rows.Close(); err != nil {
+		return translate(err)
+	}
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		def, ok := have[name]
+		switch {
+		case !ok:
+			return errs.Integrityf("audit log unprotected: the append-only trigger %s is missing", name)
+		case def != want[name]:
+			return errs.Integrityf("audit log unprotected: the append-only trigger %s was changed", name)
+		}
+	}
+	return nil
+}
