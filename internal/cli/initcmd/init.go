@@ -55,6 +55,10 @@ say otherwise. A directory with the set-group-ID bit gets a group-writable
 
 func initRun(opts *Options) error {
 	f := opts.Factory
+	// An unknown uid is refused before any file is created.
+	if _, err := f.OSUser(); err != nil {
+		return err
+	}
 	st, created, err := f.CreateStore(opts.Cmd.Context())
 	if err != nil {
 		return err
