@@ -116,12 +116,15 @@ func (f *Factory) Store() (*store.Store, error) {
 }
 
 // CreateStore creates the configured store if needed; for `custos init`.
-func (f *Factory) CreateStore(ctx context.Context) (*store.Store, bool, error) {
+// parents allows creating missing directories of its path; they are
+// always created for the default location, which nobody types.
+func (f *Factory) CreateStore(ctx context.Context, parents bool) (*store.Store, bool, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, false, err
 	}
-	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	parents = parents || cfg.DB == config.DefaultDB()
+	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Parents: parents})
 	if st != nil {
 		f.store, f.opened = st, true
 		f.warnAll(st.Warnings)
