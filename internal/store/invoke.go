@@ -120,9 +120,12 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 	t := &Tx{ctx: ctx, inv: inv, now: inv.now(), store: s}
 	t.Touch(spec.Targets...)
 	var err error
-	if spec.Write {
+	switch {
+	case spec.Write && s.readOnly:
+		err = s.errReadOnly(inv.Command)
+	case spec.Write:
 		err = s.runWrite(t, spec, fn)
-	} else {
+	default:
 		err = s.runRead(t, spec, fn)
 	}
 	if err != nil {
@@ -170,6 +173,10 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	if s.readOnly {
+		// Nothing can be written; the CLI says the entry is missing.
+		return nil
 	}
 	// The read is done; its entry is appended in a short write transaction
 	// so a long listing never holds the write lock.
@@ -278,6 +285,9 @@ const failureBusyTimeout = 2 * time.Second
 func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
 	// An interrupted command (Ctrl-C cancels ctx) is still recorded.
 	ctx = context.WithoutCancel(ctx)
+	if s.readOnly {
+		return false
+	}
 	timeout := min(s.opts.BusyTimeout, failureBusyTimeout)
 	if errs.CodeOf(failure) == errs.Busy {
 		timeout = 0

@@ -50,6 +50,8 @@ type Store struct {
 	db   *sql.DB
 	path string
 	opts Options
+	// readOnly is set when the file may not be written (see readOnlyFile).
+	readOnly bool
 	// Warnings are notices for the operator found while opening, such as a
 	// store file readable by other users.
 	Warnings []string
@@ -61,7 +63,9 @@ func (s *Store) Path() string { return s.path }
 // Close closes the store, first checkpointing the WAL if it has grown (see
 // walTruncateAt).
 func (s *Store) Close() error {
-	checkpointIfLarge(context.Background(), s.db, s.path)
+	if !s.readOnly {
+		checkpointIfLarge(context.Background(), s.db, s.path)
+	}
 	return s.db.Close()
 }
 
@@ -91,7 +95,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // openFile opens the file at path, found by Open to be a store or made
 // empty by Create.
 func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) (*Store, error) {
-	s, err := open(ctx, path, opts)
+	s, err := open(ctx, path, opts, readOnlyFile(path, info))
 	if err != nil {
 		return nil, err
 	}
@@ -234,6 +238,34 @@ func dsn(path string, timeout time.Duration, setWAL bool) string {
 		path, timeout.Milliseconds(), wal)
 }
 
+// dsn is the connection string of the store's own connections.
+func (s *Store) dsn() string {
+	if s.readOnly {
+		return readOnlyDSN(s.path) + fmt.Sprintf("&_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds())
+	}
+	return dsn(s.path, s.opts.BusyTimeout, !inWALMode(s.path))
+}
+
+// checkReadOnlySchema stands in for migrate on a store that cannot be
+// written: a schema older than this custos cannot be brought forward.
+func (s *Store) checkReadOnlySchema(ctx context.Context) error {
+	have, err := s.userVersion(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	switch want := SchemaVersion(); {
+	case have == 0:
+		return foreignDatabase(s.path)
+	case have < want:
+		return errs.New(errs.Busy, "the store %s has schema version %d and needs migrating to %d, which a read-only store cannot be", s.path, have, want).
+			WithHint("open it once with write access to migrate it, or read it with the custos version that wrote it")
+	case have > want:
+		return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
+			WithHint("upgrade custos")
+	}
+	return nil
+}
+
 // inWALMode reads the file header: bytes 18 and 19 are 2 in WAL mode.
 func inWALMode(path string) bool {
 	f, err := os.Open(path)
@@ -248,18 +280,26 @@ func inWALMode(path string) bool {
 	return string(hdr[:16]) == "SQLite format 3\x00" && hdr[18] == 2 && hdr[19] == 2
 }
 
-func open(ctx context.Context, path string, opts Options) (*Store, error) {
+func open(ctx context.Context, path string, opts Options, readOnly bool) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, !inWALMode(path)))
+	s := &Store{path: path, opts: opts, readOnly: readOnly}
+	db, err := sql.Open("sqlite", s.dsn())
 	if err != nil {
 		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)
 	}
 	// One connection: a command is one sequence of transactions, and a
 	// second connection would only cost another open and pragma round.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path, opts: opts}
+	s.db = db
+	if readOnly {
+		if err := s.checkReadOnlySchema(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := persistWAL(ctx, db); err != nil {
 		db.Close()
 		return nil, translate(err)
