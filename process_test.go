@@ -469,8 +469,8 @@ func archiveIDs(t *testing.T, path string) []int64 {
 }
 
 // TestInterruptStopsALongImport sends SIGINT to an import part-way: it
-// rolls back, exits 1 saying so, and the audit log records the
-// interruption.
+// rolls back, exits 130 saying so, and the audit log records the
+// interruption (outcome interrupted).
 func TestInterruptStopsALongImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports for a second")
@@ -497,8 +497,8 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
-		t.Fatalf("an interrupted import exited with %v, want exit 1; stderr: %s", err, errOut.String())
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
+		t.Fatalf("an interrupted import exited with %v, want exit 130; stderr: %s", err, errOut.String())
 	}
 	if got := errOut.String(); got != "custos: interrupted\n" {
 		t.Fatalf("stderr %q", got)
@@ -508,7 +508,7 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
 	var command, outcome, msg string
 	raw.QueryRow(`SELECT command, outcome, error FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&command, &outcome, &msg)
-	if n != 0 || command != "records import" || outcome != "error" || msg != "interrupted" {
+	if n != 0 || command != "records import" || outcome != "interrupted" || msg != "interrupted" {
 		t.Fatalf("after the interrupt: %d records; last entry %q %q %q", n, command, outcome, msg)
 	}
 }
