@@ -40,6 +40,9 @@ type Options struct {
 	// path (init --parents, or the default location); otherwise a missing
 	// directory is more likely a typo than a wish.
 	Parents bool
+	// Notice receives messages for the operator that come up while a
+	// command runs ("warning: ...", "notice: ..."); nil drops them.
+	Notice func(msg string)
 }
 
 // DefaultBusyTimeout is used when Options.BusyTimeout is zero.

@@ -108,7 +108,7 @@ func (f *Factory) Store() (*store.Store, error) {
 		f.storeErr = err
 		return nil, err
 	}
-	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Notice: f.notice})
 	if f.store != nil {
 		f.warnAll(f.store.Warnings)
 	}
@@ -124,12 +124,17 @@ func (f *Factory) CreateStore(ctx context.Context, parents bool) (*store.Store, 
 		return nil, false, err
 	}
 	parents = parents || cfg.DB == config.DefaultDB()
-	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Parents: parents})
+	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Parents: parents, Notice: f.notice})
 	if st != nil {
 		f.store, f.opened = st, true
 		f.warnAll(st.Warnings)
 	}
 	return st, created, err
+}
+
+// notice prints a message the store has for the operator while it works.
+func (f *Factory) notice(msg string) {
+	f.IO.ErrOut.Write([]byte("custos: " + output.Sanitize(msg) + "\n"))
 }
 
 func (f *Factory) warnAll(ws []string) {

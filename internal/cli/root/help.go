@@ -31,8 +31,10 @@ func helpTopics() []*cobra.Command {
      (custos audit log | head); nothing is committed
 
 Every refusal is written to the audit log with its outcome (invalid,
-not_found, denied, conflict, integrity, busy, interrupted, error), except
-when the store itself cannot be reached.`,
+not_found, denied, conflict, integrity, busy, interrupted, error). One that
+finds the store locked past the busy timeout waits in custos.db.spool beside
+it until the next command that gets the lock appends it. Only a store that
+cannot be reached at all (missing, read-only) records nothing.`,
 		},
 		{
 			Use:   "environment",
