@@ -43,7 +43,7 @@ func Run(f *cmdutil.Factory) int {
 	err = classify(f, err)
 	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
 		if !f.RecordFailure(cmd, err) {
-			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store stayed locked or unwritable")
+			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store is read-only, or neither it nor its spool could be written")
 		}
 	}
 	if !errors.Is(err, syscall.EPIPE) {
