@@ -171,7 +171,9 @@ func TestConcurrentWriters(t *testing.T) {
 
 // TestBusyStore holds the write lock from another connection: a command
 // waits for the busy timeout, then exits 7 saying the store is busy, and
-// changes nothing.
+// changes nothing. Its failure cannot be recorded while the lock is held,
+// so it is spooled beside the store (0600) and appended, with its own
+// time and before its own entry, by the next command that gets the lock.
 func TestBusyStore(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "custos.db")
 	mustCustos(t, db, "init")
@@ -194,22 +196,63 @@ func TestBusyStore(t *testing.T) {
 	if !strings.Contains(errOut, "custos: the store is busy") {
 		t.Fatalf("stderr: %s", errOut)
 	}
-	if !strings.Contains(errOut, "this failure could not be recorded in the audit log") {
-		t.Fatalf("no warning that the failure is missing from the log: %s", errOut)
+	if !strings.Contains(errOut, "custos: notice: the store is locked; this failure is kept in "+db+".spool") {
+		t.Fatalf("no notice that the failure was spooled: %s", errOut)
 	}
 	if waited < 300*time.Millisecond {
 		t.Fatalf("gave up after %v, before the busy timeout", waited)
 	}
+	spool := db + ".spool"
+	fi, err := os.Stat(spool)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("spool: %v, %v", fi, err)
+	}
+	// A second refused command queues behind the first; a line that is
+	// not an entry (a torn write, an edit) is kept, not dropped.
+	custos(t, db, []string{"CUSTOS_BUSY_TIMEOUT=10ms"}, "operator", "remove", "ana")
+	f, err := os.OpenFile(spool, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("{not an entry\n")
+	f.Close()
 	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
 		t.Fatal(err)
 	}
 
-	// With the lock released, the same command works and the store holds
-	// only what it did.
-	mustCustos(t, db, "operator", "add", "ivan", "--role", "it")
-	out := mustCustos(t, db, "audit", "log", "-o", "csv")
-	if n := strings.Count(out, "operator add"); n != 1 {
-		t.Fatalf("%d operator add entries, want 1 (the busy one cannot be recorded):\n%s", n, out)
+	// With the lock released, the next command appends the spooled
+	// failures first, then does its own work.
+	_, errOut, code = custos(t, db, nil, "operator", "add", "ivan", "--role", "it")
+	if code != 0 || !strings.Contains(errOut, "custos: warning: line 3 of "+spool+" is not an audit entry") {
+		t.Fatalf("exit %d; stderr: %s", code, errOut)
+	}
+	rows, err := raw.Query(`SELECT seq, at, command, outcome FROM audit_log ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	var ats []string
+	for rows.Next() {
+		var seq int
+		var at, command, outcome string
+		rows.Scan(&seq, &at, &command, &outcome)
+		got = append(got, fmt.Sprintf("%d %s %s", seq, command, outcome))
+		ats = append(ats, at)
+	}
+	rows.Close()
+	want := []string{"1 init ok", "2 operator add busy", "3 operator remove busy", "4 operator add ok"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Fatalf("entries %q, want %q", got, want)
+	}
+	if at := ats[1]; at > start.Add(time.Second).UTC().Format(time.RFC3339Nano) || at < start.Add(-time.Second).UTC().Format(time.RFC3339) {
+		t.Fatalf("the spooled entry has time %s, not the time of its command (%s)", at, start.UTC())
+	}
+	left, err := os.ReadFile(spool)
+	if err != nil || string(left) != "{not an entry\n" {
+		t.Fatalf("spool after draining: %q, %v; want only the bad line kept", left, err)
+	}
+	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
+		t.Fatal(out)
 	}
 }
 
@@ -547,8 +590,8 @@ func archiveIDs(t *testing.T, path string) []int64 {
 }
 
 // TestInterruptStopsALongImport sends SIGINT to an import part-way: it
-// rolls back, exits 1 saying so, and the audit log records the
-// interruption.
+// rolls back, exits 130 saying so, and the audit log records the
+// interruption (outcome interrupted).
 func TestInterruptStopsALongImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports for a second")
@@ -575,8 +618,8 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	var exitErr *exec.ExitError
-	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
-		t.Fatalf("an interrupted import exited with %v, want exit 1; stderr: %s", err, errOut.String())
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
+		t.Fatalf("an interrupted import exited with %v, want exit 130; stderr: %s", err, errOut.String())
 	}
 	if got := errOut.String(); got != "custos: interrupted\n" {
 		t.Fatalf("stderr %q", got)
@@ -586,7 +629,7 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
 	var command, outcome, msg string
 	raw.QueryRow(`SELECT command, outcome, error FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&command, &outcome, &msg)
-	if n != 0 || command != "records import" || outcome != "error" || msg != "interrupted" {
+	if n != 0 || command != "records import" || outcome != "interrupted" || msg != "interrupted" {
 		t.Fatalf("after the interrupt: %d records; last entry %q %q %q", n, command, outcome, msg)
 	}
 }

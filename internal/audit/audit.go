@@ -43,7 +43,8 @@ type Entry struct {
 	Command string
 	// Args is the argument vector as a JSON array, secrets redacted.
 	Args string
-	// Outcome is ok, invalid, not_found, denied, conflict, integrity, busy or error.
+	// Outcome is ok, invalid, not_found, denied, conflict, integrity, busy,
+	// interrupted or error.
 	Outcome  string
 	ExitCode int64
 	// Error is the error message of a failed invocation.

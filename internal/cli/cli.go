@@ -25,6 +25,10 @@ func Run(f *cmdutil.Factory) int {
 	defer f.Close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Asking for SIGPIPE keeps the runtime from killing the process when
+	// the reader of stdout goes away (`custos audit log | head`): the write
+	// fails with EPIPE instead, and the read is recorded as interrupted.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 
 	rootCmd := root.NewCmdRootFor(f, f.Argv)
 	rootCmd.SetArgs(f.Argv)
@@ -39,10 +43,13 @@ func Run(f *cmdutil.Factory) int {
 	err = classify(f, err)
 	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
 		if !f.RecordFailure(cmd, err) {
-			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store stayed locked or unwritable")
+			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store is read-only, or neither it nor its spool could be written")
 		}
 	}
-	printError(f, f.FormatOf(cmd), err)
+	if !errors.Is(err, syscall.EPIPE) {
+		// A reader that went away needs no message, as with any filter.
+		printError(f, f.FormatOf(cmd), err)
+	}
 	return errs.ExitCode(err)
 }
 
@@ -57,7 +64,10 @@ func classify(f *cmdutil.Factory, err error) error {
 		return errs.Wrap(errs.Invalid, err, "%v", err).WithHint("run `custos help` for the commands")
 	}
 	if errors.Is(err, context.Canceled) {
-		return errs.Wrap(errs.Internal, err, "interrupted")
+		return errs.Wrap(errs.Interrupted, err, "interrupted")
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return errs.Wrap(errs.Interrupted, err, "interrupted: the output was closed (broken pipe)")
 	}
 	return errs.Wrap(errs.Internal, err, "%v", err)
 }

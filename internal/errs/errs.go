@@ -23,6 +23,10 @@ const (
 	Conflict              // the current state does not allow it, or a duplicate (exit 5)
 	Integrity             // the audit chain or an archive does not verify (exit 6)
 	Busy                  // the store is locked or unavailable (exit 7)
+	// Interrupted is a command stopped from outside: Ctrl-C, SIGTERM, or
+	// the reader of its output gone (SIGPIPE) (exit 130, as a shell
+	// reports a command killed by SIGINT).
+	Interrupted
 )
 
 // ExitCode is the process exit status for the code.
@@ -40,6 +44,8 @@ func (c Code) ExitCode() int {
 		return 6
 	case Busy:
 		return 7
+	case Interrupted:
+		return 130
 	default:
 		return 1
 	}
@@ -60,6 +66,8 @@ func (c Code) Outcome() string {
 		return "integrity"
 	case Busy:
 		return "busy"
+	case Interrupted:
+		return "interrupted"
 	default:
 		return "error"
 	}

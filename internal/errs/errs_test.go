@@ -20,6 +20,7 @@ func TestExitCodesAndOutcomes(t *testing.T) {
 		{Conflictf("x"), 5, "conflict"},
 		{Integrityf("x"), 6, "integrity"},
 		{New(Busy, "x"), 7, "busy"},
+		{New(Interrupted, "x"), 130, "interrupted"},
 		{fmt.Errorf("wrapped: %w", Deniedf("x")), 4, "denied"},
 		{MarkRecorded(Conflictf("x")), 5, "conflict"},
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"syscall"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -22,7 +23,10 @@ func translate(err error) error {
 		return err
 	}
 	if errors.Is(err, context.Canceled) {
-		return errs.Wrap(errs.Internal, err, "interrupted")
+		return errs.Wrap(errs.Interrupted, err, "interrupted")
+	}
+	if errors.Is(err, syscall.EPIPE) {
+		return errs.Wrap(errs.Interrupted, err, "interrupted: the output was closed (broken pipe)")
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

@@ -120,9 +120,12 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 	t := &Tx{ctx: ctx, inv: inv, now: inv.now(), store: s}
 	t.Touch(spec.Targets...)
 	var err error
-	if spec.Write {
+	switch {
+	case spec.Write && s.readOnly:
+		err = s.errReadOnly(inv.Command)
+	case spec.Write:
 		err = s.runWrite(t, spec, fn)
-	} else {
+	default:
 		err = s.runRead(t, spec, fn)
 	}
 	if err != nil {
@@ -141,6 +144,12 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
+	drain, err := s.drainSpool(t.ctx, tx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() { drain.finish(committed) }()
 	t.tx = tx
 	if err := t.authorize(spec); err != nil {
 		return err
@@ -151,7 +160,9 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 	if err := t.appendEntry(tx, nil); err != nil {
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	committed = err == nil
+	return err
 }
 
 func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
@@ -171,6 +182,10 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
+	if s.readOnly {
+		// Nothing can be written; the CLI says the entry is missing.
+		return nil
+	}
 	// The read is done; its entry is appended in a short write transaction
 	// so a long listing never holds the write lock.
 	wtx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
@@ -178,10 +193,18 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 		return err
 	}
 	defer wtx.Rollback()
+	drain, err := s.drainSpool(t.ctx, wtx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() { drain.finish(committed) }()
 	if err := t.appendEntry(wtx, nil); err != nil {
 		return err
 	}
-	return wtx.Commit()
+	err = wtx.Commit()
+	committed = err == nil
+	return err
 }
 
 // authorize resolves the operators and checks the permission.
@@ -217,6 +240,11 @@ func (t *Tx) authorize(spec Spec) error {
 // appendEntry seals and inserts the invocation's entry; failure is nil for
 // success.
 func (t *Tx) appendEntry(tx *sql.Tx, failure error) error {
+	return insertEntry(t.ctx, tx, t.entry(failure), t.objects)
+}
+
+// entry is the invocation's entry, not yet sealed, timed now.
+func (t *Tx) entry(failure error) *audit.Entry {
 	e := &audit.Entry{
 		At:           audit.FormatTime(time.Now()),
 		RealOperator: t.inv.OSUser,
@@ -232,7 +260,7 @@ func (t *Tx) appendEntry(tx *sql.Tx, failure error) error {
 	if failure != nil {
 		e.Error = firstLine(failure.Error())
 	}
-	return insertEntry(t.ctx, tx, e, t.objects)
+	return e
 }
 
 func firstLine(s string) string {
@@ -278,6 +306,9 @@ const failureBusyTimeout = 2 * time.Second
 func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
 	// An interrupted command (Ctrl-C cancels ctx) is still recorded.
 	ctx = context.WithoutCancel(ctx)
+	if s.readOnly {
+		return false
+	}
 	timeout := min(s.opts.BusyTimeout, failureBusyTimeout)
 	if errs.CodeOf(failure) == errs.Busy {
 		timeout = 0
@@ -285,16 +316,32 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
+	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
 	tx, err := s.beginWrite(ctx, timeout)
+	if isBusy(err) {
+		// Still locked: the entry waits in the spool for the next command
+		// that gets the lock.
+		if err := s.spool(t.entry(failure), objects); err != nil {
+			return false
+		}
+		s.notice(fmt.Sprintf("notice: the store is locked; this failure is kept in %s and will be added to the audit log by the next command that gets the lock", s.spoolPath()))
+		return true
+	}
 	if err != nil {
 		return false
 	}
 	defer tx.Rollback()
-	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
+	drain, err := s.drainSpool(ctx, tx)
+	if err != nil {
+		return false
+	}
+	committed := false
+	defer func() { drain.finish(committed) }()
 	if err := t.appendEntry(tx, failure); err != nil {
 		return false
 	}
-	return tx.Commit() == nil
+	committed = tx.Commit() == nil
+	return committed
 }
 
 // writePoll is about how often a command waiting for another process's

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,13 @@ type Options struct {
 	// BusyTimeout is how long a command waits for another process's write
 	// lock before it gives up with exit 7.
 	BusyTimeout time.Duration
+	// Parents lets Create make the missing directories of the store's
+	// path (init --parents, or the default location); otherwise a missing
+	// directory is more likely a typo than a wish.
+	Parents bool
+	// Notice receives messages for the operator that come up while a
+	// command runs ("warning: ...", "notice: ..."); nil drops them.
+	Notice func(msg string)
 }
 
 // DefaultBusyTimeout is used when Options.BusyTimeout is zero.
@@ -45,6 +53,8 @@ type Store struct {
 	db   *sql.DB
 	path string
 	opts Options
+	// readOnly is set when the file may not be written (see readOnlyFile).
+	readOnly bool
 	// Warnings are notices for the operator found while opening, such as a
 	// store file readable by other users.
 	Warnings []string
@@ -56,7 +66,9 @@ func (s *Store) Path() string { return s.path }
 // Close closes the store, first checkpointing the WAL if it has grown (see
 // walTruncateAt).
 func (s *Store) Close() error {
-	checkpointIfLarge(context.Background(), s.db, s.path)
+	if !s.readOnly {
+		checkpointIfLarge(context.Background(), s.db, s.path)
+	}
 	return s.db.Close()
 }
 
@@ -77,7 +89,16 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if info.IsDir() {
 		return nil, errs.Invalidf("the store path %s is a directory", path).WithHint("give the path of the store file, e.g. %s", filepath.Join(path, "custos.db"))
 	}
-	s, err := open(ctx, path, opts)
+	if err := checkSQLiteFile(path, info); err != nil {
+		return nil, err
+	}
+	return openFile(ctx, path, info, opts)
+}
+
+// openFile opens the file at path, found by Open to be a store or made
+// empty by Create.
+func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) (*Store, error) {
+	s, err := open(ctx, path, opts, readOnlyFile(path, info))
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +117,10 @@ func Create(ctx context.Context, path string, opts Options) (s *Store, created b
 		return nil, false, err
 	}
 	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && !opts.Parents {
+		return nil, false, errs.Invalidf("the directory %s of the store does not exist", dir).
+			WithHint("create it, or run custos init --parents to create it (mode 0700)")
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, false, errs.Wrap(errs.Busy, err, "cannot create the store directory: %v", err)
 	}
@@ -116,14 +141,63 @@ func Create(ctx context.Context, path string, opts Options) (s *Store, created b
 			return nil, false, errs.Wrap(errs.Internal, chmodErr, "cannot set the store's mode: %v", chmodErr)
 		}
 	case errors.Is(err, fs.ErrExist):
+		s, err = Open(ctx, path, opts)
+		return s, false, err
 	default:
 		return nil, false, errs.Wrap(errs.Busy, err, "cannot create the store: %v", err)
 	}
-	s, err = Open(ctx, path, opts)
-	if err != nil && created {
-		os.Remove(path)
+	// Only the file made just now may be empty: Open refuses any other.
+	info, err := os.Stat(path)
+	if err == nil {
+		s, err = openFile(ctx, path, info, opts)
 	}
-	return s, created, err
+	if err != nil {
+		os.Remove(path)
+		return nil, false, translate(err)
+	}
+	return s, true, nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
+
+// checkSQLiteFile refuses an existing file that is not a SQLite database:
+// an empty file (a touch, a failed copy) or anything else given to --db by
+// mistake would otherwise be filled with a schema, and the file, whatever
+// its mode, would become a store. An empty file whose write-ahead log
+// holds data is a store whose first pages are not checkpointed yet.
+func checkSQLiteFile(path string, info fs.FileInfo) error {
+	if info.Size() == 0 {
+		if wal, err := os.Stat(path + "-wal"); err == nil && wal.Size() > 0 {
+			return nil
+		}
+		return errs.Invalidf("%s is empty, not a custos store", path).
+			WithHint("give the path of an existing store, or remove the empty file and run custos init")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		// Unreadable: let the open report it with SQLite's words.
+		return nil
+	}
+	defer f.Close()
+	hdr := make([]byte, 100)
+	n, _ := io.ReadFull(f, hdr)
+	if n < len(sqliteHeader) || string(hdr[:len(sqliteHeader)]) != sqliteHeader {
+		return errs.Invalidf("%s is not a SQLite database, not a custos store", path).
+			WithHint("check the --db path; custos never overwrites a file that is not its store")
+	}
+	// Checked here from the header too, before opening the file switches
+	// it to WAL mode: a schema (cookie at byte 40) without a custos schema
+	// version (user_version at byte 60) is another program's database.
+	if n == len(hdr) && binary.BigEndian.Uint32(hdr[40:]) != 0 && binary.BigEndian.Uint32(hdr[60:]) == 0 {
+		return foreignDatabase(path)
+	}
+	return nil
+}
+
+func foreignDatabase(path string) error {
+	return errs.Invalidf("%s is a SQLite database of another program, not a custos store", path).
+		WithHint("check the --db path; custos never adds its tables to another database")
 }
 
 // checkLocation refuses paths the SQLite store cannot safely live at.
@@ -167,6 +241,34 @@ func dsn(path string, timeout time.Duration, setWAL bool) string {
 		path, timeout.Milliseconds(), wal)
 }
 
+// dsn is the connection string of the store's own connections.
+func (s *Store) dsn() string {
+	if s.readOnly {
+		return readOnlyDSN(s.path) + fmt.Sprintf("&_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds())
+	}
+	return dsn(s.path, s.opts.BusyTimeout, !inWALMode(s.path))
+}
+
+// checkReadOnlySchema stands in for migrate on a store that cannot be
+// written: a schema older than this custos cannot be brought forward.
+func (s *Store) checkReadOnlySchema(ctx context.Context) error {
+	have, err := s.userVersion(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	switch want := SchemaVersion(); {
+	case have == 0:
+		return foreignDatabase(s.path)
+	case have < want:
+		return errs.New(errs.Busy, "the store %s has schema version %d and needs migrating to %d, which a read-only store cannot be", s.path, have, want).
+			WithHint("open it once with write access to migrate it, or read it with the custos version that wrote it")
+	case have > want:
+		return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
+			WithHint("upgrade custos")
+	}
+	return nil
+}
+
 // inWALMode reads the file header: bytes 18 and 19 are 2 in WAL mode.
 func inWALMode(path string) bool {
 	f, err := os.Open(path)
@@ -181,18 +283,26 @@ func inWALMode(path string) bool {
 	return string(hdr[:16]) == "SQLite format 3\x00" && hdr[18] == 2 && hdr[19] == 2
 }
 
-func open(ctx context.Context, path string, opts Options) (*Store, error) {
+func open(ctx context.Context, path string, opts Options, readOnly bool) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	db, err := sql.Open("sqlite", dsn(path, opts.BusyTimeout, !inWALMode(path)))
+	s := &Store{path: path, opts: opts, readOnly: readOnly}
+	db, err := sql.Open("sqlite", s.dsn())
 	if err != nil {
 		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)
 	}
 	// One connection: a command is one sequence of transactions, and a
 	// second connection would only cost another open and pragma round.
 	db.SetMaxOpenConns(1)
-	s := &Store{db: db, path: path, opts: opts}
+	s.db = db
+	if readOnly {
+		if err := s.checkReadOnlySchema(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
 	if err := persistWAL(ctx, db); err != nil {
 		db.Close()
 		return nil, translate(err)
@@ -265,6 +375,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	if have == want {
 		return nil
+	}
+	if have == 0 {
+		// Another program's database whose schema is still in its WAL
+		// (checkSQLiteFile reads only the main file): a custos schema is
+		// never there at version 0, as each migration sets the version in
+		// its own transaction.
+		var tables int
+		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
+			return translate(err)
+		}
+		if tables > 0 {
+			return foreignDatabase(s.path)
+		}
 	}
 	if have > want {
 		return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).

@@ -231,7 +231,7 @@ func TestInterruptedInvocationIsRecorded(t *testing.T) {
 		t.Fatalf("the interrupted invocation was not recorded: %v", err)
 	}
 	es := entries(t, s)
-	if e := es[len(es)-1]; e.Outcome != "error" || e.Objects != `["operator:ivan"]` {
+	if e := es[len(es)-1]; e.Outcome != "interrupted" || e.ExitCode != 130 || e.Objects != `["operator:ivan"]` {
 		t.Fatalf("entry: %+v", e)
 	}
 }

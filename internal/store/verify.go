@@ -84,7 +84,7 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audi
 	registerSegmentFunc()
 	n := int((head + verifySegment - 1) / verifySegment)
 	workers := min(runtime.GOMAXPROCS(0), 8, n)
-	db, err := sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
+	db, err := sql.Open("sqlite", s.verifyDSN())
 	if err != nil {
 		return nil, err
 	}
@@ -263,3 +263,12 @@ func (a *segmentAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error) 
 func (a *segmentAgg) Final(*sqlite.FunctionContext)                               {}
 
 var errUnknownSegment = errors.New("custos_audit_segment: unknown segment")
+
+// verifyDSN is the connection string of the verification workers: the
+// store's own, read-only.
+func (s *Store) verifyDSN() string {
+	if s.readOnly {
+		return s.dsn()
+	}
+	return dsn(s.path, s.opts.BusyTimeout, false) + "&_pragma=query_only(1)"
+}

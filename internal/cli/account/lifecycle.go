@@ -1,6 +1,7 @@
 package account
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
@@ -34,7 +35,10 @@ func newCmdActivate(f *cmdutil.Factory, runF func(*ActivateOptions) error) *cobr
 The account must change its password at first login; custos prints the
 generated one-time initial password once. It meets the password policy
 (password.min_length, password.require) and is never stored or logged.
---password-file F writes it to a new file F (mode 0600) instead.
+--password-file F writes it to a new file F (mode 0600) instead. If the
+password cannot be written (a full disk, a closed pipe), the activation is
+rolled back (exit 1) and the failure recorded: nobody is left with an
+active account whose password nobody received.
 
 Refused: activation without --agreement-ref (exit 2), an account that is
 requested, rejected, revoked or already active (exit 5).`,
@@ -89,33 +93,51 @@ func activateRun(opts *ActivateOptions) error {
 			if _, err := fmt.Fprintln(pwFile, password); err != nil {
 				return errs.Invalidf("cannot write --password-file: %v", err)
 			}
-			return pwFile.Sync()
+			if err := pwFile.Sync(); err != nil {
+				return err
+			}
+		}
+		// The result, the password with it, is written before the commit:
+		// a password nobody received (stdout on a full disk, a closed
+		// pipe) must not leave an active account behind.
+		if err := writeActivation(opts, a, password, pwFile != nil); err != nil {
+			return errs.Wrap(errs.Internal, err, "cannot write the initial password: %v; %s was not activated", err, opts.Username)
 		}
 		return nil
 	})
 	if pwFile != nil {
 		pwFile.Close()
 	}
-	if err != nil {
-		if pwFile != nil {
-			os.Remove(opts.PasswordFile)
-		}
-		return err
+	if err != nil && pwFile != nil {
+		os.Remove(opts.PasswordFile)
 	}
+	return err
+}
+
+// writeActivation renders the result of an activation in one write, so
+// that a failure to deliver it is seen before anything is committed.
+func writeActivation(opts *ActivateOptions, a *account.Account, password string, inFile bool) error {
+	var buf bytes.Buffer
+	ios := *opts.Factory.IO
+	ios.Out = &buf
 	shown := password
-	if pwFile != nil {
+	if inFile {
 		shown = ""
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
-			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile)
+		if err := output.WriteObject(&ios, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
+			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(&buf, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
+		if inFile {
+			fmt.Fprintf(&buf, "The initial password is in %s (mode 0600).\n", output.Sanitize(opts.PasswordFile))
+		} else {
+			fmt.Fprintf(&buf, "Initial password (shown once, stored nowhere): %s\n", password)
+		}
 	}
-	fmt.Fprintf(f.IO.Out, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
-	if pwFile != nil {
-		fmt.Fprintf(f.IO.Out, "The initial password is in %s (mode 0600).\n", output.Sanitize(opts.PasswordFile))
-		return nil
-	}
-	_, err = fmt.Fprintf(f.IO.Out, "Initial password (shown once, stored nowhere): %s\n", password)
+	_, err := opts.Factory.IO.Out.Write(buf.Bytes())
 	return err
 }
 

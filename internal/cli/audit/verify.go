@@ -45,11 +45,19 @@ CUSTOS_AUDIT_KEY; when the key is set, an unsigned checkpoint is refused.
 
 A long log is checked in segments, one per core; the entry reported is the
 first bad one whatever the split. A progress bar is shown on stderr when it
-is a terminal.`,
+is a terminal.
+
+An auditor's read-only copy (chmod 0400, a read-only mount) verifies too:
+custos opens it read-only and says on stderr that this invocation could
+not be recorded.`,
 		Example: `  $ custos audit verify
   Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
 
-  $ custos audit verify --checkpoint /mnt/offsite/custos-2026-11-01.json`,
+  $ custos audit verify --checkpoint /mnt/offsite/custos-2026-11-01.json
+
+  $ custos --db /audit/custos-copy.db audit verify
+  Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
+  custos: notice: this invocation was not recorded in the audit log: the store /audit/custos-copy.db is read-only`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd

@@ -5,8 +5,9 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
-	"os/user"
 	"strings"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/custos-dev/custos/internal/config"
-	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
@@ -27,7 +28,9 @@ type Factory struct {
 	IO *iostreams.IOStreams
 	// Argv is the argument vector after the program name, for the audit entry.
 	Argv []string
-	// OSUser returns the login name of the process: the real operator.
+	// OSUser returns the login name of the process's real uid: the real
+	// operator. An unknown uid is Denied and wraps an
+	// *identity.UnknownUIDError.
 	OSUser func() (string, error)
 	// Hostname returns the host name recorded in audit entries.
 	Hostname func() string
@@ -61,9 +64,11 @@ type Factory struct {
 // New returns the factory of a real process.
 func New() *Factory {
 	return &Factory{
-		IO:     iostreams.System(),
-		Argv:   os.Args[1:],
-		OSUser: osUser,
+		IO:   iostreams.System(),
+		Argv: os.Args[1:],
+		OSUser: func() (string, error) {
+			return identity.System().Current(context.Background())
+		},
 		Hostname: func() string {
 			h, _ := os.Hostname()
 			return h
@@ -72,16 +77,6 @@ func New() *Factory {
 		Now:    time.Now,
 		Getenv: os.Getenv,
 	}
-}
-
-// osUser is the login name of the process's real user id, looked up in the
-// user database rather than taken from $USER, which anyone can set.
-func osUser() (string, error) {
-	u, err := user.Current()
-	if err != nil {
-		return "", errs.Wrap(errs.Internal, err, "cannot determine the OS user: %v", err)
-	}
-	return u.Username, nil
 }
 
 // SetRootFlags gives the factory the root's persistent flags.
@@ -113,7 +108,7 @@ func (f *Factory) Store() (*store.Store, error) {
 		f.storeErr = err
 		return nil, err
 	}
-	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Notice: f.notice})
 	if f.store != nil {
 		f.warnAll(f.store.Warnings)
 	}
@@ -121,17 +116,25 @@ func (f *Factory) Store() (*store.Store, error) {
 }
 
 // CreateStore creates the configured store if needed; for `custos init`.
-func (f *Factory) CreateStore(ctx context.Context) (*store.Store, bool, error) {
+// parents allows creating missing directories of its path; they are
+// always created for the default location, which nobody types.
+func (f *Factory) CreateStore(ctx context.Context, parents bool) (*store.Store, bool, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, false, err
 	}
-	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout})
+	parents = parents || cfg.DB == config.DefaultDB()
+	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Parents: parents, Notice: f.notice})
 	if st != nil {
 		f.store, f.opened = st, true
 		f.warnAll(st.Warnings)
 	}
 	return st, created, err
+}
+
+// notice prints a message the store has for the operator while it works.
+func (f *Factory) notice(msg string) {
+	f.IO.ErrOut.Write([]byte("custos: " + output.Sanitize(msg) + "\n"))
 }
 
 func (f *Factory) warnAll(ws []string) {
@@ -153,15 +156,19 @@ func (f *Factory) Invocation(cmd *cobra.Command) (*store.Invocation, error) {
 	if err != nil {
 		return nil, err
 	}
+	return f.invocation(cmd, name), nil
+}
+
+func (f *Factory) invocation(cmd *cobra.Command, osUser string) *store.Invocation {
 	return &store.Invocation{
 		Command: CommandName(cmd),
 		Args:    Redact(cmd, f.Argv),
-		OSUser:  name,
+		OSUser:  osUser,
 		As:      f.As,
 		Host:    f.Hostname(),
 		PID:     f.PID,
 		Now:     f.Now,
-	}, nil
+	}
 }
 
 // CommandName is the command path without the program name.
@@ -176,15 +183,25 @@ func CommandName(cmd *cobra.Command) string {
 // Run runs fn through the audited pipeline of the store (see store.Invoke).
 // Every command that touches the store calls it exactly once.
 func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) error) error {
-	st, err := f.Store()
-	if err != nil {
-		return err
-	}
+	// Who is running comes first: an unknown uid is refused before the
+	// store is opened (or, for init, created).
 	inv, err := f.Invocation(cmd)
 	if err != nil {
 		return err
 	}
-	return st.Invoke(cmd.Context(), inv, spec, fn)
+	st, err := f.Store()
+	if err != nil {
+		return err
+	}
+	if err := st.Invoke(cmd.Context(), inv, spec, fn); err != nil {
+		return err
+	}
+	if st.ReadOnly() {
+		// A read of an auditor's copy works, but the log must not seem
+		// to hold an entry it does not.
+		fmt.Fprintf(f.IO.ErrOut, "custos: notice: this invocation was not recorded in the audit log: the store %s is read-only\n", output.Sanitize(st.Path()))
+	}
+	return nil
 }
 
 // RecordFailure writes the audit entry of a store command that failed
@@ -198,7 +215,13 @@ func (f *Factory) RecordFailure(cmd *cobra.Command, failure error) bool {
 		return true
 	}
 	inv, err := f.Invocation(cmd)
-	if err != nil {
+	var unknown *identity.UnknownUIDError
+	switch {
+	case errors.As(err, &unknown):
+		// A uid with no name is still somebody: its refusal is recorded
+		// under the number, which no login name can be confused with.
+		inv = f.invocation(cmd, fmt.Sprintf("uid:%d", unknown.UID))
+	case err != nil:
 		return false
 	}
 	return st.RecordFailure(context.Background(), inv, failure, nil)

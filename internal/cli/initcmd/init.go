@@ -17,6 +17,8 @@ type Options struct {
 	Factory *cmdutil.Factory
 	Cmd     *cobra.Command
 	Output  *cmdutil.Output
+	// Parents creates the missing directories of the store's path.
+	Parents bool
 }
 
 // NewCmdInit returns `custos init`; runF replaces the run for tests.
@@ -31,7 +33,10 @@ and register the OS user running the command as its first admin operator.
 On a store that is already initialised, init changes nothing, says so and
 exits 0, so it is safe in provisioning scripts. The store is
 $XDG_DATA_HOME/custos/custos.db unless --db, CUSTOS_DB or the config file
-say otherwise. A directory with the set-group-ID bit gets a group-writable
+say otherwise. The directories of the default location are created; for
+any other path a missing directory is refused (exit 2) unless --parents
+says to create it. An existing file that is empty or not a SQLite
+database is refused (exit 2) and left as it was. A directory with the set-group-ID bit gets a group-writable
 (0660) store, for administrators who share one store on one host.`,
 		Example: `  $ custos init
   Initialised the custos store at /home/ana/.local/share/custos/custos.db.
@@ -39,7 +44,10 @@ say otherwise. A directory with the set-group-ID bit gets a group-writable
 
   # a store shared by the admins of one host
   $ sudo install -d -m 2770 -g custos-admins /var/lib/custos
-  $ custos init --db /var/lib/custos/custos.db`,
+  $ custos init --db /var/lib/custos/custos.db
+
+  # a store in a directory that does not exist yet
+  $ custos init --db /srv/governance/custos.db --parents`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
@@ -49,13 +57,18 @@ say otherwise. A directory with the set-group-ID bit gets a group-writable
 			return initRun(opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Parents, "parents", false, "create the missing directories of the store's path (mode 0700)")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
 func initRun(opts *Options) error {
 	f := opts.Factory
-	st, created, err := f.CreateStore(opts.Cmd.Context())
+	// An unknown uid is refused before any file is created.
+	if _, err := f.OSUser(); err != nil {
+		return err
+	}
+	st, created, err := f.CreateStore(opts.Cmd.Context(), opts.Parents)
 	if err != nil {
 		return err
 	}

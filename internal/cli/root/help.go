@@ -25,11 +25,16 @@ func helpTopics() []*cobra.Command {
   5  conflict: the current state does not allow it, or a duplicate
   6  integrity failure: the audit chain or an archive does not verify
   7  store busy or unavailable: the write lock could not be had in time,
-     the file cannot be opened, or it sits on a network file system
+     the file cannot be opened, or it sits on a network file system,
+     or a command that writes was given a read-only store
+130  interrupted: Ctrl-C or SIGTERM, or the reader of the output went away
+     (custos audit log | head); nothing is committed
 
 Every refusal is written to the audit log with its outcome (invalid,
-not_found, denied, conflict, integrity, error), except when the store itself
-cannot be reached.`,
+not_found, denied, conflict, integrity, busy, interrupted, error). One that
+finds the store locked past the busy timeout waits in custos.db.spool beside
+it until the next command that gets the lock appends it. Only a store that
+cannot be reached at all (missing, read-only) records nothing.`,
 		},
 		{
 			Use:   "environment",
