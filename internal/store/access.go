@@ -375,7 +375,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 		until, granted_at, reviewer, flags)
 	SELECT $1, g.id, g.username, a.name, a.department, g.resource, g.role,
 		r.classification, g.until, g.granted_at,
-		coalesce(ro.owner, dm.manager, ''),
+		coalesce(ro.owner, dm.manager, '` + access.ReviewerAdmins + `'),
 		trim(
 			CASE WHEN a.state != 'active' THEN ',inactive-account' ELSE '' END ||
 			CASE WHEN g.until != '' AND g.until < $2 THEN ',expired' ELSE '' END ||
@@ -462,10 +462,13 @@ type ItemFilter struct {
 	Reviewer string
 	Flag     string
 	Item     int64
+	// Unassigned selects items without a reviewer: none by construction
+	// (access.Reviewer), so a non-empty answer means a damaged store.
+	Unassigned bool
 }
 
 const itemColumns = `i.id - r.base, i.grant_id, i.username, i.name, i.department, i.resource, i.role, i.classification,
-	i.until, i.granted_at, i.reviewer, i.flags, i.decision, i.reason, i.decided_by, i.decided_at, i.imported_by`
+	i.until, i.granted_at, i.reviewer, i.flags, i.decision, i.reason, i.decided_by, i.decided_at, i.imported_by, i.overrides`
 
 // campaignItems joins a campaign (r, named by $1) to its items (i): the
 // id range base+1 … base+items, served by the primary key.
@@ -475,7 +478,7 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 	it := access.Item{Campaign: campaign}
 	var granted, flags, decided string
 	if err := r.Scan(&it.Item, &it.GrantID, &it.Username, &it.Name, &it.Department, &it.Resource, &it.Role,
-		&it.Classification, &it.Until, &granted, &it.Reviewer, &flags, &it.Decision, &it.Reason, &it.DecidedBy, &decided, &it.ImportedBy); err != nil {
+		&it.Classification, &it.Until, &granted, &it.Reviewer, &flags, &it.Decision, &it.Reason, &it.DecidedBy, &decided, &it.ImportedBy, &it.Overrides); err != nil {
 		return nil, err
 	}
 	it.GrantedAt, it.DecidedAt, it.Flags = parseTime(granted), parseTime(decided), splitList(flags)
@@ -495,6 +498,9 @@ func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error)
 	}
 	if f.Reviewer != "" {
 		where = append(where, "i.reviewer = "+arg(f.Reviewer))
+	}
+	if f.Unassigned {
+		where = append(where, "i.reviewer = ''")
 	}
 	if f.Flag != "" {
 		where = append(where, "(',' || i.flags || ',') LIKE "+arg("%,"+f.Flag+",%"))
@@ -548,37 +554,63 @@ type Decision struct {
 	Item     int64
 	Decision string
 	Reason   string
+	// Row is the sheet row an imported decision comes from; it must
+	// describe the item exactly (access.MatchRow). Nil for review decide.
+	Row *access.SheetRow
+	// Override lets an admin replace a decision someone else recorded.
+	Override bool
+}
+
+// DecideResult says what DecideReview did.
+type DecideResult struct {
+	// Changed counts the decisions that changed an item.
+	Changed int
+	// Overrides maps an item to the decision its override replaced.
+	Overrides map[int64]string
 }
 
 // DecideReview records decisions by the effective operator, all or none:
 // every decision is checked before any is written. When an admin records
 // decisions on a reviewer's behalf (onBehalf), each counts as the item's
-// reviewer's, and the admin is recorded as having imported it. It returns
-// how many decisions changed.
-func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (int, error) {
+// reviewer's, and the admin is recorded as having imported it.
+func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResult, error) {
+	res := DecideResult{Overrides: map[int64]string{}}
 	if _, err := t.openReview(name); err != nil {
-		return 0, err
+		return res, err
 	}
 	type change struct {
-		d       Decision
-		decider string
+		d         Decision
+		decider   string
+		overrides string
 	}
 	var changes []change
 	for _, d := range ds {
+		if d.Row != nil {
+			// A row of another campaign is refused before its item
+			// number is even looked up: it names no item here.
+			if err := access.MatchCampaign(name, *d.Row); err != nil {
+				return res, err
+			}
+		}
 		it, err := t.reviewItem(name, d.Item)
 		if err != nil {
-			return 0, err
+			return res, err
+		}
+		if d.Row != nil {
+			if err := access.MatchRow(it, *d.Row); err != nil {
+				return res, err
+			}
 		}
 		decider := t.op.Name
-		if onBehalf && t.op.Name != it.Reviewer && it.Reviewer != "" {
+		if onBehalf && t.op.Name != it.Reviewer && it.Reviewer != "" && it.Reviewer != access.ReviewerAdmins {
 			decider = it.Reviewer
 		}
-		changed, err := access.CheckDecision(it, t.op, decider, d.Decision)
+		check, err := access.CheckDecision(it, t.op, decider, d.Decision, d.Override)
 		if err != nil {
-			return 0, err
+			return res, err
 		}
-		if changed {
-			changes = append(changes, change{d, decider})
+		if check.Changed {
+			changes = append(changes, change{d, decider, check.Overrides})
 		}
 	}
 	for _, c := range changes {
@@ -586,12 +618,20 @@ func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (int, error
 		if c.decider != t.op.Name {
 			imported = t.op.Name
 		}
+		// An override keeps what it replaced; a later change by the same
+		// decider keeps that record; any other change starts afresh.
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
-			imported_by = $7 WHERE id = (SELECT base FROM reviews WHERE name = $1) + $2`, name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported); err != nil {
-			return 0, err
+			imported_by = $7, overrides = CASE WHEN $8 != '' THEN $8 WHEN decided_by = $5 THEN overrides ELSE '' END
+			WHERE id = (SELECT base FROM reviews WHERE name = $1) + $2`,
+			name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported, c.overrides); err != nil {
+			return res, err
+		}
+		if c.overrides != "" {
+			res.Overrides[c.d.Item] = c.overrides
 		}
 	}
-	return len(changes), nil
+	res.Changed = len(changes)
+	return res, nil
 }
 
 // ReviewSummary is what closing a campaign did (or would do).
