@@ -684,29 +684,49 @@ func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, er
 		return s, err
 	}
 	defer revoke.Close()
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by FROM `+campaignItems+
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
 		` AND (`+revokeSet+`)`, name)
 	if err != nil {
 		return s, err
 	}
 	defer rows.Close()
+	// Each revocation is part of the account's and the grant's history
+	// (audit log --object, account show), like a revocation by hand. The
+	// objects are collected here, each once, and appended in one go: Touch
+	// looks each one up in the list, which a large campaign would make
+	// quadratic.
+	accounts := map[string]bool{}
+	var touched []string
 	for rows.Next() {
 		var grant, item int64
-		var decision, reason, by string
-		if err := rows.Scan(&grant, &item, &decision, &reason, &by); err != nil {
+		var decision, reason, by, username string
+		if err := rows.Scan(&grant, &item, &decision, &reason, &by, &username); err != nil {
 			return s, err
 		}
 		why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, item, reason, by)
 		if decision == "" {
 			why = fmt.Sprintf("access review %s, item %d: undecided at close", name, item)
 		}
-		if _, err := revoke.ExecContext(t.ctx, grant, now, t.op.Name, why); err != nil {
+		res, err := revoke.ExecContext(t.ctx, grant, now, t.op.Name, why)
+		if err != nil {
 			return s, err
 		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s, err
+		} else if n == 0 {
+			continue // revoked meanwhile: this close did not touch it
+		}
+		if !accounts[username] {
+			accounts[username] = true
+			touched = append(touched, "account:"+username)
+		}
+		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
 	}
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
+	// Only review:NAME was touched before, so none of these is a duplicate.
+	t.objects = append(t.objects, touched...)
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4 WHERE name = $1`,
 		name, now, t.op.Name, undecided)
 	return s, err

@@ -388,7 +388,10 @@ func newCmdReviewClose(f *cmdutil.Factory) *cobra.Command {
 the undecided ones with --undecided revoke), with the review and the
 reviewer's reason as the revocation reason, then close the campaign and
 print the summary. With undecided items and no --undecided, closing is
-refused (exit 5). --dry-run prints the summary and changes nothing.`,
+refused (exit 5). --dry-run prints the summary and changes nothing; its
+audit entry shows as "dry run" in audit log. The real close records each
+revocation in the history of its account and grant (account:U, grant:ID),
+so audit log --object and account show list it.`,
 		Example: `  $ custos access review close 2026-Q4 --dry-run
   $ custos access review close 2026-Q4 --undecided keep`,
 		Args: cmdutil.ExactArgs("NAME"),
