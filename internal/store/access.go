@@ -222,12 +222,17 @@ type GrantFilter struct {
 	All bool
 }
 
-func (f GrantFilter) query() (string, []any) {
+// query builds the listing; scope adds the operator's department scope
+// (Tx.scopeSQL) on the account's department column.
+func (f GrantFilter) query(scope func(col string, arg func(any) string) string) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	if s := scope("a.department", arg); s != "" {
+		where = append(where, s)
 	}
 	if !f.All {
 		where = append(where, "g.revoked_at = ''")
@@ -251,7 +256,14 @@ func (f GrantFilter) query() (string, []any) {
 
 // ListGrants streams grants with their account's state, by account then id.
 func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
-	q, args := f.query()
+	if f.Account != "" && t.scope() != "" {
+		// Asking for another department's account is refused, not
+		// answered with an empty list that reads as "no grants".
+		if _, err := t.SeeAccount(f.Account); err != nil {
+			return err
+		}
+	}
+	q, args := f.query(t.scopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
@@ -438,6 +450,9 @@ func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error 
 	}
 	rows.Close()
 	for _, c := range cs {
+		if t.seeCampaign(c) != nil {
+			continue // another department's campaign: not this manager's
+		}
 		p, err := t.reviewProgress(c.Name)
 		if err != nil {
 			return err
@@ -485,13 +500,34 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 	return &it, nil
 }
 
-// ReviewItems streams a campaign's items in item order.
+// ReviewItems streams a campaign's items in item order, those within the
+// operator's department scope only; a campaign of another department is
+// refused (exit 4).
 func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
+	if t.scope() != "" {
+		c, err := t.GetReview(name)
+		if err != nil {
+			return err
+		}
+		if err := t.seeCampaign(c); err != nil {
+			return err
+		}
+	}
+	return t.reviewItems(name, f, true, fn)
+}
+
+// reviewItems streams items, within the scope when scoped: deciding an item
+// is checked by access.CheckDecision instead, so that a manager told no is
+// told why rather than that the item does not exist.
+func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access.Item) error) error {
 	var where []string
 	args := []any{name}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	if scope := t.itemScopeSQL(arg); scoped && scope != "" {
+		where = append(where, scope)
 	}
 	if f.Pending {
 		where = append(where, "i.decision = ''")
@@ -542,7 +578,7 @@ func (t *Tx) openReview(name string) (*access.Campaign, error) {
 
 func (t *Tx) reviewItem(name string, item int64) (*access.Item, error) {
 	var found *access.Item
-	err := t.ReviewItems(name, ItemFilter{Item: item}, func(it *access.Item) error { found = it; return nil })
+	err := t.reviewItems(name, ItemFilter{Item: item}, false, func(it *access.Item) error { found = it; return nil })
 	if err == nil && found == nil {
 		return nil, errs.NotFoundf("the access review %s has no item %d", name, item)
 	}

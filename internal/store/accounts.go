@@ -376,7 +376,13 @@ func (t *Tx) ListAccounts(f AccountFilter, fn func(*account.Account) error) erro
 		where = append(where, "state = "+arg(f.State))
 	}
 	if f.Department != "" {
+		if err := t.checkDepartment(f.Department); err != nil {
+			return err
+		}
 		where = append(where, "department = "+arg(f.Department))
+	}
+	if scope := t.scopeSQL("department", arg); scope != "" {
+		where = append(where, scope)
 	}
 	if f.ExpiringBy != "" {
 		where = append(where, "state = 'active'", "until != ''", "until <= "+arg(f.ExpiringBy))

@@ -126,7 +126,7 @@ func showRun(opts *ShowOptions) error {
 	var grants []*access.Grant
 	var history []audit.Entry
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
-		if a, err = tx.GetAccount(opts.Username); err != nil {
+		if a, err = tx.SeeAccount(opts.Username); err != nil {
 			return err
 		}
 		if approvals, err = tx.Approvals(opts.Username); err != nil {
