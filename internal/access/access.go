@@ -221,13 +221,17 @@ func ReviewFlags(g Grant, a *account.Account, r *Resource, held []string, pairs 
 }
 
 // Reviewer picks who reviews a grant: the resource's owner while they are
-// an operator, else a manager of the account's department, else nobody
-// (an admin decides).
+// an operator, else a manager of the account's department, else every
+// admin (ReviewerAdmins). It is never empty, so no item falls between
+// the reviewers' sheets.
 func Reviewer(r *Resource, a *account.Account, isOperator func(string) bool, departmentManager func(string) string) string {
 	if r.Owner != "" && isOperator(r.Owner) {
 		return r.Owner
 	}
-	return departmentManager(a.Department)
+	if m := departmentManager(a.Department); m != "" {
+		return m
+	}
+	return ReviewerAdmins
 }
 
 // Decisions a reviewer can make.

@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/account"
@@ -89,7 +90,8 @@ func TestReviewer(t *testing.T) {
 	if r := Reviewer(&Resource{Owner: "gone"}, a, isOp, mgr); r != "maria" {
 		t.Fatal(r)
 	}
-	if r := Reviewer(&Resource{}, &account.Account{Department: "Ops"}, isOp, mgr); r != "" {
+	// Nobody owns it and Ops has no manager: every admin, never nobody.
+	if r := Reviewer(&Resource{}, &account.Account{Department: "Ops"}, isOp, mgr); r != ReviewerAdmins {
 		t.Fatal(r)
 	}
 }
@@ -99,30 +101,67 @@ func TestDecisions(t *testing.T) {
 	olga := &operator.Operator{Name: "olga", Roles: []operator.Role{operator.Manager}}
 	max := &operator.Operator{Name: "max", Roles: []operator.Role{operator.Manager}}
 	undecided := Item{Campaign: "q4", Item: 1, Reviewer: "olga"}
-	kept := Item{Campaign: "q4", Item: 1, Reviewer: "olga", Decision: Keep, DecidedBy: "olga"}
+	kept := Item{Campaign: "q4", Item: 1, Reviewer: "olga", Decision: Keep, DecidedBy: "olga", Reason: "runs payroll"}
+	imported := Item{Campaign: "q4", Item: 1, Reviewer: "olga", Decision: Keep, DecidedBy: "olga", ImportedBy: "ana"}
+	admins := Item{Campaign: "q4", Item: 1, Reviewer: ReviewerAdmins}
 	tests := []struct {
-		name     string
-		it       Item
-		op       *operator.Operator
-		decider  string
-		decision string
-		changed  bool
-		code     errs.Code
+		name      string
+		it        Item
+		op        *operator.Operator
+		decider   string
+		decision  string
+		changed   bool
+		code      errs.Code
+		override  bool
+		overrides string
 	}{
-		{"reviewer decides", undecided, olga, "olga", Revoke, true, 0},
-		{"admin decides", undecided, admin, "ana", Keep, true, 0},
-		{"someone else", undecided, max, "max", Keep, false, errs.Denied},
-		{"same decision again", kept, olga, "olga", Keep, false, 0},
-		{"same decision by admin", kept, admin, "ana", Keep, false, 0},
-		{"reviewer changes their mind", kept, olga, "olga", Revoke, true, 0},
-		{"admin contradicts the reviewer", kept, admin, "ana", Revoke, false, errs.Conflict},
-		{"admin imports for the reviewer", kept, admin, "olga", Revoke, true, 0},
-		{"bad decision", undecided, olga, "olga", "maybe", false, errs.Invalid},
+		{"reviewer decides", undecided, olga, "olga", Revoke, true, 0, false, ""},
+		{"admin decides", undecided, admin, "ana", Keep, true, 0, false, ""},
+		{"someone else", undecided, max, "max", Keep, false, errs.Denied, false, ""},
+		{"same decision again", kept, olga, "olga", Keep, false, 0, false, ""},
+		{"same decision by admin", kept, admin, "ana", Keep, false, 0, false, ""},
+		{"reviewer changes their mind", kept, olga, "olga", Revoke, true, 0, false, ""},
+		{"admin contradicts the reviewer", kept, admin, "ana", Revoke, false, errs.Conflict, false, ""},
+		// The reviewer recorded it herself: an admin's import is no
+		// licence to replace it (issue 14, point 3).
+		{"admin imports against the reviewer", kept, admin, "olga", Revoke, false, errs.Conflict, false, ""},
+		{"admin imports what the reviewer said", kept, admin, "olga", Keep, false, 0, false, ""},
+		{"admin re-imports her own import", imported, admin, "olga", Revoke, true, 0, false, ""},
+		{"reviewer changes an imported decision", imported, olga, "olga", Revoke, true, 0, false, ""},
+		{"another admin contradicts an import", imported, &operator.Operator{Name: "root2", Roles: []operator.Role{operator.Admin}}, "olga", Revoke, false, errs.Conflict, false, ""},
+		{"admin overrides", kept, admin, "ana", Revoke, true, 0, true, "keep by olga: runs payroll"},
+		{"override of the same decision changes nothing", kept, admin, "ana", Keep, false, 0, true, ""},
+		{"override of nothing is a plain decision", undecided, admin, "ana", Keep, true, 0, true, ""},
+		{"manager overrides", kept, olga, "olga", Revoke, false, errs.Denied, true, ""},
+		{"admins' item by an admin", admins, admin, "ana", Keep, true, 0, false, ""},
+		{"admins' item by a manager", admins, olga, "olga", Keep, false, errs.Denied, false, ""},
+		{"bad decision", undecided, olga, "olga", "maybe", false, errs.Invalid, false, ""},
 	}
 	for _, tt := range tests {
-		changed, err := CheckDecision(&tt.it, tt.op, tt.decider, tt.decision)
-		if changed != tt.changed || errs.CodeOf(err) != tt.code && !(tt.code == 0 && err == nil) {
-			t.Errorf("%s: changed %v, %v", tt.name, changed, err)
+		res, err := CheckDecision(&tt.it, tt.op, tt.decider, tt.decision, tt.override)
+		if res.Changed != tt.changed || res.Overrides != tt.overrides || errs.CodeOf(err) != tt.code && !(tt.code == 0 && err == nil) {
+			t.Errorf("%s: %+v, %v", tt.name, res, err)
+		}
+	}
+}
+
+// A sheet row decides its item only when it describes it exactly.
+func TestMatchRow(t *testing.T) {
+	it := &Item{Campaign: "Q4", Item: 2, Username: "bob", Resource: "payroll", Role: "view"}
+	row := SheetRow{Where: "s.csv line 2", Campaign: "Q4", Item: 2, Username: "bob", Resource: "payroll", Role: "view"}
+	if err := MatchRow(it, row); err != nil {
+		t.Fatal(err)
+	}
+	for name, mut := range map[string]func(*SheetRow){
+		"campaign": func(r *SheetRow) { r.Campaign = "Q3" },
+		"username": func(r *SheetRow) { r.Username = "alice" },
+		"resource": func(r *SheetRow) { r.Resource = "crm" },
+		"role":     func(r *SheetRow) { r.Role = "pay" },
+	} {
+		r := row
+		mut(&r)
+		if err := MatchRow(it, r); errs.CodeOf(err) != errs.Invalid || !strings.HasPrefix(err.Error(), "s.csv line 2: ") {
+			t.Errorf("%s mismatch: %v", name, err)
 		}
 	}
 }

@@ -162,8 +162,12 @@ type Account struct {
 	MustChangePassword bool
 	AgreementRef       string
 	RequestedBy        string
-	RequestedAt        time.Time
-	UpdatedAt          time.Time
+	// RequestedByReal is the real operator behind RequestedBy (they differ
+	// when the request was made with --as); "" in stores older than the
+	// separation-of-duties rule that needs it.
+	RequestedByReal string
+	RequestedAt     time.Time
+	UpdatedAt       time.Time
 	// StateReason is the reason given for the last rejection, freeze,
 	// re-activation or revocation.
 	StateReason string
@@ -173,11 +177,24 @@ type Account struct {
 
 // Approval is one approval stage given.
 type Approval struct {
-	Username string    `json:"username"`
-	Stage    string    `json:"stage"`
-	Operator string    `json:"operator"`
-	At       time.Time `json:"at"`
-	Reason   string    `json:"reason"`
+	Username string `json:"username"`
+	Stage    string `json:"stage"`
+	Operator string `json:"operator"`
+	// RealOperator is who ran the approval; it differs from Operator when
+	// it was given with --as.
+	RealOperator string    `json:"real_operator"`
+	At           time.Time `json:"at"`
+	Reason       string    `json:"reason"`
+	// Proxy marks an approval given through --as by someone else.
+	Proxy bool `json:"proxy"`
+}
+
+// Party is who gave the approval, for CheckDuties.
+func (ap Approval) Party() Party { return Party{Operator: ap.Operator, Real: ap.RealOperator} }
+
+// RequesterParty is who requested the account, for CheckDuties.
+func (a *Account) RequesterParty() Party {
+	return Party{Operator: a.RequestedBy, Real: a.RequestedByReal}
 }
 
 // Request is what `account request` asks for.

@@ -153,7 +153,7 @@ func TestApprovals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, err := CheckApproval(ops[tt.op], acct, tt.stage, both, tt.given)
+			res, err := CheckApproval(ops[tt.op], "", acct, tt.stage, both, tt.given, ProxyDeny)
 			if tt.code != 0 {
 				if errs.CodeOf(err) != tt.code {
 					t.Fatalf("got %v, want code %d", err, tt.code)
@@ -166,14 +166,14 @@ func TestApprovals(t *testing.T) {
 		})
 	}
 	// With only the IT stage configured, one approval completes it.
-	res, err := CheckApproval(ops["admin"], acct, StageIT, []string{StageIT}, nil)
+	res, err := CheckApproval(ops["admin"], "", acct, StageIT, []string{StageIT}, nil, ProxyDeny)
 	if err != nil || !res.Last {
 		t.Fatalf("single stage: %+v %v", res, err)
 	}
 	// A rejected request cannot be approved.
 	rejected := *acct
 	rejected.State = Rejected
-	if _, err := CheckApproval(ops["maria"], &rejected, StageDepartment, both, nil); errs.CodeOf(err) != errs.Conflict {
+	if _, err := CheckApproval(ops["maria"], "", &rejected, StageDepartment, both, nil, ProxyDeny); errs.CodeOf(err) != errs.Conflict {
 		t.Fatalf("rejected: %v", err)
 	}
 }

@@ -123,16 +123,20 @@ type ApprovalCheck struct {
 	Already bool
 	// Last is true when this approval completes the stages.
 	Last bool
+	// Proxy is true when the approval is given through --as.
+	Proxy bool
 }
 
-// CheckApproval decides whether op may give stage to a, given the stages
-// the policy requires and the approvals already recorded:
-//   - the requester may not approve their own request;
-//   - one operator may not give two stages;
+// CheckApproval decides whether op, run by the real operator real ("" when
+// it is op itself), may give stage to a, given the stages the policy
+// requires, the approvals already recorded and the approval.proxy rule:
+//   - the requester may not approve their own request, and one person may
+//     not give two stages (CheckDuties, which counts real operators under
+//     ProxyDeny);
 //   - the department stage is for admins and managers, a manager with a
 //     department only for requests of that department;
 //   - the IT stage is for admins and IT.
-func CheckApproval(op *operator.Operator, a *Account, stage string, stages []string, given []Approval) (ApprovalCheck, error) {
+func CheckApproval(op *operator.Operator, real string, a *Account, stage string, stages []string, given []Approval, rule Proxy) (ApprovalCheck, error) {
 	var res ApprovalCheck
 	if !slices.Contains(stages, stage) {
 		return res, errs.Invalidf("--stage %s is not an approval stage of this organisation (policy %s: %s)", stage, KeyApprovalStages, strings.Join(stages, ","))
@@ -149,14 +153,15 @@ func CheckApproval(op *operator.Operator, a *Account, stage string, stages []str
 			return res, errs.Conflictf("the %s stage of %s was already approved by %s", stage, a.Username, g.Operator)
 		}
 	}
-	if op.Name == a.RequestedBy {
-		return res, errs.Deniedf("%s requested %s and cannot approve it: separation of duties", op.Name, a.Username)
+	stagesGiven := make([]StageGiven, len(given))
+	for i, g := range given {
+		stagesGiven[i] = StageGiven{Stage: g.Stage, By: g.Party()}
 	}
-	for _, g := range given {
-		if g.Operator == op.Name {
-			return res, errs.Deniedf("%s already gave the %s stage of %s; one operator cannot give both stages", op.Name, g.Stage, a.Username)
-		}
+	proxy, err := CheckDuties(rule, a.RequesterParty(), stagesGiven, Party{Operator: op.Name, Real: real}, a.Username)
+	if err != nil {
+		return res, err
 	}
+	res.Proxy = proxy
 	switch stage {
 	case StageDepartment:
 		if err := canDecideForDepartment(op, a, "approve the department stage of"); err != nil {

@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -301,4 +302,34 @@ func (c *Checkpoint) CheckAgainst(head int64, hashAt string) error {
 		return errs.Integrityf("audit log broken at entry %d: it does not match the checkpoint (the log was rewritten)", c.Seq)
 	}
 	return nil
+}
+
+// Notes says what an entry's hashed fields show beyond its outcome, for
+// people reading the log: "dry run" when its arguments asked for one (so it
+// changed nothing, though it looks like the real run otherwise), and
+// "proxy" when an approval was given through --as by someone other than
+// the operator it names. Both are read from sealed fields, so they cannot
+// be changed without breaking the chain.
+func (e *Entry) Notes() []string {
+	var notes []string
+	for _, a := range DecodeList(e.Args) {
+		v, ok := strings.CutPrefix(a, "--dry-run")
+		if !ok {
+			continue
+		}
+		if v == "" {
+			notes = append(notes, "dry run")
+			break
+		}
+		if v, ok = strings.CutPrefix(v, "="); ok {
+			if b, err := strconv.ParseBool(v); err == nil && b {
+				notes = append(notes, "dry run")
+				break
+			}
+		}
+	}
+	if e.Outcome == "ok" && e.RealOperator != e.Operator && strings.HasSuffix(e.Command, " approve") {
+		notes = append(notes, "proxy")
+	}
+	return notes
 }

@@ -143,3 +143,31 @@ func Require(op *Operator, command string, roles ...Role) error {
 func (o *Operator) String() string {
 	return fmt.Sprintf("%s (%s)", o.Name, strings.Join(o.RoleNames(), ","))
 }
+
+// Scope is the department o is limited to, or "" for none: a manager with
+// a department sees and acts on that department only, unless another role
+// lets them read everything (admin, it, auditor). Every read of accounts,
+// grants, review items and records applies it (the store's scope.go).
+func (o *Operator) Scope() string {
+	if o == nil || !o.Has(Manager) || o.Department == "" || o.HasAny(Admin, IT, Auditor) {
+		return ""
+	}
+	return o.Department
+}
+
+// Sees reports whether an object that belongs to departments (an account
+// has one; a record's subject may have several accounts, or none) is
+// within o's scope. Departments compare without regard to case, as the
+// department approval stage does.
+func (o *Operator) Sees(departments ...string) bool {
+	scope := o.Scope()
+	if scope == "" {
+		return true
+	}
+	for _, d := range departments {
+		if strings.EqualFold(d, scope) {
+			return true
+		}
+	}
+	return false
+}

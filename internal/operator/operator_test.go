@@ -64,3 +64,38 @@ func TestRequire(t *testing.T) {
 		t.Fatal("control character accepted")
 	}
 }
+
+// A manager with a department is limited to it; a role that reads
+// everything, or no department, lifts the limit.
+func TestScope(t *testing.T) {
+	tests := []struct {
+		op    Operator
+		scope string
+		sees  map[string]bool
+	}{
+		{Operator{Name: "maria", Roles: []Role{Manager}, Department: "Sales"}, "Sales",
+			map[string]bool{"Sales": true, "sales": true, "Finance": false, "": false}},
+		{Operator{Name: "max", Roles: []Role{Manager}}, "", map[string]bool{"Sales": true, "": true}},
+		{Operator{Name: "ivy", Roles: []Role{IT, Manager}, Department: "Sales"}, "", map[string]bool{"Finance": true}},
+		{Operator{Name: "ann", Roles: []Role{Manager, Auditor}, Department: "Sales"}, "", map[string]bool{"Finance": true}},
+		{Operator{Name: "ana", Roles: []Role{Admin}, Department: "Sales"}, "", map[string]bool{"Finance": true}},
+		{Operator{Name: "wendy", Roles: []Role{Auditor}}, "", map[string]bool{"Finance": true}},
+	}
+	for _, tt := range tests {
+		if got := tt.op.Scope(); got != tt.scope {
+			t.Errorf("%s: scope %q, want %q", tt.op.Name, got, tt.scope)
+		}
+		for d, want := range tt.sees {
+			if got := tt.op.Sees(d); got != want {
+				t.Errorf("%s sees %q: %v, want %v", tt.op.Name, d, got, want)
+			}
+		}
+	}
+	maria := Operator{Name: "maria", Roles: []Role{Manager}, Department: "Sales"}
+	if maria.Sees() {
+		t.Error("an object of no department is outside a department's scope")
+	}
+	if !maria.Sees("Finance", "Sales") {
+		t.Error("one matching department is enough")
+	}
+}

@@ -222,12 +222,17 @@ type GrantFilter struct {
 	All bool
 }
 
-func (f GrantFilter) query() (string, []any) {
+// query builds the listing; scope adds the operator's department scope
+// (Tx.scopeSQL) on the account's department column.
+func (f GrantFilter) query(scope func(col string, arg func(any) string) string) (string, []any) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
+	}
+	if s := scope("a.department", arg); s != "" {
+		where = append(where, s)
 	}
 	if !f.All {
 		where = append(where, "g.revoked_at = ''")
@@ -251,7 +256,14 @@ func (f GrantFilter) query() (string, []any) {
 
 // ListGrants streams grants with their account's state, by account then id.
 func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
-	q, args := f.query()
+	if f.Account != "" && t.scope() != "" {
+		// Asking for another department's account is refused, not
+		// answered with an empty list that reads as "no grants".
+		if _, err := t.SeeAccount(f.Account); err != nil {
+			return err
+		}
+	}
+	q, args := f.query(t.scopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
@@ -375,7 +387,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 		until, granted_at, reviewer, flags)
 	SELECT $1, g.id, g.username, a.name, a.department, g.resource, g.role,
 		r.classification, g.until, g.granted_at,
-		coalesce(ro.owner, dm.manager, ''),
+		coalesce(ro.owner, dm.manager, '` + access.ReviewerAdmins + `'),
 		trim(
 			CASE WHEN a.state != 'active' THEN ',inactive-account' ELSE '' END ||
 			CASE WHEN g.until != '' AND g.until < $2 THEN ',expired' ELSE '' END ||
@@ -438,6 +450,9 @@ func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error 
 	}
 	rows.Close()
 	for _, c := range cs {
+		if t.seeCampaign(c) != nil {
+			continue // another department's campaign: not this manager's
+		}
 		p, err := t.reviewProgress(c.Name)
 		if err != nil {
 			return err
@@ -462,10 +477,13 @@ type ItemFilter struct {
 	Reviewer string
 	Flag     string
 	Item     int64
+	// Unassigned selects items without a reviewer: none by construction
+	// (access.Reviewer), so a non-empty answer means a damaged store.
+	Unassigned bool
 }
 
 const itemColumns = `i.id - r.base, i.grant_id, i.username, i.name, i.department, i.resource, i.role, i.classification,
-	i.until, i.granted_at, i.reviewer, i.flags, i.decision, i.reason, i.decided_by, i.decided_at, i.imported_by`
+	i.until, i.granted_at, i.reviewer, i.flags, i.decision, i.reason, i.decided_by, i.decided_at, i.imported_by, i.overrides`
 
 // campaignItems joins a campaign (r, named by $1) to its items (i): the
 // id range base+1 … base+items, served by the primary key.
@@ -475,26 +493,50 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 	it := access.Item{Campaign: campaign}
 	var granted, flags, decided string
 	if err := r.Scan(&it.Item, &it.GrantID, &it.Username, &it.Name, &it.Department, &it.Resource, &it.Role,
-		&it.Classification, &it.Until, &granted, &it.Reviewer, &flags, &it.Decision, &it.Reason, &it.DecidedBy, &decided, &it.ImportedBy); err != nil {
+		&it.Classification, &it.Until, &granted, &it.Reviewer, &flags, &it.Decision, &it.Reason, &it.DecidedBy, &decided, &it.ImportedBy, &it.Overrides); err != nil {
 		return nil, err
 	}
 	it.GrantedAt, it.DecidedAt, it.Flags = parseTime(granted), parseTime(decided), splitList(flags)
 	return &it, nil
 }
 
-// ReviewItems streams a campaign's items in item order.
+// ReviewItems streams a campaign's items in item order, those within the
+// operator's department scope only; a campaign of another department is
+// refused (exit 4).
 func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
+	if t.scope() != "" {
+		c, err := t.GetReview(name)
+		if err != nil {
+			return err
+		}
+		if err := t.seeCampaign(c); err != nil {
+			return err
+		}
+	}
+	return t.reviewItems(name, f, true, fn)
+}
+
+// reviewItems streams items, within the scope when scoped: deciding an item
+// is checked by access.CheckDecision instead, so that a manager told no is
+// told why rather than that the item does not exist.
+func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access.Item) error) error {
 	var where []string
 	args := []any{name}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
+	if scope := t.itemScopeSQL(arg); scoped && scope != "" {
+		where = append(where, scope)
+	}
 	if f.Pending {
 		where = append(where, "i.decision = ''")
 	}
 	if f.Reviewer != "" {
 		where = append(where, "i.reviewer = "+arg(f.Reviewer))
+	}
+	if f.Unassigned {
+		where = append(where, "i.reviewer = ''")
 	}
 	if f.Flag != "" {
 		where = append(where, "(',' || i.flags || ',') LIKE "+arg("%,"+f.Flag+",%"))
@@ -536,7 +578,7 @@ func (t *Tx) openReview(name string) (*access.Campaign, error) {
 
 func (t *Tx) reviewItem(name string, item int64) (*access.Item, error) {
 	var found *access.Item
-	err := t.ReviewItems(name, ItemFilter{Item: item}, func(it *access.Item) error { found = it; return nil })
+	err := t.reviewItems(name, ItemFilter{Item: item}, false, func(it *access.Item) error { found = it; return nil })
 	if err == nil && found == nil {
 		return nil, errs.NotFoundf("the access review %s has no item %d", name, item)
 	}
@@ -548,37 +590,63 @@ type Decision struct {
 	Item     int64
 	Decision string
 	Reason   string
+	// Row is the sheet row an imported decision comes from; it must
+	// describe the item exactly (access.MatchRow). Nil for review decide.
+	Row *access.SheetRow
+	// Override lets an admin replace a decision someone else recorded.
+	Override bool
+}
+
+// DecideResult says what DecideReview did.
+type DecideResult struct {
+	// Changed counts the decisions that changed an item.
+	Changed int
+	// Overrides maps an item to the decision its override replaced.
+	Overrides map[int64]string
 }
 
 // DecideReview records decisions by the effective operator, all or none:
 // every decision is checked before any is written. When an admin records
 // decisions on a reviewer's behalf (onBehalf), each counts as the item's
-// reviewer's, and the admin is recorded as having imported it. It returns
-// how many decisions changed.
-func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (int, error) {
+// reviewer's, and the admin is recorded as having imported it.
+func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResult, error) {
+	res := DecideResult{Overrides: map[int64]string{}}
 	if _, err := t.openReview(name); err != nil {
-		return 0, err
+		return res, err
 	}
 	type change struct {
-		d       Decision
-		decider string
+		d         Decision
+		decider   string
+		overrides string
 	}
 	var changes []change
 	for _, d := range ds {
+		if d.Row != nil {
+			// A row of another campaign is refused before its item
+			// number is even looked up: it names no item here.
+			if err := access.MatchCampaign(name, *d.Row); err != nil {
+				return res, err
+			}
+		}
 		it, err := t.reviewItem(name, d.Item)
 		if err != nil {
-			return 0, err
+			return res, err
+		}
+		if d.Row != nil {
+			if err := access.MatchRow(it, *d.Row); err != nil {
+				return res, err
+			}
 		}
 		decider := t.op.Name
-		if onBehalf && t.op.Name != it.Reviewer && it.Reviewer != "" {
+		if onBehalf && t.op.Name != it.Reviewer && it.Reviewer != "" && it.Reviewer != access.ReviewerAdmins {
 			decider = it.Reviewer
 		}
-		changed, err := access.CheckDecision(it, t.op, decider, d.Decision)
+		check, err := access.CheckDecision(it, t.op, decider, d.Decision, d.Override)
 		if err != nil {
-			return 0, err
+			return res, err
 		}
-		if changed {
-			changes = append(changes, change{d, decider})
+		if check.Changed {
+			changes = append(changes, change{d, decider, check.Overrides})
 		}
 	}
 	for _, c := range changes {
@@ -586,12 +654,20 @@ func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (int, error
 		if c.decider != t.op.Name {
 			imported = t.op.Name
 		}
+		// An override keeps what it replaced; a later change by the same
+		// decider keeps that record; any other change starts afresh.
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
-			imported_by = $7 WHERE id = (SELECT base FROM reviews WHERE name = $1) + $2`, name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported); err != nil {
-			return 0, err
+			imported_by = $7, overrides = CASE WHEN $8 != '' THEN $8 WHEN decided_by = $5 THEN overrides ELSE '' END
+			WHERE id = (SELECT base FROM reviews WHERE name = $1) + $2`,
+			name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported, c.overrides); err != nil {
+			return res, err
+		}
+		if c.overrides != "" {
+			res.Overrides[c.d.Item] = c.overrides
 		}
 	}
-	return len(changes), nil
+	res.Changed = len(changes)
+	return res, nil
 }
 
 // ReviewSummary is what closing a campaign did (or would do).
@@ -644,29 +720,49 @@ func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, er
 		return s, err
 	}
 	defer revoke.Close()
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by FROM `+campaignItems+
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
 		` AND (`+revokeSet+`)`, name)
 	if err != nil {
 		return s, err
 	}
 	defer rows.Close()
+	// Each revocation is part of the account's and the grant's history
+	// (audit log --object, account show), like a revocation by hand. The
+	// objects are collected here, each once, and appended in one go: Touch
+	// looks each one up in the list, which a large campaign would make
+	// quadratic.
+	accounts := map[string]bool{}
+	var touched []string
 	for rows.Next() {
 		var grant, item int64
-		var decision, reason, by string
-		if err := rows.Scan(&grant, &item, &decision, &reason, &by); err != nil {
+		var decision, reason, by, username string
+		if err := rows.Scan(&grant, &item, &decision, &reason, &by, &username); err != nil {
 			return s, err
 		}
 		why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, item, reason, by)
 		if decision == "" {
 			why = fmt.Sprintf("access review %s, item %d: undecided at close", name, item)
 		}
-		if _, err := revoke.ExecContext(t.ctx, grant, now, t.op.Name, why); err != nil {
+		res, err := revoke.ExecContext(t.ctx, grant, now, t.op.Name, why)
+		if err != nil {
 			return s, err
 		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s, err
+		} else if n == 0 {
+			continue // revoked meanwhile: this close did not touch it
+		}
+		if !accounts[username] {
+			accounts[username] = true
+			touched = append(touched, "account:"+username)
+		}
+		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
 	}
 	if err := rows.Err(); err != nil {
 		return s, err
 	}
+	// Only review:NAME was touched before, so none of these is a duplicate.
+	t.objects = append(t.objects, touched...)
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4 WHERE name = $1`,
 		name, now, t.op.Name, undecided)
 	return s, err

@@ -12,14 +12,14 @@ import (
 )
 
 const accountColumns = `username, name, employee_id, department, position, email, type, until, clearance, state,
-	reason, must_change_password, agreement_ref, requested_by, requested_at, updated_at, state_reason, incident`
+	reason, must_change_password, agreement_ref, requested_by, requested_at, updated_at, state_reason, incident, requested_by_real`
 
 func scanAccount(r rowScanner) (*account.Account, error) {
 	var a account.Account
 	var typ, clearance, state, requestedAt, updatedAt string
 	err := r.Scan(&a.Username, &a.Name, &a.EmployeeID, &a.Department, &a.Position, &a.Email, &typ, &a.Until,
 		&clearance, &state, &a.Reason, &a.MustChangePassword, &a.AgreementRef, &a.RequestedBy, &requestedAt,
-		&updatedAt, &a.StateReason, &a.Incident)
+		&updatedAt, &a.StateReason, &a.Incident, &a.RequestedByReal)
 	if err != nil {
 		return nil, err
 	}
@@ -91,17 +91,18 @@ func (t *Tx) RequestAccount(a *account.Account) error {
 		return err
 	}
 	now := formatTime(t.now)
-	a.RequestedBy, a.RequestedAt, a.UpdatedAt = t.op.Name, t.now, t.now
+	a.RequestedBy, a.RequestedByReal, a.RequestedAt, a.UpdatedAt = t.op.Name, t.real.Name, t.now, t.now
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO accounts (username, name, employee_id, department, position, email, type, until,
-		clearance, state, reason, requested_by, requested_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
+		clearance, state, reason, requested_by, requested_at, updated_at, requested_by_real)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
 		a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type), a.Until,
-		string(a.Clearance), string(a.State), a.Reason, a.RequestedBy, now)
+		string(a.Clearance), string(a.State), a.Reason, a.RequestedBy, now, a.RequestedByReal)
 	return err
 }
 
 // Approvals returns the approval stages given to an account.
 func (t *Tx) Approvals(username string) ([]account.Approval, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, stage, operator, at, reason FROM account_approvals WHERE username = $1 ORDER BY at`, username)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, stage, operator, at, reason, real_operator, proxy FROM account_approvals WHERE username = $1 ORDER BY at`, username)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (t *Tx) Approvals(username string) ([]account.Approval, error) {
 	for rows.Next() {
 		var ap account.Approval
 		var at string
-		if err := rows.Scan(&ap.Username, &ap.Stage, &ap.Operator, &at, &ap.Reason); err != nil {
+		if err := rows.Scan(&ap.Username, &ap.Stage, &ap.Operator, &at, &ap.Reason, &ap.RealOperator, &ap.Proxy); err != nil {
 			return nil, err
 		}
 		ap.At = parseTime(at)
@@ -126,6 +127,8 @@ type ApproveResult struct {
 	Changed bool
 	// Pending lists the stages still missing.
 	Pending []string
+	// Proxy is true when the stage was given through --as.
+	Proxy bool
 }
 
 // ApproveAccount gives one approval stage as the effective operator.
@@ -142,17 +145,22 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 	if err != nil {
 		return nil, err
 	}
-	check, err := account.CheckApproval(t.op, a, stage, pol.Stages, given)
+	rule, err := t.Policy(account.KeyApprovalProxy)
 	if err != nil {
 		return nil, err
 	}
-	res := &ApproveResult{Account: a, Changed: !check.Already}
+	check, err := account.CheckApproval(t.op, t.real.Name, a, stage, pol.Stages, given, account.Proxy(rule))
+	if err != nil {
+		return nil, err
+	}
+	res := &ApproveResult{Account: a, Changed: !check.Already, Proxy: check.Proxy}
 	if check.Already {
 		res.Pending = pending(pol.Stages, given)
 		return res, nil
 	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO account_approvals (username, stage, operator, at, reason) VALUES ($1, $2, $3, $4, $5)`,
-		username, stage, t.op.Name, formatTime(t.now), reason); err != nil {
+	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO account_approvals (username, stage, operator, at, reason, real_operator, proxy)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		username, stage, t.op.Name, formatTime(t.now), reason, t.real.Name, check.Proxy); err != nil {
 		return nil, err
 	}
 	given = append(given, account.Approval{Stage: stage, Operator: t.op.Name})
@@ -368,7 +376,13 @@ func (t *Tx) ListAccounts(f AccountFilter, fn func(*account.Account) error) erro
 		where = append(where, "state = "+arg(f.State))
 	}
 	if f.Department != "" {
+		if err := t.checkDepartment(f.Department); err != nil {
+			return err
+		}
 		where = append(where, "department = "+arg(f.Department))
+	}
+	if scope := t.scopeSQL("department", arg); scope != "" {
+		where = append(where, scope)
 	}
 	if f.ExpiringBy != "" {
 		where = append(where, "state = 'active'", "until != ''", "until <= "+arg(f.ExpiringBy))

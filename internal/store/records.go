@@ -274,7 +274,13 @@ func (t *Tx) GetRecord(id int64) (*records.Record, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no record %d", id)
 	}
-	return r, err
+	if err == nil {
+		err = t.seeRecord(r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // notHeld is the SQL form of "no active hold covers record r", given the
@@ -321,12 +327,20 @@ type RecordFilter struct {
 	Held bool
 }
 
-func (f RecordFilter) query(holds []records.Hold) (string, []any) {
+// query builds the listing; scope adds the operator's department scope on
+// the subject column (Tx.subjectScopeSQL).
+func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg func(any) string) string) (string, []any) {
 	var where []string
 	var args []any
 	if f.Class != "" {
 		args = append(args, f.Class)
 		where = append(where, "r.class = $1")
+	}
+	if s := scope("r.subject", func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}); s != "" {
+		where = append(where, s)
 	}
 	if f.Due {
 		where = append(where, notHeld(holds), "r.class IN (SELECT class FROM retention)")
@@ -359,7 +373,7 @@ func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decisi
 	if err != nil {
 		return err
 	}
-	q, args := f.query(holds)
+	q, args := f.query(holds, t.subjectScopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ func newCmdReview(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run access review (certification) campaigns",
 		Long: `An access review snapshots the grants in scope into items, each assigned to
 a reviewer (the resource's owner, else a manager of the account's
-department, else an admin) and flagged where it deserves attention:
+department, else every admin: the reviewer role:admin) and flagged where it deserves attention:
 inactive-account, expired, clearance-mismatch, sod-conflict, privileged.
 
 The quarterly round trip, scriptable end to end:
@@ -143,7 +143,7 @@ func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name
 	format := out.Format()
 	cols := itemColumns
 	if extra {
-		cols = append(cols[:len(cols):len(cols)], output.Cols("decided_by", "decided_at", "imported_by")...)
+		cols = append(cols[:len(cols):len(cols)], output.Cols("decided_by", "decided_at", "imported_by", "overrides")...)
 	}
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx *store.Tx) error {
@@ -153,7 +153,7 @@ func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name
 		return tx.ReviewItems(name, filter, func(it *access.Item) error {
 			row := itemRow(it)
 			if extra {
-				row = append(row, it.DecidedBy, it.DecidedAt, it.ImportedBy)
+				row = append(row, it.DecidedBy, it.DecidedAt, it.ImportedBy, it.Overrides)
 			}
 			return w.Row(row...)
 		})
@@ -168,9 +168,13 @@ func newCmdReviewShow(f *cmdutil.Factory) *cobra.Command {
 	var filter store.ItemFilter
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "show NAME [--pending] [--reviewer R] [--flag F]",
+		Use:   "show NAME [--pending] [--reviewer R] [--flag F] [--unassigned]",
 		Short: "Show a campaign's items",
-		Long:  "Show the items of a campaign: who reviews them, their flags and decisions.",
+		Long: `Show the items of a campaign: who reviews them, their flags and decisions,
+and for an override the decision it replaced. Every item has a reviewer:
+the resource's owner, else a manager of the account's department, else
+every admin, shown as the reviewer role:admin. --unassigned lists items
+without one, which is empty unless the store was damaged.`,
 		Example: `  $ custos access review show 2026-Q4 --pending --reviewer olga
   $ custos access review show 2026-Q4 --flag sod-conflict`,
 		Args: cmdutil.ExactArgs("NAME"),
@@ -181,6 +185,7 @@ func newCmdReviewShow(f *cmdutil.Factory) *cobra.Command {
 	cmd.Flags().BoolVar(&filter.Pending, "pending", false, "only undecided items")
 	cmd.Flags().StringVar(&filter.Reviewer, "reviewer", "", "only this reviewer's items")
 	cmdutil.EnumFlag(cmd.Flags(), &filter.Flag, "flag", "", "", append([]string{""}, access.Flags...), "only items with this flag")
+	cmd.Flags().BoolVar(&filter.Unassigned, "unassigned", false, "only items without a reviewer (none, by construction)")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -209,17 +214,23 @@ access review import reads back. --reviewer writes one reviewer's sheet.`,
 }
 
 func newCmdReviewDecide(f *cmdutil.Factory) *cobra.Command {
-	var keep, revoke bool
+	var keep, revoke, override bool
 	var reason string
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "decide NAME ITEM --keep|--revoke --reason TEXT",
+		Use:   "decide NAME ITEM --keep|--revoke --reason TEXT [--override]",
 		Short: "Decide one item of a campaign",
 		Long: `Keep or revoke one item. Only its reviewer or an admin may decide it (exit
 4). The same decision again changes nothing; contradicting a decision
-someone else made is a conflict (exit 5); a closed campaign is exit 5.`,
-		Example: `  $ custos access review decide 2026-Q4 17 --revoke --reason "left the project in June"`,
-		Args:    cmdutil.ExactArgs("NAME", "ITEM"),
+someone else made is a conflict (exit 5), for admins too; a closed
+campaign is exit 5.
+
+--override (admins only, exit 4 for anyone else) is the recorded way for an
+admin to replace a decision someone else made: the item keeps the decision
+it replaced, shown by review show as overrides.`,
+		Example: `  $ custos access review decide 2026-Q4 17 --revoke --reason "left the project in June"
+  $ custos access review decide 2026-Q4 2 --revoke --override --reason "audit finding 7"`,
+		Args: cmdutil.ExactArgs("NAME", "ITEM"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			item, err := strconv.ParseInt(args[1], 10, 64)
@@ -236,19 +247,25 @@ someone else made is a conflict (exit 5); a closed campaign is exit 5.`,
 			if revoke {
 				decision = access.Revoke
 			}
-			var changed int
+			var res store.DecideResult
 			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
-				changed, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason)}}, false)
+				res, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason), Override: override}}, false)
 				return err
 			})
 			if err != nil {
 				return err
 			}
+			overrides := res.Overrides[item]
 			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("campaign", "item", "decision", "changed"), name, item, decision, changed > 0)
+				return output.WriteObject(f.IO, format, output.Cols("campaign", "item", "decision", "changed", "overrides"),
+					name, item, decision, res.Changed > 0, overrides)
 			}
-			if changed == 0 {
+			if res.Changed == 0 {
 				_, err = fmt.Fprintf(f.IO.Out, "Item %d of %s is already %s; nothing changed.\n", item, output.Sanitize(name), decision)
+				return err
+			}
+			if overrides != "" {
+				_, err = fmt.Fprintf(f.IO.Out, "Item %d of %s: %s (overrides %s).\n", item, output.Sanitize(name), decision, output.Sanitize(overrides))
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Item %d of %s: %s.\n", item, output.Sanitize(name), decision)
@@ -258,6 +275,7 @@ someone else made is a conflict (exit 5); a closed campaign is exit 5.`,
 	cmd.Flags().BoolVar(&keep, "keep", false, "keep the grant")
 	cmd.Flags().BoolVar(&revoke, "revoke", false, "revoke the grant when the campaign closes")
 	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
+	cmd.Flags().BoolVar(&override, "override", false, "replace a decision someone else recorded (admins only; recorded as an override)")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -267,15 +285,19 @@ func newCmdReviewImport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import NAME FILE.csv",
 		Short: "Import a filled-in review sheet",
-		Long: `Read the item, decision and reason columns of a sheet written by access
-review export (other columns are ignored; "-" reads stdin). Every row is
-checked before any is applied: a malformed row is exit 2, a row for an item
-the importer may not decide is exit 4, a row contradicting a decision
-someone else recorded is exit 5, and then nothing is applied. Rows with an
-empty decision are skipped; a row repeating a recorded decision changes
-nothing. A revoke needs a reason. Reviewers import their own items; an admin
-may import any, recorded as decided by the item's reviewer and imported by
-the admin.`,
+		Long: `Read a sheet written by access review export ("-" reads stdin): its
+campaign, item, username, resource and role columns say which grant a row
+decides, and its decision and reason columns what was decided (other
+columns are ignored). Every row is checked before any is applied: a
+malformed row, or one that does not match its item exactly (a sheet of
+another campaign, an item number that is another grant here), is exit 2
+naming the row; a row for an item the importer may not decide is exit 4; a
+row contradicting a decision someone else recorded is exit 5, for admins
+too (an admin overrides with review decide --override); and then nothing
+is applied. Rows with an empty decision are skipped; a row repeating a
+recorded decision changes nothing. A revoke needs a reason. Reviewers
+import their own items; an admin may import any, recorded as decided by the
+item's reviewer and imported by the admin.`,
 		Example: `  $ custos access review import 2026-Q4 review-olga.csv`,
 		Args:    cmdutil.ExactArgs("NAME", "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -284,11 +306,12 @@ the admin.`,
 			if err != nil {
 				return err
 			}
-			var changed int
+			var res store.DecideResult
 			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
-				changed, err = tx.DecideReview(name, ds, true)
+				res, err = tx.DecideReview(name, ds, true)
 				return err
 			})
+			changed := res.Changed
 			if err != nil {
 				return err
 			}
@@ -303,10 +326,18 @@ the admin.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// sheetName is how messages name a sheet, as cmdutil.Sheet.Rowf does.
+func sheetName(path string) string {
+	if path == "-" {
+		return "stdin"
+	}
+	return path
+}
+
 // readSheet reads and checks every row of a sheet before anything is
 // applied.
 func readSheet(path string, stdin io.Reader) ([]store.Decision, error) {
-	sh, done, err := cmdutil.OpenSheet(path, stdin, nil, "item", "decision", "reason")
+	sh, done, err := cmdutil.OpenSheet(path, stdin, nil, "campaign", "item", "username", "resource", "role", "decision", "reason")
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +371,9 @@ func readSheet(path string, stdin io.Reader) ([]store.Decision, error) {
 			return nil, sh.Rowf("item %d is already on line %d", item, prev)
 		}
 		seen[item] = sh.Line
-		ds = append(ds, store.Decision{Item: item, Decision: decision, Reason: reason})
+		row := &access.SheetRow{Where: fmt.Sprintf("%s line %d", sheetName(path), sh.Line), Campaign: sh.Get("campaign"), Item: item,
+			Username: sh.Get("username"), Resource: sh.Get("resource"), Role: sh.Get("role"), Decision: decision, Reason: reason}
+		ds = append(ds, store.Decision{Item: item, Decision: decision, Reason: reason, Row: row})
 	}
 }
 
@@ -355,7 +388,10 @@ func newCmdReviewClose(f *cmdutil.Factory) *cobra.Command {
 the undecided ones with --undecided revoke), with the review and the
 reviewer's reason as the revocation reason, then close the campaign and
 print the summary. With undecided items and no --undecided, closing is
-refused (exit 5). --dry-run prints the summary and changes nothing.`,
+refused (exit 5). --dry-run prints the summary and changes nothing; its
+audit entry shows as "dry run" in audit log. The real close records each
+revocation in the history of its account and grant (account:U, grant:ID),
+so audit log --object and account show list it.`,
 		Example: `  $ custos access review close 2026-Q4 --dry-run
   $ custos access review close 2026-Q4 --undecided keep`,
 		Args: cmdutil.ExactArgs("NAME"),

@@ -17,12 +17,12 @@ import (
 // accountColumns is the flat form of an account in JSON and CSV.
 var accountColumns = output.Cols("username", "name", "employee_id", "department", "position", "email", "type",
 	"until", "clearance", "state", "must_change_password", "agreement_ref", "reason", "requested_by",
-	"requested_at", "updated_at", "state_reason", "incident")
+	"requested_at", "updated_at", "state_reason", "incident", "requested_by_real")
 
 func accountRow(a *account.Account) []any {
 	return []any{a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
 		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
-		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident}
+		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident, a.RequestedByReal}
 }
 
 func writeAccount(f *cmdutil.Factory, format output.Format, a *account.Account) error {
@@ -48,9 +48,14 @@ func newCmdApprove(f *cmdutil.Factory, runF func(*DecideOptions) error) *cobra.C
 every stage of the policy account.approval_stages is given, the account is
 approved and can be activated.
 
-Refused (exit 4): the requester approving their own request, one operator
+Refused (exit 4): the requester approving their own request, one person
 giving both stages, a manager outside the account's department, a manager
-giving the IT stage, IT giving the department stage. Refused (exit 5): an
+giving the IT stage, IT giving the department stage. Under the policy
+approval.proxy=deny (the default) the person at the terminal counts as
+well as the operator named by --as: an admin who requested an account, or
+gave one stage, under any name may not approve it again under another.
+With approval.proxy=allow only the names acted as count. Either way an
+approval given through --as is recorded as proxy. Refused (exit 5): an
 account that is not requested, a stage someone else already gave. Giving
 the same stage again changes nothing.`,
 		Example: `  $ custos account approve zoe --stage department --as maria
@@ -88,8 +93,8 @@ func approveRun(opts *DecideOptions) error {
 	}
 	a := res.Account
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("username", "stage", "state", "changed", "pending_stages"),
-			a.Username, opts.Stage, string(a.State), res.Changed, res.Pending)
+		return output.WriteObject(f.IO, format, output.Cols("username", "stage", "state", "changed", "pending_stages", "proxy"),
+			a.Username, opts.Stage, string(a.State), res.Changed, res.Pending, res.Proxy)
 	}
 	switch {
 	case !res.Changed:

@@ -126,7 +126,7 @@ func showRun(opts *ShowOptions) error {
 	var grants []*access.Grant
 	var history []audit.Entry
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
-		if a, err = tx.GetAccount(opts.Username); err != nil {
+		if a, err = tx.SeeAccount(opts.Username); err != nil {
 			return err
 		}
 		if approvals, err = tx.Approvals(opts.Username); err != nil {
@@ -158,9 +158,9 @@ func showRun(opts *ShowOptions) error {
 		return err
 	}
 	section(f, "Approvals")
-	w := output.NewList(f.IO, output.Table, output.Cols("stage", "operator", "at", "reason"))
+	w := output.NewList(f.IO, output.Table, output.Cols("stage", "operator", "real_operator", "proxy", "at", "reason"))
 	for _, ap := range approvals {
-		w.Row(ap.Stage, ap.Operator, ap.At, ap.Reason)
+		w.Row(ap.Stage, ap.Operator, ap.RealOperator, ap.Proxy, ap.At, ap.Reason)
 	}
 	if err := w.Close(); err != nil {
 		return err
@@ -196,7 +196,8 @@ func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approv
 	obj := output.ObjectOf(accountColumns, accountRow(a)...)
 	aps := []output.Object{}
 	for _, ap := range approvals {
-		aps = append(aps, output.Pairs("stage", ap.Stage, "operator", ap.Operator, "at", ap.At, "reason", ap.Reason))
+		aps = append(aps, output.Pairs("stage", ap.Stage, "operator", ap.Operator, "real_operator", ap.RealOperator,
+			"proxy", ap.Proxy, "at", ap.At, "reason", ap.Reason))
 	}
 	gs := []output.Object{}
 	for _, g := range grants {

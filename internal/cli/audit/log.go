@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +38,11 @@ func newCmdLog(f *cmdutil.Factory, runF func(*LogOptions) error) *cobra.Command 
 filters, oldest first. --since and --until take a date (YYYY-MM-DD, local
 midnight), an RFC 3339 time, or a duration meaning that long ago (7d, 24h).
 --operator matches the real or the effective operator; --command matches a
-command or a group (operator); --object one object such as operator:alice.`,
+command or a group (operator); --object one object such as operator:alice.
+The note column (notes in JSON) says "dry run" for an entry whose command
+changed nothing because it was asked for a dry run, and "proxy" for an
+approval given through --as by someone other than the operator it names;
+both are read from the entry's sealed fields.`,
 		Example: `  $ custos audit log --since 7d --outcome denied
   $ custos audit log --object operator:alice
   $ custos audit log --command operator --limit 0 -o csv > operators-history.csv`,
@@ -82,21 +87,28 @@ func logRun(opts *LogOptions) error {
 		return errs.Invalidf("--limit must be 0 (all) or more, got %d", opts.Limit)
 	}
 	format := opts.Output.Format()
-	cols := entryColumns
+	// notes (dry run, proxy) are read from the entry's sealed fields; the
+	// log shows them so a dry run or a proxy approval is told apart at a
+	// glance, while the export keeps exactly the stored fields.
+	cols := append(slices.Clip(entryColumns), output.Cols("notes")...)
 	if format == output.Table {
-		cols = output.Cols("seq", "time", "operator", "command", "outcome", "objects", "error")
+		cols = output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error")
 	}
 	w := output.NewList(f.IO, format, cols)
 	err = cmdutil.Run(f, opts.Cmd, readers, func(tx *store.Tx) error {
 		return tx.AuditLog(filter, func(e *audit.Entry) error {
 			if format != output.Table {
-				return w.Row(entryRow(e, format)...)
+				notes := e.Notes()
+				if notes == nil {
+					notes = []string{}
+				}
+				return w.Row(append(entryRow(e, format), notes)...)
 			}
 			who := e.Operator
 			if e.RealOperator != e.Operator {
 				who = e.RealOperator + " as " + e.Operator
 			}
-			return w.Row(e.Seq, e.Time(), who, e.Command, e.Outcome, audit.DecodeList(e.Objects), e.Error)
+			return w.Row(e.Seq, e.Time(), who, e.Command, e.Outcome, strings.Join(e.Notes(), ", "), audit.DecodeList(e.Objects), e.Error)
 		})
 	})
 	if err != nil {

@@ -19,7 +19,15 @@ with one or more roles:
   admin    everything, including operators and policy
   it       IT approval, activate, freeze, revoke, access, records, incidents
   manager  department approval and access review decisions
-  auditor  reads everything and checks the audit log; changes nothing`,
+  auditor  reads everything and checks the audit log; changes nothing
+
+A manager with a --department sees only that department: account list and
+show, access list, review list, show and export (the department's items
+and the items they review) and records list and show (records whose
+subject is the username or employee ID of one of its accounts). Showing
+another department's account, campaign or record is refused (exit 4) and
+recorded. Another role (admin, it, auditor) or no department lifts the
+limit.`,
 	}
 	cmdutil.Group(cmd)
 	cmd.AddCommand(newCmdAdd(f, nil), newCmdList(f, nil), newCmdRemove(f, nil))
