@@ -378,7 +378,7 @@ func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *st
 	done := p.Deleted + p.Skipped
 	for {
 		if ctx.Err() != nil {
-			return nil, errs.Wrap(errs.Internal, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
+			return nil, errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
 		}
 		start := time.Now()
 		b, err := st.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
