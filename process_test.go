@@ -547,6 +547,19 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	if want := 22000/70 + 1; filesDeleted != want || filesMissing != 0 {
 		t.Errorf("purges say %d files destroyed and %d missing; %d were destroyed", filesDeleted, filesMissing, want)
 	}
+	// Nothing a killed run left behind survives: every file in the archive
+	// directory belongs to a recorded purge.
+	var archives []string
+	raw.QueryRow(`SELECT count(*) FROM purges`).Scan(&n)
+	entries, _ := os.ReadDir(arch)
+	for _, e := range entries {
+		if e.Name() != ".custos-purge.lock" {
+			archives = append(archives, e.Name())
+		}
+	}
+	if len(archives) != 3*n {
+		t.Errorf("%d purges, and in the archive directory: %v", n, archives)
+	}
 	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
 		t.Fatal(out)
 	}
