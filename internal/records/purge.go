@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 )
 
 // A purge deletes exactly the records its verified archive holds. The
@@ -296,4 +297,45 @@ func init() {
 			roots, err := ParseRoots(v)
 			return strings.Join(roots, ","), err
 		}})
+}
+
+// ClassPlan is one class of a purge's plan: how many records, the oldest
+// and the newest.
+type ClassPlan struct {
+	Class          string
+	Count          int64
+	Oldest, Newest time.Time
+}
+
+// AddToPlan counts a record into the plan, by class in the order classes
+// first appear.
+func AddToPlan(plan []*ClassPlan, r *Record) []*ClassPlan {
+	var cp *ClassPlan
+	for _, c := range plan {
+		if c.Class == r.Class {
+			cp = c
+		}
+	}
+	if cp == nil {
+		cp = &ClassPlan{Class: r.Class, Oldest: r.CreatedAt, Newest: r.CreatedAt}
+		plan = append(plan, cp)
+	}
+	cp.Count++
+	if r.CreatedAt.Before(cp.Oldest) {
+		cp.Oldest = r.CreatedAt
+	}
+	if r.CreatedAt.After(cp.Newest) {
+		cp.Newest = r.CreatedAt
+	}
+	return plan
+}
+
+// CheckAsOf refuses a future as-of time for a real run: it is for catching
+// up on the past; a preview of what will be due is a dry run.
+func CheckAsOf(asOf, now time.Time, dryRun bool) error {
+	if !dryRun && asOf.After(now) {
+		return errs.Invalidf("as-of %s is in the future", asOf.UTC().Format(time.RFC3339)).
+			WithHint("--as-of is for catching up on the past; add --dry-run to preview what will be due then")
+	}
+	return nil
 }

@@ -24,34 +24,6 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// A deletion batch holds the store's write lock while it runs, so another
-// custos command may wait for it. Batches aim at batchTarget: each batch's
-// span of record ids grows while batches run shorter than half of it and
-// shrinks when one runs longer, so the wait stays well under 100 ms
-// whatever the machine, the catalogue and the files to destroy.
-const (
-	batchTarget = 40 * time.Millisecond
-	// The first batch's span; destroying files costs more per record.
-	deleteSpan      = 4000
-	deleteSpanFiles = 500
-	minDeleteSpan   = 50
-	maxDeleteSpan   = 1 << 20
-	// batchGap is the pause between batches, in which a command waiting
-	// for the store (it tries about every millisecond) gets it.
-	batchGap = 2 * time.Millisecond
-)
-
-// nextSpan is the span of the batch after one of span ids that took took.
-func nextSpan(span int64, took time.Duration) int64 {
-	switch {
-	case took > batchTarget:
-		return max(span/2, minDeleteSpan)
-	case took < batchTarget/2:
-		return min(span*2, maxDeleteSpan)
-	}
-	return span
-}
-
 // PurgeOptions are the inputs of `records purge`.
 type PurgeOptions struct {
 	Class, AsOf, Archive string
@@ -118,22 +90,6 @@ run left that no recorded purge rests on.`,
 	return cmdutil.MarkStore(cmd)
 }
 
-type classPlan struct {
-	class          string
-	count          int64
-	oldest, newest time.Time
-}
-
-// checkAsOf refuses a future --as-of for a real run: it is for catching up
-// on the past; a preview of what will be due is a dry run.
-func checkAsOf(asOf, now time.Time, dryRun bool) error {
-	if !dryRun && asOf.After(now) {
-		return errs.Invalidf("--as-of %s is in the future", asOf.UTC().Format(time.RFC3339)).
-			WithHint("--as-of is for catching up on the past; add --dry-run to preview what will be due then")
-	}
-	return nil
-}
-
 func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *PurgeOptions) error {
 	asOf := f.Now()
 	if opts.AsOf != "" {
@@ -143,8 +99,8 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		}
 		asOf = t
 	}
-	if err := checkAsOf(asOf, f.Now(), opts.DryRun); err != nil {
-		return err
+	if err := records.CheckAsOf(asOf, f.Now(), opts.DryRun); err != nil {
+		return errs.Invalidf("--%v", err).WithHint("%s", errs.HintOf(err))
 	}
 	if opts.Class != "" {
 		if err := records.ValidClass(opts.Class); err != nil {
@@ -171,229 +127,42 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	if err != nil {
 		return err
 	}
-	ctx := cmd.Context()
-	spec := store.Spec{Write: true, Roles: keepers}
-
-	// What the purge rests on, read once: the roots files may be destroyed
-	// under, the store's identity, the archives of recorded purges, and
-	// any purge an interrupted run left unfinished.
-	var unfinished []*store.Purge
-	var roots []string
-	var tag string
-	var referenced map[string]bool
-	if err := st.View(ctx, inv, spec, func(tx *store.Tx) (err error) {
-		if opts.DeleteFiles {
-			v, err := tx.Policy(records.KeyRoots)
-			if err != nil {
-				return err
-			}
-			if roots, err = records.ParseRoots(v); err != nil {
-				return err
-			}
-			if len(roots) == 0 {
-				return errs.Invalidf("--delete-files needs policy %s: the directories under which files may be destroyed", records.KeyRoots).
-					WithHint("custos policy set %s /srv/records", records.KeyRoots)
-			}
-		}
-		if tag, err = tx.Identity(); err != nil {
-			return err
-		}
-		if referenced, err = tx.PurgeArchives(); err != nil {
-			return err
-		}
-		unfinished, err = tx.UnfinishedPurges()
-		return err
-	}); err != nil {
-		return err
-	}
-	unlock, err := archive.LockDir(opts.Archive)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	if removed, err := archive.Sweep(opts.Archive, tag, referenced); err != nil {
-		return errs.Wrap(errs.Internal, err, "cannot tidy the archive directory: %v", err)
-	} else {
-		for _, p := range removed {
-			fmt.Fprintf(f.IO.ErrOut, "Removed %s, left by an interrupted purge that deleted nothing.\n", output.Sanitize(p))
-		}
-	}
-	var rs *archive.Roots
-	if opts.DeleteFiles {
-		if rs, err = archive.OpenRoots(roots); err != nil {
-			return err
-		}
-		defer rs.Close()
-	}
-	// An interrupted purge comes first: this run finishes it.
-	if len(unfinished) > 0 {
-		err := st.Invoke(ctx, inv, spec, func(tx *store.Tx) (err error) {
-			unfinished, err = tx.UnfinishedPurges()
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		for _, p := range unfinished {
-			fmt.Fprintf(f.IO.ErrOut, "Finishing purge %d, interrupted after deleting %d of %d records.\n", p.ID, p.Deleted, p.Count)
-			if p.DeleteFiles && rs == nil {
-				if rs, err = archive.OpenRoots(roots); err != nil {
-					return err
-				}
-				defer rs.Close()
-			}
-			done, err := finishPurge(ctx, f, st, p, rs)
-			if err != nil {
-				return err
-			}
-			if err := reportPurge(f, out, st, done, nil, "Finished"); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-
-	// 1–3: select, archive and verify, in a read snapshot, after the
-	// operator's permission is checked. Nothing is recorded yet because
-	// nothing has changed yet. With --delete-files each file is checked
-	// and copied into the archive; a record whose file cannot be safely
-	// destroyed stays out of the archive, and so in the catalogue.
-	var w *archive.Writer
-	var plan []*classPlan
-	var skips []store.PurgeSkip
-	err = st.View(ctx, inv, spec, func(tx *store.Tx) error {
-		return tx.PurgeCandidates(opts.Class, asOf, func(r *records.Record) error {
-			if w == nil {
-				var err error
-				if w, err = archive.Create(opts.Archive, f.Now(), opts.DeleteFiles); err != nil {
-					return err
-				}
-			}
-			if rs != nil && r.Location != "" {
-				d, fh := rs.Inspect(r)
-				switch d.Action {
-				case records.FileDestroy:
-					err := w.AddFile(r, fh)
-					fh.Close()
-					if err != nil {
-						return err
-					}
-				case records.FileNone:
-					w.Add(r)
-				default:
-					skips = append(skips, store.PurgeSkip{RecordID: r.ID, Location: r.Location, Reason: d.Reason})
-					return nil
-				}
-			} else {
-				w.Add(r)
-			}
-			plan = addToPlan(plan, r)
-			return nil
-		})
-	})
-	if err != nil {
-		if w != nil {
-			w.Abort()
-		}
-		return err
-	}
-	if len(plan) == 0 {
-		if w != nil {
-			w.Abort()
-		}
-		return st.Invoke(ctx, inv, store.Spec{Roles: keepers}, func(*store.Tx) error {
-			if out.Format() == output.Table {
-				fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging.")
-				writeSkips(f, skips)
-			} else {
-				return reportPurge(f, out, st, &store.Purge{State: "nothing-due"}, skips, "")
-			}
-			return nil
-		})
-	}
-	if f.IO.IsStdinTTY() && !opts.Yes {
-		writePlan(f, output.Table, plan)
-		if !confirm(f, fmt.Sprintf("Purge these %d record(s)?", w.Set().Count())) {
-			w.Abort()
-			return errs.Invalidf("purge cancelled; nothing changed")
-		}
-	}
 	host, _ := os.Hostname()
-	m, err := w.Close(archive.Manifest{Class: opts.Class, AsOf: asOf.UTC().Format(time.RFC3339), Store: tag, Operator: inv.OSUser, Host: host,
-		CreatedAt: f.Now().UTC().Format(time.RFC3339Nano)})
-	if err != nil {
-		if errs.CodeOf(err) != errs.Internal {
-			return err
+	req := store.PurgeRequest{Class: opts.Class, AsOf: asOf, Archive: opts.Archive, DeleteFiles: opts.DeleteFiles, Now: f.Now, Host: host,
+		Notice: func(format string, args ...any) {
+			fmt.Fprintln(f.IO.ErrOut, output.Sanitize(fmt.Sprintf(format, args...)))
+		}}
+	if f.IO.IsStdinTTY() && !opts.Yes {
+		req.Confirm = func(plan []*records.ClassPlan, n int64) bool {
+			writePlan(f, output.Table, plan)
+			return confirm(f, fmt.Sprintf("Purge these %d record(s)?", n))
 		}
-		return errs.Wrap(errs.Internal, err, "cannot write the archive: %v", err)
-	}
-	// The deletion set is what the archive holds as read back from disk,
-	// not what was selected, nor a fresh query.
-	_, set, err := archive.Verify(w.Path(), nil)
-	if err != nil {
-		return err
-	}
-
-	// 4: record the purge and its set, in the invocation's one audited
-	// transaction, then delete in batches.
-	p := &store.Purge{ScopeClass: opts.Class, AsOf: asOf, Archive: w.Path(), ArchiveSHA256: m.SHA256, SetSHA256: m.SetSHA256, DeleteFiles: opts.DeleteFiles}
-	if err := st.Invoke(ctx, inv, spec, func(tx *store.Tx) error { return tx.CommitPurge(p, set, skips) }); err != nil {
-		return err
-	}
-	done, err := finishPurge(ctx, f, st, p, rs)
-	if err != nil {
-		return err
-	}
-	return reportPurge(f, out, st, done, nil, "Purged")
-}
-
-// finishPurge deletes a committed purge's records in batches and marks it
-// done. An interrupt stops it between batches: each batch commits whole,
-// and the next run finishes the purge.
-func finishPurge(ctx context.Context, f *cmdutil.Factory, st *store.Store, p *store.Purge, rs *archive.Roots) (*store.Purge, error) {
-	var destroy store.Destroyer
-	span := int64(deleteSpan)
-	if p.DeleteFiles {
-		span = deleteSpanFiles
-		destroy = func(r *records.Record, content, resumed bool) (store.FileOutcome, error) {
-			d, gone, err := rs.Destroy(r, content, resumed)
-			switch {
-			case err != nil:
-				return store.FileOutcome{}, errs.Wrap(errs.Internal, err, "cannot destroy the file of record %d: %v", r.ID, err)
-			case gone:
-				return store.FileOutcome{Destroyed: true}, nil
-			case d.Action == records.FileNone:
-				return store.FileOutcome{Missing: true}, nil
-			case d.Action == records.FileDestroy:
-				return store.FileOutcome{Skip: "not destroyed"}, nil
-			}
-			return store.FileOutcome{Skip: d.Reason}, nil
-		}
-	}
-	if err := st.BulkCache(ctx); err != nil {
-		return nil, err
 	}
 	bar := f.IO.StartProgress("deleting")
-	defer bar.Done()
-	done := p.Deleted + p.Skipped
-	for {
-		if ctx.Err() != nil {
-			return nil, errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
-		}
-		start := time.Now()
-		b, err := st.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
-		if err != nil {
-			return nil, err
-		}
-		span = nextSpan(span, time.Since(start))
-		done += b.Deleted + b.Skipped
-		bar.Set(done, p.Count)
-		if !b.More {
-			break
-		}
-		time.Sleep(batchGap)
+	req.Progress = bar.Set
+	res, err := st.RunPurge(cmd.Context(), inv, store.Spec{Write: true, Roles: keepers}, req)
+	bar.Done()
+	if err != nil {
+		return err
 	}
-	return st.FinishPurge(context.WithoutCancel(ctx), p.ID)
+	if len(res.Purges) == 0 {
+		if out.Format() == output.Table {
+			fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging.")
+			writeSkips(f, res.Kept)
+			return nil
+		}
+		return reportPurge(f, out, st, &store.Purge{State: "nothing-due"}, res.Kept, "")
+	}
+	verb := "Purged"
+	if res.Resumed {
+		verb = "Finished"
+	}
+	for _, p := range res.Purges {
+		if err := reportPurge(f, out, st, p, nil, verb); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func reportPurge(f *cmdutil.Factory, out *cmdutil.Output, st *store.Store, p *store.Purge, skips []store.PurgeSkip, verb string) error {
@@ -441,31 +210,10 @@ func writeSkips(f *cmdutil.Factory, skips []store.PurgeSkip) {
 	}
 }
 
-func addToPlan(plan []*classPlan, r *records.Record) []*classPlan {
-	var cp *classPlan
-	for _, c := range plan {
-		if c.class == r.Class {
-			cp = c
-		}
-	}
-	if cp == nil {
-		cp = &classPlan{class: r.Class, oldest: r.CreatedAt, newest: r.CreatedAt}
-		plan = append(plan, cp)
-	}
-	cp.count++
-	if r.CreatedAt.Before(cp.oldest) {
-		cp.oldest = r.CreatedAt
-	}
-	if r.CreatedAt.After(cp.newest) {
-		cp.newest = r.CreatedAt
-	}
-	return plan
-}
-
-func writePlan(f *cmdutil.Factory, format output.Format, plan []*classPlan) error {
+func writePlan(f *cmdutil.Factory, format output.Format, plan []*records.ClassPlan) error {
 	w := output.NewList(f.IO, format, output.Cols("class", "count", "oldest", "newest"))
 	for _, c := range plan {
-		if err := w.Row(c.class, c.count, c.oldest, c.newest); err != nil {
+		if err := w.Row(c.Class, c.Count, c.Oldest, c.Newest); err != nil {
 			return err
 		}
 	}
@@ -474,10 +222,10 @@ func writePlan(f *cmdutil.Factory, format output.Format, plan []*classPlan) erro
 
 // purgePlan is the dry run: the plan, recorded as a read.
 func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time) error {
-	var plan []*classPlan
+	var plan []*records.ClassPlan
 	err := cmdutil.Run(f, cmd, store.Spec{Roles: keepers}, func(tx *store.Tx) error {
 		return tx.PurgeCandidates(class, asOf, func(r *records.Record) error {
-			plan = addToPlan(plan, r)
+			plan = records.AddToPlan(plan, r)
 			return nil
 		})
 	})
@@ -491,7 +239,7 @@ func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, clas
 	if format == output.Table {
 		var n int64
 		for _, c := range plan {
-			n += c.count
+			n += c.Count
 		}
 		fmt.Fprintf(f.IO.ErrOut, "Dry run as of %s: %d record(s) would be archived and deleted; nothing changed.\n", asOf.UTC().Format(time.RFC3339), n)
 	}

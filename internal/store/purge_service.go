@@ -1,0 +1,305 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/custos-dev/custos/internal/archive"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/records"
+)
+
+// A deletion batch holds the store's write lock while it runs, so another
+// custos command may wait for it. Batches aim at batchTarget: each batch's
+// span of record ids grows while batches run shorter than half of it and
+// shrinks when one runs longer, so the wait stays well under 100 ms
+// whatever the machine, the catalogue and the files to destroy.
+const (
+	batchTarget = 40 * time.Millisecond
+	// The first batch's span; destroying files costs more per record.
+	deleteSpan      = 4000
+	deleteSpanFiles = 500
+	minDeleteSpan   = 50
+	maxDeleteSpan   = 1 << 20
+	// batchGap is the pause between batches, in which a command waiting
+	// for the store (it tries about every millisecond) gets it.
+	batchGap = 2 * time.Millisecond
+)
+
+// nextSpan is the span of the batch after one of span ids that took took.
+func nextSpan(span int64, took time.Duration) int64 {
+	switch {
+	case took > batchTarget:
+		return max(span/2, minDeleteSpan)
+	case took < batchTarget/2:
+		return min(span*2, maxDeleteSpan)
+	}
+	return span
+}
+
+// PurgeRequest is one run of `records purge`.
+type PurgeRequest struct {
+	// Class limits the purge to one class; "" is every scheduled class.
+	Class string
+	AsOf  time.Time
+	// Archive is the directory the archive goes to.
+	Archive     string
+	DeleteFiles bool
+	// Now names the archive; Host is recorded in its manifest.
+	Now  func() time.Time
+	Host string
+	// Confirm, if set, is asked with the plan before anything is recorded;
+	// false cancels the purge.
+	Confirm func(plan []*records.ClassPlan, count int64) bool
+	// Progress, if set, hears how far the deletion is.
+	Progress func(done, total int64)
+	// Notice, if set, hears what the purge did beside its work (an orphan
+	// archive removed, an interrupted purge being finished).
+	Notice func(format string, args ...any)
+}
+
+func (r *PurgeRequest) notice(format string, args ...any) {
+	if r.Notice != nil {
+		r.Notice(format, args...)
+	}
+}
+
+// PurgeResult is what a purge run did: the purges it finished (an
+// interrupted one first, if any), or, when nothing was due, the records it
+// kept and why.
+type PurgeResult struct {
+	Purges []*Purge
+	// Resumed: the run finished purges an earlier run left unfinished.
+	Resumed bool
+	// Kept are the records kept when nothing was purged.
+	Kept []PurgeSkip
+}
+
+// RunPurge is `records purge`, the one store service the command calls:
+// it finishes any purge an interrupted run left; otherwise it selects the
+// records past retention and under no hold, archives them (and with
+// DeleteFiles their files, checked as records.DecideFile says), verifies
+// the archive, records the purge with the exact id set read back from it
+// in the invocation's audited transaction, then deletes that set in short
+// batches of their own. The archive directory is locked for the run, and
+// what killed runs of this store left there that no purge rests on is
+// removed first.
+func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req PurgeRequest) (*PurgeResult, error) {
+	// What the purge rests on, read once: the roots files may be destroyed
+	// under, the store's identity, the archives of recorded purges, and
+	// any purge an interrupted run left unfinished.
+	var unfinished []*Purge
+	var roots []string
+	var tag string
+	var referenced map[string]bool
+	if err := s.View(ctx, inv, spec, func(tx *Tx) (err error) {
+		v, err := tx.Policy(records.KeyRoots)
+		if err != nil {
+			return err
+		}
+		if roots, err = records.ParseRoots(v); err != nil {
+			return err
+		}
+		if req.DeleteFiles {
+			if len(roots) == 0 {
+				return errs.Invalidf("--delete-files needs policy %s: the directories under which files may be destroyed", records.KeyRoots).
+					WithHint("custos policy set %s /srv/records", records.KeyRoots)
+			}
+		}
+		if tag, err = tx.Identity(); err != nil {
+			return err
+		}
+		if referenced, err = tx.PurgeArchives(); err != nil {
+			return err
+		}
+		unfinished, err = tx.UnfinishedPurges()
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	unlock, err := archive.LockDir(req.Archive)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	removed, err := archive.Sweep(req.Archive, tag, referenced)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, err, "cannot tidy the archive directory: %v", err)
+	}
+	for _, p := range removed {
+		req.notice("Removed %s, left by an interrupted purge that deleted nothing.", p)
+	}
+	// An interrupted purge that destroys files is finished the same way,
+	// whether or not this run was asked to.
+	var rs *archive.Roots
+	needRoots := req.DeleteFiles
+	for _, p := range unfinished {
+		needRoots = needRoots || p.DeleteFiles
+	}
+	if needRoots {
+		if len(roots) == 0 {
+			return nil, errs.Invalidf("an interrupted purge destroys files, and policy %s is empty", records.KeyRoots).
+				WithHint("custos policy set %s DIR, then run the purge again", records.KeyRoots)
+		}
+		if rs, err = archive.OpenRoots(roots); err != nil {
+			return nil, err
+		}
+		defer rs.Close()
+	}
+
+	// An interrupted purge comes first: this run finishes it, recorded as
+	// this invocation.
+	if len(unfinished) > 0 {
+		if err := s.Invoke(ctx, inv, spec, func(tx *Tx) (err error) {
+			unfinished, err = tx.UnfinishedPurges()
+			return err
+		}); err != nil {
+			return nil, err
+		}
+		res := &PurgeResult{Resumed: true}
+		for _, p := range unfinished {
+			req.notice("Finishing purge %d, interrupted after deleting %d of %d records.", p.ID, p.Deleted, p.Count)
+			done, err := s.finishPurge(ctx, p, rs, req.Progress)
+			if err != nil {
+				return nil, err
+			}
+			res.Purges = append(res.Purges, done)
+		}
+		return res, nil
+	}
+
+	// 1–3: select, archive and verify, in a read snapshot, after the
+	// operator's permission is checked. Nothing is recorded yet because
+	// nothing has changed yet. With DeleteFiles each file is checked and
+	// copied into the archive; a record whose file cannot be safely
+	// destroyed stays out of the archive, and so in the catalogue.
+	var w *archive.Writer
+	var plan []*records.ClassPlan
+	var skips []PurgeSkip
+	err = s.View(ctx, inv, spec, func(tx *Tx) error {
+		return tx.PurgeCandidates(req.Class, req.AsOf, func(r *records.Record) error {
+			if w == nil {
+				var err error
+				if w, err = archive.Create(req.Archive, req.Now(), req.DeleteFiles); err != nil {
+					return err
+				}
+			}
+			if rs != nil && r.Location != "" {
+				d, fh := rs.Inspect(r)
+				switch d.Action {
+				case records.FileDestroy:
+					err := w.AddFile(r, fh)
+					fh.Close()
+					if err != nil {
+						return err
+					}
+				case records.FileNone:
+					w.Add(r)
+				default:
+					skips = append(skips, PurgeSkip{RecordID: r.ID, Location: r.Location, Reason: d.Reason})
+					return nil
+				}
+			} else {
+				w.Add(r)
+			}
+			plan = records.AddToPlan(plan, r)
+			return nil
+		})
+	})
+	if err != nil {
+		if w != nil {
+			w.Abort()
+		}
+		return nil, err
+	}
+	if len(plan) == 0 {
+		if w != nil {
+			w.Abort()
+		}
+		// Nothing changed: recorded as a read.
+		return &PurgeResult{Kept: skips}, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
+	}
+	if req.Confirm != nil && !req.Confirm(plan, w.Set().Count()) {
+		w.Abort()
+		return nil, errs.Invalidf("purge cancelled; nothing changed")
+	}
+	m, err := w.Close(archive.Manifest{Class: req.Class, AsOf: req.AsOf.UTC().Format(time.RFC3339), Store: tag, Operator: inv.OSUser, Host: req.Host,
+		CreatedAt: req.Now().UTC().Format(time.RFC3339Nano)})
+	if err != nil {
+		if errs.CodeOf(err) != errs.Internal {
+			return nil, err
+		}
+		return nil, errs.Wrap(errs.Internal, err, "cannot write the archive: %v", err)
+	}
+	// The deletion set is what the archive holds as read back from disk,
+	// not what was selected, nor a fresh query.
+	_, set, err := archive.Verify(w.Path(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	// 4: record the purge and its set, in the invocation's one audited
+	// transaction, then delete in batches.
+	p := &Purge{ScopeClass: req.Class, AsOf: req.AsOf, Archive: w.Path(), ArchiveSHA256: m.SHA256, SetSHA256: m.SetSHA256, DeleteFiles: req.DeleteFiles}
+	if err := s.Invoke(ctx, inv, spec, func(tx *Tx) error { return tx.CommitPurge(p, set, skips) }); err != nil {
+		return nil, err
+	}
+	done, err := s.finishPurge(ctx, p, rs, req.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return &PurgeResult{Purges: []*Purge{done}}, nil
+}
+
+// finishPurge deletes a committed purge's records in batches and marks it
+// done. An interrupt stops it between batches: each batch commits whole,
+// and the next run finishes the purge.
+func (s *Store) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots, progress func(done, total int64)) (*Purge, error) {
+	var destroy Destroyer
+	span := int64(deleteSpan)
+	if p.DeleteFiles {
+		span = deleteSpanFiles
+		destroy = func(r *records.Record, content, resumed bool) (FileOutcome, error) {
+			d, gone, err := rs.Destroy(r, content, resumed)
+			switch {
+			case err != nil:
+				return FileOutcome{}, errs.Wrap(errs.Internal, err, "cannot destroy the file of record %d: %v", r.ID, err)
+			case gone:
+				return FileOutcome{Destroyed: true}, nil
+			case d.Action == records.FileNone:
+				return FileOutcome{Missing: true}, nil
+			case d.Action == records.FileDestroy:
+				return FileOutcome{Skip: "not destroyed"}, nil
+			}
+			return FileOutcome{Skip: d.Reason}, nil
+		}
+	}
+	if err := s.BulkCache(ctx); err != nil {
+		return nil, err
+	}
+	done := p.Deleted + p.Skipped
+	for {
+		if ctx.Err() != nil {
+			return nil, errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
+		}
+		start := time.Now()
+		b, err := s.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
+		if err != nil {
+			return nil, err
+		}
+		span = nextSpan(span, time.Since(start))
+		done += b.Deleted + b.Skipped
+		if progress != nil {
+			progress(min(done, p.Count), p.Count)
+		}
+		if !b.More {
+			break
+		}
+		time.Sleep(batchGap)
+	}
+	p, err := s.FinishPurge(context.WithoutCancel(ctx), p.ID)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
