@@ -189,3 +189,46 @@ func TestPurgeDeletesOnlyTheArchivedSet(t *testing.T) {
 		}
 	}
 }
+
+// A file found gone, or overwritten, counts as this purge's work only in
+// the batch a killed run of it had begun destroying: the destroyer hears
+// resumed=false on a first run, and true only for the ids up to where the
+// killed run had marked its batch.
+func TestDestroyerHearsWhichBatchWasInterrupted(t *testing.T) {
+	s := MustOpen(t)
+	seedVoice(t, s, 20, 0)
+	s.db.Exec(`UPDATE records SET location = '/srv/rec/' || id, sha256 = 'aa'`)
+	var ms []records.Member
+	for _, id := range candidates(t, s) {
+		ms = append(ms, records.Member{ID: id, Content: true})
+	}
+	set := records.NewIDSet(ms)
+	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
+	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	// A killed run had marked ids up to 8 and destroyed some of them.
+	s.db.Exec(`UPDATE purges SET destroying = 8 WHERE id = $1`, p.ID)
+	resumed := map[int64]bool{}
+	destroy := func(r *records.Record, content, res bool) (FileOutcome, error) {
+		resumed[r.ID] = res
+		return FileOutcome{Missing: true}, nil
+	}
+	ctx := context.Background()
+	for more := true; more; {
+		b, err := s.DeletePurgeBatch(ctx, p.ID, 5, destroy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		more = b.More
+	}
+	for id := int64(1); id <= 20; id++ {
+		if resumed[id] != (id <= 8) {
+			t.Errorf("record %d: resumed=%v", id, resumed[id])
+		}
+	}
+	done, _ := s.FinishPurge(ctx, p.ID)
+	if done.FilesDeleted != 8 || done.FilesMissing != 12 || done.Deleted != 20 {
+		t.Fatalf("files deleted %d, missing %d, records deleted %d; want 8, 12, 20", done.FilesDeleted, done.FilesMissing, done.Deleted)
+	}
+}

@@ -213,6 +213,13 @@ func nextPurgeBatch(ctx context.Context, tx *sql.Tx, purgeID, cursor, span int64
 // the batch's bounds are committed first, so that the re-run of a purge
 // killed in between counts the files it had destroyed.
 func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer) (PurgeBatch, error) {
+	return s.deletePurgeBatch(ctx, purgeID, span, destroy, 0, false)
+}
+
+// deletePurgeBatch is DeletePurgeBatch; once the batch's bounds are marked
+// (marked), resumedUpTo is where the mark stood before: the ids of a batch
+// a killed run had begun destroying.
+func (s *Store) deletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer, resumedUpTo int64, marked bool) (PurgeBatch, error) {
 	var b PurgeBatch
 	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
@@ -227,16 +234,19 @@ func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64,
 	if err != nil || !ok {
 		return b, err
 	}
-	if destroy != nil && destroying < hi {
-		if _, err := tx.ExecContext(ctx, `UPDATE purges SET destroying = $2 WHERE id = $1`, purgeID, hi); err != nil {
-			return b, err
+	if destroy != nil && !marked {
+		resumedUpTo = destroying
+		if destroying < hi {
+			if _, err := tx.ExecContext(ctx, `UPDATE purges SET destroying = $2 WHERE id = $1`, purgeID, hi); err != nil {
+				return b, err
+			}
+			if err := tx.Commit(); err != nil {
+				return b, translate(err)
+			}
+			// The bounds are durable; the batch itself runs in a new
+			// transaction.
+			return s.deletePurgeBatch(ctx, purgeID, span, destroy, resumedUpTo, true)
 		}
-		if err := tx.Commit(); err != nil {
-			return b, translate(err)
-		}
-		// The bounds are durable; the batch itself runs in a new
-		// transaction.
-		return s.DeletePurgeBatch(ctx, purgeID, span, destroy)
 	}
 	// The holds as they are now: one placed since the purge was committed
 	// protects what it covers from this batch on.
@@ -265,7 +275,7 @@ func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64,
 		}
 		b.Deleted, _ = res.RowsAffected()
 	} else if err := destroyBatch(ctx, tx, purgeID, `SELECT `+prefixed("r.", recordColumns)+`, `+purgeContent+` FROM records r WHERE `+purgeBatchWhere+` AND `+free,
-		args, destroying, destroy, &b); err != nil {
+		args, resumedUpTo, destroy, &b); err != nil {
 		return b, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, skipped = skipped + $3, files_deleted = files_deleted + $4,
