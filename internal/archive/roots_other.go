@@ -26,9 +26,21 @@ func (*Roots) Inspect(*records.Record) (records.FileDecision, *os.File) {
 	return records.FileDecision{Action: records.FileSkip, Reason: "not supported"}, nil
 }
 
-// Destroy is never reached.
-func (*Roots) Destroy(*records.Record, bool, bool) (records.FileDecision, bool, error) {
-	return records.FileDecision{Action: records.FileSkip, Reason: "not supported"}, false, nil
+// DestroyItem is one record whose file a deletion batch destroys.
+type DestroyItem struct {
+	R                 *records.Record
+	Archived, Resumed bool
+}
+
+// Destroyed is what happened to one item's file.
+type Destroyed struct {
+	records.FileDecision
+	Gone bool
+}
+
+// DestroyAll is never reached.
+func (*Roots) DestroyAll(items []DestroyItem) ([]Destroyed, error) {
+	return make([]Destroyed, len(items)), nil
 }
 
 // LockDir does nothing here: purges sharing an archive directory are not

@@ -210,9 +210,13 @@ func TestDestroyerHearsWhichBatchWasInterrupted(t *testing.T) {
 	// A killed run had marked ids up to 8 and destroyed some of them.
 	s.db.Exec(`UPDATE purges SET destroying = 8 WHERE id = $1`, p.ID)
 	resumed := map[int64]bool{}
-	destroy := func(r *records.Record, content, res bool) (FileOutcome, error) {
-		resumed[r.ID] = res
-		return FileOutcome{Missing: true}, nil
+	destroy := func(victims []Victim) ([]FileOutcome, error) {
+		out := make([]FileOutcome, len(victims))
+		for i, v := range victims {
+			resumed[v.R.ID] = v.Resumed
+			out[i] = FileOutcome{Missing: true}
+		}
+		return out, nil
 	}
 	ctx := context.Background()
 	for more := true; more; {

@@ -259,19 +259,29 @@ func (s *Store) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots, pr
 	span := int64(deleteSpan)
 	if p.DeleteFiles {
 		span = deleteSpanFiles
-		destroy = func(r *records.Record, content, resumed bool) (FileOutcome, error) {
-			d, gone, err := rs.Destroy(r, content, resumed)
-			switch {
-			case err != nil:
-				return FileOutcome{}, errs.Wrap(errs.Internal, err, "cannot destroy the file of record %d: %v", r.ID, err)
-			case gone:
-				return FileOutcome{Destroyed: true}, nil
-			case d.Action == records.FileNone:
-				return FileOutcome{Missing: true}, nil
-			case d.Action == records.FileDestroy:
-				return FileOutcome{Skip: "not destroyed"}, nil
+		destroy = func(victims []Victim) ([]FileOutcome, error) {
+			items := make([]archive.DestroyItem, len(victims))
+			for i, v := range victims {
+				items[i] = archive.DestroyItem{R: v.R, Archived: v.Content, Resumed: v.Resumed}
 			}
-			return FileOutcome{Skip: d.Reason}, nil
+			results, err := rs.DestroyAll(items)
+			if err != nil {
+				return nil, errs.Wrap(errs.Internal, err, "cannot destroy the files of a purge batch: %v", err)
+			}
+			out := make([]FileOutcome, len(results))
+			for i, d := range results {
+				switch {
+				case d.Gone:
+					out[i] = FileOutcome{Destroyed: true}
+				case d.Action == records.FileNone:
+					out[i] = FileOutcome{Missing: true}
+				case d.Action == records.FileDestroy:
+					out[i] = FileOutcome{Skip: "not destroyed"}
+				default:
+					out[i] = FileOutcome{Skip: d.Reason}
+				}
+			}
+			return out, nil
 		}
 	}
 	if err := s.BulkCache(ctx); err != nil {

@@ -151,11 +151,18 @@ type FileOutcome struct {
 	Skip string
 }
 
-// Destroyer destroys a record's file during a deletion batch. content says
-// whether the purge's archive holds the file; a destroyer never destroys a
-// file the archive does not hold. resumed says a killed run of the purge
+// Victim is a record whose file a deletion batch destroys. Content says
+// whether the purge's archive holds the file (a destroyer never destroys a
+// file the archive does not hold); Resumed, that a killed run of the purge
 // had begun destroying the files of this batch.
-type Destroyer func(r *records.Record, content, resumed bool) (FileOutcome, error)
+type Victim struct {
+	R                *records.Record
+	Content, Resumed bool
+}
+
+// Destroyer destroys the files of a deletion batch, all at once so their
+// syncs can go together, and says what happened to each, in order.
+type Destroyer func(victims []Victim) ([]FileOutcome, error)
 
 // PurgeBatch is what one deletion batch did.
 type PurgeBatch struct {
@@ -319,30 +326,40 @@ func destroyBatch(ctx context.Context, tx *sql.Tx, purgeID int64, q string, args
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	var victims []Victim
 	for _, v := range batch {
 		if v.r.Location != "" {
-			resumed := v.content && v.r.ID <= destroyedUpTo
-			out, err := destroy(v.r, v.content, resumed)
-			if err != nil {
+			victims = append(victims, Victim{R: v.r, Content: v.content, Resumed: v.content && v.r.ID <= destroyedUpTo})
+		}
+	}
+	outcomes, err := destroy(victims)
+	if err != nil {
+		return err
+	}
+	fate := map[int64]FileOutcome{}
+	for i, v := range victims {
+		fate[v.R.ID] = outcomes[i]
+		switch out := outcomes[i]; {
+		case out.Skip != "":
+			if _, err := tx.ExecContext(ctx, `INSERT INTO purge_skipped (purge_id, record_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+				purgeID, v.R.ID, out.Skip); err != nil {
 				return err
 			}
-			switch {
-			case out.Skip != "":
-				if _, err := tx.ExecContext(ctx, `INSERT INTO purge_skipped (purge_id, record_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-					purgeID, v.r.ID, out.Skip); err != nil {
-					return err
-				}
-				b.Skipped++
-				continue
-			case out.Destroyed, out.Missing && resumed:
-				b.FilesDeleted++
-			case out.Missing:
-				b.FilesMissing++
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id) VALUES ($1, $2, $3)`,
-				v.r.Location, v.r.SHA256, purgeID); err != nil {
-				return err
-			}
+			b.Skipped++
+			continue
+		case out.Destroyed, out.Missing && v.Resumed:
+			b.FilesDeleted++
+		case out.Missing:
+			b.FilesMissing++
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id) VALUES ($1, $2, $3)`,
+			v.R.Location, v.R.SHA256, purgeID); err != nil {
+			return err
+		}
+	}
+	for _, v := range batch {
+		if fate[v.r.ID].Skip != "" {
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = $1`, v.r.ID); err != nil {
 			return err
