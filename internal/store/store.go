@@ -2,9 +2,11 @@
 // its schema, the audited invocation pipeline, and the SQL behind every
 // domain service. No SQL lives outside this package.
 //
-// Statements are written portably ($1 placeholders, TEXT RFC 3339 UTC times,
-// TEXT hex hashes, sequence numbers assigned here rather than by the
-// database) so that a PostgreSQL implementation can sit behind the same API.
+// Statements are written portably ($1 placeholders, TEXT hex hashes,
+// sequence numbers assigned here rather than by the database) so that a
+// PostgreSQL implementation can sit behind the same API. Every stored time
+// is TEXT in one fixed-width UTC form (formatTime), so text order is time
+// order on both engines.
 package store
 
 import (
