@@ -466,8 +466,8 @@ func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error 
 
 func (t *Tx) reviewProgress(name string) (ReviewProgress, error) {
 	var p ReviewProgress
-	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(i.decision = 'keep'), 0), coalesce(sum(i.decision = 'revoke'), 0),
-		coalesce(sum(i.decision = ''), 0) FROM `+campaignItems, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
+	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), count(*) FILTER (WHERE i.decision = 'keep'), count(*) FILTER (WHERE i.decision = 'revoke'),
+		count(*) FILTER (WHERE i.decision = '') FROM `+campaignItems, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
 	return p, err
 }
 
