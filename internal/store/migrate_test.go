@@ -79,9 +79,11 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		exec(`INSERT INTO account_approvals (username, stage, operator, at, reason) VALUES
 			('jdoe', 'it', 'ivan', $1, 'ok'), ('jdoe', 'department', 'mia', $2, 'ok')`, tenth, later)
 		exec(`INSERT INTO incidents (id, year, seq, type, severity, summary, state, detected_at, opened_at, opened_by, deadline)
-			VALUES ('INC-2024-0001', 2024, 1, 'other', 'low', 's', 'open', $1, $1, 'ana', '2024-03-04T09:00:00.5Z')`, whole)
+			VALUES ('INC-2024-0001', 2024, 1, 'other', 'low', 's', 'open', $1, $1, 'ana', '2024-03-04T09:00:00.5Z'),
+			('INC-2024-0002', 2024, 2, 'other', 'low', 's', 'open', $1, $1, 'ana', '2024-03-04T09:00:00.5Z')`, whole)
 		exec(`INSERT INTO incident_events (incident_id, at, operator, kind, detail) VALUES
-			('INC-2024-0001', $1, 'ana', 'opened', '1'), ('INC-2024-0001', $2, 'ana', 'note', '2'), ('INC-2024-0001', $3, 'ana', 'note', '3')`, whole, tenth, later)
+			('INC-2024-0001', $1, 'ana', 'opened', '1'), ('INC-2024-0001', $2, 'ana', 'note', '2'), ('INC-2024-0001', $3, 'ana', 'note', '3'),
+			('INC-2024-0001', $3, 'ana', 'note', '4'), ('INC-2024-0002', $3, 'ana', 'opened', '1')`, whole, tenth, later)
 		exec(`INSERT INTO incident_notifications VALUES ('INC-2024-0001', 'dpa', 'r', $1, 'ana')`, later)
 		for i, at := range []string{whole, tenth, later} {
 			exec(`INSERT INTO reviews (id, name, state, due, started_at, started_by) VALUES ($1, $2, 'open', '2024-04-01', $3, 'ana')`,
@@ -169,6 +171,14 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 			t.Errorf("%s = %q, want %q", c.q, got, c.want)
 		}
 	}
+	var seqs string
+	if err := s.db.QueryRow(`SELECT group_concat(incident_id || ':' || seq || '=' || detail, ' ') FROM
+		(SELECT * FROM incident_events ORDER BY incident_id, seq)`).Scan(&seqs); err != nil {
+		t.Fatal(err)
+	}
+	if want := "INC-2024-0001:1=1 INC-2024-0001:2=2 INC-2024-0001:3=3 INC-2024-0001:4=4 INC-2024-0002:1=1"; seqs != want {
+		t.Errorf("event numbers %s, want %s", seqs, want)
+	}
 	if after := auditTimes(s.db); !slices.Equal(before, after) {
 		t.Errorf("the audit log changed:\n%q\n%q", before, after)
 	}
@@ -182,7 +192,8 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		for _, e := range events {
 			details = append(details, e.Detail)
 		}
-		if want := []string{"1", "2", "3"}; !slices.Equal(details, want) {
+		// Events of one time keep the order they were written in.
+		if want := []string{"1", "2", "3", "4"}; !slices.Equal(details, want) {
 			t.Errorf("timeline %q, want %q", details, want)
 		}
 		aps, err := tx.Approvals("jdoe")

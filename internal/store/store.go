@@ -7,6 +7,13 @@
 // PostgreSQL implementation can sit behind the same API. Every stored time
 // is TEXT in one fixed-width UTC form (formatTime), so text order is time
 // order on both engines.
+//
+// The single-writer invariant: every write transaction takes the store's
+// write lock when it begins (BEGIN IMMEDIATE on SQLite), so writers run one
+// at a time and each sees everything committed before it. Ids and sequence
+// numbers are allocated under that lock as one more than the largest
+// (nextNumber, the one place that does it), the audit chain's head is read
+// under it, and no code may write outside such a transaction.
 package store
 
 import (

@@ -126,3 +126,34 @@ func TestReviewsAreListedNewestFirstWithinASecond(t *testing.T) {
 		t.Fatalf("reviews %q, want newest first %q", got, want)
 	}
 }
+
+// TestIncidentEventsAreNumbered checks that each incident's events are
+// numbered 1, 2, … in the order written, events of one command (one time)
+// included, so the timeline never depends on the engine's row order.
+func TestIncidentEventsAreNumbered(t *testing.T) {
+	s := MustOpen(t)
+	var ids []string
+	for range 2 {
+		at(t, s, "ana", second, func(tx *Tx) error {
+			inc := &incident.Incident{Type: "other", Severity: "low", Summary: "s", DetectedAt: second}
+			if _, err := tx.OpenIncident(inc, nil); err != nil {
+				return err
+			}
+			ids = append(ids, inc.ID)
+			for _, n := range []string{"a", "b", "c"} {
+				if err := tx.NoteIncident(inc.ID, n); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	var got string
+	if err := s.db.QueryRow(`SELECT group_concat(seq || kind || detail, ' ') FROM
+		(SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY seq)`, ids[1]).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1opened" + "other, low: s 2notea 3noteb 4notec"; got != want {
+		t.Fatalf("events of %s: %q, want %q", ids[1], got, want)
+	}
+}
