@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-dev/custos/internal/access"
 	"github.com/custos-dev/custos/internal/account"
+	"github.com/custos-dev/custos/internal/errs"
 )
 
 // oldStore makes a store file as a custos of schema version left it: the
@@ -61,7 +63,7 @@ var timeColumns = map[string][]string{
 	"reviews": {"started_at", "closed_at"}, "review_items": {"granted_at", "decided_at"},
 	"retention": {"set_at"}, "records": {"created_at", "added_at"},
 	"holds":  {"from_at", "to_at", "created_at", "released_at"},
-	"purges": {"started_at", "finished_at", "as_of"},
+	"purges": {"started_at", "finished_at", "as_of"}, "schema_migrations": {"applied_at"},
 }
 
 // TestMigrationRewritesTimesFixedWidth opens a schema 8 store holding
@@ -218,5 +220,58 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestStoreBeforeSchemaMigrationsIsAdopted opens a store whose schema
+// version is only in PRAGMA user_version, as custos kept it before
+// schema_migrations: its versions are recorded as adopted (applied_at ”),
+// the later migrations run and are recorded with their time, and
+// user_version still follows, so that an older custos refuses the store.
+func TestStoreBeforeSchemaMigrationsIsAdopted(t *testing.T) {
+	path := oldStore(t, 8, nil)
+	s, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := s.db.QueryRow(`SELECT group_concat(version || ':' || (applied_at != ''), ' ') FROM
+		(SELECT * FROM schema_migrations ORDER BY version)`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := "1:0 2:0 3:0 4:0 5:0 6:0 7:0 8:0"
+	for v := 9; v <= SchemaVersion(); v++ {
+		want += fmt.Sprintf(" %d:1", v)
+	}
+	if got != want {
+		t.Errorf("schema_migrations %s, want %s", got, want)
+	}
+	var uv int
+	if err := s.db.QueryRow(`PRAGMA user_version`).Scan(&uv); err != nil || uv != SchemaVersion() {
+		t.Errorf("user_version %d (%v), want %d", uv, err, SchemaVersion())
+	}
+	s.Close()
+	// Opening again finds the version in schema_migrations and changes nothing.
+	if s, err = Open(context.Background(), path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+}
+
+// TestNewerLegacySchemaIsRefused: a store without schema_migrations whose
+// user_version is newer than this custos is refused, not adopted.
+func TestNewerLegacySchemaIsRefused(t *testing.T) {
+	path := oldStore(t, 8, func(_ *sql.Tx, exec func(string, ...any)) {})
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`PRAGMA user_version = 99`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = Open(context.Background(), path, Options{})
+	if err == nil || errs.ExitCode(err) != 1 || !strings.Contains(err.Error(), "schema version 99, newer than this custos understands") {
+		t.Fatalf("err = %v", err)
 	}
 }
