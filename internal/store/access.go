@@ -180,7 +180,7 @@ func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*acces
 		return nil, false, errs.Deniedf("%s holds %s (grant %d), which may not be held together with %s: separation of duties (policy sod)", username, other, id, key)
 	}
 	g := &access.Grant{Username: username, Resource: resource, Role: role, Reason: reason, Until: until, GrantedBy: t.op.Name, GrantedAt: t.now}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM grants`).Scan(&g.ID); err != nil {
+	if g.ID, err = t.nextID("grants"); err != nil {
 		return nil, false, err
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at)
@@ -305,8 +305,8 @@ func (t *Tx) StartReview(c *access.Campaign, progress func(done int64)) (int64, 
 		}
 	}
 	c.State, c.StartedAt, c.StartedBy = "open", t.now, t.op.Name
-	var id int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM reviews`).Scan(&id); err != nil {
+	id, err := t.nextID("reviews")
+	if err != nil {
 		return 0, err
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO reviews (id, name, state, due, scope_resource, scope_department, started_at, started_by)
@@ -466,8 +466,8 @@ func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error 
 
 func (t *Tx) reviewProgress(name string) (ReviewProgress, error) {
 	var p ReviewProgress
-	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), coalesce(sum(i.decision = 'keep'), 0), coalesce(sum(i.decision = 'revoke'), 0),
-		coalesce(sum(i.decision = ''), 0) FROM `+campaignItems, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
+	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), count(*) FILTER (WHERE i.decision = 'keep'), count(*) FILTER (WHERE i.decision = 'revoke'),
+		count(*) FILTER (WHERE i.decision = '') FROM `+campaignItems, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
 	return p, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/errs"
@@ -328,7 +329,7 @@ func (t *Tx) RevokeAccount(username, reason string) (*account.Account, bool, err
 
 // Revocation is the record kept when an account was revoked.
 type Revocation struct {
-	At        string
+	At        time.Time
 	RevokedBy string
 	Reason    string
 	Snapshot  string
@@ -337,21 +338,25 @@ type Revocation struct {
 // AccountRevocation returns the revocation record, or nil.
 func (t *Tx) AccountRevocation(username string) (*Revocation, error) {
 	var r Revocation
+	var at string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT at, revoked_by, reason, snapshot FROM account_revocations WHERE username = $1`, username).
-		Scan(&r.At, &r.RevokedBy, &r.Reason, &r.Snapshot)
+		Scan(&at, &r.RevokedBy, &r.Reason, &r.Snapshot)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
+	r.At = parseTime(at)
 	return &r, err
 }
 
-// accountJSON is the snapshot form of an account.
+// accountJSON is the snapshot form of an account. Its times are
+// time.Time, so they encode as the approvals and grants beside them do
+// (JSON's RFC 3339): the snapshot is a document, not a stored column.
 func accountJSON(a *account.Account) map[string]any {
 	return map[string]any{
 		"username": a.Username, "name": a.Name, "employee_id": a.EmployeeID, "department": a.Department,
 		"position": a.Position, "email": a.Email, "type": a.Type, "until": a.Until, "clearance": a.Clearance,
 		"state": a.State, "reason": a.Reason, "agreement_ref": a.AgreementRef, "requested_by": a.RequestedBy,
-		"requested_at": formatTime(a.RequestedAt), "updated_at": formatTime(a.UpdatedAt),
+		"requested_at": a.RequestedAt, "updated_at": a.UpdatedAt,
 	}
 }
 

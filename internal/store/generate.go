@@ -129,7 +129,7 @@ func genRecords(ctx context.Context, tx *sql.Tx, from, to, total int, now string
 	classes := []string{"voice", "text", "multimedia"}
 	for i := from; i < to; i++ {
 		at := start.Add(time.Duration(float64(span) * float64(i) / float64(total)))
-		if _, err := st.ExecContext(ctx, i+1, classes[i%3], recTime(at), fmt.Sprintf("s%04d", i%5000), now); err != nil {
+		if _, err := st.ExecContext(ctx, i+1, classes[i%3], formatTime(at), fmt.Sprintf("s%04d", i%5000), now); err != nil {
 			return err
 		}
 	}

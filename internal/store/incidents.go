@@ -80,11 +80,11 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 		accounts = append(accounts, a)
 	}
 	year := t.now.Year()
-	var seq int
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(seq), 0) + 1 FROM incidents WHERE year = $1`, year).Scan(&seq); err != nil {
+	seq, err := t.nextNumber("incidents", "seq", "year = $1", year)
+	if err != nil {
 		return nil, err
 	}
-	inc.ID, inc.State, inc.OpenedAt, inc.OpenedBy = incident.FormatID(year, seq), incident.Open, t.now, t.op.Name
+	inc.ID, inc.State, inc.OpenedAt, inc.OpenedBy = incident.FormatID(year, int(seq)), incident.Open, t.now, t.op.Name
 	inc.Deadline = inc.DetectedAt.Add(pol.ReportWithin)
 	t.Touch("incident:" + inc.ID)
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO incidents (id, year, seq, type, severity, summary, state, detected_at, opened_at,
@@ -125,8 +125,12 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 }
 
 func (t *Tx) incidentEvent(id, kind, detail string) error {
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO incident_events (incident_id, at, operator, kind, detail) VALUES ($1, $2, $3, $4, $5)`,
-		id, formatTime(t.now), t.op.Name, kind, detail)
+	seq, err := t.nextNumber("incident_events", "seq", "incident_id = $1", id)
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO incident_events (incident_id, seq, at, operator, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
+		id, seq, formatTime(t.now), t.op.Name, kind, detail)
 	return err
 }
 
@@ -367,7 +371,7 @@ type IncidentEvent struct {
 
 // IncidentEvents returns the timeline in time order.
 func (t *Tx) IncidentEvents(id string) ([]IncidentEvent, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT at, operator, kind, detail FROM incident_events WHERE incident_id = $1 ORDER BY at, rowid`, id)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT at, operator, kind, detail FROM incident_events WHERE incident_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
 	}

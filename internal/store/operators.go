@@ -5,7 +5,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
@@ -29,21 +28,6 @@ func scanOperator(r rowScanner) (*operator.Operator, error) {
 	o.CreatedAt = parseTime(created)
 	o.RemovedAt = parseTime(removed)
 	return &o, nil
-}
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339Nano)
-}
-
-func parseTime(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, _ := time.Parse(time.RFC3339Nano, s)
-	return t
 }
 
 func joinRoles(roles []operator.Role) string {

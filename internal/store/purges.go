@@ -58,12 +58,13 @@ func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 	if got := set.Hash(); got != p.SetSHA256 {
 		return errs.Integrityf("the records read back from the archive (SHA-256 %s) are not the set its manifest names (%s); nothing was deleted", got, p.SetSHA256)
 	}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) + 1 FROM purges`).Scan(&p.ID); err != nil {
+	var err error
+	if p.ID, err = t.nextID("purges"); err != nil {
 		return err
 	}
 	t.Touch("purge:" + strconv.FormatInt(p.ID, 10))
 	p.State, p.Operator, p.StartedAt, p.Count, p.Skipped = "deleting", t.op.Name, t.now, set.Count(), int64(len(skips))
-	_, err := t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
+	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
 		count, delete_files, selection, set_sha256, skipped) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, $12)`, p.ID, p.State, p.Operator,
 		formatTime(t.now), p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, p.DeleteFiles, p.SetSHA256, p.Skipped)
 	if err != nil {

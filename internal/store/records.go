@@ -10,15 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/records"
 	"github.com/custos-dev/custos/internal/when"
 )
-
-// recTime formats record times fixed-width in UTC, so text order is time
-// order and range conditions can use the index.
-func recTime(t time.Time) string { return audit.FormatTime(t) }
 
 // SetRetention sets a class's retention period; the same value again
 // changes nothing.
@@ -129,7 +124,7 @@ func (t *Tx) AddHold(h *records.Hold) error {
 	}
 	from, to := "", ""
 	if h.Kind == records.HoldRange {
-		from, to = recTime(h.From), recTime(h.To)
+		from, to = formatTime(h.From), formatTime(h.To)
 	}
 	h.CreatedAt, h.CreatedBy = t.now, t.op.Name
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO holds (name, reason, kind, value, from_at, to_at, created_at, created_by)
@@ -222,7 +217,7 @@ func (ri *RecordInserter) Add(r *records.Record, keepID bool) error {
 		return err
 	}
 	r.AddedAt, r.AddedBy = ri.t.now, ri.t.op.Name
-	if _, err := ri.stmt.ExecContext(ri.t.ctx, r.ID, r.Class, recTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
+	if _, err := ri.stmt.ExecContext(ri.t.ctx, r.ID, r.Class, formatTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
 		ri.addedAt, ri.t.op.Name); err != nil {
 		return err
 	}
@@ -413,7 +408,7 @@ func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Reco
 	for _, c := range sortedClasses(schedules, class) {
 		_, hi := schedules[c].Window(asOf)
 		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+prefixed("r.", recordColumns)+` FROM records r
-			WHERE r.class = $1 AND r.created_at < $2 AND `+notHeld(holds)+` ORDER BY r.created_at, r.id`, c, recTime(hi))
+			WHERE r.class = $1 AND r.created_at < $2 AND `+notHeld(holds)+` ORDER BY r.created_at, r.id`, c, formatTime(hi))
 		if err != nil {
 			return err
 		}

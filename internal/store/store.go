@@ -2,9 +2,18 @@
 // its schema, the audited invocation pipeline, and the SQL behind every
 // domain service. No SQL lives outside this package.
 //
-// Statements are written portably ($1 placeholders, TEXT RFC 3339 UTC times,
-// TEXT hex hashes, sequence numbers assigned here rather than by the
-// database) so that a PostgreSQL implementation can sit behind the same API.
+// Statements are written portably ($1 placeholders, TEXT hex hashes,
+// sequence numbers assigned here rather than by the database) so that a
+// PostgreSQL implementation can sit behind the same API. Every stored time
+// is TEXT in one fixed-width UTC form (formatTime), so text order is time
+// order on both engines.
+//
+// The single-writer invariant: every write transaction takes the store's
+// write lock when it begins (BEGIN IMMEDIATE on SQLite), so writers run one
+// at a time and each sees everything committed before it. Ids and sequence
+// numbers are allocated under that lock as one more than the largest
+// (nextNumber, the one place that does it), the audit chain's head is read
+// under it, and no code may write outside such a transaction.
 package store
 
 import (
@@ -252,7 +261,7 @@ func (s *Store) dsn() string {
 // checkReadOnlySchema stands in for migrate on a store that cannot be
 // written: a schema older than this custos cannot be brought forward.
 func (s *Store) checkReadOnlySchema(ctx context.Context) error {
-	have, err := s.userVersion(ctx, s.db)
+	have, _, err := s.schemaVersion(ctx, s.db)
 	if err != nil {
 		return err
 	}
@@ -339,7 +348,7 @@ func persistWAL(ctx context.Context, db *sql.DB) error {
 }
 
 // migrations returns the embedded migrations in order; migration i+1 brings
-// the schema to user_version i+1.
+// the schema to version i+1.
 func migrations() ([]string, error) {
 	names, err := fs.Glob(migrationFS, "migrations/*.sql")
 	if err != nil {
@@ -364,16 +373,48 @@ func SchemaVersion() int {
 	return len(names)
 }
 
-// migrate brings the schema up to date. The check on every start is one
-// PRAGMA read; the migration itself runs in one write transaction and
+// The schema's version is recorded in schema_migrations, one row per
+// migration applied (applied_at ” for the versions a store already had
+// when it was adopted: before this table, the version lived only in PRAGMA
+// user_version). The SQLite dialect also keeps user_version equal to the
+// newest version: it is the file header's mark of a custos store
+// (checkSQLiteFile reads it before opening) and what custos versions from
+// before schema_migrations read, so that they refuse a newer store.
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    applied_at  TEXT NOT NULL
+)`
+
+// schemaVersion returns the store's schema version, and whether it is
+// recorded in schema_migrations (false: in user_version only, a store to
+// adopt, or a new or foreign file at version 0). The check on every start
+// is one query.
+func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error) {
+	var v sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
+	if err == nil {
+		return int(v.Int64), true, nil
+	}
+	var tables int
+	if err2 := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err2 != nil || tables > 0 {
+		if errors.Is(err, syscall.EACCES) {
+			return 0, false, errs.Wrap(errs.Busy, err, "the store is unavailable: %v", err)
+		}
+		return 0, false, translate(err)
+	}
+	have, err := s.userVersion(ctx, q)
+	return have, false, err
+}
+
+// migrate brings the schema up to date, in one write transaction that
 // re-reads the version under the lock, so concurrent first starts are safe.
 func (s *Store) migrate(ctx context.Context) error {
 	want := SchemaVersion()
-	have, err := s.userVersion(ctx, s.db)
+	have, recorded, err := s.schemaVersion(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	if have == want {
+	if have == want && recorded {
 		return nil
 	}
 	if have == 0 {
@@ -390,8 +431,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	if have > want {
-		return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
-			WithHint("upgrade custos; this version refuses to touch the store so it cannot damage it")
+		return s.newerSchema(have, want)
 	}
 	steps, err := migrations()
 	if err != nil {
@@ -402,12 +442,29 @@ func (s *Store) migrate(ctx context.Context) error {
 		return translate(err)
 	}
 	defer tx.Rollback()
-	if have, err = s.userVersion(ctx, tx); err != nil || have >= want {
+	if have, recorded, err = s.schemaVersion(ctx, tx); err != nil || (have >= want && recorded) {
 		return err
 	}
+	if have > want {
+		return s.newerSchema(have, want)
+	}
+	if !recorded {
+		if _, err := tx.ExecContext(ctx, createSchemaMigrations); err != nil {
+			return translate(err)
+		}
+		for v := 1; v <= have; v++ {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, '')`, v); err != nil {
+				return translate(err)
+			}
+		}
+	}
+	now := formatTime(time.Now())
 	for i := have; i < want; i++ {
 		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
 			return errs.Wrap(errs.Internal, translate(err), "migrating the store to schema %d: %v", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, i+1, now); err != nil {
+			return translate(err)
 		}
 	}
 	// PRAGMA takes no placeholders; want is an integer we control.
@@ -417,10 +474,18 @@ func (s *Store) migrate(ctx context.Context) error {
 	return translate(tx.Commit())
 }
 
+// newerSchema refuses a store written by a newer custos (exit 1).
+func (s *Store) newerSchema(have, want int) error {
+	return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
+		WithHint("upgrade custos; this version refuses to touch the store so it cannot damage it")
+}
+
 type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// userVersion reads PRAGMA user_version: the schema version of a store
+// from before schema_migrations, and the file's mark of a custos store.
 func (s *Store) userVersion(ctx context.Context, q queryer) (int, error) {
 	var v int
 	if err := q.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {

@@ -138,7 +138,7 @@ func TestPermissionIsCheckedBeforeTheOperation(t *testing.T) {
 
 func TestNewerSchemaIsRefused(t *testing.T) {
 	s := MustOpen(t)
-	if _, err := s.db.Exec(`PRAGMA user_version = 99`); err != nil {
+	if _, err := s.db.Exec(`INSERT INTO schema_migrations (version, applied_at) VALUES (99, '')`); err != nil {
 		t.Fatal(err)
 	}
 	path := s.Path()
