@@ -158,9 +158,11 @@ var errBusyDir = errs.New(errs.Busy, "another purge is using the archive directo
 
 // Sweep removes what interrupted purges of this store (tag, the manifest's
 // store) left in an archive directory: unfinished ".partial" files, and
-// complete archives that no recorded purge refers to (referenced, by
-// absolute path), which no deletion rests on. Archives of other stores and
-// files custos did not write are left alone. Call it holding LockDir.
+// complete archives whose SHA-256 no recorded purge names (referenced),
+// which no deletion rests on. An archive is known by its content, not its
+// path, so archives moved or reached through another path are kept.
+// Archives of other stores and files custos did not write are left alone.
+// Call it holding LockDir, and read referenced after taking it.
 func Sweep(dir, tag string, referenced map[string]bool) ([]string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -181,11 +183,9 @@ func Sweep(dir, tag string, referenced map[string]bool) ([]string, error) {
 		case strings.HasSuffix(name, ".partial"):
 		case strings.HasSuffix(name, ".manifest.json"):
 			archive := strings.TrimSuffix(path, ".manifest.json") + Suffix
-			if referenced[archive] {
-				continue
-			}
 			var m Manifest
-			if b, err := os.ReadFile(path); err != nil || json.Unmarshal(b, &m) != nil || m.Format != Format || m.Store == "" || m.Store != tag {
+			if b, err := os.ReadFile(path); err != nil || json.Unmarshal(b, &m) != nil || m.Format != Format || m.Store == "" || m.Store != tag ||
+				referenced[m.SHA256] {
 				continue
 			}
 			for _, p := range []string{archive, FilesPath(archive)} {

@@ -24,12 +24,13 @@ type Roots struct {
 	dirs  []string
 	open  map[string]*os.Root
 	devs  map[string]uint64
+	mnts  map[string]uint64
 	fails map[string]error
 }
 
 // OpenRoots prepares access to the files under dirs.
 func OpenRoots(dirs []string) (*Roots, error) {
-	return &Roots{dirs: dirs, open: map[string]*os.Root{}, devs: map[string]uint64{}, fails: map[string]error{}}, nil
+	return &Roots{dirs: dirs, open: map[string]*os.Root{}, devs: map[string]uint64{}, mnts: map[string]uint64{}, fails: map[string]error{}}, nil
 }
 
 // Close releases the roots.
@@ -58,6 +59,12 @@ func (rs *Roots) root(dir string) (*os.Root, uint64, error) {
 		return nil, 0, err
 	}
 	rs.open[dir], rs.devs[dir] = r, uint64(fi.Sys().(*syscall.Stat_t).Dev)
+	if d, err := r.Open("."); err == nil {
+		if id, ok := mountID(d); ok {
+			rs.mnts[dir] = id
+		}
+		d.Close()
+	}
 	return r, rs.devs[dir], nil
 }
 
@@ -128,6 +135,12 @@ func (rs *Roots) inspect(r *records.Record, write bool) (records.FileFacts, *os.
 		return facts, nil, "", nil
 	}
 	facts.Links, facts.SameDevice = uint64(st.Nlink), uint64(st.Dev) == dev
+	if want, ok := rs.mnts[dir]; ok {
+		// A bind mount under the root shows another directory of the same
+		// file system: same device, another mount.
+		got, ok := mountID(f)
+		facts.SameDevice = facts.SameDevice && ok && got == want
+	}
 	h := sha256.New()
 	z := &zeroWatch{zero: true}
 	n, err := io.Copy(io.MultiWriter(h, z), f)
@@ -172,10 +185,35 @@ type Destroyed struct {
 	Gone bool
 }
 
-// syncers is how many files are synced at once: a disk commits many
-// concurrent syncs together, where one after another each waits for its
-// own commit (about 4 ms for a 64-byte file here).
+// syncers is how many files are synced at once where the file system
+// cannot be synced whole: a disk commits many concurrent syncs together,
+// where one after another each waits for its own commit (about 4 ms for a
+// 64-byte file here).
 const syncers = 32
+
+// syncEach syncs files concurrently.
+func syncEach(files []*os.File) error {
+	errc := make(chan error, len(files))
+	work := make(chan *os.File)
+	for range min(syncers, len(files)) {
+		go func() {
+			for f := range work {
+				errc <- f.Sync()
+			}
+		}()
+	}
+	for _, f := range files {
+		work <- f
+	}
+	close(work)
+	var first error
+	for range files {
+		if err := <-errc; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
 
 // destroyChunk bounds the files held open at once.
 const destroyChunk = 256
@@ -242,27 +280,12 @@ func (rs *Roots) destroyChunk(items []DestroyItem, out []Destroyed) error {
 		victims = append(victims, victim{i: i, f: f, rel: rel, root: root, ino: uint64(fi.Sys().(*syscall.Stat_t).Ino)})
 	}
 	// Every overwrite reaches the disk before any name goes.
-	errc := make(chan error, len(victims))
-	work := make(chan *os.File)
-	for range min(syncers, len(victims)) {
-		go func() {
-			for f := range work {
-				errc <- f.Sync()
-			}
-		}()
+	files := make([]*os.File, len(victims))
+	for i, v := range victims {
+		files[i] = v.f
 	}
-	for _, v := range victims {
-		work <- v.f
-	}
-	close(work)
-	var syncErr error
-	for range victims {
-		if err := <-errc; err != nil && syncErr == nil {
-			syncErr = err
-		}
-	}
-	if syncErr != nil {
-		return syncErr
+	if err := syncAll(files); err != nil {
+		return err
 	}
 	for _, v := range victims {
 		// Remove the name only if it still names the file just overwritten.

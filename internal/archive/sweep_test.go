@@ -24,8 +24,8 @@ func TestSweepRemovesOnlyThisStoresOrphans(t *testing.T) {
 		}
 		return path + Suffix
 	}
-	recorded := write(Prefix+"1", &Manifest{Store: "ours"})
-	orphan := write(Prefix+"2", &Manifest{Store: "ours", Files: "x"})
+	recorded := write(Prefix+"1", &Manifest{Store: "ours", SHA256: "aaa"})
+	orphan := write(Prefix+"2", &Manifest{Store: "ours", SHA256: "bbb", Files: "x"})
 	os.WriteFile(FilesPath(orphan), []byte("tar"), 0o600)
 	theirs := write(Prefix+"3", &Manifest{Store: "theirs"})
 	unnamed := write(Prefix+"4", &Manifest{})
@@ -39,7 +39,9 @@ func TestSweepRemovesOnlyThisStoresOrphans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unlock()
-	removed, err := Sweep(dir, "ours", map[string]bool{recorded: true})
+	// A recorded purge names its archive by hash: the one it rests on is
+	// kept wherever it was moved.
+	removed, err := Sweep(dir, "ours", map[string]bool{"aaa": true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -235,6 +235,11 @@ func DecideFile(r *Record, roots []string, facts FileFacts, resumed bool) FileDe
 	if r.Location == "" {
 		return FileDecision{FileNone, "no location"}
 	}
+	if strings.Contains(r.Location, "://") {
+		// Not a file custos can reach: the entry goes, the object stays
+		// for its own system's retention.
+		return FileDecision{FileNone, "not a local file; not destroyed"}
+	}
 	if _, _, ok := Root(r.Location, roots); !ok {
 		return FileDecision{FileSkip, "outside records.roots"}
 	}

@@ -85,9 +85,19 @@ type PurgeResult struct {
 // what killed runs of this store left there that no purge rests on is
 // removed first.
 func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req PurgeRequest) (*PurgeResult, error) {
-	// What the purge rests on, read once: the roots files may be destroyed
-	// under, the store's identity, the archives of recorded purges, and
-	// any purge an interrupted run left unfinished.
+	// Permission first, then the archive directory's lock, then what the
+	// purge rests on, read under the lock so that a purge finishing
+	// meanwhile is seen: the roots files may be destroyed under, the
+	// store's identity, the archives of recorded purges, and any purge an
+	// interrupted run left unfinished.
+	if err := s.Authorize(ctx, inv, spec); err != nil {
+		return nil, err
+	}
+	unlock, err := archive.LockDir(req.Archive)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	var unfinished []*Purge
 	var roots []string
 	var tag string
@@ -117,11 +127,6 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	}); err != nil {
 		return nil, err
 	}
-	unlock, err := archive.LockDir(req.Archive)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
 	removed, err := archive.Sweep(req.Archive, tag, referenced)
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "cannot tidy the archive directory: %v", err)

@@ -123,10 +123,11 @@ func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
 	return out, rows.Err()
 }
 
-// PurgeArchives returns the archive of every purge, for telling the
-// archives of recorded purges from those an interrupted run left behind.
+// PurgeArchives returns the SHA-256 of every recorded purge's archive, by
+// which a sweep knows the archives purges rest on wherever they have been
+// moved to.
 func (t *Tx) PurgeArchives() (map[string]bool, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT archive FROM purges`)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT archive_sha256 FROM purges`)
 	if err != nil {
 		return nil, err
 	}
@@ -327,9 +328,25 @@ func destroyBatch(ctx context.Context, tx *sql.Tx, purgeID int64, q string, args
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var victims []Victim
+	// A file another catalogue record also names (one held, or not due)
+	// is not this batch's to destroy: its record is kept.
+	inBatch := map[int64]bool{}
 	for _, v := range batch {
-		if v.r.Location != "" {
+		inBatch[v.r.ID] = true
+	}
+	var victims []Victim
+	fate := map[int64]FileOutcome{}
+	for _, v := range batch {
+		if v.r.Location == "" {
+			continue
+		}
+		shared, err := sharedLocation(ctx, tx, v.r.Location, inBatch)
+		if err != nil {
+			return err
+		}
+		if shared {
+			fate[v.r.ID] = FileOutcome{Skip: "another catalogue record names the same file"}
+		} else {
 			victims = append(victims, Victim{R: v.r, Content: v.content, Resumed: v.content && v.r.ID <= destroyedUpTo})
 		}
 	}
@@ -337,10 +354,16 @@ func destroyBatch(ctx context.Context, tx *sql.Tx, purgeID int64, q string, args
 	if err != nil {
 		return err
 	}
-	fate := map[int64]FileOutcome{}
 	for i, v := range victims {
 		fate[v.R.ID] = outcomes[i]
-		switch out := outcomes[i]; {
+	}
+	for _, bv := range batch {
+		out, ok := fate[bv.r.ID]
+		if !ok {
+			continue
+		}
+		v := Victim{R: bv.r, Content: bv.content, Resumed: bv.content && bv.r.ID <= destroyedUpTo}
+		switch {
 		case out.Skip != "":
 			if _, err := tx.ExecContext(ctx, `INSERT INTO purge_skipped (purge_id, record_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 				purgeID, v.R.ID, out.Skip); err != nil {
@@ -368,6 +391,25 @@ func destroyBatch(ctx context.Context, tx *sql.Tx, purgeID int64, q string, args
 		b.Deleted++
 	}
 	return nil
+}
+
+// sharedLocation reports whether a record outside the batch names loc.
+func sharedLocation(ctx context.Context, tx *sql.Tx, loc string, inBatch map[int64]bool) (bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM records WHERE location = $1 AND location != ''`, loc)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return false, err
+		}
+		if !inBatch[id] {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // FinishPurge marks a purge done once its batches have run.

@@ -325,12 +325,21 @@ a hold first if they must stay.`,
 				}
 				moved := map[int64]string{}
 				if filesDir != "" {
-					err := archive.ReadFiles(path, func(id int64, src io.Reader) error {
+					abs, err := filepath.Abs(filesDir)
+					if err != nil {
+						return err
+					}
+					root, err := os.OpenRoot(abs)
+					if err != nil {
+						return errs.Invalidf("--files %s: %v", filesDir, err)
+					}
+					defer root.Close()
+					err = archive.ReadFiles(path, func(id int64, src io.Reader) error {
 						loc, ok := todo[id]
 						if !ok {
 							return nil
 						}
-						dest, err := restoreFile(filesDir, id, loc, src)
+						dest, err := restoreFile(root, id, loc, src)
 						if dest != "" {
 							written = append(written, dest)
 						}
@@ -383,26 +392,29 @@ a hold first if they must stay.`,
 	return cmdutil.MarkStore(cmd)
 }
 
-// restoreFile writes an archived file under dir, at its old absolute path
-// below it (or named by its record id when the location was not a local
-// path), never over an existing file, and returns where it went.
-func restoreFile(dir string, id int64, loc string, src io.Reader) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
+// restoreFile writes an archived file under root, at its old absolute
+// path below it (or named by its record id when the location was not a
+// local path, or when another restored file already took that path),
+// never over an existing file and never through a link out of root, and
+// returns where it went.
+func restoreFile(root *os.Root, id int64, loc string, src io.Reader) (string, error) {
 	rel := strconv.FormatInt(id, 10)
 	if filepath.IsAbs(loc) && !strings.Contains(loc, "://") {
-		rel = filepath.Clean(loc)
+		rel = strings.TrimPrefix(filepath.Clean(loc), string(filepath.Separator))
 	}
-	dest := filepath.Join(abs, rel)
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
+	if err := root.MkdirAll(filepath.Dir(rel), 0o700); err != nil {
 		return "", errs.Invalidf("cannot restore the file of record %d: %v", id, err)
 	}
-	fh, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", errs.Conflictf("cannot restore the file of record %d: %v", id, errors.Unwrap(err)).WithHint("restore into an empty directory")
+	fh, err := root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) && rel != strconv.FormatInt(id, 10) {
+		// Two records named one file: the second comes back by its id.
+		rel = strconv.FormatInt(id, 10)
+		fh, err = root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	}
+	if err != nil {
+		return "", errs.Conflictf("cannot restore the file of record %d: %v", id, err).WithHint("restore into an empty directory")
+	}
+	dest := filepath.Join(root.Name(), rel)
 	_, err = io.Copy(fh, src)
 	if err == nil {
 		err = fh.Sync()
