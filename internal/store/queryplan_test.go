@@ -323,18 +323,23 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// the plans.
 	holds := []records.Hold{{Kind: records.HoldClass}, {Kind: records.HoldSubject}, {Kind: records.HoldRecords}, {Kind: records.HoldRange}}
 	for name, f := range map[string]RecordFilter{
-		"--class":       {Class: "voice"},
-		"--class --due": {Class: "voice", Due: true},
+		"--class": {Class: "voice"},
+		// A due listing reads each scheduled class below its window.
+		"--due": {Class: "voice", Due: true, createdBefore: recTime(at)},
 	} {
 		q, args := f.query(holds, noScope)
 		noScan("records list "+name, q, args)
 	}
-	// Listing every active grant, every due or every held record reads the
-	// whole table on purpose: each row is a result or must be decided.
+	// ... and stops at the window's end: with nothing due it reads nothing.
+	q, args := RecordFilter{Class: "voice", Due: true, createdBefore: recTime(at)}.query(holds, noScope)
+	if plan := explain(t, s, q, args); !strings.Contains(plan, "records_class_created (class=? AND created_at<?)") {
+		t.Errorf("records list --due does not stop at the window's end:\n%s%s", plan, q)
+	}
+	// Listing every active grant or every held record reads the whole
+	// table on purpose: each row is a result or must be decided.
 	for name, q := range map[string]func() (string, []any){
 		"access list":           func() (string, []any) { return GrantFilter{}.query(noScope) },
 		"access list --all":     func() (string, []any) { return GrantFilter{All: true}.query(noScope) },
-		"records list --due":    func() (string, []any) { return RecordFilter{Due: true}.query(holds, noScope) },
 		"records list --held":   func() (string, []any) { return RecordFilter{Held: true}.query(holds, noScope) },
 		"access list --expired": func() (string, []any) { return GrantFilter{Expired: true, Today: "2026-11-23"}.query(noScope) },
 	} {
@@ -346,7 +351,7 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// The review snapshot takes each chunk of grants by id, however it is
 	// scoped and whatever separation-of-duties pairs the policy has.
 	camp := &access.Campaign{ScopeResource: "payroll", ScopeDepartment: "finance"}
-	q, args := reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
+	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
 	noScan("access review start", q, append(args, 0, 50000))
 
 	// A purge batch walks its id range, and checks each record against
