@@ -79,10 +79,22 @@ func (t *Tx) auditBounds(f AuditFilter) (b auditBounds, ok bool, err error) {
 			return b, false, nil
 		}
 	}
-	// Times are filtered exactly on at, and also bounded on seq through the
-	// at index, so a time window never scans the whole log: every entry at
-	// or after Since has a seq at or above the smallest such seq. The
-	// bounds are read once here rather than in each part of the listing.
+	// Times are filtered exactly on at, and also bounded on seq, so a time
+	// window never scans the whole log: every entry at or after Since has a
+	// seq at or above the smallest such seq. The bounds are read once here
+	// rather than in each part of the listing. Reading one costs a walk
+	// from one end of the log to the window, so it is skipped when no entry
+	// has the operator or command at all (one seek per part).
+	if (!f.Since.IsZero() || !f.Until.IsZero()) && (f.Operator != "" || f.Command != "") {
+		q, args := AuditFilter{Operator: f.Operator, Command: f.Command, Limit: 1}.query(b)
+		var seq int64
+		err := t.tx.QueryRowContext(t.ctx, "SELECT seq FROM ("+q+") AS probe", args...).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return b, false, nil
+		} else if err != nil {
+			return b, false, err
+		}
+	}
 	var n sql.NullInt64
 	if !f.Since.IsZero() {
 		if err := t.tx.QueryRowContext(t.ctx, `SELECT min(seq) FROM audit_log WHERE at >= $1`, audit.FormatTime(f.Since)).Scan(&n); err != nil || !n.Valid {
