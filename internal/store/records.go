@@ -320,25 +320,34 @@ type RecordFilter struct {
 	AsOf time.Time
 	// Held selects records under an active hold.
 	Held bool
+	// createdBefore bounds created_at (stored form) when not ""; a due
+	// listing reads one class at a time below its retention window.
+	createdBefore string
 }
 
 // query builds the listing; scope adds the operator's department scope on
-// the subject column (Tx.subjectScopeSQL).
+// the subject column (Tx.subjectScopeSQL). A due listing is built for one
+// scheduled class and its window (ListRecords), so that it reads only the
+// records created before the window's end, through the (class,
+// created_at) index.
 func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg func(any) string) string) (string, []any) {
 	var where []string
 	var args []any
-	if f.Class != "" {
-		args = append(args, f.Class)
-		where = append(where, "r.class = $1")
-	}
-	if s := scope("r.subject", func(v any) string {
+	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
-	}); s != "" {
+	}
+	if f.Class != "" {
+		where = append(where, "r.class = "+arg(f.Class))
+	}
+	if f.createdBefore != "" {
+		where = append(where, "r.created_at < "+arg(f.createdBefore))
+	}
+	if s := scope("r.subject", arg); s != "" {
 		where = append(where, s)
 	}
 	if f.Due {
-		where = append(where, notHeld(holds), "r.class IN (SELECT class FROM retention)")
+		where = append(where, notHeld(holds))
 	}
 	if f.Held {
 		where = append(where, "NOT "+notHeld(holds))
@@ -362,12 +371,30 @@ func (t *Tx) rules() (map[string]records.Schedule, []records.Hold, error) {
 }
 
 // ListRecords streams records by class and creation time. The due ones are
-// decided by records.Decide, record by record.
+// decided by records.Decide, record by record; they are read class by
+// class, each only up to the end of its retention window
+// (records.Schedule.Window), as a purge selects them: a class with nothing
+// due costs an index seek, not a read of the class.
 func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
 	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
 	}
+	if !f.Due {
+		return t.listRecords(f, schedules, holds, fn)
+	}
+	for _, c := range sortedClasses(schedules, f.Class) {
+		_, hi := schedules[c].Window(f.AsOf)
+		g := f
+		g.Class, g.createdBefore = c, formatTime(hi)
+		if err := t.listRecords(g, schedules, holds, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, holds []records.Hold, fn func(*records.Record, records.Decision) error) error {
 	q, args := f.query(holds, t.subjectScopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
