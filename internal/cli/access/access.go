@@ -17,8 +17,6 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-var itStaff = []operator.Role{operator.Admin, operator.IT}
-
 // NewCmdAccess returns the `access` command group.
 func NewCmdAccess(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
@@ -76,7 +74,7 @@ for an existing name is a conflict (exit 5).`,
 				return errs.Invalidf("--owner: %v", err)
 			}
 			var res store.AddResult
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: itStaff, Targets: []string{"resource:" + r.Name}}, func(tx *store.Tx) (err error) {
+			err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + r.Name}}, func(tx *store.Tx) (err error) {
 				res, err = tx.AddResource(r)
 				return err
 			})
@@ -157,7 +155,7 @@ grant it conflicts with). Granting what is already granted changes nothing.`,
 			}
 			var g *access.Grant
 			var changed bool
-			spec := store.Spec{Write: true, Roles: itStaff, Targets: []string{"account:" + username, "resource:" + resource}}
+			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
 			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
 				g, changed, err = tx.GrantAccess(username, resource, role, strings.TrimSpace(reason), until)
 				return err
@@ -201,7 +199,7 @@ account or resource is exit 3.`,
 				return err
 			}
 			var revoked []*access.Grant
-			spec := store.Spec{Write: true, Roles: itStaff, Targets: []string{"account:" + username, "resource:" + resource}}
+			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
 			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
 				if _, err := tx.GetAccount(username); err != nil {
 					return err

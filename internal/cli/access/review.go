@@ -12,7 +12,6 @@ import (
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
 )
@@ -43,8 +42,8 @@ items (an admin may decide any, and imports on the reviewers' behalf).`,
 	return cmd
 }
 
-func reviewSpec(name string, write bool, roles ...operator.Role) store.Spec {
-	return store.Spec{Write: write, Roles: roles, Targets: []string{"review:" + name}}
+func reviewSpec(name string, write bool) store.Spec {
+	return store.Spec{Write: write, Targets: []string{"review:" + name}}
 }
 
 func newCmdReviewStart(f *cmdutil.Factory) *cobra.Command {
@@ -73,7 +72,7 @@ plus review.due_days. A progress bar shows on a terminal.`,
 			}
 			c := &access.Campaign{Name: name, Due: due, ScopeResource: resource, ScopeDepartment: department}
 			var n int64
-			err := cmdutil.Run(f, cmd, reviewSpec(name, true, itStaff...), func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) error {
 				if c.Due == "" {
 					days, err := tx.Policy(access.KeyReviewDueDays)
 					if err != nil {
@@ -398,7 +397,7 @@ so audit log --object and account show list it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			var s store.ReviewSummary
-			err := cmdutil.Run(f, cmd, reviewSpec(name, !dryRun, itStaff...), func(tx *store.Tx) (err error) {
+			err := cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx *store.Tx) (err error) {
 				s, err = tx.CloseReview(name, undecided, dryRun)
 				return err
 			})

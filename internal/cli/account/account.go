@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/store"
 )
 
@@ -37,13 +36,6 @@ account held. One person (employee ID) holds one live account.`,
 	return cmd
 }
 
-// Who may do what.
-var (
-	requesters = []operator.Role{operator.Admin, operator.IT, operator.Manager}
-	deciders   = []operator.Role{operator.Admin, operator.IT, operator.Manager}
-	itStaff    = []operator.Role{operator.Admin, operator.IT}
-)
-
-func write(username string, roles []operator.Role) store.Spec {
-	return store.Spec{Write: true, Roles: roles, Targets: []string{"account:" + username}}
+func write(username string) store.Spec {
+	return store.Spec{Write: true, Targets: []string{"account:" + username}}
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
 )
@@ -84,7 +83,7 @@ func approveRun(opts *DecideOptions) error {
 		return err
 	}
 	var res *store.ApproveResult
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username, deciders), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
 		res, err = tx.ApproveAccount(opts.Username, opts.Stage, opts.Reason)
 		return err
 	})
@@ -131,7 +130,7 @@ request. Rejecting a rejected request changes nothing.`,
 }
 
 func rejectRun(opts *DecideOptions) error {
-	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, deciders,
+	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
 		func(tx *store.Tx) (*account.Account, bool, error) {
 			return tx.RejectAccount(opts.Username, opts.Reason)
 		},
@@ -139,14 +138,14 @@ func rejectRun(opts *DecideOptions) error {
 }
 
 // changeState runs a state change that needs a reason and reports it.
-func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, username, reason string, roles []operator.Role,
+func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, username, reason string,
 	do func(*store.Tx) (*account.Account, bool, error), done, already string) error {
 	if err := account.Text("--reason", reason, true); err != nil {
 		return err
 	}
 	var a *account.Account
 	var changed bool
-	err := cmdutil.Run(f, cmd, write(username, roles), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, cmd, write(username), func(tx *store.Tx) (err error) {
 		a, changed, err = do(tx)
 		return err
 	})

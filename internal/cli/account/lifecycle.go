@@ -71,7 +71,7 @@ func activateRun(opts *ActivateOptions) error {
 	var pwFile *os.File
 	var a *account.Account
 	var password string
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username, itStaff), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
 		// The file is created before the account changes, so a bad path
 		// refuses the activation instead of losing the password after it.
 		if opts.PasswordFile != "" {
@@ -180,7 +180,7 @@ func freezeRun(opts *FreezeOptions) error {
 	if err := account.Text("--incident", opts.Incident, false); err != nil {
 		return err
 	}
-	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, itStaff,
+	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
 		func(tx *store.Tx) (*account.Account, bool, error) {
 			return tx.FreezeAccount(opts.Username, opts.Reason, opts.Incident)
 		}, "Froze", "is already frozen")
@@ -203,7 +203,7 @@ a requested account is rejected instead (exit 5).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason, itStaff,
+			return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
 				func(tx *store.Tx) (*account.Account, bool, error) {
 					return tx.RevokeAccount(opts.Username, opts.Reason)
 				},

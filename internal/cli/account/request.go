@@ -103,7 +103,7 @@ func request(tx *store.Tx, r account.Request, date string) (*account.Account, er
 func requestRun(opts *RequestOptions) error {
 	f := opts.Factory
 	var a *account.Account
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Request.Username, requesters), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Request.Username), func(tx *store.Tx) (err error) {
 		a, err = request(tx, opts.Request, today(f))
 		return err
 	})
@@ -141,7 +141,11 @@ func requestBatchRun(opts *RequestOptions) error {
 			return err
 		}
 		inv.Args = append(inv.Args, "--row", strconv.Itoa(row.line))
-		err = st.Invoke(opts.Cmd.Context(), inv, write(row.req.Username, requesters), func(tx *store.Tx) error {
+		spec, err := cmdutil.Permit(opts.Cmd, write(row.req.Username))
+		if err != nil {
+			return err
+		}
+		err = st.Invoke(opts.Cmd.Context(), inv, spec, func(tx *store.Tx) error {
 			_, err := request(tx, row.req, today(f))
 			return err
 		})

@@ -276,7 +276,7 @@ func expireRun(opts *ExpireOptions) error {
 		return errs.Invalidf("--as-of %s is in the future", asOf).
 			WithHint("--as-of is for catching up on the past; add --dry-run to preview what will expire then")
 	}
-	spec := store.Spec{Write: !opts.DryRun, Roles: itStaff}
+	spec := store.Spec{Write: !opts.DryRun}
 	var due []*account.Account
 	err := cmdutil.Run(f, opts.Cmd, spec, func(tx *store.Tx) (err error) {
 		due, err = tx.ExpireAccounts(asOf, opts.DryRun)

@@ -7,13 +7,8 @@ import (
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
-	"github.com/custos-dev/custos/internal/store"
 )
-
-// readers may read and check the log.
-var readers = store.Spec{Roles: []operator.Role{operator.Admin, operator.Auditor}}
 
 // NewCmdAudit returns the `audit` command group.
 func NewCmdAudit(f *cmdutil.Factory) *cobra.Command {

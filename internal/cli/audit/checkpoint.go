@@ -56,7 +56,7 @@ func checkpointRun(opts *CheckpointOptions) error {
 	f := opts.Factory
 	key := []byte(f.Getenv("CUSTOS_AUDIT_KEY"))
 	var cp *audit.Checkpoint
-	err := cmdutil.Run(f, opts.Cmd, readers, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		required, err := tx.Policy(policy.SignedCheckpoints)
 		if err != nil {
 			return err

@@ -64,7 +64,7 @@ func exportRun(opts *ExportOptions) error {
 		last = e.Seq
 		return w.Row(entryRow(e, format)...)
 	}
-	err := cmdutil.Run(f, opts.Cmd, readers, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		return tx.AuditLog(store.AuditFilter{After: opts.After}, row)
 	})
 	if err != nil || !opts.Follow {

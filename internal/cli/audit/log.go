@@ -95,7 +95,7 @@ func logRun(opts *LogOptions) error {
 		cols = output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error")
 	}
 	w := output.NewList(f.IO, format, cols)
-	err = cmdutil.Run(f, opts.Cmd, readers, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		return tx.AuditLog(filter, func(e *audit.Entry) error {
 			if format != output.Table {
 				notes := e.Notes()

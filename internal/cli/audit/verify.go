@@ -86,7 +86,7 @@ func verifyRun(opts *VerifyOptions) error {
 	}
 	var v *audit.Verifier
 	start := time.Now()
-	err := cmdutil.Run(f, opts.Cmd, readers, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		if cp != nil {
 			if err := cp.CheckSignature([]byte(f.Getenv("CUSTOS_AUDIT_KEY"))); err != nil {
 				return err

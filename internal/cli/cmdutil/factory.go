@@ -18,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/config"
 	"github.com/custos-dev/custos/internal/identity"
 	"github.com/custos-dev/custos/internal/iostreams"
+	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
 )
@@ -180,9 +181,27 @@ func CommandName(cmd *cobra.Command) string {
 	return path
 }
 
-// Run runs fn through the audited pipeline of the store (see store.Invoke).
-// Every command that touches the store calls it exactly once.
+// Permit returns spec with the roles the role matrix (operator.Permissions)
+// gives cmd; the listing form of a command is the one without arguments.
+// Every entry into the pipeline passes through it, so no command states
+// its own roles.
+func Permit(cmd *cobra.Command, spec store.Spec) (store.Spec, error) {
+	p, roles, err := operator.Permissions.For(CommandName(cmd), cmd.Flags().NArg() == 0)
+	if err != nil {
+		return spec, err
+	}
+	spec.Roles, spec.Bootstrap = roles, p.Bootstrap
+	return spec, nil
+}
+
+// Run runs fn through the audited pipeline of the store (see store.Invoke)
+// with the roles of the role matrix. Every command that touches the store
+// calls it exactly once.
 func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) error) error {
+	spec, err := Permit(cmd, spec)
+	if err != nil {
+		return err
+	}
 	// Who is running comes first: an unknown uid is refused before the
 	// store is opened (or, for init, created).
 	inv, err := f.Invocation(cmd)

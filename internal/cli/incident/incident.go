@@ -20,11 +20,8 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// responders may open, change and close incidents.
-var responders = []operator.Role{operator.Admin, operator.IT}
-
 func write(id string) store.Spec {
-	return store.Spec{Write: true, Roles: responders, Targets: []string{"incident:" + id}}
+	return store.Spec{Write: true, Targets: []string{"incident:" + id}}
 }
 
 // NewCmdIncident returns the `incident` command group.
@@ -116,7 +113,7 @@ func openRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *
 	}
 	inc := &incident.Incident{Type: opts.Type, Severity: opts.Severity, Summary: strings.TrimSpace(opts.Summary),
 		DetectedAt: detected, NoFreeze: opts.NoFreeze}
-	spec := store.Spec{Write: true, Roles: responders}
+	spec := store.Spec{Write: true}
 	for _, u := range opts.Accounts {
 		spec.Targets = append(spec.Targets, "account:"+u)
 	}

@@ -67,7 +67,7 @@ func addRun(opts *AddOptions) error {
 	}
 	var op *operator.Operator
 	var res store.AddResult
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) error {
 		op = &operator.Operator{Name: opts.Name, Roles: roles, Department: dept, CreatedBy: tx.Operator().Name}
 		res, err = tx.AddOperator(op)
 		return err

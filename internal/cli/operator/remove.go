@@ -49,7 +49,7 @@ func removeRun(opts *RemoveOptions) error {
 		return err
 	}
 	var removed *operator.Operator
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) (err error) {
 		removed, err = tx.RemoveOperator(opts.Name)
 		return err
 	})

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/store"
@@ -144,7 +143,7 @@ func setRun(opts *SetOptions) error {
 	}
 	var pv store.PolicyValue
 	var changed bool
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}, Targets: []string{"policy:" + opts.Key}}, func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"policy:" + opts.Key}}, func(tx *store.Tx) (err error) {
 		pv, changed, err = tx.SetPolicy(opts.Key, opts.Value)
 		return err
 	})

