@@ -38,17 +38,17 @@ type Action string
 
 // The actions.
 const (
-	ApproveStage Action = "approve" // one approval stage; the last one makes it approved
-	ApproveLast  Action = "approve-last"
-	Reject       Action = "reject"
-	Activate     Action = "activate"
-	Reactivate   Action = "reactivate"
-	Freeze       Action = "freeze"
-	Revoke       Action = "revoke"
+	ActionApproveStage Action = "approve" // one approval stage; the last one makes it approved
+	ActionApproveLast  Action = "approve-last"
+	ActionReject       Action = "reject"
+	ActionActivate     Action = "activate"
+	ActionReactivate   Action = "reactivate"
+	ActionFreeze       Action = "freeze"
+	ActionRevoke       Action = "revoke"
 )
 
 // Actions lists every action.
-var Actions = []Action{ApproveStage, ApproveLast, Reject, Activate, Reactivate, Freeze, Revoke}
+var Actions = []Action{ActionApproveStage, ActionApproveLast, ActionReject, ActionActivate, ActionReactivate, ActionFreeze, ActionRevoke}
 
 // Transition returns the state after action, or a conflict (exit 5) naming
 // why the current state does not allow it. Doing what is already done
@@ -56,21 +56,21 @@ var Actions = []Action{ApproveStage, ApproveLast, Reject, Activate, Reactivate, 
 // state and no error: the store then changes nothing.
 func Transition(s State, a Action) (State, error) {
 	switch {
-	case a == ApproveStage && s == Requested:
+	case a == ActionApproveStage && s == Requested:
 		return Requested, nil
-	case a == ApproveLast && s == Requested:
+	case a == ActionApproveLast && s == Requested:
 		return Approved, nil
-	case a == Reject && s == Requested:
+	case a == ActionReject && s == Requested:
 		return Rejected, nil
-	case a == Reject && s == Rejected:
+	case a == ActionReject && s == Rejected:
 		return Rejected, nil
-	case a == Activate && s == Approved:
+	case a == ActionActivate && s == Approved:
 		return Active, nil
-	case a == Reactivate && s == Frozen:
+	case a == ActionReactivate && s == Frozen:
 		return Active, nil
-	case a == Freeze && (s == Active || s == Frozen):
+	case a == ActionFreeze && (s == Active || s == Frozen):
 		return Frozen, nil
-	case a == Revoke && (s == Approved || s == Active || s == Frozen || s == Revoked):
+	case a == ActionRevoke && (s == Approved || s == Active || s == Frozen || s == Revoked):
 		return Revoked, nil
 	}
 	return s, errs.Conflictf("%s", refusal(s, a))
@@ -78,11 +78,11 @@ func Transition(s State, a Action) (State, error) {
 
 func refusal(s State, a Action) string {
 	switch a {
-	case ApproveStage, ApproveLast:
+	case ActionApproveStage, ActionApproveLast:
 		return fmt.Sprintf("the account is %s; only a requested account can be approved", s)
-	case Reject:
+	case ActionReject:
 		return fmt.Sprintf("the account is %s; only a requested account can be rejected", s)
-	case Activate:
+	case ActionActivate:
 		if s == Frozen {
 			return "the account is frozen; re-activate it with --reason"
 		}
@@ -90,11 +90,11 @@ func refusal(s State, a Action) string {
 			return "the account is already active"
 		}
 		return fmt.Sprintf("the account is %s; only an approved account can be activated", s)
-	case Reactivate:
+	case ActionReactivate:
 		return fmt.Sprintf("the account is %s; only a frozen account can be re-activated", s)
-	case Freeze:
+	case ActionFreeze:
 		return fmt.Sprintf("the account is %s; only an active account can be frozen", s)
-	case Revoke:
+	case ActionRevoke:
 		if s == Requested {
 			return "the account is still requested; reject the request instead"
 		}

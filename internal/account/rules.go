@@ -141,7 +141,7 @@ func CheckApproval(op *operator.Operator, real string, a *Account, stage string,
 	if !slices.Contains(stages, stage) {
 		return res, errs.Invalidf("--stage %s is not an approval stage of this organisation (policy %s: %s)", stage, KeyApprovalStages, strings.Join(stages, ","))
 	}
-	if _, err := Transition(a.State, ApproveStage); err != nil {
+	if _, err := Transition(a.State, ActionApproveStage); err != nil {
 		return res, err
 	}
 	for _, g := range given {

@@ -156,7 +156,7 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 	}
 	res := &ApproveResult{Account: a, Changed: !check.Already, Proxy: check.Proxy}
 	if check.Already {
-		res.Pending = pending(pol.Stages, given)
+		res.Pending = account.PendingStages(pol.Stages, given)
 		return res, nil
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO account_approvals (username, stage, operator, at, reason, real_operator, proxy)
@@ -165,48 +165,29 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 		return nil, err
 	}
 	given = append(given, account.Approval{Stage: stage, Operator: t.op.Name})
-	res.Pending = pending(pol.Stages, given)
+	res.Pending = account.PendingStages(pol.Stages, given)
 	if check.Last {
-		if err := t.setState(a, account.ApproveLast, "", nil); err != nil {
+		next, _, err := account.Apply(*a, account.ActionApproveLast, "", t.now)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.saveLifecycle(a, next); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
 }
 
-func pending(stages []string, given []account.Approval) []string {
-	var out []string
-	for _, s := range stages {
-		done := false
-		for _, g := range given {
-			done = done || g.Stage == s
-		}
-		if !done {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// setState applies a transition and writes the new state with extra
-// column updates; the account value is updated to match.
-func (t *Tx) setState(a *account.Account, action account.Action, stateReason string, extra map[string]any) error {
-	next, err := account.Transition(a.State, action)
-	if err != nil {
-		return errs.Conflictf("%s: %v", a.Username, err)
-	}
-	set := []string{"state = $2", "updated_at = $3", "state_reason = $4"}
-	args := []any{a.Username, string(next), formatTime(t.now), stateReason}
-	for _, col := range []string{"must_change_password", "agreement_ref", "incident"} {
-		if v, ok := extra[col]; ok {
-			args = append(args, v)
-			set = append(set, col+" = $"+strconv.Itoa(len(args)))
-		}
-	}
-	if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET `+strings.Join(set, ", ")+` WHERE username = $1`, args...); err != nil {
+// saveLifecycle writes the lifecycle columns of next, the account a as a
+// rule of the account package left it, and updates a to match.
+func (t *Tx) saveLifecycle(a *account.Account, next account.Account) error {
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET state = $2, updated_at = $3, state_reason = $4,
+		must_change_password = $5, agreement_ref = $6, incident = $7 WHERE username = $1`,
+		next.Username, string(next.State), formatTime(next.UpdatedAt), next.StateReason,
+		next.MustChangePassword, next.AgreementRef, next.Incident); err != nil {
 		return err
 	}
-	a.State, a.UpdatedAt, a.StateReason = next, t.now, stateReason
+	*a = next
 	return nil
 }
 
@@ -219,10 +200,11 @@ func (t *Tx) RejectAccount(username, reason string) (*account.Account, bool, err
 	if err := account.CheckReject(t.op, a); err != nil {
 		return nil, false, err
 	}
-	if a.State == account.Rejected {
-		return a, false, nil
+	next, changed, err := account.Apply(*a, account.ActionReject, reason, t.now)
+	if err != nil || !changed {
+		return a, false, err
 	}
-	return a, true, t.setState(a, account.Reject, reason, nil)
+	return a, true, t.saveLifecycle(a, next)
 }
 
 // ActivationCheck may refuse re-activating an account; the incidents
@@ -243,30 +225,18 @@ func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Ac
 	if err != nil {
 		return nil, err
 	}
-	switch a.State {
-	case account.Frozen:
-		if reason == "" {
-			return nil, errs.Invalidf("%s is frozen; re-activating it needs --reason", username)
-		}
+	next, action, err := account.Activate(*a, agreementRef, reason, t.now)
+	if err != nil {
+		return nil, err
+	}
+	if action == account.ActionReactivate {
 		for _, check := range activationChecks {
 			if err := check(t, username); err != nil {
 				return nil, err
 			}
 		}
-		ref := a.AgreementRef
-		if agreementRef != "" {
-			ref = agreementRef
-		}
-		return a, t.setState(a, account.Reactivate, reason, map[string]any{"must_change_password": true, "agreement_ref": ref, "incident": ""})
-	case account.Approved:
-		if agreementRef == "" {
-			return nil, errs.Invalidf("activating %s needs --agreement-ref: the reference of the usage agreement the user signed", username)
-		}
-		a.AgreementRef, a.MustChangePassword = agreementRef, true
-		return a, t.setState(a, account.Activate, reason, map[string]any{"must_change_password": true, "agreement_ref": agreementRef})
 	}
-	_, err = account.Transition(a.State, account.Activate)
-	return nil, errs.Conflictf("%s: %v", username, err)
+	return a, t.saveLifecycle(a, next)
 }
 
 // FreezeAccount freezes an active account; freezing a frozen one changes
@@ -276,11 +246,11 @@ func (t *Tx) FreezeAccount(username, reason, incident string) (*account.Account,
 	if err != nil {
 		return nil, false, err
 	}
-	if a.State == account.Frozen {
-		return a, false, nil
+	next, changed, err := account.Freeze(*a, reason, incident, t.now)
+	if err != nil || !changed {
+		return a, false, err
 	}
-	a.Incident = incident
-	return a, true, t.setState(a, account.Freeze, reason, map[string]any{"incident": incident})
+	return a, true, t.saveLifecycle(a, next)
 }
 
 // GrantRevoker revokes an account's access grants at revocation and
@@ -299,11 +269,12 @@ func (t *Tx) RevokeAccount(username, reason string) (*account.Account, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	if a.State == account.Revoked {
-		return a, false, nil
+	next, changed, err := account.Apply(*a, account.ActionRevoke, reason, t.now)
+	if err != nil {
+		return nil, false, err
 	}
-	if _, err := account.Transition(a.State, account.Revoke); err != nil {
-		return nil, false, errs.Conflictf("%s: %v", username, err)
+	if !changed {
+		return a, false, nil
 	}
 	var grants any = []any{}
 	if grantRevoker != nil {
@@ -319,7 +290,7 @@ func (t *Tx) RevokeAccount(username, reason string) (*account.Account, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	if err := t.setState(a, account.Revoke, reason, nil); err != nil {
+	if err := t.saveLifecycle(a, next); err != nil {
 		return nil, false, err
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO account_revocations (username, at, revoked_by, reason, snapshot) VALUES ($1, $2, $3, $4, $5)`,
@@ -435,7 +406,11 @@ func (t *Tx) ExpireAccounts(asOf string, dryRun bool) ([]*account.Account, error
 	}
 	for _, a := range due {
 		t.Touch("account:" + a.Username)
-		if err := t.setState(a, account.Freeze, "expired: last day was "+a.Until, nil); err != nil {
+		next, _, err := account.Expire(*a, t.now)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.saveLifecycle(a, next); err != nil {
 			return nil, err
 		}
 	}

@@ -107,7 +107,11 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 	for _, a := range accounts {
 		froze := false
 		if freeze && a.State == account.Active {
-			if err := t.setState(a, account.Freeze, "incident "+inc.ID+": "+inc.Summary, map[string]any{"incident": inc.ID}); err != nil {
+			next, _, err := account.Freeze(*a, "incident "+inc.ID+": "+inc.Summary, inc.ID, t.now)
+			if err != nil {
+				return nil, err
+			}
+			if err := t.saveLifecycle(a, next); err != nil {
 				return nil, err
 			}
 			froze = true
@@ -344,7 +348,11 @@ func (t *Tx) CloseIncident(id, rootCause, resolution, lessons string, restore bo
 		case len(others) > 0:
 			r.Why = "open incident " + strings.Join(others, ", ") + " still names it"
 		default:
-			if err := t.setState(a, account.Reactivate, "restored after incident "+id, map[string]any{"must_change_password": true, "incident": ""}); err != nil {
+			next, err := account.Restore(*a, id, t.now)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := t.saveLifecycle(a, next); err != nil {
 				return nil, nil, err
 			}
 			if _, err := t.tx.ExecContext(t.ctx, `UPDATE incident_accounts SET restored_at = $3 WHERE incident_id = $1 AND username = $2`,
