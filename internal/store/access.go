@@ -133,9 +133,8 @@ func (t *Tx) sodPairs() ([]access.Pair, error) {
 	return access.ParseSoD(v)
 }
 
-// GrantAccess grants a role on a resource to an active account, enforcing
-// the role list, least privilege and separation of duties. An identical
-// active grant changes nothing.
+// GrantAccess grants a role on a resource to an account if
+// access.CheckGrant allows it. An identical active grant changes nothing.
 func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*access.Grant, bool, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
@@ -145,46 +144,23 @@ func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*acces
 	if err != nil {
 		return nil, false, err
 	}
-	if !slices.Contains(r.Roles, role) {
-		return nil, false, errs.Invalidf("%s has no role %q; its roles are %s", resource, role, strings.Join(r.Roles, ", "))
-	}
-	if a.State != account.Active {
-		return nil, false, errs.Conflictf("%s is %s; access is granted only to active accounts", username, a.State)
-	}
 	held, err := t.activeGrants(username)
 	if err != nil {
-		return nil, false, err
-	}
-	key := resource + ":" + role
-	var keys []string
-	for _, g := range held {
-		if g.Key() == key {
-			return g, false, nil
-		}
-		keys = append(keys, g.Key())
-	}
-	if err := access.CheckClearance(a, r); err != nil {
 		return nil, false, err
 	}
 	pairs, err := t.sodPairs()
 	if err != nil {
 		return nil, false, err
 	}
-	if other, conflict := access.SoDConflict(pairs, keys, key); conflict {
-		var id int64
-		for _, g := range held {
-			if g.Key() == other {
-				id = g.ID
-			}
-		}
-		return nil, false, errs.Deniedf("%s holds %s (grant %d), which may not be held together with %s: separation of duties (policy sod)", username, other, id, key)
+	g, changed, err := access.CheckGrant(a, r, held, pairs, access.GrantRequest{Role: role, Reason: reason, Until: until, By: t.op.Name}, t.now)
+	if err != nil || !changed {
+		return g, false, err
 	}
-	g := &access.Grant{Username: username, Resource: resource, Role: role, Reason: reason, Until: until, GrantedBy: t.op.Name, GrantedAt: t.now}
 	if g.ID, err = t.nextID("grants"); err != nil {
 		return nil, false, err
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, username, resource, role, reason, until, g.GrantedBy, formatTime(t.now))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, g.ID, g.Username, g.Resource, g.Role, g.Reason, g.Until, g.GrantedBy, formatTime(g.GrantedAt))
 	return g, true, err
 }
 
