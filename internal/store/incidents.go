@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,10 +63,10 @@ type NamedAccount struct {
 	RestoredAt time.Time
 }
 
-// OpenIncident records a new incident, names its accounts and, for the
-// policy's auto-freeze types unless noFreeze, freezes the active ones in
-// the same transaction. IDs are INC-YEAR-NNNN, numbered per year under the
-// write lock, so concurrent opens never collide.
+// OpenIncident records a new incident, names its accounts and freezes
+// those incident.OpenPlan says to, in the same transaction. IDs are
+// INC-YEAR-NNNN, numbered per year under the write lock, so concurrent
+// opens never collide.
 func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAccount, error) {
 	pol, err := t.IncidentPolicy()
 	if err != nil {
@@ -79,13 +80,17 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 		}
 		accounts = append(accounts, a)
 	}
+	plan, err := incident.OpenPlan(*inc, pol, accounts, t.now)
+	if err != nil {
+		return nil, err
+	}
 	year := t.now.Year()
 	seq, err := t.nextNumber("incidents", "seq", "year = $1", year)
 	if err != nil {
 		return nil, err
 	}
 	inc.ID, inc.State, inc.OpenedAt, inc.OpenedBy = incident.FormatID(year, int(seq)), incident.Open, t.now, t.op.Name
-	inc.Deadline = inc.DetectedAt.Add(pol.ReportWithin)
+	inc.Deadline = plan.Deadline
 	t.Touch("incident:" + inc.ID)
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO incidents (id, year, seq, type, severity, summary, state, detected_at, opened_at,
 		opened_by, deadline, no_freeze) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
@@ -97,16 +102,15 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 	if err := t.incidentEvent(inc.ID, "opened", inc.Type+", "+inc.Severity+": "+inc.Summary); err != nil {
 		return nil, err
 	}
-	freeze := pol.Freezes(inc.Type) && !inc.NoFreeze
-	if pol.Freezes(inc.Type) && inc.NoFreeze {
+	if plan.FreezeWaived {
 		if err := t.incidentEvent(inc.ID, "no-freeze", "the opener chose not to freeze the named accounts"); err != nil {
 			return nil, err
 		}
 	}
 	var named []NamedAccount
 	for _, a := range accounts {
-		froze := false
-		if freeze && a.State == account.Active {
+		froze := slices.Contains(plan.Freeze, a.Username)
+		if froze {
 			next, _, err := account.Freeze(*a, "incident "+inc.ID+": "+inc.Summary, inc.ID, t.now)
 			if err != nil {
 				return nil, err
@@ -114,7 +118,6 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 			if err := t.saveLifecycle(a, next); err != nil {
 				return nil, err
 			}
-			froze = true
 			if err := t.incidentEvent(inc.ID, "frozen", a.Username); err != nil {
 				return nil, err
 			}

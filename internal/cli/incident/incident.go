@@ -107,7 +107,7 @@ func openRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *
 		if detected, err = when.ParseTime(opts.Detected, time.Local); err != nil {
 			return errs.Invalidf("--detected: %v", err)
 		}
-		if detected.After(now) {
+		if incident.CheckDetected(detected, now) != nil {
 			return errs.Invalidf("--detected %s is in the future", opts.Detected)
 		}
 	}
