@@ -1,15 +1,14 @@
 package account
 
 import (
-	"bytes"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
 )
@@ -68,77 +67,57 @@ func activateRun(opts *ActivateOptions) error {
 	if err := account.Text("--reason", opts.Reason, false); err != nil {
 		return err
 	}
-	var pwFile *os.File
-	var a *account.Account
-	var password string
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
+	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file"}
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) error {
 		// The file is created before the account changes, so a bad path
 		// refuses the activation instead of losing the password after it.
-		if opts.PasswordFile != "" {
-			if pwFile, err = cmdutil.CreateSecretFile(opts.PasswordFile, "--password-file"); err != nil {
-				return err
-			}
+		if err := issuer.Open(); err != nil {
+			return err
 		}
-		if a, err = tx.ActivateAccount(opts.Username, opts.AgreementRef, opts.Reason); err != nil {
+		a, err := tx.ActivateAccount(opts.Username, opts.AgreementRef, opts.Reason)
+		if err != nil {
 			return err
 		}
 		pol, err := tx.AccountPolicy()
 		if err != nil {
 			return err
 		}
-		if password, err = pol.Password.Generate(nil); err != nil {
+		password, err := issuer.Issue(pol.Password, a.Username)
+		if err != nil {
 			return err
-		}
-		if pwFile != nil {
-			if _, err := fmt.Fprintln(pwFile, password); err != nil {
-				return errs.Invalidf("cannot write --password-file: %v", err)
-			}
-			if err := pwFile.Sync(); err != nil {
-				return err
-			}
 		}
 		// The result, the password with it, is written before the commit:
 		// a password nobody received (stdout on a full disk, a closed
 		// pipe) must not leave an active account behind.
-		if err := writeActivation(opts, a, password, pwFile != nil); err != nil {
+		err = issuer.Deliver(f.IO, func(ios *iostreams.IOStreams) error {
+			return writeActivation(ios, opts, a, password, issuer.ToFile())
+		})
+		if err != nil {
 			return errs.Wrap(errs.Internal, err, "cannot write the initial password: %v; %s was not activated", err, opts.Username)
 		}
 		return nil
 	})
-	if pwFile != nil {
-		pwFile.Close()
-	}
-	if err != nil && pwFile != nil {
-		os.Remove(opts.PasswordFile)
-	}
+	issuer.Close(err)
 	return err
 }
 
-// writeActivation renders the result of an activation in one write, so
-// that a failure to deliver it is seen before anything is committed.
-func writeActivation(opts *ActivateOptions, a *account.Account, password string, inFile bool) error {
-	var buf bytes.Buffer
-	ios := *opts.Factory.IO
-	ios.Out = &buf
+// writeActivation renders the result of an activation.
+func writeActivation(ios *iostreams.IOStreams, opts *ActivateOptions, a *account.Account, password string, inFile bool) error {
 	shown := password
 	if inFile {
 		shown = ""
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		if err := output.WriteObject(&ios, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
-			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile); err != nil {
-			return err
-		}
-	} else {
-		fmt.Fprintf(&buf, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
-		if inFile {
-			fmt.Fprintf(&buf, "The initial password is in %s (mode 0600).\n", output.Sanitize(opts.PasswordFile))
-		} else {
-			fmt.Fprintf(&buf, "Initial password (shown once, stored nowhere): %s\n", password)
-		}
+		return output.WriteObject(ios, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
+			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile)
 	}
-	_, err := opts.Factory.IO.Out.Write(buf.Bytes())
-	return err
+	fmt.Fprintf(ios.Out, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
+	if inFile {
+		fmt.Fprintf(ios.Out, "The initial password is in %s (mode 0600).\n", output.Sanitize(opts.PasswordFile))
+	} else {
+		fmt.Fprintf(ios.Out, "Initial password (shown once, stored nowhere): %s\n", password)
+	}
+	return nil
 }
 
 // FreezeOptions are the inputs of `account freeze` and `account revoke`.

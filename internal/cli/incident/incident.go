@@ -4,7 +4,6 @@ package incident
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/incident"
+	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/store"
@@ -299,7 +299,9 @@ not yet disclosed to every party of incident.data_leak_disclosure (exit 5).
 --restore re-activates every account this incident froze, each with
 must_change_password and a new one-time password printed once (or written,
 one "username password" line each, to a new 0600 --password-file), unless
-another open incident still names it.`,
+another open incident still names it. If the passwords cannot be written
+(a full disk, a closed pipe), nothing is closed or restored (exit 1) and
+the failure is recorded.`,
 		Example: `  $ custos incident close INC-2026-0007 --root-cause "password reused on a breached forum" \
       --resolution "passwords rotated, MFA enforced" --lessons "block password reuse" --restore`,
 		Args: idArg,
@@ -330,8 +332,14 @@ func closeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, id st
 		return errs.Invalidf("--password-file goes with --restore")
 	}
 	var results []restored
-	var pwFile *os.File
+	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", Named: true}
+	render := func(ios *iostreams.IOStreams) error { return writeClose(ios, out, id, results, opts.PasswordFile) }
 	err := cmdutil.Run(f, cmd, write(id), func(tx *store.Tx) error {
+		// The file is created before anything changes, so a bad path
+		// refuses the close instead of losing the passwords after it.
+		if err := issuer.Open(); err != nil {
+			return err
+		}
 		_, rs, err := tx.CloseIncident(id, strings.TrimSpace(opts.RootCause), strings.TrimSpace(opts.Resolution), strings.TrimSpace(opts.Lessons), opts.Restore)
 		if err != nil {
 			return err
@@ -340,45 +348,41 @@ func closeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, id st
 		if err != nil {
 			return err
 		}
-		if opts.PasswordFile != "" {
-			if pwFile, err = cmdutil.CreateSecretFile(opts.PasswordFile, "--password-file"); err != nil {
-				return err
-			}
-		}
 		for _, r := range rs {
 			res := restored{Restore: r}
 			if r.Restored {
-				if res.password, err = pol.Password.Generate(nil); err != nil {
+				if res.password, err = issuer.Issue(pol.Password, r.Username); err != nil {
 					return err
-				}
-				if pwFile != nil {
-					if _, err := fmt.Fprintf(pwFile, "%s %s\n", r.Username, res.password); err != nil {
-						return errs.Invalidf("cannot write --password-file: %v", err)
-					}
 				}
 			}
 			results = append(results, res)
 		}
-		if pwFile != nil {
-			return pwFile.Sync()
+		if !opts.Restore {
+			return nil
+		}
+		// With --restore the result, the passwords with it, is written
+		// before the commit, as account activate does: a password nobody
+		// received must not leave a re-activated account behind.
+		if err := issuer.Deliver(f.IO, render); err != nil {
+			return errs.Wrap(errs.Internal, err, "cannot write the new passwords: %v; %s was not closed and no account was restored", err, id)
 		}
 		return nil
 	})
-	if pwFile != nil {
-		pwFile.Close()
-		if err != nil {
-			os.Remove(opts.PasswordFile)
-		}
-	}
-	if err != nil {
+	issuer.Close(err)
+	if err != nil || opts.Restore {
 		return err
 	}
-	format := out.Format()
-	if format != output.Table {
-		w := output.NewList(f.IO, format, output.Cols("id", "username", "restored", "why_not", "initial_password"))
+	return render(f.IO)
+}
+
+// writeClose renders the result of a close: the accounts restored, with
+// their passwords unless they went to passwordFile.
+func writeClose(ios *iostreams.IOStreams, out *cmdutil.Output, id string, results []restored, passwordFile string) error {
+	if format := out.Format(); format != output.Table {
+		w := output.NewList(ios, format, output.Cols("id", "username", "restored", "why_not", "initial_password"))
 		for _, r := range results {
 			pw := r.password
-			if pwFile != nil {
+			if passwordFile != "" {
 				pw = ""
 			}
 			if err := w.Row(id, r.Username, r.Restored, r.Why, pw); err != nil {
@@ -387,15 +391,15 @@ func closeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, id st
 		}
 		return w.Close()
 	}
-	fmt.Fprintf(f.IO.Out, "Closed %s.\n", id)
+	fmt.Fprintf(ios.Out, "Closed %s.\n", id)
 	for _, r := range results {
 		switch {
 		case !r.Restored:
-			fmt.Fprintf(f.IO.Out, "Not restored %s: %s.\n", output.Sanitize(r.Username), output.Sanitize(r.Why))
-		case pwFile != nil:
-			fmt.Fprintf(f.IO.Out, "Restored %s; its new initial password is in %s.\n", output.Sanitize(r.Username), output.Sanitize(opts.PasswordFile))
+			fmt.Fprintf(ios.Out, "Not restored %s: %s.\n", output.Sanitize(r.Username), output.Sanitize(r.Why))
+		case passwordFile != "":
+			fmt.Fprintf(ios.Out, "Restored %s; its new initial password is in %s.\n", output.Sanitize(r.Username), output.Sanitize(passwordFile))
 		default:
-			fmt.Fprintf(f.IO.Out, "Restored %s; initial password (shown once, stored nowhere): %s\n", output.Sanitize(r.Username), r.password)
+			fmt.Fprintf(ios.Out, "Restored %s; initial password (shown once, stored nowhere): %s\n", output.Sanitize(r.Username), r.password)
 		}
 	}
 	return nil
