@@ -300,7 +300,7 @@ func TestHostileAccountNameNeverReachesTheTerminal(t *testing.T) {
 	evil := "\x1b]0;pwned\a"
 	_, errOut, code := custos(t, db, nil, "account", "request", "eve", "--name", evil, "--employee-id", "E-1",
 		"--department", "Sales", "--position", "X", "--reason", "x")
-	if code != 2 || !strings.Contains(errOut, `--name contains control characters: "\x1b]0;pwned\a"`) {
+	if code != 2 || !strings.Contains(errOut, `custos: name contains control characters: "\x1b]0;pwned\a"`) {
 		t.Fatalf("exit %d: %q", code, errOut)
 	}
 	if strings.ContainsAny(errOut, "\x1b\a") {

@@ -82,14 +82,14 @@ func ValidateResource(r *Resource) error {
 		return errs.Invalidf("invalid resource name %q: use 1–64 lower-case letters, digits, '.', '_' or '-'", r.Name)
 	}
 	if r.Classification.Rank() < 0 {
-		return errs.Invalidf("invalid --classification %q: use public, internal, confidential or restricted", r.Classification)
+		return errs.Invalidf("invalid classification %q: use public, internal, confidential or restricted", r.Classification).WithField("classification")
 	}
 	if len(r.Roles) == 0 {
-		return errs.Invalidf("--roles is required: the roles the resource grants, e.g. read,write,admin")
+		return errs.Invalidf("a resource needs roles: the roles it grants, e.g. read,write,admin").WithField("roles")
 	}
 	for _, p := range r.Privileged {
 		if !slices.Contains(r.Roles, p) {
-			return errs.Invalidf("--privileged %s is not one of the resource's roles (%s)", p, strings.Join(r.Roles, ","))
+			return errs.Invalidf("privileged role %s is not one of the resource's roles (%s)", p, strings.Join(r.Roles, ",")).WithField("privileged")
 		}
 	}
 	return nil

@@ -84,7 +84,7 @@ func refusal(s State, a Action) string {
 		return fmt.Sprintf("the account is %s; only a requested account can be rejected", s)
 	case ActionActivate:
 		if s == Frozen {
-			return "the account is frozen; re-activate it with --reason"
+			return "the account is frozen; it is re-activated, with a reason"
 		}
 		if s == Active {
 			return "the account is already active"
@@ -230,40 +230,42 @@ func (r Request) Validate(naming *Naming, today string) (*Account, error) {
 	if err := naming.Check(a.Username); err != nil {
 		return nil, err
 	}
-	for _, f := range []struct{ flag, value string }{
-		{"--name", a.Name}, {"--employee-id", a.EmployeeID}, {"--department", a.Department},
-		{"--position", a.Position}, {"--reason", a.Reason},
+	// Fields are named as the request's CSV columns are, which are also
+	// the flags of `account request` without their dashes.
+	for _, f := range []struct{ field, name, value string }{
+		{"name", "name", a.Name}, {"employee-id", "employee ID", a.EmployeeID}, {"department", "department", a.Department},
+		{"position", "position", a.Position}, {"reason", "reason", a.Reason},
 	} {
-		if err := Text(f.flag, f.value, true); err != nil {
-			return nil, err
+		if err := Text(f.name, f.value, true); err != nil {
+			return nil, errs.SetField(err, f.field)
 		}
 	}
 	if !validEmployeeID(a.EmployeeID) {
-		return nil, errs.Invalidf("invalid --employee-id %q: use 1–64 letters, digits, '.', '_', '/' or '-'", a.EmployeeID)
+		return nil, errs.Invalidf("invalid employee ID %q: use 1–64 letters, digits, '.', '_', '/' or '-'", a.EmployeeID).WithField("employee-id")
 	}
 	if a.Email != "" {
 		if addr, err := mail.ParseAddress(a.Email); err != nil || addr.Address != a.Email {
-			return nil, errs.Invalidf("invalid --email %q: give a bare address such as ana@example.org", a.Email)
+			return nil, errs.Invalidf("invalid email %q: give a bare address such as ana@example.org", a.Email).WithField("email")
 		}
 	}
 	switch a.Type {
 	case Employee, Contractor, Intern, Temporary:
 	default:
-		return nil, errs.Invalidf("invalid --type %q: use employee, contractor, intern or temporary", r.Type)
+		return nil, errs.Invalidf("invalid account type %q: use employee, contractor, intern or temporary", r.Type).WithField("type")
 	}
 	if a.Clearance.Rank() < 0 {
-		return nil, errs.Invalidf("invalid --clearance %q: use public, internal, confidential or restricted", r.Clearance)
+		return nil, errs.Invalidf("invalid clearance %q: use public, internal, confidential or restricted", r.Clearance).WithField("clearance")
 	}
 	if a.Until == "" && a.Type != Employee {
-		return nil, errs.Invalidf("a %s account needs --until, its last day (YYYY-MM-DD)", a.Type)
+		return nil, errs.Invalidf("a %s account needs an end date, its last day (YYYY-MM-DD)", a.Type).WithField("until")
 	}
 	if a.Until != "" {
 		d, err := ParseDate(a.Until)
 		if err != nil {
-			return nil, errs.Invalidf("invalid --until: %v", err)
+			return nil, errs.Invalidf("invalid end date: %v", err).WithField("until")
 		}
 		if a.Until = d; a.Until < today {
-			return nil, errs.Invalidf("--until %s is in the past", a.Until)
+			return nil, errs.Invalidf("the end date %s is in the past", a.Until).WithField("until")
 		}
 	}
 	return a, nil
@@ -280,18 +282,20 @@ func ParseDate(s string) (string, error) {
 	return "", fmt.Errorf("%q is not a date: use YYYY-MM-DD", s)
 }
 
-// Text checks a free-text field: required when asked, at most 200
+// Text checks a free-text input: required when asked, at most 200
 // characters, valid UTF-8, no control characters. Any script is welcome.
-func Text(flag, v string, required bool) error {
+// name is how messages call it: a field name in the domain, a flag in the
+// CLI.
+func Text(name, v string, required bool) error {
 	switch {
 	case required && v == "":
-		return errs.Invalidf("%s is required", flag)
+		return errs.Invalidf("%s is required", name)
 	case !utf8.ValidString(v):
-		return errs.Invalidf("%s is not valid UTF-8", flag)
+		return errs.Invalidf("%s is not valid UTF-8", name)
 	case utf8.RuneCountInString(v) > 200:
-		return errs.Invalidf("%s is longer than 200 characters", flag)
+		return errs.Invalidf("%s is longer than 200 characters", name)
 	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }):
-		return errs.Invalidf("%s contains control characters: %q", flag, v)
+		return errs.Invalidf("%s contains control characters: %q", name, v)
 	}
 	return nil
 }

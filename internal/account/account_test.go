@@ -88,31 +88,37 @@ func TestRequestValidation(t *testing.T) {
 	if _, err := cjk.Validate(naming, "2026-11-23"); err != nil {
 		t.Fatal(err)
 	}
+	// Messages name the field, never a flag: a request comes from flags
+	// or from a CSV row, and only the CLI knows which.
 	tests := []struct {
-		edit func(*Request)
-		want string
+		edit  func(*Request)
+		want  string
+		field string
 	}{
-		{func(r *Request) { r.Username = "Zoe" }, "does not match the naming policy"},
-		{func(r *Request) { r.Username = "z" }, "does not match the naming policy"},
-		{func(r *Request) { r.Reason = "" }, "--reason is required"},
-		{func(r *Request) { r.Name = "  " }, "--name is required"},
-		{func(r *Request) { r.Name = "\x1b]0;pwned\a" }, "--name contains control characters"},
-		{func(r *Request) { r.EmployeeID = "E 1" }, "invalid --employee-id"},
-		{func(r *Request) { r.Email = "not an address" }, "invalid --email"},
-		{func(r *Request) { r.Email = "Zoë <z@example.org>" }, "invalid --email"},
-		{func(r *Request) { r.Type = "temporary" }, "a temporary account needs --until"},
-		{func(r *Request) { r.Type = "contractor"; r.Until = "2026-13-01" }, "invalid --until"},
-		{func(r *Request) { r.Type = "intern"; r.Until = "2020-01-01" }, "is in the past"},
-		{func(r *Request) { r.Type = "boss" }, "invalid --type"},
-		{func(r *Request) { r.Clearance = "secret" }, "invalid --clearance"},
-		{func(r *Request) { r.Position = strings.Repeat("x", 201) }, "longer than 200"},
+		{func(r *Request) { r.Username = "Zoe" }, "does not match the naming policy", ""},
+		{func(r *Request) { r.Username = "z" }, "does not match the naming policy", ""},
+		{func(r *Request) { r.Reason = "" }, "reason is required", "reason"},
+		{func(r *Request) { r.Name = "  " }, "name is required", "name"},
+		{func(r *Request) { r.Name = "\x1b]0;pwned\a" }, "name contains control characters", "name"},
+		{func(r *Request) { r.EmployeeID = "E 1" }, `invalid employee ID "E 1"`, "employee-id"},
+		{func(r *Request) { r.Email = "not an address" }, "invalid email", "email"},
+		{func(r *Request) { r.Email = "Zoë <z@example.org>" }, "invalid email", "email"},
+		{func(r *Request) { r.Type = "temporary" }, "a temporary account needs an end date", "until"},
+		{func(r *Request) { r.Type = "contractor"; r.Until = "2026-13-01" }, "invalid end date", "until"},
+		{func(r *Request) { r.Type = "intern"; r.Until = "2020-01-01" }, "the end date 2020-01-01 is in the past", "until"},
+		{func(r *Request) { r.Type = "boss" }, "invalid account type", "type"},
+		{func(r *Request) { r.Clearance = "secret" }, "invalid clearance", "clearance"},
+		{func(r *Request) { r.Position = strings.Repeat("x", 201) }, "position is longer than 200", "position"},
 	}
 	for _, tt := range tests {
 		r := req()
 		tt.edit(&r)
 		_, err := r.Validate(naming, "2026-11-23")
-		if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%+v: %v, want invalid %q", r, err, tt.want)
+		if errs.CodeOf(err) != errs.Invalid || !strings.Contains(err.Error(), tt.want) || errs.FieldOf(err) != tt.field {
+			t.Errorf("%+v: %v (field %q), want invalid %q (field %q)", r, err, errs.FieldOf(err), tt.want, tt.field)
+		}
+		if strings.Contains(err.Error(), "--") {
+			t.Errorf("%v names a flag", err)
 		}
 	}
 }

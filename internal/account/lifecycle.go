@@ -40,7 +40,7 @@ func Activate(a Account, agreementRef, reason string, now time.Time) (Account, A
 	switch a.State {
 	case Frozen:
 		if reason == "" {
-			return a, "", errs.Invalidf("%s is frozen; re-activating it needs --reason", a.Username)
+			return a, "", errs.Invalidf("%s is frozen; re-activating it needs a reason", a.Username).WithField("reason")
 		}
 		action = ActionReactivate
 		if agreementRef != "" {
@@ -49,7 +49,7 @@ func Activate(a Account, agreementRef, reason string, now time.Time) (Account, A
 		a.Incident = ""
 	case Approved:
 		if agreementRef == "" {
-			return a, "", errs.Invalidf("activating %s needs --agreement-ref: the reference of the usage agreement the user signed", a.Username)
+			return a, "", errs.Invalidf("activating %s needs an agreement reference: the reference of the usage agreement the user signed", a.Username).WithField("agreement-ref")
 		}
 		a.AgreementRef = agreementRef
 	}

@@ -139,7 +139,7 @@ type ApprovalCheck struct {
 func CheckApproval(op *operator.Operator, real string, a *Account, stage string, stages []string, given []Approval, rule Proxy) (ApprovalCheck, error) {
 	var res ApprovalCheck
 	if !slices.Contains(stages, stage) {
-		return res, errs.Invalidf("--stage %s is not an approval stage of this organisation (policy %s: %s)", stage, KeyApprovalStages, strings.Join(stages, ","))
+		return res, errs.Invalidf("stage %s is not an approval stage of this organisation (policy %s: %s)", stage, KeyApprovalStages, strings.Join(stages, ",")).WithField("stage")
 	}
 	if _, err := Transition(a.State, ActionApproveStage); err != nil {
 		return res, err

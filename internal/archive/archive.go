@@ -101,7 +101,7 @@ const writeBatch = 512
 // night something is due.
 func CheckDir(dir string) error {
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return errs.Invalidf("--archive %s is not a directory", dir)
+		return errs.Invalidf("the archive directory %s is not a directory", dir).WithField("archive")
 	}
 	return nil
 }

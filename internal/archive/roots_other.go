@@ -15,7 +15,7 @@ type Roots struct{}
 
 // OpenRoots refuses: --delete-files needs a Unix system.
 func OpenRoots([]string) (*Roots, error) {
-	return nil, errs.Invalidf("--delete-files is not supported on this system: purge without it, and remove the files by their own means")
+	return nil, errs.Invalidf("destroying purged records' files is not supported on this system: purge without destroying them, and remove the files by their own means").WithField("delete-files")
 }
 
 // Close does nothing.

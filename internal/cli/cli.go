@@ -40,7 +40,7 @@ func Run(f *cmdutil.Factory) int {
 	if err == nil {
 		return 0
 	}
-	err = classify(f, err)
+	err = cmdutil.FlagHint(cmd, classify(f, err))
 	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
 		if !f.RecordFailure(cmd, err) {
 			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store is read-only, or neither it nor its spool could be written")

@@ -82,6 +82,10 @@ type Error struct {
 	Hint string
 	// Err is the underlying cause, if any; it is not printed.
 	Err error
+	// Field names the input the error is about, as the domain knows it
+	// ("employee-id", "reason"): domain messages speak of fields, and the
+	// CLI may point at the flag that gives it.
+	Field string
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -118,6 +122,31 @@ func Integrityf(format string, args ...any) *Error { return New(Integrity, forma
 func (e *Error) WithHint(format string, args ...any) *Error {
 	e.Hint = fmt.Sprintf(format, args...)
 	return e
+}
+
+// WithField returns e marked as being about the input field.
+func (e *Error) WithField(field string) *Error {
+	e.Field = field
+	return e
+}
+
+// SetField marks the first *Error in err's chain as being about field,
+// and returns err.
+func SetField(err error, field string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Field = field
+	}
+	return err
+}
+
+// FieldOf returns the field of the first *Error in err's chain, or "".
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // CodeOf returns the code of the first *Error in err's chain, or Internal.

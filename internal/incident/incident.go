@@ -211,10 +211,10 @@ func (p Policy) Overdue(inc *Incident, ns []Notification, now time.Time) bool {
 // disclosed to every disclosure party (exit 5).
 func (p Policy) CheckClose(inc *Incident, ns []Notification, rootCause, resolution string) error {
 	if strings.TrimSpace(rootCause) == "" {
-		return errs.Invalidf("--root-cause is required: where the incident came from")
+		return errs.Invalidf("a root cause is required: where the incident came from").WithField("root-cause")
 	}
 	if strings.TrimSpace(resolution) == "" {
-		return errs.Invalidf("--resolution is required: what was done about it")
+		return errs.Invalidf("a resolution is required: what was done about it").WithField("resolution")
 	}
 	if _, err := Transition(inc.State, Close); err != nil {
 		return err

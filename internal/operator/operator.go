@@ -110,7 +110,7 @@ func ParseRoles(in []string) ([]Role, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, errs.Invalidf("at least one --role is required: admin, it, manager or auditor")
+		return nil, errs.Invalidf("at least one role is required: admin, it, manager or auditor").WithField("role")
 	}
 	slices.SortFunc(out, func(a, b Role) int { return slices.Index(Roles, a) - slices.Index(Roles, b) })
 	return out, nil

@@ -45,3 +45,27 @@ func TestArgumentErrorsAreInvalidInput(t *testing.T) {
 		t.Fatalf("unknown subcommand: %v", err)
 	}
 }
+
+// A domain error names a field; the CLI points at the flag that gives it,
+// only when the command has that flag and the error has no hint of its own.
+func TestFlagHint(t *testing.T) {
+	cmd := &cobra.Command{Use: "activate"}
+	cmd.Flags().String("reason", "", "")
+	for _, tt := range []struct {
+		err  error
+		hint string
+	}{
+		{errs.Invalidf("zoe is frozen; re-activating it needs a reason").WithField("reason"), "give it with --reason"},
+		{errs.Invalidf("a temporary account needs an end date").WithField("until"), ""},
+		{errs.Invalidf("x").WithField("reason").WithHint("do y"), "do y"},
+		{errs.Invalidf("no field"), ""},
+	} {
+		err := FlagHint(cmd, tt.err)
+		if got := errs.HintOf(err); got != tt.hint || err.Error() != tt.err.Error() || errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("%v: hint %q, want %q", tt.err, got, tt.hint)
+		}
+	}
+	if FlagHint(nil, errs.Invalidf("x").WithField("reason")) == nil {
+		t.Error("no command: the error was lost")
+	}
+}

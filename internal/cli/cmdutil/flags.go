@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -200,4 +201,18 @@ func (f *Factory) FormatOf(cmd *cobra.Command) output.Format {
 		return o.Format()
 	}
 	return ""
+}
+
+// FlagHint points a domain error about an input field at the flag of cmd
+// that gives it ("give it with --reason"): domain errors speak of fields,
+// which a CSV row or a flag may supply, and only the CLI knows which. An
+// error with a hint of its own, or about a field cmd has no flag for, is
+// returned as it is.
+func FlagHint(cmd *cobra.Command, err error) error {
+	var e *errs.Error
+	if cmd == nil || !errors.As(err, &e) || e.Field == "" || e.Hint != "" || cmd.Flags().Lookup(e.Field) == nil {
+		return err
+	}
+	e.Hint = "give it with --" + e.Field
+	return err
 }
