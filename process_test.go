@@ -10,11 +10,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -407,17 +409,23 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	src := filepath.Join(dir, "records.csv")
 	os.WriteFile(src, []byte(csvb.String()), 0o600)
 
-	// A killed import leaves all or nothing; run again, it completes.
-	kill(t, db, 15*time.Millisecond, "records", "import", src)
+	// An import killed part-way leaves nothing; run again, it completes.
+	// It reads stdin, held open, so the kill cannot come after the commit:
+	// the started marker is the pipe taking all but the last row.
+	body := csvb.String()
+	cut := strings.LastIndex(strings.TrimSuffix(body, "\n"), "\n") + 1
+	imp := startCustos(t, db, "records", "import", "-")
+	_, err := io.WriteString(imp.stdin, body[:cut])
+	if !imp.kill() || err != nil {
+		t.Fatalf("the import was not killed part-way: writing its input: %v; it exited: %v; stderr: %s", err, imp.err, imp.stderr)
+	}
 	raw := rawDB(t, db)
 	var n int
 	raw.QueryRow(`SELECT count(*) FROM records`).Scan(&n)
-	if n != 0 && n != 24000 {
-		t.Fatalf("a killed import left %d of 24000 records", n)
+	if n != 0 {
+		t.Fatalf("an import killed part-way left %d of 24000 records", n)
 	}
-	if n == 0 {
-		mustCustos(t, db, "records", "import", src)
-	}
+	mustCustos(t, db, "records", "import", src)
 	type rec struct {
 		subject, loc, sum string
 	}
@@ -436,34 +444,109 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	mustCustos(t, db, "records", "hold", "case", "--reason", "dispute", "--subject", "released")
 	mustCustos(t, db, "records", "hold", "other", "--reason", "dispute", "--subject", "kept")
 
-	// At least 20 kills at points spread over the whole purge; half way
-	// the hold on "released" is lifted, between a killed run and its
+	// Kills at points spread over the whole purge, each at a marker the
+	// purge leaves where the test can see it: while the archive is being
+	// written (its .partial file), once it is written (its manifest),
+	// once the purge is committed (its row), and, in re-runs of a committed
+	// purge, after each deletion batch. Each kill is then classified by
+	// what it left, and enough must have landed before the commit and
+	// between deletion batches. The hold on "released" is lifted between
+	// the kill that first leaves a committed purge unfinished and its
 	// re-run.
 	purge := []string{"records", "purge", "--archive", arch, "--delete-files", "--yes"}
-	// The hold on "released" is lifted between the kill that first leaves
-	// a committed purge unfinished and its re-run.
-	// Kills walk through selection and archiving in steps of 150 ms until
-	// a purge is committed; a re-run of a committed purge deletes at once,
-	// so those are killed within its first 100 ms.
+	type state struct{ purges, deleted, unfinished int }
+	read := func() state {
+		var s state
+		raw.QueryRow(`SELECT count(*), coalesce(sum(deleted), 0), coalesce(sum(state = 'deleting'), 0) FROM purges`).Scan(&s.purges, &s.deleted, &s.unfinished)
+		return s
+	}
+	// Archive names carry the time to the nanosecond, so a file named
+	// after the run started is the run's own, not a leftover of a killed
+	// run (which the run sweeps away).
+	var names map[string]bool
+	appears := func(suffix string) bool {
+		m, _ := filepath.Glob(filepath.Join(arch, "*"+suffix))
+		for _, n := range m {
+			if !names[n] {
+				return true
+			}
+		}
+		return false
+	}
 	released := false
-	d := 20 * time.Millisecond
-	for i := range 24 {
-		kill(t, db, d, purge...)
-		var purges, deleted, unfinished int
-		raw.QueryRow(`SELECT count(*), coalesce(sum(deleted), 0), coalesce(sum(state = 'deleting'), 0) FROM purges`).Scan(&purges, &deleted, &unfinished)
-		t.Logf("kill after %v: %d purges (%d unfinished), %d deleted", d, purges, unfinished, deleted)
-		if unfinished > 0 && !released {
+	var beforeCommit, committed, betweenBatches, missed int
+	// A fresh run is killed twice while archiving before one is let
+	// commit; a re-run of a committed purge after its first batch or a
+	// few (each re-run starts again with small batches).
+	fresh := []struct {
+		marker string
+		ready  func() bool
+	}{
+		{"the archive is being written", func() bool { return appears(".partial") }},
+		{"the archive is written", func() bool { return appears(".manifest.json") }},
+		{"the archive is being written", func() bool { return appears(".partial") }},
+		{"the archive is written", func() bool { return appears(".manifest.json") }},
+		{"the purge is committed", nil},
+	}
+	batches := []int{1, 1500, 4000}
+	var nFresh, nRerun int
+kills:
+	for i := range 30 {
+		was := read()
+		names = map[string]bool{}
+		m, _ := filepath.Glob(filepath.Join(arch, "*"))
+		for _, n := range m {
+			names[n] = true
+		}
+		var marker string
+		var ready func() bool
+		if was.unfinished > 0 {
+			d := batches[nRerun%len(batches)]
+			nRerun++
+			marker = fmt.Sprintf("%d more records are deleted", d)
+			ready = func() bool { return read().deleted >= was.deleted+d }
+		} else {
+			k := fresh[nFresh%len(fresh)]
+			nFresh++
+			marker, ready = k.marker, k.ready
+			if ready == nil {
+				ready = func() bool { return read().purges > was.purges }
+			}
+		}
+		p := startCustos(t, db, purge...)
+		p.stdin.Close()
+		landed := p.killWhen(ready)
+		now := read()
+		switch {
+		case !landed && strings.Contains(p.stderr.String(), "Nothing is due"):
+			t.Logf("run %d: nothing left to purge", i)
+			break kills
+		case !landed:
+			missed++
+			t.Logf("kill %d, when %s: too late, the run ended: %v; %s", i, marker, p.err, strings.TrimSpace(p.stderr.String()))
+		case was.unfinished == 0 && now.purges == was.purges:
+			beforeCommit++
+			t.Logf("kill %d, when %s: landed before the commit", i, marker)
+		case was.unfinished == 0 && now.unfinished > 0:
+			committed++
+			t.Logf("kill %d, when %s: landed after the commit, %d deleted", i, marker, now.deleted-was.deleted)
+		case now.unfinished > 0:
+			betweenBatches++
+			t.Logf("kill %d, when %s: landed part-way through the deletion, %d deleted so far", i, marker, now.deleted)
+		default:
+			t.Logf("kill %d, when %s: landed after the purge finished", i, marker)
+		}
+		if now.unfinished > 0 && !released {
 			mustCustos(t, db, "records", "release", "case", "--reason", "settled")
 			released = true
 		}
-		if unfinished > 0 {
-			d = time.Duration(30+(i*37)%70) * time.Millisecond
-		} else {
-			d += 150 * time.Millisecond
-		}
 	}
+	t.Logf("kills: %d before the commit, %d right after it, %d part-way through the deletion, %d too late", beforeCommit, committed, betweenBatches, missed)
 	if !released {
-		t.Fatal("no kill left a purge unfinished; the delays miss the deletion")
+		t.Fatal("no kill left a purge unfinished")
+	}
+	if beforeCommit < 3 || betweenBatches < 3 {
+		t.Fatalf("%d kills landed before a commit and %d part-way through the deletion; want 3 of each", beforeCommit, betweenBatches)
 	}
 	for i := 0; ; i++ {
 		out := mustCustos(t, db, purge...)
@@ -565,17 +648,68 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	}
 }
 
-// kill starts custos with args, kills it with SIGKILL after d, and waits.
-func kill(t *testing.T, db string, d time.Duration, args ...string) {
+// proc is a custos process a test started, to kill or signal it part-way.
+type proc struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr *bytes.Buffer
+	done   chan struct{}
+	err    error // Wait's result, once done is closed
+}
+
+// startCustos starts custos with args as OS user ana, its stdin a pipe
+// the test writes to (or closes at once).
+func startCustos(t *testing.T, db string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command("custos", append([]string{"--db", db}, args...)...)
 	cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana", "NO_COLOR=1")
+	p := &proc{cmd: cmd, stderr: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	var err error
+	if p.stdin, err = cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(d)
-	cmd.Process.Kill()
-	cmd.Wait()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+// killWhen polls ready every millisecond until it reports the marker the
+// test waits for, then kills p (see kill). It returns false, without
+// killing, if p exits first.
+func (p *proc) killWhen(ready func() bool) bool {
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for !ready() {
+		select {
+		case <-p.done:
+			return false
+		case <-tick.C:
+		}
+	}
+	return p.kill()
+}
+
+// kill kills p with SIGKILL, waits for it, and reports whether the kill
+// landed: false when p had already exited by itself.
+func (p *proc) kill() bool {
+	p.cmd.Process.Kill()
+	<-p.done
+	var exitErr *exec.ExitError
+	if !errors.As(p.err, &exitErr) {
+		return false
+	}
+	ws, ok := exitErr.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }
 
 // archiveIDs reads the record ids of an archive.
@@ -604,7 +738,11 @@ func archiveIDs(t *testing.T, path string) []int64 {
 
 // TestInterruptStopsALongImport sends SIGINT to an import part-way: it
 // rolls back, exits 130 saying so, and the audit log records the
-// interruption (outcome interrupted).
+// interruption (outcome interrupted). The import reads stdin, which the
+// test holds open, so the interrupt cannot come after the commit; it is
+// sent once the import has taken 1.5 MiB, more than its read buffer
+// (1 MiB), the pipe and its batches of parsed rows hold, so thousands of
+// rows had been inserted.
 func TestInterruptStopsALongImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports for a second")
@@ -612,24 +750,51 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "custos.db")
 	mustCustos(t, db, "init")
-	var b strings.Builder
-	b.WriteString("class,created,subject\n")
-	for i := range 400000 {
-		fmt.Fprintf(&b, "voice,2020-01-01T00:00:00Z,s%d\n", i%50)
-	}
-	src := filepath.Join(dir, "records.csv")
-	os.WriteFile(src, []byte(b.String()), 0o600)
 
-	cmd := exec.Command("custos", "--db", db, "records", "import", src)
-	cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana", "NO_COLOR=1")
-	var errOut bytes.Buffer
-	cmd.Stderr = &errOut
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+	const started = 3 << 19
+	begin := time.Now()
+	p := startCustos(t, db, "records", "import", "-")
+	taken := make(chan struct{})
+	interrupted := make(chan struct{})
+	go func() {
+		io.WriteString(p.stdin, "class,created,subject\n")
+		var n int
+		for i := 0; i < 400000; i++ {
+			k, err := fmt.Fprintf(p.stdin, "voice,2020-01-01T00:00:00Z,s%d\n", i%50)
+			if err != nil {
+				return // the import exited
+			}
+			if n < started && n+k >= started {
+				close(taken)
+			}
+			n += k
+		}
+		// All written: an import that ignores the interrupt still gets
+		// its end of input, after a while, and so fails the test rather
+		// than hanging it.
+		select {
+		case <-p.done:
+		case <-interrupted:
+			select {
+			case <-p.done:
+			case <-time.After(time.Minute):
+			}
+		}
+		p.stdin.Close()
+	}()
+	select {
+	case <-taken:
+	case <-p.done:
+		t.Fatalf("the import exited before it took %d bytes: %v; stderr: %s", started, p.err, p.stderr)
 	}
-	time.Sleep(700 * time.Millisecond)
-	cmd.Process.Signal(os.Interrupt)
-	err := cmd.Wait()
+	t.Logf("the import took %d bytes in %v", started, time.Since(begin))
+	begin = time.Now()
+	p.cmd.Process.Signal(os.Interrupt)
+	close(interrupted)
+	<-p.done
+	t.Logf("it exited %v after the interrupt", time.Since(begin))
+	err := p.err
+	errOut := p.stderr
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 130 {
 		t.Fatalf("an interrupted import exited with %v, want exit 130; stderr: %s", err, errOut.String())

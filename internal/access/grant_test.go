@@ -2,10 +2,8 @@ package access
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -13,28 +11,6 @@ import (
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/errs"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs (go test -update to accept):\n%s", name, got)
-	}
-}
 
 // The grant checks, one case a row, each built so that several checks
 // would fail and only the first in the documented order decides: role →
@@ -86,5 +62,5 @@ func TestCheckGrant(t *testing.T) {
 		fmt.Fprintf(w, "%s\t%s %s\t%s\n", tt.name, tt.a.State, tt.a.Clearance, got)
 	}
 	w.Flush()
-	golden(t, "checkgrant.golden", b.Bytes())
+	golden.Check(t, "checkgrant.golden", b.Bytes())
 }

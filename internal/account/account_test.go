@@ -2,36 +2,15 @@ package account
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"text/tabwriter"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs (go test -update to accept):\n%s", name, got)
-	}
-}
 
 // Every (state, action) pair: the resulting state, or "-" for a refusal,
 // which must be a conflict (exit 5).
@@ -62,7 +41,7 @@ func TestTransitions(t *testing.T) {
 		fmt.Fprintln(w)
 	}
 	w.Flush()
-	golden(t, "transitions.golden", b.Bytes())
+	golden.Check(t, "transitions.golden", b.Bytes())
 	for _, s := range []State{Revoked, Rejected} {
 		for _, a := range Actions {
 			if next, err := Transition(s, a); err == nil && next != s {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 )
 
 // dutyParties are the ways the four people of the account story can act:
@@ -51,7 +52,7 @@ func TestCheckDuties(t *testing.T) {
 			}
 		}
 	}
-	golden(t, "duties.golden", b.Bytes())
+	golden.Check(t, "duties.golden", b.Bytes())
 }
 
 func check(t *testing.T, rule Proxy, req Party, given []StageGiven, by Party, proxy bool, err error) {

@@ -3,6 +3,7 @@ package account
 import (
 	"bytes"
 	"fmt"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 	"slices"
 	"testing"
 	"text/tabwriter"
@@ -60,7 +61,7 @@ func TestActivate(t *testing.T) {
 		}
 	}
 	w.Flush()
-	golden(t, "activate.golden", b.Bytes())
+	golden.Check(t, "activate.golden", b.Bytes())
 }
 
 // Freezing, expiring, rejecting, revoking and restoring from every state:
@@ -98,7 +99,7 @@ func TestApply(t *testing.T) {
 		}
 	}
 	w.Flush()
-	golden(t, "apply.golden", b.Bytes())
+	golden.Check(t, "apply.golden", b.Bytes())
 }
 
 func TestPendingStages(t *testing.T) {

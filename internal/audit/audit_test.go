@@ -1,16 +1,12 @@
 package audit
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func entry(i int) *Entry {
 	return &Entry{
@@ -78,17 +74,7 @@ func verifyInSegments(entries []*Entry, size int64) (*Verifier, error) {
 func TestCanonicalEncodingIsFrozen(t *testing.T) {
 	e := chain(2)[1]
 	got := string(e.AppendCanonical(nil)) + "\n" + e.Hash + "\n"
-	path := filepath.Join("testdata", "canonical.golden")
-	if *update {
-		os.WriteFile(path, []byte(got), 0o644)
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("canonical encoding changed:\ngot  %s\nwant %s", got, want)
-	}
+	golden.Check(t, "canonical.golden", []byte(got))
 }
 
 func TestIntactChainVerifies(t *testing.T) {

@@ -2,18 +2,14 @@ package incident
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestTransitions(t *testing.T) {
 	var b bytes.Buffer
@@ -37,14 +33,7 @@ func TestTransitions(t *testing.T) {
 		}
 		fmt.Fprintln(&b)
 	}
-	path := filepath.Join("testdata", "transitions.golden")
-	if *update {
-		os.WriteFile(path, b.Bytes(), 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Fatalf("got\n%s\nwant\n%s", b.Bytes(), want)
-	}
+	golden.Check(t, "transitions.golden", b.Bytes())
 }
 
 func TestReportingAndClosing(t *testing.T) {

@@ -3,8 +3,7 @@ package incident
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 	"strings"
 	"testing"
 	"text/tabwriter"
@@ -64,12 +63,5 @@ func TestOpenPlan(t *testing.T) {
 		fmt.Fprintf(w, "%s\tdeadline %s\tfreeze [%s]\twaived %t\n", tt.name, p.Deadline.Format(time.RFC3339), strings.Join(p.Freeze, " "), p.FreezeWaived)
 	}
 	w.Flush()
-	path := filepath.Join("testdata", "openplan.golden")
-	if *update {
-		os.WriteFile(path, b.Bytes(), 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Fatalf("openplan.golden differs (go test -update to accept):\n%s", b.Bytes())
-	}
+	golden.Check(t, "openplan.golden", b.Bytes())
 }

@@ -2,34 +2,13 @@ package operator
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
+	"github.com/custos-dev/custos/internal/testutil/golden"
 	"slices"
 	"testing"
 
 	"github.com/custos-dev/custos/internal/errs"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs (go test -update to accept):\n%s", name, got)
-	}
-}
 
 // The role matrix, one row a command, compared with a golden file: a
 // change of who may run what shows in review as a diff of this file.
@@ -38,7 +17,7 @@ func TestPermissionsGolden(t *testing.T) {
 	for _, p := range Permissions {
 		fmt.Fprintln(&b, p)
 	}
-	golden(t, "permissions.golden", b.Bytes())
+	golden.Check(t, "permissions.golden", b.Bytes())
 }
 
 // The invariants beside the golden file: one row a command, only known

@@ -3,22 +3,10 @@ package records
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
-)
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		os.WriteFile(path, got, 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if !bytes.Equal(got, want) {
-		t.Fatalf("got\n%s\nwant\n%s", got, want)
-	}
-}
+	"github.com/custos-dev/custos/internal/testutil/golden"
+)
 
 // The id set of a purge: runs, count, hash and the deletion batches cut
 // from it, with the invariants beside the golden output: the batches
@@ -88,7 +76,7 @@ func TestIDSetAndBatches(t *testing.T) {
 	if hashes[NewIDSet(ms(1, 4)).Hash()] == hashes[NewIDSet(ms(2, 3)).Hash()] {
 		t.Error("{1,4} and {2,3} hash the same")
 	}
-	golden(t, "idset.golden", b.Bytes())
+	golden.Check(t, "idset.golden", b.Bytes())
 }
 
 // What a purge with --delete-files does with each kind of file, under
@@ -137,7 +125,7 @@ func TestDecideFile(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%-28s %-8s %s\n", c.name, names[d.Action], d.Reason)
 	}
-	golden(t, "decidefile.golden", b.Bytes())
+	golden.Check(t, "decidefile.golden", b.Bytes())
 }
 
 func TestParseRoots(t *testing.T) {

@@ -2,17 +2,13 @@ package records
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/custos-dev/custos/internal/testutil/golden"
 	"github.com/custos-dev/custos/internal/when"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func day(s string) time.Time {
 	t, err := time.Parse("2006-01-02", s)
@@ -69,14 +65,7 @@ func TestDecide(t *testing.T) {
 		}
 		fmt.Fprintf(&b, "%2d %-10s %s  %s  %s\n", r.ID, r.Class, r.CreatedAt.Format("2006-01-02"), verdict, d.Reason)
 	}
-	path := filepath.Join("testdata", "decide.golden")
-	if *update {
-		os.WriteFile(path, b.Bytes(), 0o644)
-	}
-	want, _ := os.ReadFile(path)
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Fatalf("got\n%s\nwant\n%s", b.Bytes(), want)
-	}
+	golden.Check(t, "decide.golden", b.Bytes())
 }
 
 // Outside its window, Window agrees with Decide: everything created

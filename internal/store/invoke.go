@@ -130,6 +130,13 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 	}
 	if err != nil {
 		err = translate(err)
+		// Once the context is cancelled, database/sql rolls the transaction
+		// back and closes its statements by itself, so the operation may
+		// fail with "statement is closed" or "transaction has already been
+		// committed or rolled back" instead of the cancellation.
+		if ctx.Err() != nil && errs.CodeOf(err) == errs.Internal {
+			err = errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted")
+		}
 		if s.RecordFailure(ctx, inv, err, t.objects) {
 			return errs.MarkRecorded(err)
 		}
