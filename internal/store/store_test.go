@@ -6,13 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
-	"github.com/custos-dev/custos/internal/records"
-	"github.com/custos-dev/custos/internal/when"
 )
 
 // MustOpen creates a store in a temporary directory with ana as its admin.
@@ -239,32 +236,7 @@ func TestInterruptedInvocationIsRecorded(t *testing.T) {
 // A hold placed while a purge is deleting still protects what it covers.
 func TestHoldPlacedDuringPurgeProtects(t *testing.T) {
 	s := MustOpen(t)
-	ctx := context.Background()
-	old := time.Date(2019, 1, 1, 0, 0, 0, 0, time.UTC)
-	err := s.Invoke(ctx, inv("setup", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		d, _ := when.ParseDuration("1y")
-		if _, err := tx.SetRetention("voice", d, ""); err != nil {
-			return err
-		}
-		ins, err := tx.NewRecordInserter()
-		if err != nil {
-			return err
-		}
-		for i := range 10 {
-			subject := "x"
-			if i < 3 {
-				subject = "acme"
-			}
-			if err := ins.Add(&records.Record{Class: "voice", CreatedAt: old, Subject: subject}, false); err != nil {
-				return err
-			}
-		}
-		_, err = ins.Close()
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	seedVoice(t, s, 10, 3)
 	p, err := commitPurge(t, s, candidates(t, s))
 	if err != nil {
 		t.Fatal(err)
