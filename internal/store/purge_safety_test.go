@@ -236,3 +236,48 @@ func TestDestroyerHearsWhichBatchWasInterrupted(t *testing.T) {
 		t.Fatalf("files deleted %d, missing %d, records deleted %d; want 8, 12, 20", done.FilesDeleted, done.FilesMissing, done.Deleted)
 	}
 }
+
+// Files are destroyed holding no lock: another command writes while they
+// are (here it places a hold on some of the batch), and the records it
+// holds stay in the catalogue, reported with their files already gone.
+func TestFilesAreDestroyedWithoutTheWriteLock(t *testing.T) {
+	s := MustOpen(t)
+	seedVoice(t, s, 10, 0)
+	s.db.Exec(`UPDATE records SET location = '/srv/rec/' || id, sha256 = 'aa'`)
+	s.db.Exec(`UPDATE records SET subject = 'acme' WHERE id <= 4`)
+	var ms []records.Member
+	for _, id := range candidates(t, s) {
+		ms = append(ms, records.Member{ID: id, Content: true})
+	}
+	set := records.NewIDSet(ms)
+	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
+	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	placed := false
+	destroy := func(victims []Victim) ([]FileOutcome, error) {
+		if !placed {
+			hold(t, s, "late", "acme") // a write: it fails if the batch holds the lock
+			placed = true
+		}
+		out := make([]FileOutcome, len(victims))
+		for i := range out {
+			out[i] = FileOutcome{Destroyed: true}
+		}
+		return out, nil
+	}
+	for more := true; more; {
+		b, err := s.DeletePurgeBatch(context.Background(), p.ID, 100, destroy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		more = b.More
+	}
+	done, _ := s.FinishPurge(context.Background(), p.ID)
+	if done.Deleted != 6 || done.Skipped != 4 || count(t, s, `SELECT count(*) FROM records WHERE subject = 'acme'`) != 4 {
+		t.Fatalf("%+v", done)
+	}
+	if n := count(t, s, `SELECT count(*) FROM purge_skipped WHERE reason LIKE 'held since its batch began%'`); n != 4 {
+		t.Fatalf("%d held records reported with their files gone, want 4", n)
+	}
+}

@@ -214,183 +214,259 @@ func nextPurgeBatch(ctx context.Context, tx *sql.Tx, purgeID, cursor, span int64
 }
 
 // DeletePurgeBatch deletes the records of a committed purge's set among
-// the next span ids after its cursor, in one short transaction of its own,
-// and moves the cursor past them. Only ids of the set are ever deleted.
-// Holds are checked again in every batch: a record a hold covers now is
-// skipped and reported, and stays in the catalogue (and in the archive).
-// With destroy, each record's file is destroyed before its entry goes;
-// the batch's bounds are committed first, so that the re-run of a purge
-// killed in between counts the files it had destroyed.
+// the next span ids after its cursor and moves the cursor past them. Only
+// ids of the set are ever deleted. Holds are checked again in every batch:
+// a record a hold covers now is skipped and reported, and stays in the
+// catalogue (and in the archive). Without destroy the batch is one short
+// transaction. With destroy, see deleteFilesBatch.
 func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer) (PurgeBatch, error) {
-	return s.deletePurgeBatch(ctx, purgeID, span, destroy, 0, false)
-}
-
-// deletePurgeBatch is DeletePurgeBatch; once the batch's bounds are marked
-// (marked), resumedUpTo is where the mark stood before: the ids of a batch
-// a killed run had begun destroying.
-func (s *Store) deletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer, resumedUpTo int64, marked bool) (PurgeBatch, error) {
+	if destroy != nil {
+		return s.deleteFilesBatch(ctx, purgeID, span, destroy)
+	}
 	var b PurgeBatch
 	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return b, translate(err)
 	}
 	defer tx.Rollback()
-	var cursor, destroying int64
-	if err := tx.QueryRowContext(ctx, `SELECT cursor, destroying FROM purges WHERE id = $1`, purgeID).Scan(&cursor, &destroying); err != nil {
+	var cursor int64
+	if err := tx.QueryRowContext(ctx, `SELECT cursor FROM purges WHERE id = $1`, purgeID).Scan(&cursor); err != nil {
 		return b, err
 	}
 	lo, hi, ok, err := nextPurgeBatch(ctx, tx, purgeID, cursor, span)
 	if err != nil || !ok {
 		return b, err
 	}
-	if destroy != nil && !marked {
-		resumedUpTo = destroying
-		if destroying < hi {
-			if _, err := tx.ExecContext(ctx, `UPDATE purges SET destroying = $2 WHERE id = $1`, purgeID, hi); err != nil {
-				return b, err
-			}
-			if err := tx.Commit(); err != nil {
-				return b, translate(err)
-			}
-			// The bounds are durable; the batch itself runs in a new
-			// transaction.
-			return s.deletePurgeBatch(ctx, purgeID, span, destroy, resumedUpTo, true)
-		}
+	free, err := skipHeld(ctx, tx, s, purgeID, lo, hi, &b)
+	if err != nil {
+		return b, err
 	}
+	args := []any{lo, hi, purgeID}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id)
+		SELECT r.location, r.sha256, $3 FROM records r WHERE `+purgeBatchWhere+` AND `+free+` AND r.location != ''`, args...); err != nil {
+		return b, translate(err)
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT r.id FROM records r WHERE `+purgeBatchWhere+` AND `+free+`)`, args...)
+	if err != nil {
+		return b, translate(err)
+	}
+	b.Deleted, _ = res.RowsAffected()
+	return b, finishBatch(ctx, tx, purgeID, hi, &b)
+}
+
+// skipHeld records the records of the batch (lo, hi] a hold covers now as
+// skipped, and returns the SQL condition of the others.
+func skipHeld(ctx context.Context, tx *sql.Tx, s *Store, purgeID, lo, hi int64, b *PurgeBatch) (string, error) {
 	// The holds as they are now: one placed since the purge was committed
 	// protects what it covers from this batch on.
 	holds, err := (&Tx{ctx: ctx, tx: tx, store: s}).Holds(false)
 	if err != nil {
-		return b, err
+		return "", err
 	}
 	free := notHeld(holds)
-	args := []any{lo, hi, purgeID}
 	if free != "(1 = 1)" {
 		res, err := tx.ExecContext(ctx, `INSERT INTO purge_skipped (purge_id, record_id, reason)
-			SELECT $3, r.id, 'held' FROM records r WHERE `+purgeBatchWhere+` AND NOT `+free+` ON CONFLICT DO NOTHING`, args...)
+			SELECT $3, r.id, 'held' FROM records r WHERE `+purgeBatchWhere+` AND NOT `+free+` ON CONFLICT DO NOTHING`, lo, hi, purgeID)
 		if err != nil {
-			return b, translate(err)
+			return "", translate(err)
 		}
-		b.Skipped, _ = res.RowsAffected()
+		n, _ := res.RowsAffected()
+		b.Skipped += n
 	}
-	if destroy == nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id)
-			SELECT r.location, r.sha256, $3 FROM records r WHERE `+purgeBatchWhere+` AND `+free+` AND r.location != ''`, args...); err != nil {
-			return b, translate(err)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id IN (SELECT r.id FROM records r WHERE `+purgeBatchWhere+` AND `+free+`)`, args...)
-		if err != nil {
-			return b, translate(err)
-		}
-		b.Deleted, _ = res.RowsAffected()
-	} else if err := destroyBatch(ctx, tx, purgeID, `SELECT `+prefixed("r.", recordColumns)+`, `+purgeContent+` FROM records r WHERE `+purgeBatchWhere+` AND `+free,
-		args, resumedUpTo, destroy, &b); err != nil {
-		return b, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, skipped = skipped + $3, files_deleted = files_deleted + $4,
-		files_missing = files_missing + $5, cursor = $6 WHERE id = $1`, purgeID, b.Deleted, b.Skipped, b.FilesDeleted, b.FilesMissing, hi); err != nil {
-		return b, err
-	}
-	_, _, b.More, err = nextPurgeBatch(ctx, tx, purgeID, hi, 1)
-	if err != nil {
-		return b, err
-	}
-	return b, translate(tx.Commit())
+	return free, nil
 }
 
-// destroyBatch destroys the files of a batch's records one by one and
-// deletes the records whose files are gone. A file found missing that the
-// archive holds, in a batch a killed run of this purge had started
-// (destroyedUpTo), was destroyed by that run.
-func destroyBatch(ctx context.Context, tx *sql.Tx, purgeID int64, q string, args []any, destroyedUpTo int64, destroy Destroyer, b *PurgeBatch) error {
-	type victim struct {
-		r       *records.Record
-		content bool
-	}
-	var batch []victim
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return translate(err)
-	}
-	for rows.Next() {
-		var v victim
-		var rec records.Record
-		var created, added string
-		if err := rows.Scan(&rec.ID, &rec.Class, &created, &rec.Subject, &rec.Location, &rec.Size, &rec.SHA256, &added, &rec.AddedBy, &v.content); err != nil {
-			rows.Close()
-			return err
-		}
-		rec.CreatedAt, rec.AddedAt = parseTime(created), parseTime(added)
-		v.r = &rec
-		batch = append(batch, v)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+// finishBatch adds a batch to its purge's counts, moves the cursor past it
+// and commits.
+func finishBatch(ctx context.Context, tx *sql.Tx, purgeID, hi int64, b *PurgeBatch) error {
+	// skipped is counted from the table: what a killed run of this batch
+	// recorded as held before it stopped counts once.
+	if _, err := tx.ExecContext(ctx, `UPDATE purges SET deleted = deleted + $2, skipped = (SELECT count(*) FROM purge_skipped WHERE purge_id = $1),
+		files_deleted = files_deleted + $3, files_missing = files_missing + $4, cursor = $5 WHERE id = $1`,
+		purgeID, b.Deleted, b.FilesDeleted, b.FilesMissing, hi); err != nil {
 		return err
 	}
-	// A file another catalogue record also names (one held, or not due)
-	// is not this batch's to destroy: its record is kept.
-	inBatch := map[int64]bool{}
-	for _, v := range batch {
-		inBatch[v.r.ID] = true
+	var err error
+	if _, _, b.More, err = nextPurgeBatch(ctx, tx, purgeID, hi, 1); err != nil {
+		return err
 	}
-	var victims []Victim
-	fate := map[int64]FileOutcome{}
-	for _, v := range batch {
-		if v.r.Location == "" {
-			continue
+	return translate(tx.Commit())
+}
+
+// deleteFilesBatch is a deletion batch that destroys files, in three steps
+// so that the store's write lock is never held while files are read,
+// overwritten and synced (a large file would hold every other command for
+// minutes):
+//  1. a short transaction takes the batch (its records, their files and
+//     which another record also names) and marks its bounds as being
+//     destroyed (purges.destroying);
+//  2. the files are destroyed, outside any transaction;
+//  3. a short transaction checks the holds again, deletes the records
+//     whose files are gone, and moves the cursor.
+//
+// A kill between 1 and 3 leaves the mark: the re-run takes the same batch,
+// finds the files it destroyed gone (or overwritten with zeros), and
+// counts them as destroyed by this purge. A hold placed during step 2 keeps
+// its records in the catalogue; their files, already destroyed, are in the
+// verified archive, and the purge reports them.
+func (s *Store) deleteFilesBatch(ctx context.Context, purgeID, span int64, destroy Destroyer) (PurgeBatch, error) {
+	var b PurgeBatch
+	type member struct {
+		r       *records.Record
+		content bool
+		shared  bool
+	}
+	var batch []member
+	var lo, hi, resumedUpTo int64
+	var found bool
+	// 1: take the batch and mark it; what a hold covers now is skipped.
+	err := func() error {
+		tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
+		if err != nil {
+			return translate(err)
 		}
-		shared, err := sharedLocation(ctx, tx, v.r.Location, inBatch)
+		defer tx.Rollback()
+		var cursor int64
+		if err := tx.QueryRowContext(ctx, `SELECT cursor, destroying FROM purges WHERE id = $1`, purgeID).Scan(&cursor, &resumedUpTo); err != nil {
+			return err
+		}
+		if lo, hi, found, err = nextPurgeBatch(ctx, tx, purgeID, cursor, span); err != nil || !found {
+			return err
+		}
+		free, err := skipHeld(ctx, tx, s, purgeID, lo, hi, &b)
 		if err != nil {
 			return err
 		}
-		if shared {
-			fate[v.r.ID] = FileOutcome{Skip: "another catalogue record names the same file"}
-		} else {
-			victims = append(victims, Victim{R: v.r, Content: v.content, Resumed: v.content && v.r.ID <= destroyedUpTo})
+		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("r.", recordColumns)+`, `+purgeContent+` FROM records r WHERE `+purgeBatchWhere+` AND `+free,
+			lo, hi, purgeID)
+		if err != nil {
+			return translate(err)
+		}
+		for rows.Next() {
+			var m member
+			var rec records.Record
+			var created, added string
+			if err := rows.Scan(&rec.ID, &rec.Class, &created, &rec.Subject, &rec.Location, &rec.Size, &rec.SHA256, &added, &rec.AddedBy, &m.content); err != nil {
+				rows.Close()
+				return err
+			}
+			rec.CreatedAt, rec.AddedAt = parseTime(created), parseTime(added)
+			m.r = &rec
+			batch = append(batch, m)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		// A file another catalogue record also names (one held, or not
+		// due) is not this batch's to destroy: its record is kept.
+		inBatch := map[int64]bool{}
+		for _, m := range batch {
+			inBatch[m.r.ID] = true
+		}
+		for i := range batch {
+			if batch[i].r.Location == "" {
+				continue
+			}
+			if batch[i].shared, err = sharedLocation(ctx, tx, batch[i].r.Location, inBatch); err != nil {
+				return err
+			}
+		}
+		if resumedUpTo < hi {
+			if _, err := tx.ExecContext(ctx, `UPDATE purges SET destroying = $2 WHERE id = $1`, purgeID, hi); err != nil {
+				return err
+			}
+		}
+		return translate(tx.Commit())
+	}()
+	if err != nil || !found {
+		return b, err
+	}
+
+	// 2: destroy the files, holding no lock.
+	fate := map[int64]FileOutcome{}
+	var victims []Victim
+	for _, m := range batch {
+		switch {
+		case m.r.Location == "":
+		case m.shared:
+			fate[m.r.ID] = FileOutcome{Skip: "another catalogue record names the same file"}
+		default:
+			victims = append(victims, Victim{R: m.r, Content: m.content, Resumed: m.content && m.r.ID <= resumedUpTo})
 		}
 	}
 	outcomes, err := destroy(victims)
 	if err != nil {
-		return err
+		return b, err
 	}
+	resumed := map[int64]bool{}
 	for i, v := range victims {
 		fate[v.R.ID] = outcomes[i]
+		resumed[v.R.ID] = v.Resumed
 	}
-	for _, bv := range batch {
-		out, ok := fate[bv.r.ID]
-		if !ok {
+
+	// 3: check the holds again, delete what is gone, move the cursor.
+	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
+	if err != nil {
+		return b, translate(err)
+	}
+	defer tx.Rollback()
+	var cursor int64
+	if err := tx.QueryRowContext(ctx, `SELECT cursor FROM purges WHERE id = $1`, purgeID).Scan(&cursor); err != nil {
+		return b, err
+	}
+	if cursor >= hi {
+		// Another run of this purge finished the batch meanwhile.
+		_, _, b.More, err = nextPurgeBatch(ctx, tx, purgeID, cursor, 1)
+		return b, err
+	}
+	if _, err := skipHeld(ctx, tx, s, purgeID, lo, hi, &b); err != nil {
+		return b, err
+	}
+	for _, m := range batch {
+		var held int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM purge_skipped WHERE purge_id = $1 AND record_id = $2`, purgeID, m.r.ID).Scan(&held); err != nil {
+			return b, err
+		}
+		out := fate[m.r.ID]
+		if held > 0 {
+			if out.Destroyed {
+				if _, err := tx.ExecContext(ctx, `UPDATE purge_skipped SET reason = $3 WHERE purge_id = $1 AND record_id = $2`, purgeID, m.r.ID,
+					"held since its batch began; its file was already destroyed, and is in the archive"); err != nil {
+					return b, err
+				}
+			}
 			continue
 		}
-		v := Victim{R: bv.r, Content: bv.content, Resumed: bv.content && bv.r.ID <= destroyedUpTo}
-		switch {
-		case out.Skip != "":
+		if out.Skip != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO purge_skipped (purge_id, record_id, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-				purgeID, v.R.ID, out.Skip); err != nil {
-				return err
+				purgeID, m.r.ID, out.Skip); err != nil {
+				return b, err
 			}
 			b.Skipped++
 			continue
-		case out.Destroyed, out.Missing && v.Resumed:
-			b.FilesDeleted++
-		case out.Missing:
-			b.FilesMissing++
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id) VALUES ($1, $2, $3)`,
-			v.R.Location, v.R.SHA256, purgeID); err != nil {
-			return err
+		if m.r.Location != "" {
+			switch {
+			case out.Destroyed, out.Missing && resumed[m.r.ID]:
+				b.FilesDeleted++
+			case out.Missing:
+				b.FilesMissing++
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO purged_files (location, sha256, purge_id) VALUES ($1, $2, $3)`,
+				m.r.Location, m.r.SHA256, purgeID); err != nil {
+				return b, err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = $1`, m.r.ID)
+		if err != nil {
+			return b, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			b.Deleted++
 		}
 	}
-	for _, v := range batch {
-		if fate[v.r.ID].Skip != "" {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM records WHERE id = $1`, v.r.ID); err != nil {
-			return err
-		}
-		b.Deleted++
-	}
-	return nil
+	return b, finishBatch(ctx, tx, purgeID, hi, &b)
 }
 
 // sharedLocation reports whether a record outside the batch names loc.
