@@ -5,12 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
@@ -349,54 +345,6 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	}
 	committed = tx.Commit() == nil
 	return committed
-}
-
-// writePoll is about how often a command waiting for another process's
-// write lock tries again (jittered by half, so waiters do not move in step).
-const writePoll = time.Millisecond
-
-// beginWrite begins a write transaction (BEGIN IMMEDIATE), waiting up to
-// timeout for another process's write lock. SQLite's own busy handler
-// backs off to tries 100 ms apart, so a command queued behind a purge,
-// whose batches follow one another after a gap of a few milliseconds,
-// could miss every gap and wait for seconds or give up. custos tries
-// again about every millisecond instead; only this wait goes around
-// SQLite's handler, which still covers every other lock (a WAL being
-// recovered, say). The connection's busy timeout is the store's again
-// when beginWrite returns.
-func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
-	if _, err := s.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
-		return nil, err
-	}
-	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds())
-	deadline := time.Now().Add(timeout)
-	for {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err == nil {
-			if _, err := tx.ExecContext(ctx, restore); err != nil {
-				tx.Rollback()
-				return nil, err
-			}
-			return tx, nil
-		}
-		if !isBusy(err) || !time.Now().Before(deadline) {
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
-			return nil, err
-		}
-		wait := time.NewTimer(writePoll/2 + rand.N(writePoll))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
-			return nil, ctx.Err()
-		case <-wait.C:
-		}
-	}
-}
-
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Authorize checks, in a read transaction and without an audit entry, that

@@ -3,16 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"fmt"
 	"math"
 	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
-
-	"modernc.org/sqlite"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
@@ -140,61 +136,6 @@ func (s *strayRows) merge(o *strayRows) {
 		s.beyond = o.beyond
 	}
 }
-
-type indexCheck struct {
-	key     *audit.ObjectKey
-	head    int64
-	buckets []audit.ObjectDigest
-	stray   strayRows
-	buf     []byte
-}
-
-func checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error) {
-	id := segmentID.Add(1)
-	c := &indexCheck{key: key, head: head, buckets: make([]audit.ObjectDigest, nseg)}
-	segments.Store(id, c)
-	defer segments.Delete(id)
-	var ignored any
-	err := db.QueryRowContext(ctx, `SELECT custos_audit_index($1, seq, object) FROM audit_objects WHERE rowid BETWEEN $2 AND $3`, id, lo, hi).Scan(&ignored)
-	return c, translate(err)
-}
-
-// indexAgg is custos_audit_index: it adds each row it is given to the
-// digest of its entry's segment, or notes it as stray.
-type indexAgg struct{ c *indexCheck }
-
-func (a *indexAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
-	if a.c == nil {
-		id, _ := args[0].(int64)
-		c, ok := segments.Load(id)
-		if !ok {
-			return errUnknownSegment
-		}
-		a.c = c.(*indexCheck)
-	}
-	c := a.c
-	// The arguments are volatile (they point into SQLite's memory), so a
-	// string kept beyond this call is copied.
-	object, ok := args[2].(string)
-	seq, isInt := args[1].(int64)
-	switch {
-	case !ok:
-		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: fmt.Sprint(args[2]), bad: "object is not text"}})
-	case !isInt:
-		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: strings.Clone(object), bad: fmt.Sprintf("entry %v is not a sequence number", args[1])}})
-	case seq < 1:
-		c.stray.merge(&strayRows{below: &strayRow{seq: seq, object: strings.Clone(object)}})
-	case seq > c.head:
-		c.stray.merge(&strayRows{beyond: &strayRow{seq: seq, object: strings.Clone(object)}})
-	default:
-		c.buf = c.buckets[(seq-1)/verifySegment].Add(c.key, c.buf, seq, object)
-	}
-	return nil
-}
-
-func (a *indexAgg) WindowInverse(*sqlite.FunctionContext, []driver.Value) error { return nil }
-func (a *indexAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error)   { return nil, nil }
-func (a *indexAgg) Final(*sqlite.FunctionContext)                               {}
 
 // locateIndexBreak compares the index rows of entries lo to hi with the
 // objects those entries name, and names the first entry that differs.
