@@ -46,7 +46,7 @@ func (inv *Invocation) effectiveName() string {
 
 // Spec says how the pipeline runs a command.
 type Spec struct {
-	// Write runs the command in a write transaction (BEGIN IMMEDIATE) whose
+	// Write runs the command in a write transaction (holding the write lock) whose
 	// commit includes the audit entry. A read runs in a read transaction and
 	// its entry is appended right after.
 	Write bool
@@ -321,7 +321,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	}
 	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
 	tx, err := s.beginWrite(ctx, timeout)
-	if isBusy(err) {
+	if s.d.isBusy(err) {
 		// Still locked: the entry waits in the spool for the next command
 		// that gets the lock.
 		if err := s.spool(t.entry(failure), objects); err != nil {
@@ -345,6 +345,12 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	}
 	committed = tx.Commit() == nil
 	return committed
+}
+
+// beginWrite begins a write transaction holding the store's write lock,
+// waiting up to timeout for another writer (see the dialect's beginWrite).
+func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
+	return s.d.beginWrite(ctx, s.db, s.opts.BusyTimeout, timeout)
 }
 
 // Authorize checks, in a read transaction and without an audit entry, that

@@ -1,9 +1,9 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -176,9 +176,13 @@ type RecordInserter struct {
 	addedAt string
 }
 
-// NewRecordInserter prepares the insert (with the bulk page cache).
+// BulkCache prepares the store's session for the rest of the command to
+// touch many records (the dialect's bulk session).
+func (s *Store) BulkCache(ctx context.Context) error { return s.d.bulk(ctx, s.db) }
+
+// NewRecordInserter prepares the insert (in a bulk session).
 func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
-	if _, err := t.tx.ExecContext(t.ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+	if err := t.store.d.bulk(t.ctx, t.tx); err != nil {
 		return nil, err
 	}
 	var last int64
@@ -239,7 +243,7 @@ func (t *Tx) RecordExists(id int64) (bool, error) {
 }
 
 // LocationRegistered reports whether a location is catalogued. Repeating
-// the partial index's condition (a non-empty location) lets SQLite use
+// the partial index's condition (a non-empty location) lets the planner use
 // that index: without it, each file of an `import --dir` read the whole
 // catalogue.
 func (t *Tx) LocationRegistered(loc string) (bool, error) {

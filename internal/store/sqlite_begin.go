@@ -21,14 +21,14 @@ const writePoll = time.Millisecond
 // SQLite's handler, which still covers every other lock (a WAL being
 // recovered, say). The connection's busy timeout is the store's again
 // when beginWrite returns.
-func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
-	if _, err := s.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+func (d sqliteDialect) beginWrite(ctx context.Context, db *sql.DB, busyTimeout, timeout time.Duration) (*sql.Tx, error) {
+	if _, err := db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
 		return nil, err
 	}
-	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds())
+	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds())
 	deadline := time.Now().Add(timeout)
 	for {
-		tx, err := s.db.BeginTx(ctx, nil)
+		tx, err := db.BeginTx(ctx, nil)
 		if err == nil {
 			if _, err := tx.ExecContext(ctx, restore); err != nil {
 				tx.Rollback()
@@ -36,15 +36,15 @@ func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx,
 			}
 			return tx, nil
 		}
-		if !isBusy(err) || !time.Now().Before(deadline) {
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
+		if !d.isBusy(err) || !time.Now().Before(deadline) {
+			db.ExecContext(context.WithoutCancel(ctx), restore)
 			return nil, err
 		}
 		wait := time.NewTimer(writePoll/2 + rand.N(writePoll))
 		select {
 		case <-ctx.Done():
 			wait.Stop()
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
+			db.ExecContext(context.WithoutCancel(ctx), restore)
 			return nil, ctx.Err()
 		case <-wait.C:
 		}

@@ -11,9 +11,9 @@ import (
 // default 2 MB cache both spend their time re-reading pages.
 const bulkCacheKiB = 131072
 
-// BulkCache raises the page cache of the store's connection for the rest
-// of the command.
-func (s *Store) BulkCache(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB))
+// bulk raises the page cache of the connection for the rest of the
+// command.
+func (sqliteDialect) bulk(ctx context.Context, ex execer) error {
+	_, err := ex.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB))
 	return err
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/custos-dev/custos/internal/errs"
 )
 
-// Open opens an existing store, migrating its schema forward if needed. A
-// missing store is NotFound with the hint to run `custos init`.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// openSQLite opens an existing store file, migrating its schema forward if
+// needed. A missing store is NotFound with the hint to run `custos init`.
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := checkLocation(path); err != nil {
 		return nil, err
 	}
@@ -45,7 +45,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 // openFile opens the file at path, found by Open to be a store or made
 // empty by Create.
 func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) (*Store, error) {
-	s, err := open(ctx, path, opts, readOnlyFile(path, info))
+	s, err := newStore(ctx, sqliteDialect{}, path, opts, readOnlyFile(path, info))
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +55,11 @@ func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) 
 	return s, nil
 }
 
-// Create creates the store file if it does not exist and opens it. created
+// createSQLite creates the store file if it does not exist and opens it. created
 // reports whether this call made the file. A new file is mode 0600, or 0660
 // when its directory is set-group-ID, the convention for a directory shared
 // by a group of administrators.
-func Create(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
+func createSQLite(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
 	if err := checkLocation(path); err != nil {
 		return nil, false, err
 	}
@@ -88,7 +88,7 @@ func Create(ctx context.Context, path string, opts Options) (s *Store, created b
 			return nil, false, errs.Wrap(errs.Internal, chmodErr, "cannot set the store's mode: %v", chmodErr)
 		}
 	case errors.Is(err, fs.ErrExist):
-		s, err = Open(ctx, path, opts)
+		s, err = openSQLite(ctx, path, opts)
 		return s, false, err
 	default:
 		return nil, false, errs.Wrap(errs.Busy, err, "cannot create the store: %v", err)

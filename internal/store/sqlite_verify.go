@@ -50,7 +50,7 @@ type segmentCheck struct {
 	buf     []byte
 }
 
-func checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
+func (sqliteDialect) checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
 	id := segmentID.Add(1)
 	c := &segmentCheck{v: audit.NewSegment(), key: key}
 	segments.Store(id, c)
@@ -149,7 +149,7 @@ type indexCheck struct {
 	buf     []byte
 }
 
-func checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error) {
+func (sqliteDialect) checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error) {
 	id := segmentID.Add(1)
 	c := &indexCheck{key: key, head: head, buckets: make([]audit.ObjectDigest, nseg)}
 	segments.Store(id, c)
@@ -197,3 +197,33 @@ func (a *indexAgg) WindowInverse(*sqlite.FunctionContext, []driver.Value) error 
 func (a *indexAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error) { return nil, nil }
 
 func (a *indexAgg) Final(*sqlite.FunctionContext) {}
+
+// verifyDB opens the pool of the verification workers, with the
+// aggregates registered: for the chain, the store's own connection string,
+// read-only; for the object index, the writable store's, read-only.
+func (sqliteDialect) verifyDB(s *Store, index bool) (*sql.DB, error) {
+	registerSegmentFunc()
+	if index {
+		return sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
+	}
+	return sql.Open("sqlite", s.verifyDSN())
+}
+
+// triggers reads the triggers' definitions from sqlite_master.
+func (sqliteDialect) triggers(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]string{}
+	for rows.Next() {
+		var name string
+		var def sql.NullString
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		have[name] = def.String
+	}
+	return have, rows.Close()
+}

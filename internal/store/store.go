@@ -9,7 +9,7 @@
 // order on both engines.
 //
 // The single-writer invariant: every write transaction takes the store's
-// write lock when it begins (BEGIN IMMEDIATE on SQLite), so writers run one
+// write lock when it begins (the dialect's beginWrite), so writers run one
 // at a time and each sees everything committed before it. Ids and sequence
 // numbers are allocated under that lock as one more than the largest
 // (nextNumber, the one place that does it), the audit chain's head is read
@@ -19,9 +19,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"embed"
 	"errors"
-	"fmt"
 	"io/fs"
 	"sort"
 	"syscall"
@@ -29,9 +27,6 @@ import (
 
 	"github.com/custos-dev/custos/internal/errs"
 )
-
-//go:embed migrations/*.sql
-var migrationFS embed.FS
 
 // Options configure how a store is opened.
 type Options struct {
@@ -53,6 +48,7 @@ const DefaultBusyTimeout = 10 * time.Second
 // Store is an open custos store.
 type Store struct {
 	db   *sql.DB
+	d    dialect
 	path string
 	opts Options
 	// readOnly is set when the file may not be written (see readOnlyFile).
@@ -65,13 +61,19 @@ type Store struct {
 // Path is the store's file path.
 func (s *Store) Path() string { return s.path }
 
-// Close closes the store, first checkpointing the WAL if it has grown (see
-// walTruncateAt).
-func (s *Store) Close() error {
-	if !s.readOnly {
-		checkpointIfLarge(context.Background(), s.db, s.path)
-	}
-	return s.db.Close()
+// Close closes the store.
+func (s *Store) Close() error { return s.d.close(s) }
+
+// Open opens an existing store, migrating its schema forward if needed. A
+// missing store is NotFound with the hint to run `custos init`.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	return dialectFor(path).open(ctx, path, opts)
+}
+
+// Create creates the store if it does not exist and opens it. created
+// reports whether this call made it.
+func Create(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
+	return dialectFor(path).create(ctx, path, opts)
 }
 
 // checkReadOnlySchema stands in for migrate on a store that cannot be
@@ -83,7 +85,7 @@ func (s *Store) checkReadOnlySchema(ctx context.Context) error {
 	}
 	switch want := SchemaVersion(); {
 	case have == 0:
-		return foreignDatabase(s.path)
+		return s.d.foreign(s.path)
 	case have < want:
 		return errs.New(errs.Busy, "the store %s has schema version %d and needs migrating to %d, which a read-only store cannot be", s.path, have, want).
 			WithHint("open it once with write access to migrate it, or read it with the custos version that wrote it")
@@ -94,17 +96,19 @@ func (s *Store) checkReadOnlySchema(ctx context.Context) error {
 	return nil
 }
 
-func open(ctx context.Context, path string, opts Options, readOnly bool) (*Store, error) {
+// newStore opens the store at path with the dialect d, once d has checked
+// the location, and migrates it unless it is read-only.
+func newStore(ctx context.Context, d dialect, path string, opts Options, readOnly bool) (*Store, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	s := &Store{path: path, opts: opts, readOnly: readOnly}
-	db, err := sql.Open("sqlite", s.dsn())
+	s := &Store{d: d, path: path, opts: opts, readOnly: readOnly}
+	db, err := d.connect(s)
 	if err != nil {
 		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)
 	}
 	// One connection: a command is one sequence of transactions, and a
-	// second connection would only cost another open and pragma round.
+	// second connection would only cost another open and its settings.
 	db.SetMaxOpenConns(1)
 	s.db = db
 	if readOnly {
@@ -114,7 +118,7 @@ func open(ctx context.Context, path string, opts Options, readOnly bool) (*Store
 		}
 		return s, nil
 	}
-	if err := persistWAL(ctx, db); err != nil {
+	if err := d.prepare(ctx, db); err != nil {
 		db.Close()
 		return nil, translate(err)
 	}
@@ -128,14 +132,15 @@ func open(ctx context.Context, path string, opts Options, readOnly bool) (*Store
 // migrations returns the embedded migrations in order; migration i+1 brings
 // the schema to version i+1.
 func migrations() ([]string, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
+	fsys := builtin.migrations()
+	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
 	out := make([]string, len(names))
 	for i, n := range names {
-		b, err := migrationFS.ReadFile(n)
+		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
@@ -147,24 +152,22 @@ func migrations() ([]string, error) {
 // SchemaVersion is the schema version this binary writes: the number of
 // migrations, counted without reading them, since every command asks.
 func SchemaVersion() int {
-	names, _ := fs.Glob(migrationFS, "migrations/*.sql")
+	names, _ := fs.Glob(builtin.migrations(), "migrations/*.sql")
 	return len(names)
 }
 
 // The schema's version is recorded in schema_migrations, one row per
 // migration applied (applied_at ” for the versions a store already had
-// when it was adopted: before this table, the version lived only in PRAGMA
-// user_version). The SQLite dialect also keeps user_version equal to the
-// newest version: it is the file header's mark of a custos store
-// (checkSQLiteFile reads it before opening) and what custos versions from
-// before schema_migrations read, so that they refuse a newer store.
+// when it was adopted: before this table, the version lived only where the
+// engine keeps it, the dialect's legacyVersion). Each migration also sets
+// the legacy version, for custos versions from before schema_migrations.
 const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER PRIMARY KEY,
     applied_at  TEXT NOT NULL
 )`
 
 // schemaVersion returns the store's schema version, and whether it is
-// recorded in schema_migrations (false: in user_version only, a store to
+// recorded in schema_migrations (false: in the legacy version only, a store to
 // adopt, or a new or foreign file at version 0). The check on every start
 // is one query.
 func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error) {
@@ -173,14 +176,13 @@ func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error)
 	if err == nil {
 		return int(v.Int64), true, nil
 	}
-	var tables int
-	if err2 := q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err2 != nil || tables > 0 {
+	if has, err2 := s.d.hasTable(ctx, q, "schema_migrations"); err2 != nil || has {
 		if errors.Is(err, syscall.EACCES) {
 			return 0, false, errs.Wrap(errs.Busy, err, "the store is unavailable: %v", err)
 		}
 		return 0, false, translate(err)
 	}
-	have, err := s.userVersion(ctx, q)
+	have, err := s.d.legacyVersion(ctx, q)
 	return have, false, err
 }
 
@@ -196,16 +198,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	}
 	if have == 0 {
-		// Another program's database whose schema is still in its WAL
-		// (checkSQLiteFile reads only the main file): a custos schema is
+		// Another program's database that the dialect's checks before
+		// opening could not see (a schema still in a write-ahead log, say):
+		// a custos schema is
 		// never there at version 0, as each migration sets the version in
 		// its own transaction.
-		var tables int
-		if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema`).Scan(&tables); err != nil {
+		tables, err := s.d.hasTables(ctx, s.db)
+		if err != nil {
 			return translate(err)
 		}
-		if tables > 0 {
-			return foreignDatabase(s.path)
+		if tables {
+			return s.d.foreign(s.path)
 		}
 	}
 	if have > want {
@@ -245,8 +248,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return translate(err)
 		}
 	}
-	// PRAGMA takes no placeholders; want is an integer we control.
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", want)); err != nil {
+	if err := s.d.setLegacyVersion(ctx, tx, want); err != nil {
 		return translate(err)
 	}
 	return translate(tx.Commit())

@@ -25,11 +25,10 @@ var verifySegment int64 = 1 << 16
 //
 // The log is split into segments checked in parallel, each on a read
 // connection of its own, and the seams between them are checked in order
-// afterwards (audit.Verifier.Join). Each segment is checked inside
-// SQLite's scan by the aggregate function custos_audit_segment, which
-// reads every column straight from the row: row by row through
-// database/sql, decoding the columns cost three times what hashing them
-// does. The entries are append-only, so every connection's snapshot holds
+// afterwards (audit.Verifier.Join). Each segment is checked by the
+// dialect's checkSegment, inside the engine's scan where it can be: row by
+// row through database/sql, decoding the columns cost three times what
+// hashing them does. The entries are append-only, so every connection's snapshot holds
 // the same entries up to the head read here.
 func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64)) (*audit.Verifier, error) {
 	head, err := t.AuditHead()
@@ -76,10 +75,9 @@ type segmentResult struct {
 // verifySegments checks entries 1 to head into v, and returns the digest
 // of the objects each segment's entries name (see audit.ObjectDigest).
 func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audit.ObjectKey, head int64, progress func(done, total int64)) ([]audit.ObjectDigest, error) {
-	registerSegmentFunc()
 	n := int((head + verifySegment - 1) / verifySegment)
 	workers := min(runtime.GOMAXPROCS(0), 8, n)
-	db, err := sql.Open("sqlite", s.verifyDSN())
+	db, err := s.d.verifyDB(s, false)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +104,7 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audi
 				if i == 0 {
 					lo = math.MinInt64
 				}
-				seg, objs, err := checkSegment(ctx, db, key, lo, hi)
+				seg, objs, err := s.d.checkSegment(ctx, db, key, lo, hi)
 				results <- segmentResult{i, seg, objs, err}
 			}
 		})

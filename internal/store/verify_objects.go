@@ -15,14 +15,14 @@ import (
 )
 
 // indexChunk is the number of audit_objects rows one worker digests at a
-// time, by rowid: the table is keyed by (object, seq), so rowid ranges
-// are the one way to split it that costs no sort.
+// time, by the engine's row number: the table is keyed by (object, seq),
+// so ranges of row numbers are the one way to split it that costs no sort.
 var indexChunk int64 = 1 << 17
 
 // verifyObjects checks the object index against want, the digests of the
 // objects named by the entries of each verify segment (entries 1 to head,
-// already found intact). Every row is read once, in rowid chunks digested
-// in parallel by the aggregate custos_audit_index into the segment of its
+// already found intact). Every row is read once, in chunks of row numbers
+// digested in parallel by the dialect's checkIndexChunk into the segment of its
 // entry; only a segment whose digest differs is then compared row by row
 // to name the first entry whose rows are wrong.
 func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head int64, want []audit.ObjectDigest) error {
@@ -30,10 +30,9 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 	for i := range want {
 		rows += want[i].N
 	}
-	registerSegmentFunc()
 	n := max(1, (rows+indexChunk-1)/indexChunk)
 	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
-	db, err := sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
+	db, err := s.d.verifyDB(s, true)
 	if err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 		wg.Go(func() {
 			for i := range chunks {
 				// The first and last chunks are open-ended, so a row
-				// given a rowid outside 1..rows is still read.
+				// numbered outside 1..rows is still read.
 				lo, hi := i*indexChunk+1, (i+1)*indexChunk
 				if i == 0 {
 					lo = math.MinInt64
@@ -58,7 +57,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 				if i == n-1 {
 					hi = math.MaxInt64
 				}
-				c, err := checkIndexChunk(ctx, db, key, head, len(want), lo, hi)
+				c, err := s.d.checkIndexChunk(ctx, db, key, head, len(want), lo, hi)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -237,22 +236,12 @@ func (t *Tx) verifyTriggers() error {
 	if err != nil {
 		return err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`)
+	have, err := t.store.d.triggers(t.ctx, t.tx)
 	if err != nil {
 		return translate(err)
 	}
-	have := map[string]string{}
-	for rows.Next() {
-		var name string
-		var def sql.NullString
-		if err := rows.Scan(&name, &def); err != nil {
-			rows.Close()
-			return translate(err)
-		}
-		have[name] = normaliseSQL(def.String)
-	}
-	if err := rows.Close(); err != nil {
-		return translate(err)
+	for name, def := range have {
+		have[name] = normaliseSQL(def)
 	}
 	names := make([]string, 0, len(want))
 	for name := range want {
