@@ -145,7 +145,7 @@ func (f AuditFilter) query(b auditBounds) (string, []any) {
 	// One bound on each side of seq, --after folded into --since's. With
 	// both, and a part that seeks operator and command together, the far
 	// bound (in the order the part is read) is written so that no index
-	// can use it: given a range on seq, SQLite otherwise prefers the
+	// can use it: given a range on seq, the planner otherwise prefers the
 	// command index alone, and walks every entry of the command looking
 	// for the operator. The part still stops at Limit entries.
 	lo, hi := b.lo, b.hi

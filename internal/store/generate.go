@@ -115,7 +115,7 @@ func genAccounts(ctx context.Context, tx *sql.Tx, from, to, perAccount int, now 
 // genRecords inserts records [from, to) of total, created in order from
 // 2016-11-01 to 2026-11-01, in three classes.
 func genRecords(ctx context.Context, tx *sql.Tx, from, to, total int, now string) error {
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+	if err := builtin.bulk(ctx, tx); err != nil {
 		return err
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO records (id, class, created_at, subject, location, size, sha256, added_at, added_by)

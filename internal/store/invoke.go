@@ -5,12 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
@@ -50,7 +46,7 @@ func (inv *Invocation) effectiveName() string {
 
 // Spec says how the pipeline runs a command.
 type Spec struct {
-	// Write runs the command in a write transaction (BEGIN IMMEDIATE) whose
+	// Write runs the command in a write transaction (holding the write lock) whose
 	// commit includes the audit entry. A read runs in a read transaction and
 	// its entry is appended right after.
 	Write bool
@@ -325,7 +321,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	}
 	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
 	tx, err := s.beginWrite(ctx, timeout)
-	if isBusy(err) {
+	if s.d.isBusy(err) {
 		// Still locked: the entry waits in the spool for the next command
 		// that gets the lock.
 		if err := s.spool(t.entry(failure), objects); err != nil {
@@ -351,52 +347,10 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	return committed
 }
 
-// writePoll is about how often a command waiting for another process's
-// write lock tries again (jittered by half, so waiters do not move in step).
-const writePoll = time.Millisecond
-
-// beginWrite begins a write transaction (BEGIN IMMEDIATE), waiting up to
-// timeout for another process's write lock. SQLite's own busy handler
-// backs off to tries 100 ms apart, so a command queued behind a purge,
-// whose batches follow one another after a gap of a few milliseconds,
-// could miss every gap and wait for seconds or give up. custos tries
-// again about every millisecond instead; only this wait goes around
-// SQLite's handler, which still covers every other lock (a WAL being
-// recovered, say). The connection's busy timeout is the store's again
-// when beginWrite returns.
+// beginWrite begins a write transaction holding the store's write lock,
+// waiting up to timeout for another writer (see the dialect's beginWrite).
 func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
-	if _, err := s.db.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
-		return nil, err
-	}
-	restore := fmt.Sprintf("PRAGMA busy_timeout = %d", s.opts.BusyTimeout.Milliseconds())
-	deadline := time.Now().Add(timeout)
-	for {
-		tx, err := s.db.BeginTx(ctx, nil)
-		if err == nil {
-			if _, err := tx.ExecContext(ctx, restore); err != nil {
-				tx.Rollback()
-				return nil, err
-			}
-			return tx, nil
-		}
-		if !isBusy(err) || !time.Now().Before(deadline) {
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
-			return nil, err
-		}
-		wait := time.NewTimer(writePoll/2 + rand.N(writePoll))
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			s.db.ExecContext(context.WithoutCancel(ctx), restore)
-			return nil, ctx.Err()
-		case <-wait.C:
-		}
-	}
-}
-
-func isBusy(err error) bool {
-	var se *sqlite.Error
-	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+	return s.d.beginWrite(ctx, s.db, s.opts.BusyTimeout, timeout)
 }
 
 // Authorize checks, in a read transaction and without an audit entry, that

@@ -27,7 +27,7 @@ var bigTables = map[string]bool{
 // intendedScans are filtering queries that read a whole big table on
 // purpose, with the reason.
 var intendedScans = map[string]string{
-	"verify_objects.go:226:35": "runs only after a verify found a segment's object index wrong, to name the entry",
+	"verify_objects.go:166:35": "runs only after a verify found a segment's object index wrong, to name the entry",
 }
 
 // sqlStatements returns every SQL statement written as a constant in the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -177,22 +176,13 @@ type RecordInserter struct {
 	addedAt string
 }
 
-// bulkCacheKiB is the page cache of commands that touch many records:
-// bulk inserts land at random places in the indexes, and a purge deletes
-// in creation-time order, which is random in the table; with SQLite's
-// default 2 MB cache both spend their time re-reading pages.
-const bulkCacheKiB = 131072
+// BulkCache prepares the store's session for the rest of the command to
+// touch many records (the dialect's bulk session).
+func (s *Store) BulkCache(ctx context.Context) error { return s.d.bulk(ctx, s.db) }
 
-// BulkCache raises the page cache of the store's connection for the rest
-// of the command.
-func (s *Store) BulkCache(ctx context.Context) error {
-	_, err := s.db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB))
-	return err
-}
-
-// NewRecordInserter prepares the insert (with the bulk page cache).
+// NewRecordInserter prepares the insert (in a bulk session).
 func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
-	if _, err := t.tx.ExecContext(t.ctx, fmt.Sprintf("PRAGMA cache_size = -%d", bulkCacheKiB)); err != nil {
+	if err := t.store.d.bulk(t.ctx, t.tx); err != nil {
 		return nil, err
 	}
 	var last int64
@@ -253,7 +243,7 @@ func (t *Tx) RecordExists(id int64) (bool, error) {
 }
 
 // LocationRegistered reports whether a location is catalogued. Repeating
-// the partial index's condition (a non-empty location) lets SQLite use
+// the partial index's condition (a non-empty location) lets the planner use
 // that index: without it, each file of an `import --dir` read the whole
 // catalogue.
 func (t *Tx) LocationRegistered(loc string) (bool, error) {

@@ -43,7 +43,7 @@ type spoolEntry struct {
 	ObjectList   []string `json:"objects"`
 }
 
-func (s *Store) spoolPath() string { return s.path + ".spool" }
+func (s *Store) spoolPath() string { return s.d.spoolPath(s.path) }
 
 // openSpool opens (creating) the spool and locks it. A drain that emptied
 // the spool removes it while holding the lock, so after the lock is had

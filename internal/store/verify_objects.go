@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
-	"fmt"
 	"math"
 	"regexp"
 	"runtime"
@@ -12,21 +10,19 @@ import (
 	"strings"
 	"sync"
 
-	"modernc.org/sqlite"
-
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 )
 
 // indexChunk is the number of audit_objects rows one worker digests at a
-// time, by rowid: the table is keyed by (object, seq), so rowid ranges
-// are the one way to split it that costs no sort.
+// time, by the engine's row number: the table is keyed by (object, seq),
+// so ranges of row numbers are the one way to split it that costs no sort.
 var indexChunk int64 = 1 << 17
 
 // verifyObjects checks the object index against want, the digests of the
 // objects named by the entries of each verify segment (entries 1 to head,
-// already found intact). Every row is read once, in rowid chunks digested
-// in parallel by the aggregate custos_audit_index into the segment of its
+// already found intact). Every row is read once, in chunks of row numbers
+// digested in parallel by the dialect's checkIndexChunk into the segment of its
 // entry; only a segment whose digest differs is then compared row by row
 // to name the first entry whose rows are wrong.
 func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head int64, want []audit.ObjectDigest) error {
@@ -34,10 +30,9 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 	for i := range want {
 		rows += want[i].N
 	}
-	registerSegmentFunc()
 	n := max(1, (rows+indexChunk-1)/indexChunk)
 	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
-	db, err := sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
+	db, err := s.d.verifyDB(s, true)
 	if err != nil {
 		return err
 	}
@@ -54,7 +49,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 		wg.Go(func() {
 			for i := range chunks {
 				// The first and last chunks are open-ended, so a row
-				// given a rowid outside 1..rows is still read.
+				// numbered outside 1..rows is still read.
 				lo, hi := i*indexChunk+1, (i+1)*indexChunk
 				if i == 0 {
 					lo = math.MinInt64
@@ -62,7 +57,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 				if i == n-1 {
 					hi = math.MaxInt64
 				}
-				c, err := checkIndexChunk(ctx, db, key, head, len(want), lo, hi)
+				c, err := s.d.checkIndexChunk(ctx, db, key, head, len(want), lo, hi)
 				mu.Lock()
 				if err != nil && first == nil {
 					first = err
@@ -140,61 +135,6 @@ func (s *strayRows) merge(o *strayRows) {
 		s.beyond = o.beyond
 	}
 }
-
-type indexCheck struct {
-	key     *audit.ObjectKey
-	head    int64
-	buckets []audit.ObjectDigest
-	stray   strayRows
-	buf     []byte
-}
-
-func checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error) {
-	id := segmentID.Add(1)
-	c := &indexCheck{key: key, head: head, buckets: make([]audit.ObjectDigest, nseg)}
-	segments.Store(id, c)
-	defer segments.Delete(id)
-	var ignored any
-	err := db.QueryRowContext(ctx, `SELECT custos_audit_index($1, seq, object) FROM audit_objects WHERE rowid BETWEEN $2 AND $3`, id, lo, hi).Scan(&ignored)
-	return c, translate(err)
-}
-
-// indexAgg is custos_audit_index: it adds each row it is given to the
-// digest of its entry's segment, or notes it as stray.
-type indexAgg struct{ c *indexCheck }
-
-func (a *indexAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
-	if a.c == nil {
-		id, _ := args[0].(int64)
-		c, ok := segments.Load(id)
-		if !ok {
-			return errUnknownSegment
-		}
-		a.c = c.(*indexCheck)
-	}
-	c := a.c
-	// The arguments are volatile (they point into SQLite's memory), so a
-	// string kept beyond this call is copied.
-	object, ok := args[2].(string)
-	seq, isInt := args[1].(int64)
-	switch {
-	case !ok:
-		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: fmt.Sprint(args[2]), bad: "object is not text"}})
-	case !isInt:
-		c.stray.merge(&strayRows{below: &strayRow{seq: math.MinInt64, object: strings.Clone(object), bad: fmt.Sprintf("entry %v is not a sequence number", args[1])}})
-	case seq < 1:
-		c.stray.merge(&strayRows{below: &strayRow{seq: seq, object: strings.Clone(object)}})
-	case seq > c.head:
-		c.stray.merge(&strayRows{beyond: &strayRow{seq: seq, object: strings.Clone(object)}})
-	default:
-		c.buf = c.buckets[(seq-1)/verifySegment].Add(c.key, c.buf, seq, object)
-	}
-	return nil
-}
-
-func (a *indexAgg) WindowInverse(*sqlite.FunctionContext, []driver.Value) error { return nil }
-func (a *indexAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error)   { return nil, nil }
-func (a *indexAgg) Final(*sqlite.FunctionContext)                               {}
 
 // locateIndexBreak compares the index rows of entries lo to hi with the
 // objects those entries name, and names the first entry that differs.
@@ -296,22 +236,12 @@ func (t *Tx) verifyTriggers() error {
 	if err != nil {
 		return err
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'trigger'`)
+	have, err := t.store.d.triggers(t.ctx, t.tx)
 	if err != nil {
 		return translate(err)
 	}
-	have := map[string]string{}
-	for rows.Next() {
-		var name string
-		var def sql.NullString
-		if err := rows.Scan(&name, &def); err != nil {
-			rows.Close()
-			return translate(err)
-		}
-		have[name] = normaliseSQL(def.String)
-	}
-	if err := rows.Close(); err != nil {
-		return translate(err)
+	for name, def := range have {
+		have[name] = normaliseSQL(def)
 	}
 	names := make([]string, 0, len(want))
 	for name := range want {
