@@ -8,6 +8,7 @@ package archive
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -87,10 +89,12 @@ type Writer struct {
 	m         Manifest
 	batch     []member
 	work      chan []member
-	members   []records.Member
-	files     *fileWriter
-	done      chan error
-	stopped   bool
+	// ids are the records added, content those whose files are in the
+	// tar: 8 bytes a record, for the set the manifest names.
+	ids, content []int64
+	files        *fileWriter
+	done         chan error
+	stopped      bool
 }
 
 // writeBatch is how many records the encoder gets at a time.
@@ -201,7 +205,10 @@ func (w *Writer) Add(r *records.Record) error { return w.add(r, false) }
 func (w *Writer) add(r *records.Record, content bool) error {
 	w.m.Count++
 	w.m.SumID += r.ID
-	w.members = append(w.members, records.Member{ID: r.ID, Content: content})
+	w.ids = append(w.ids, r.ID)
+	if content {
+		w.content = append(w.content, r.ID)
+	}
 	w.batch = append(w.batch, member{r, content})
 	if len(w.batch) == writeBatch {
 		w.work <- w.batch
@@ -225,7 +232,7 @@ func (w *Writer) AddFile(r *records.Record, src *os.File) error {
 }
 
 // Set is the set of record ids added so far.
-func (w *Writer) Set() records.IDSet { return records.NewIDSet(w.members) }
+func (w *Writer) Set() records.IDSet { return records.BuildIDSet(w.ids, w.content) }
 
 // Abort removes the unfinished archive.
 func (w *Writer) Abort() {
@@ -336,7 +343,7 @@ func Verify(archivePath string, fn func(*records.Record) error) (*Manifest, reco
 	return m, set, err
 }
 
-func verify(archivePath string, fn func(*records.Record) error) (*Manifest, records.IDSet, map[int64]string, error) {
+func verify(archivePath string, fn func(*records.Record) error) (*Manifest, records.IDSet, []fileSum, error) {
 	var set records.IDSet
 	if strings.HasSuffix(archivePath, ".manifest.json") {
 		archivePath = strings.TrimSuffix(archivePath, ".manifest.json") + ".jsonl.gz"
@@ -376,15 +383,15 @@ func verify(archivePath string, fn func(*records.Record) error) (*Manifest, reco
 	}
 	var mu sync.Mutex
 	var count, sumID int64
-	var members []records.Member
-	contents := map[int64]string{}
+	var all []int64
+	var contents []fileSum
 	bad, badAt := error(nil), int64(-1)
 	decode := func() {
 		var n, ids int64
-		var ms []records.Member
-		sums := map[int64]string{}
+		var ms []int64
+		var sums []fileSum
 		for b := range batches {
-			at, err := b.decode(archivePath, fn, &n, &ids, &ms, sums)
+			at, err := b.decode(archivePath, fn, &n, &ids, &ms, &sums)
 			if err != nil {
 				mu.Lock()
 				if badAt < 0 || at < badAt {
@@ -395,10 +402,8 @@ func verify(archivePath string, fn func(*records.Record) error) (*Manifest, reco
 		}
 		mu.Lock()
 		count, sumID = count+n, sumID+ids
-		members = append(members, ms...)
-		for id, s := range sums {
-			contents[id] = s
-		}
+		all = append(all, ms...)
+		contents = append(contents, sums...)
 		mu.Unlock()
 	}
 	var wg sync.WaitGroup
@@ -419,7 +424,12 @@ func verify(archivePath string, fn func(*records.Record) error) (*Manifest, reco
 	if count != m.Count || sumID != m.SumID {
 		return nil, set, nil, errs.Integrityf("archive %s holds %d records, its manifest says %d", archivePath, count, m.Count)
 	}
-	set = records.NewIDSet(members)
+	slices.SortFunc(contents, func(a, b fileSum) int { return cmp.Compare(a.id, b.id) })
+	withFiles := make([]int64, len(contents))
+	for i, c := range contents {
+		withFiles[i] = c.id
+	}
+	set = records.BuildIDSet(all, withFiles)
 	if set.Count() != count {
 		return nil, set, nil, errs.Integrityf("archive %s names a record more than once", archivePath)
 	}
@@ -461,7 +471,7 @@ type lineBatch struct {
 // decode decodes every line of b, adding to the count and id sum, and
 // handing each record to fn if given. After a bad line it stops and
 // returns the error and the line's index in the archive.
-func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, count, sumID *int64, ms *[]records.Member, sums map[int64]string) (int64, error) {
+func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, count, sumID *int64, ms *[]int64, sums *[]fileSum) (int64, error) {
 	for i, start := range b.starts {
 		var l line
 		if err := json.Unmarshal(b.data[start:b.end[i]], &l); err != nil {
@@ -470,9 +480,14 @@ func (b *lineBatch) decode(archivePath string, fn func(*records.Record) error, c
 		}
 		*count++
 		*sumID += l.ID
-		*ms = append(*ms, records.Member{ID: l.ID, Content: l.Content})
+		*ms = append(*ms, l.ID)
 		if l.Content {
-			sums[l.ID] = l.SHA256
+			var fs fileSum
+			if n, err := hex.Decode(fs.sum[:], []byte(l.SHA256)); err != nil || n != len(fs.sum) {
+				return b.first + int64(i), errs.Integrityf("archive %s: record %d holds its file but no valid SHA-256", archivePath, l.ID)
+			}
+			fs.id = l.ID
+			*sums = append(*sums, fs)
 		}
 		if fn == nil {
 			continue

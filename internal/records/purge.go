@@ -344,3 +344,28 @@ func CheckAsOf(asOf, now time.Time, dryRun bool) error {
 	}
 	return nil
 }
+
+// BuildIDSet builds the set of ids, of which those in content have their
+// files archived; it sorts both slices in place and takes them over. It is
+// NewIDSet for large sets: 8 bytes a member instead of 16, and no copy.
+func BuildIDSet(ids, content []int64) IDSet {
+	slices.Sort(ids)
+	slices.Sort(content)
+	var s IDSet
+	c := 0
+	for i, id := range ids {
+		if i > 0 && ids[i-1] == id {
+			continue
+		}
+		for c < len(content) && content[c] < id {
+			c++
+		}
+		has := c < len(content) && content[c] == id
+		if n := len(s.Ranges); n > 0 && s.Ranges[n-1].Hi == id-1 && s.Ranges[n-1].Content == has {
+			s.Ranges[n-1].Hi = id
+			continue
+		}
+		s.Ranges = append(s.Ranges, IDRange{Lo: id, Hi: id, Content: has})
+	}
+	return s
+}

@@ -141,3 +141,24 @@ func TestParseRoots(t *testing.T) {
 		}
 	}
 }
+
+// BuildIDSet is NewIDSet over two slices: the same runs for any members.
+func TestBuildIDSetAgreesWithNewIDSet(t *testing.T) {
+	for seed := range 200 {
+		var ms []Member
+		var ids, content []int64
+		x := uint64(seed*7919 + 1)
+		for range seed % 40 {
+			x = x*6364136223846793005 + 1442695040888963407
+			id, has := int64(x>>40)%30-3, x>>20%3 == 0
+			ms = append(ms, Member{ID: id, Content: has})
+			ids = append(ids, id)
+			if has {
+				content = append(content, id)
+			}
+		}
+		if a, b := NewIDSet(ms), BuildIDSet(ids, content); fmt.Sprint(a.Ranges) != fmt.Sprint(b.Ranges) {
+			t.Fatalf("seed %d: NewIDSet %v, BuildIDSet %v", seed, a.Ranges, b.Ranges)
+		}
+	}
+}
