@@ -1,157 +1,20 @@
+// The records catalogue: adding records (RecordInserter), looking one up,
+// and listing them by RecordFilter, with notHeld, the SQL form of the
+// holds that the listing and the purge selection filter by.
+
 package store
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/records"
-	"github.com/custos-dev/custos/internal/when"
 )
-
-// SetRetention sets a class's retention period; the same value again
-// changes nothing.
-func (t *Tx) SetRetention(class string, d when.Duration, description string) (bool, error) {
-	t.Touch("retention:" + class)
-	var cur, curDesc string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT retain, description FROM retention WHERE class = $1`, class).Scan(&cur, &curDesc)
-	if err == nil && cur == d.String() && curDesc == description {
-		return false, nil
-	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return false, err
-	}
-	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO retention (class, retain, description, set_at, set_by) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (class) DO UPDATE SET retain = excluded.retain, description = excluded.description, set_at = excluded.set_at, set_by = excluded.set_by`,
-		class, d.String(), description, formatTime(t.now), t.op.Name)
-	return true, err
-}
-
-// Schedules returns the retention schedules by class.
-func (t *Tx) Schedules() (map[string]records.Schedule, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT class, retain, description, set_at, set_by FROM retention ORDER BY class`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]records.Schedule{}
-	for rows.Next() {
-		var s records.Schedule
-		var retain, at string
-		if err := rows.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy); err != nil {
-			return nil, err
-		}
-		if s.Retain, err = when.ParseDuration(retain); err != nil {
-			return nil, errs.Integrityf("retention of %s is unreadable: %v", s.Class, err)
-		}
-		s.SetAt = parseTime(at)
-		out[s.Class] = s
-	}
-	return out, rows.Err()
-}
-
-const holdColumns = `name, reason, kind, value, from_at, to_at, created_at, created_by, released_at, released_by, release_reason`
-
-// Holds returns the holds, active ones only unless all is set, with the
-// record ids of record holds.
-func (t *Tx) Holds(all bool) ([]records.Hold, error) {
-	q := `SELECT ` + holdColumns + ` FROM holds`
-	if !all {
-		q += ` WHERE released_at = ''`
-	}
-	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY name`)
-	if err != nil {
-		return nil, err
-	}
-	var out []records.Hold
-	for rows.Next() {
-		var h records.Hold
-		var from, to, created, released string
-		if err := rows.Scan(&h.Name, &h.Reason, &h.Kind, &h.Value, &from, &to, &created, &h.CreatedBy, &released, &h.ReleasedBy, &h.ReleaseReason); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		h.From, h.To, h.CreatedAt, h.ReleasedAt = parseTime(from), parseTime(to), parseTime(created), parseTime(released)
-		out = append(out, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i].Kind != records.HoldRecords {
-			continue
-		}
-		ids, err := t.tx.QueryContext(t.ctx, `SELECT record_id FROM hold_records WHERE hold = $1 ORDER BY record_id`, out[i].Name)
-		if err != nil {
-			return nil, err
-		}
-		for ids.Next() {
-			var id int64
-			if err := ids.Scan(&id); err != nil {
-				ids.Close()
-				return nil, err
-			}
-			out[i].Records = append(out[i].Records, id)
-		}
-		ids.Close()
-	}
-	return out, nil
-}
-
-// AddHold places a legal hold. Record holds must name existing records.
-func (t *Tx) AddHold(h *records.Hold) error {
-	t.Touch("hold:" + h.Name)
-	var exists string
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM holds WHERE name = $1`, h.Name).Scan(&exists); err == nil {
-		return errs.Conflictf("a hold named %s already exists", h.Name)
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	for _, id := range h.Records {
-		var n int
-		if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM records WHERE id = $1`, id).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return errs.NotFoundf("no record %d", id)
-		}
-	}
-	from, to := "", ""
-	if h.Kind == records.HoldRange {
-		from, to = formatTime(h.From), formatTime(h.To)
-	}
-	h.CreatedAt, h.CreatedBy = t.now, t.op.Name
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO holds (name, reason, kind, value, from_at, to_at, created_at, created_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, h.Name, h.Reason, h.Kind, h.Value, from, to, formatTime(t.now), t.op.Name); err != nil {
-		return err
-	}
-	for _, id := range h.Records {
-		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO hold_records (hold, record_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, h.Name, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// ReleaseHold releases a hold; releasing a released hold changes nothing.
-func (t *Tx) ReleaseHold(name, reason string) (bool, error) {
-	t.Touch("hold:" + name)
-	var released string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT released_at FROM holds WHERE name = $1`, name).Scan(&released)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, errs.NotFoundf("no hold named %s", name)
-	} else if err != nil || released != "" {
-		return false, err
-	}
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE holds SET released_at = $2, released_by = $3, release_reason = $4 WHERE name = $1`,
-		name, formatTime(t.now), t.op.Name, reason)
-	return true, err
-}
 
 const recordColumns = `id, class, created_at, subject, location, size, sha256, added_at, added_by`
 
@@ -349,17 +212,6 @@ func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg fun
 	return q + ` ORDER BY r.class, r.created_at, r.id`, args
 }
 
-// rules returns the retention schedules and the active holds, which
-// records.Decide weighs each record against.
-func (t *Tx) rules() (map[string]records.Schedule, []records.Hold, error) {
-	schedules, err := t.Schedules()
-	if err != nil {
-		return nil, nil, err
-	}
-	holds, err := t.Holds(false)
-	return schedules, holds, err
-}
-
 // ListRecords streams records by class and creation time. The due ones are
 // decided by records.Decide, record by record; they are read class by
 // class, each only up to the end of its retention window
@@ -408,56 +260,3 @@ func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, 
 }
 
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
-
-// PurgeCandidates streams, class by class, the records a purge of class
-// (every scheduled class when "") as of asOf would delete: the bulk through
-// the index, each one confirmed by records.Decide.
-func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Record) error) error {
-	schedules, holds, err := t.rules()
-	if err != nil {
-		return err
-	}
-	if class != "" {
-		if _, ok := schedules[class]; !ok {
-			return nil
-		}
-	}
-	for _, c := range sortedClasses(schedules, class) {
-		_, hi := schedules[c].Window(asOf)
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+prefixed("r.", recordColumns)+` FROM records r
-			WHERE r.class = $1 AND r.created_at < $2 AND `+notHeld(holds)+` ORDER BY r.created_at, r.id`, c, formatTime(hi))
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			rec, err := scanRecord(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			if !records.Decide(rec, schedules, holds, asOf).Purge {
-				continue
-			}
-			if err := fn(rec); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func sortedClasses(schedules map[string]records.Schedule, only string) []string {
-	var out []string
-	for c := range schedules {
-		if only == "" || c == only {
-			out = append(out, c)
-		}
-	}
-	slices.Sort(out)
-	return out
-}

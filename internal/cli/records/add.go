@@ -1,0 +1,92 @@
+// records add: register one record.
+
+package records
+
+import (
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/when"
+)
+
+func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
+	var class, created, subject, location string
+	var allowPurged bool
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "add --class C [--created T] [--subject S] [--location L]",
+		Short: "Register one record",
+		Long: `Register one record in the catalogue. --created defaults to now. When
+--location is a local file, its size and SHA-256 are recorded.`,
+		Example: `  $ custos records add --class voice --created 2026-11-02T09:14:00Z --subject acme \
+      --location /srv/calls/2026/11/02/0914-acme.wav`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r := &records.Record{Class: class, Subject: strings.TrimSpace(subject), Location: strings.TrimSpace(location), CreatedAt: f.Now()}
+			if created != "" {
+				t, err := when.ParseTime(created, time.Local)
+				if err != nil {
+					return errs.Invalidf("--created: %v", err)
+				}
+				r.CreatedAt = t
+			}
+			if r.Location != "" && filepath.IsAbs(r.Location) {
+				size, sum, _, err := fileFacts(r.Location)
+				if err != nil && errs.CodeOf(err) == errs.Invalid {
+					return errs.Invalidf("--location: %v", err)
+				} else if err == nil {
+					r.Size, r.SHA256 = size, sum
+				}
+			}
+			if err := checkRecord(r); err != nil {
+				return err
+			}
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) error {
+				if r.Location != "" && !allowPurged {
+					if purged, err := tx.LocationPurged(r.Location, r.SHA256); err != nil || purged {
+						if purged {
+							return errs.Conflictf("%s was purged; it is not registered again", r.Location).
+								WithHint("add --allow-purged to register it as a new record")
+						}
+						return err
+					}
+				}
+				ins, err := tx.NewRecordInserter()
+				if err != nil {
+					return err
+				}
+				if err := ins.Add(r, false); err != nil {
+					return err
+				}
+				tx.Touch("record:" + strconv.FormatInt(r.ID, 10))
+				_, err = ins.Close()
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, recordColumns, recordRow(r)...)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Added record %d (%s).\n", r.ID, r.Class)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&class, "class", "", "the record's class (required)")
+	cmd.Flags().StringVar(&created, "created", "", "when the record was created (default now)")
+	cmd.Flags().StringVar(&subject, "subject", "", "who or what the record is about")
+	cmd.Flags().StringVar(&location, "location", "", "the file path or URI of the record")
+	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "register a location a purge removed")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
