@@ -40,6 +40,8 @@ func Run(f *cmdutil.Factory) int {
 	if err == nil {
 		return 0
 	}
+	// Rows a listing wrote before it failed still reach stdout.
+	f.IO.Flush()
 	err = cmdutil.FlagHint(cmd, classify(f, err))
 	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
 		if !f.RecordFailure(cmd, err) {

@@ -24,6 +24,21 @@ type IOStreams struct {
 	width     int
 	// csvBOM asks CSV output to begin with a UTF-8 byte-order mark.
 	csvBOM bool
+	// pending flush what buffered writers of Out hold: a command that
+	// fails part-way through a listing returns without closing it, and the
+	// rows it had written still belong on stdout.
+	pending []func()
+}
+
+// OnFlush registers fn to write out what a buffered writer of Out holds.
+func (s *IOStreams) OnFlush(fn func()) { s.pending = append(s.pending, fn) }
+
+// Flush writes out what every buffered writer of Out still holds; Main
+// calls it before it reports an error.
+func (s *IOStreams) Flush() {
+	for _, fn := range s.pending {
+		fn()
+	}
 }
 
 // System returns the process's own streams.

@@ -8,10 +8,10 @@
 package output
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -66,11 +66,17 @@ type RowWriter interface {
 func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
 	switch f {
 	case JSON:
-		return &jsonList{w: ios.Out, cols: cols}
+		j := &jsonList{w: newBuffer(ios.Out), keys: objectKeys(cols)}
+		ios.OnFlush(func() { j.w.Flush() })
+		return j
 	case JSONL:
-		return &jsonLines{w: ios.Out, cols: cols}
+		j := &jsonLines{w: newBuffer(ios.Out), keys: objectKeys(cols)}
+		ios.OnFlush(func() { j.w.Flush() })
+		return j
 	case CSV:
-		return newCSV(ios, cols)
+		c := newCSV(ios, cols)
+		ios.OnFlush(func() { c.w.Flush() })
+		return c
 	default:
 		return newTable(ios, cols)
 	}
@@ -81,7 +87,7 @@ func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
 func WriteObject(ios *iostreams.IOStreams, f Format, cols []Column, values ...any) error {
 	switch f {
 	case JSON, JSONL:
-		b, err := appendObject(nil, cols, values)
+		b, err := appendObject(nil, objectKeys(cols), values)
 		if err != nil {
 			return err
 		}
@@ -164,23 +170,36 @@ func jsonValue(v any) any {
 	return v
 }
 
-// appendObject encodes one object with its keys in column order.
-func appendObject(b []byte, cols []Column, values []any) ([]byte, error) {
-	if len(values) != len(cols) {
-		return nil, fmt.Errorf("output: %d values for %d columns", len(values), len(cols))
-	}
-	b = append(b, '{')
+// objectKeys returns, per column, what comes before its value in an
+// object: the quoted name and a colon, after a comma from the second on.
+// A list quotes its names once, not once per row.
+func objectKeys(cols []Column) []string {
+	keys := make([]string, len(cols))
+	var b []byte
 	for i, c := range cols {
+		b = b[:0]
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = strconv.AppendQuote(b, c.Name)
-		b = append(b, ':')
-		v, err := marshal(jsonValue(values[i]))
-		if err != nil {
+		keys[i] = string(append(b, ':'))
+	}
+	return keys
+}
+
+// appendObject encodes one object with its keys, from objectKeys, in
+// column order.
+func appendObject(b []byte, keys []string, values []any) ([]byte, error) {
+	if len(values) != len(keys) {
+		return nil, fmt.Errorf("output: %d values for %d columns", len(values), len(keys))
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		b = append(b, k...)
+		var err error
+		if b, err = appendValue(b, values[i]); err != nil {
 			return nil, err
 		}
-		b = append(b, v...)
 	}
 	return append(b, '}'), nil
 }
@@ -201,61 +220,61 @@ func marshal(v any) ([]byte, error) {
 
 // jsonList streams a JSON array, one object per line.
 type jsonList struct {
-	w    io.Writer
-	cols []Column
+	w    *bufio.Writer
+	keys []string
 	n    int
-	buf  []byte
 }
 
 func (j *jsonList) Row(values ...any) error {
-	j.buf = j.buf[:0]
+	// Encode straight into the writer's free space: no copy when it fits.
+	b := j.w.AvailableBuffer()
 	if j.n == 0 {
-		j.buf = append(j.buf, "[\n  "...)
+		b = append(b, "[\n  "...)
 	} else {
-		j.buf = append(j.buf, ",\n  "...)
+		b = append(b, ",\n  "...)
 	}
-	var err error
-	if j.buf, err = appendObject(j.buf, j.cols, values); err != nil {
-		return err
+	b, err := appendObject(b, j.keys, values)
+	if err != nil {
+		return flushWith(j.w, err)
 	}
 	j.n++
-	_, err = j.w.Write(j.buf)
+	_, err = j.w.Write(b)
 	return err
 }
 
 func (j *jsonList) Close() error {
 	if j.n == 0 {
-		_, err := io.WriteString(j.w, "[]\n")
-		return err
+		j.w.WriteString("[]\n")
+	} else {
+		j.w.WriteString("\n]\n")
 	}
-	_, err := io.WriteString(j.w, "\n]\n")
-	return err
+	return j.w.Flush()
 }
 
 // jsonLines streams one object per line.
 type jsonLines struct {
-	w    io.Writer
-	cols []Column
-	buf  []byte
+	w    *bufio.Writer
+	keys []string
 }
 
 func (j *jsonLines) Row(values ...any) error {
-	var err error
-	if j.buf, err = appendObject(j.buf[:0], j.cols, values); err != nil {
-		return err
+	b, err := appendObject(j.w.AvailableBuffer(), j.keys, values)
+	if err != nil {
+		return flushWith(j.w, err)
 	}
-	j.buf = append(j.buf, '\n')
-	_, err = j.w.Write(j.buf)
+	_, err = j.w.Write(append(b, '\n'))
 	return err
 }
 
-func (j *jsonLines) Close() error { return nil }
+// Close flushes: audit export --follow closes after every batch so that
+// each batch reaches the reader at once.
+func (j *jsonLines) Close() error { return j.w.Flush() }
 
 // csvWriter streams CSV with a header row of column names, preceded by a
 // byte-order mark when the streams ask for one.
 type csvWriter struct {
 	w      *csv.Writer
-	out    io.Writer
+	out    *bufio.Writer
 	bom    bool
 	cols   []Column
 	header bool
@@ -263,7 +282,10 @@ type csvWriter struct {
 }
 
 func newCSV(ios *iostreams.IOStreams, cols []Column) *csvWriter {
-	return &csvWriter{w: csv.NewWriter(ios.Out), out: ios.Out, bom: ios.CSVBOM(), cols: cols, rec: make([]string, len(cols))}
+	// csv.NewWriter keeps a *bufio.Writer at least its default size as
+	// is, so the CSV writer and the byte-order mark share one buffer.
+	buf := newBuffer(ios.Out)
+	return &csvWriter{w: csv.NewWriter(buf), out: buf, bom: ios.CSVBOM(), cols: cols, rec: make([]string, len(cols))}
 }
 
 func (c *csvWriter) writeHeader() error {
@@ -272,8 +294,8 @@ func (c *csvWriter) writeHeader() error {
 	}
 	c.header = true
 	if c.bom {
-		// Nothing is buffered in c.w yet: the header is its first write.
-		if _, err := io.WriteString(c.out, "\ufeff"); err != nil {
+		// c.w writes through c.out: the mark goes first into the same buffer.
+		if _, err := c.out.WriteString("\ufeff"); err != nil {
 			return err
 		}
 	}
@@ -285,7 +307,7 @@ func (c *csvWriter) writeHeader() error {
 
 func (c *csvWriter) Row(values ...any) error {
 	if len(values) != len(c.cols) {
-		return fmt.Errorf("output: %d values for %d columns", len(values), len(c.cols))
+		return flushWith(c.out, fmt.Errorf("output: %d values for %d columns", len(values), len(c.cols)))
 	}
 	if err := c.writeHeader(); err != nil {
 		return err
