@@ -11,15 +11,9 @@ set -euo pipefail
 old=${1:?usage: bench/output-ab.sh OLD-COMMIT [N] [RUNS]}
 n=${2:-100000}
 runs=${3:-5}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp -d)
-trap 'git -C "$repo" worktree remove --force "$out/old" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
+. "$(dirname "$0")/ab.sh"
 export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
-git -C "$repo" worktree add -q --detach "$out/old" "$old"
-(cd "$out/old" && CGO_ENABLED=0 go build -o "$out/custos-old.b" ./cmd/custos)
-(cd "$repo" && CGO_ENABLED=0 go build -o "$out/custos-new.b" ./cmd/custos && CGO_ENABLED=0 go build -o "$out/gen" ./bench/gen)
-cp "$out/custos-old.b" "$out/custos-old"
-cp "$out/custos-new.b" "$out/custos-new"
+(cd "$repo" && CGO_ENABLED=0 go build -o "$out/gen" ./bench/gen)
 cp "$(command -v sqlite3)" "$out/sqlite3"
 db=$out/c.db
 "$out/custos-new" --db "$db" init >/dev/null

@@ -8,14 +8,7 @@ set -euo pipefail
 old=${1:?usage: bench/purge-ab.sh OLD-COMMIT [N] [ROUNDS]}
 n=${2:-1000000}
 rounds=${3:-2}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-out=$(mktemp -d)
-trap 'git -C "$repo" worktree remove --force "$out/old" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
-git -C "$repo" worktree add -q --detach "$out/old" "$old"
-(cd "$out/old" && CGO_ENABLED=0 go build -o "$out/custos-old.b" ./cmd/custos)
-(cd "$repo" && CGO_ENABLED=0 go build -o "$out/custos-new.b" ./cmd/custos)
-cp "$out/custos-old.b" "$out/custos-old"
-cp "$out/custos-new.b" "$out/custos-new"
+. "$(dirname "$0")/ab.sh"
 awk -v n="$n" 'BEGIN{print "class,created,subject,location"; for(i=0;i<2*n;i++){ y=(i<n)?2019:2026; d=int(i*365/n)%365; printf "voice,%d-%02d-%02dT%02d:%02d:%02dZ,s%d,/srv/calls/%d.wav\n", y,int(d/31)%12+1,d%28+1,i%24,i%60,i%60,i%500,i }}' > "$out/r.csv"
 for round in $(seq 1 "$rounds"); do
 	for b in old new; do
