@@ -68,25 +68,6 @@ func (rs *Roots) root(dir string) (*os.Root, uint64, error) {
 	return r, rs.devs[dir], nil
 }
 
-// kindOf names a file's type as records.FileFacts does.
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m.IsRegular():
-		return records.FileRegular
-	case m&fs.ModeSymlink != 0:
-		return records.FileSymlink
-	case m.IsDir():
-		return records.FileDir
-	case m&fs.ModeNamedPipe != 0:
-		return records.FileFIFO
-	case m&fs.ModeDevice != 0:
-		return records.FileDevice
-	case m&fs.ModeSocket != 0:
-		return records.FileSocket
-	}
-	return records.FileOther
-}
-
 // inspect looks at a record's file and, when it is a regular file inside
 // the roots, opens it (for writing too with write) and hashes its content.
 // The file is returned open only when facts.Kind is regular.
@@ -110,7 +91,7 @@ func (rs *Roots) inspect(r *records.Record, write bool) (records.FileFacts, *os.
 		facts.Kind = records.FileUnreachable
 		return facts, nil, "", nil
 	}
-	if facts.Kind = kindOf(li.Mode()); facts.Kind != records.FileRegular {
+	if facts.Kind = records.KindOf(li.Mode()); facts.Kind != records.FileRegular {
 		return facts, nil, "", nil
 	}
 	flag := os.O_RDONLY

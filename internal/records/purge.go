@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/policy"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -43,30 +44,15 @@ type Member struct {
 // NewIDSet builds the set of the given members, in any order. An id given
 // twice counts once, with Content if either says so.
 func NewIDSet(members []Member) IDSet {
-	ms := slices.Clone(members)
-	slices.SortFunc(ms, func(a, b Member) int {
-		switch {
-		case a.ID < b.ID:
-			return -1
-		case a.ID > b.ID:
-			return 1
+	ids := make([]int64, len(members))
+	var content []int64
+	for i, m := range members {
+		ids[i] = m.ID
+		if m.Content {
+			content = append(content, m.ID)
 		}
-		return 0
-	})
-	var s IDSet
-	for i := 0; i < len(ms); i++ {
-		m := ms[i]
-		if i+1 < len(ms) && ms[i+1].ID == m.ID {
-			ms[i+1].Content = ms[i+1].Content || m.Content
-			continue
-		}
-		if n := len(s.Ranges); n > 0 && s.Ranges[n-1].Hi == m.ID-1 && s.Ranges[n-1].Content == m.Content {
-			s.Ranges[n-1].Hi = m.ID
-			continue
-		}
-		s.Ranges = append(s.Ranges, IDRange{Lo: m.ID, Hi: m.ID, Content: m.Content})
 	}
-	return s
+	return BuildIDSet(ids, content)
 }
 
 // Count is the number of ids in the set.
@@ -127,6 +113,22 @@ func (s IDSet) NextBatch(cursor, span int64) (lo, hi int64, ok bool) {
 	return cursor, cursor, false
 }
 
+// The kinds of file a record's location can name, as lstat and fstat see
+// them.
+const (
+	FileRegular = "regular"
+	FileMissing = "missing"
+	FileSymlink = "symlink"
+	FileDir     = "directory"
+	FileFIFO    = "fifo"
+	FileDevice  = "device"
+	FileSocket  = "socket"
+	FileOther   = "other"
+	// FileUnreachable: the path cannot be followed inside its root (a link
+	// on the way leads out of it) or the file cannot be read.
+	FileUnreachable = "unreachable"
+)
+
 // Contains reports whether id is in the set, and whether the archive holds
 // its file.
 func (s IDSet) Contains(id int64) (in, content bool) {
@@ -145,21 +147,24 @@ func (s IDSet) Contains(id int64) (in, content bool) {
 	return true, s.Ranges[i].Content
 }
 
-// The kinds of file a record's location can name, as lstat and fstat see
-// them.
-const (
-	FileRegular = "regular"
-	FileMissing = "missing"
-	FileSymlink = "symlink"
-	FileDir     = "directory"
-	FileFIFO    = "fifo"
-	FileDevice  = "device"
-	FileSocket  = "socket"
-	FileOther   = "other"
-	// FileUnreachable: the path cannot be followed inside its root (a link
-	// on the way leads out of it) or the file cannot be read.
-	FileUnreachable = "unreachable"
-)
+// KindOf names a file's type from its mode as lstat gives it.
+func KindOf(m fs.FileMode) string {
+	switch {
+	case m.IsRegular():
+		return FileRegular
+	case m&fs.ModeSymlink != 0:
+		return FileSymlink
+	case m.IsDir():
+		return FileDir
+	case m&fs.ModeNamedPipe != 0:
+		return FileFIFO
+	case m&fs.ModeDevice != 0:
+		return FileDevice
+	case m&fs.ModeSocket != 0:
+		return FileSocket
+	}
+	return FileOther
+}
 
 // FileFacts is what the file system says of a record's file, opened
 // without following links.

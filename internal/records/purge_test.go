@@ -66,7 +66,7 @@ func TestIDSetAndBatches(t *testing.T) {
 		}
 		for _, m := range c.ids {
 			if in, content := s.Contains(m.ID); !in || content != m.Content {
-				t.Errorf("%s: Contains(%d) = %v, %v", c.name, m.ID, in, content)
+				t.Errorf("%s: member %d: in=%v, content=%v", c.name, m.ID, in, content)
 			}
 		}
 		if in, _ := s.Contains(-1); in {

@@ -260,3 +260,6 @@ func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, 
 }
 
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
+
+// Pending is how many records the inserter has added so far.
+func (ri *RecordInserter) Pending() int64 { return ri.n }

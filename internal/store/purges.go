@@ -11,9 +11,6 @@ import (
 	"github.com/custos-dev/custos/internal/records"
 )
 
-// Pending is how many records the inserter has added so far.
-func (ri *RecordInserter) Pending() int64 { return ri.n }
-
 // Purge is a purge's record.
 type Purge struct {
 	ID            int64

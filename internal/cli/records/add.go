@@ -48,7 +48,7 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 					r.Size, r.SHA256 = size, sum
 				}
 			}
-			if err := checkRecord(r); err != nil {
+			if err := records.Validate(r); err != nil {
 				return err
 			}
 			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) error {

@@ -190,7 +190,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 				}
 			}
 			r := &records.Record{Class: class, CreatedAt: mtime, Location: path, Size: size, SHA256: sum}
-			if err := checkRecord(r); err != nil {
+			if err := records.Validate(r); err != nil {
 				return errs.Invalidf("%s: %v", path, err)
 			}
 			bar.Set(ins.Pending()+1, 0)

@@ -58,24 +58,18 @@ func fileFacts(path string) (int64, string, time.Time, error) {
 
 // errNotRegular refuses a location that is not a regular file.
 func errNotRegular(path string, m fs.FileMode) error {
-	kind := "not a regular file"
-	switch {
-	case m&fs.ModeSymlink != 0:
-		kind = "a symbolic link; register the file it points to"
-	case m.IsDir():
-		kind = "a directory; use records import --dir"
-	case m&fs.ModeNamedPipe != 0:
-		kind = "a FIFO"
-	case m&fs.ModeDevice != 0:
-		kind = "a device"
-	case m&fs.ModeSocket != 0:
-		kind = "a socket"
+	kind := map[string]string{
+		records.FileSymlink: "a symbolic link; register the file it points to",
+		records.FileDir:     "a directory; use records import --dir",
+		records.FileFIFO:    "a FIFO",
+		records.FileDevice:  "a device",
+		records.FileSocket:  "a socket",
+	}[records.KindOf(m)]
+	if kind == "" {
+		kind = "not a regular file"
 	}
 	return errs.Invalidf("%s is %s", path, kind)
 }
-
-// checkRecord validates a record's fields (records.Validate).
-func checkRecord(r *records.Record) error { return records.Validate(r) }
 
 // pipeRecords reads records on a goroutine of its own, in batches, while fn
 // (the inserts) runs on this one: parsing and checking the rows take one
@@ -256,5 +250,5 @@ func makeRecord(class, created, subject, location string, size int64, sum string
 		return nil, err
 	}
 	r.CreatedAt = t
-	return r, checkRecord(r)
+	return r, records.Validate(r)
 }
