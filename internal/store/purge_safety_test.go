@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -279,5 +282,42 @@ func TestFilesAreDestroyedWithoutTheWriteLock(t *testing.T) {
 	}
 	if n := count(t, s, `SELECT count(*) FROM purge_skipped WHERE reason LIKE 'held since its batch began%'`); n != 4 {
 		t.Fatalf("%d held records reported with their files gone, want 4", n)
+	}
+}
+
+// A purge killed while it destroyed files is finished with its files by
+// the next run, even when that run was not given --delete-files: the
+// roots are read for it, so its records are not kept as "outside
+// records.roots" while their files are half destroyed.
+func TestResumedFilePurgeDestroysWithoutTheFlag(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	root := t.TempDir()
+	seedVoice(t, s, 3, 0)
+	for id := 1; id <= 3; id++ {
+		path := filepath.Join(root, fmt.Sprint(id))
+		os.WriteFile(path, []byte("x"), 0o600)
+		s.db.Exec(`UPDATE records SET location = $1, sha256 = $2 WHERE id = $3`, path, "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", id)
+	}
+	if err := s.Invoke(ctx, inv("policy set", "ana"), Spec{Write: true}, func(tx *Tx) error {
+		_, _, err := tx.SetPolicy(records.KeyRoots, root)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	set := records.BuildIDSet([]int64{1, 2, 3}, []int64{1, 2, 3})
+	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
+	if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.RunPurge(ctx, inv("records purge", "ana"), Spec{Write: true}, PurgeRequest{Archive: t.TempDir(), Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Purges) != 1 || res.Purges[0].Deleted != 3 || res.Purges[0].FilesDeleted != 3 {
+		t.Fatalf("%+v", res.Purges[0])
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 0 {
+		t.Fatalf("%d files left under the root", len(entries))
 	}
 }
