@@ -75,3 +75,28 @@ func TestSIGPIPEIsRecorded(t *testing.T) {
 		t.Fatal(out)
 	}
 }
+
+// A listing small enough to be written after its entry is committed, whose
+// reader is already gone: still one invocation, one entry.
+func TestClosedStdoutAfterASmallListingIsOneEntry(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "custos.db")
+	mustCustos(t, db, "init")
+	for range 3 {
+		cmd := exec.Command("custos", "--db", db, "operator", "list", "-o", "csv")
+		cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana", "NO_COLOR=1")
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Close() // the reader is gone before anything is written
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		var n int
+		rawDB(t, db).QueryRow(`SELECT count(*) FROM audit_log WHERE pid = $1`, cmd.Process.Pid).Scan(&n)
+		if n != 1 {
+			t.Fatalf("operator list left %d entries", n)
+		}
+	}
+}

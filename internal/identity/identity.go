@@ -40,16 +40,25 @@ type Resolver struct {
 	Getent func(ctx context.Context, uid string) ([]byte, error)
 }
 
-// System is the resolver of a real process: /etc/passwd, then the getent
-// found on $PATH.
+// System is the resolver of a real process: /etc/passwd, then getent at
+// its system path. Never the getent of $PATH: whoever runs custos sets
+// $PATH as easily as $USER, and a getent of their own would name anyone.
 func System() Resolver {
 	return Resolver{PasswdPath: PasswdPath, Getent: runGetent}
 }
 
+// getentPaths are where systems install getent, in the order tried.
+var getentPaths = []string{"/usr/bin/getent", "/bin/getent", "/usr/sbin/getent", "/sbin/getent"}
+
 func runGetent(ctx context.Context, uid string) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, getentTimeout)
 	defer cancel()
-	return exec.CommandContext(ctx, "getent", "passwd", uid).Output()
+	for _, path := range getentPaths {
+		if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+			return exec.CommandContext(ctx, path, "passwd", uid).Output()
+		}
+	}
+	return nil, fmt.Errorf("getent is not installed in %v", getentPaths)
 }
 
 // UnknownUIDError is the refusal of a uid that has no login name.

@@ -121,3 +121,18 @@ func TestSystemResolverKnowsRoot(t *testing.T) {
 		t.Fatalf("uid 0: %q, %v", got, err)
 	}
 }
+
+// The system resolver never runs a getent found on $PATH: whoever runs
+// custos sets $PATH, and a getent of their own would name anyone.
+func TestSystemGetentIgnoresPATH(t *testing.T) {
+	dir := t.TempDir()
+	fake := "#!/bin/sh\necho 'root:x:4243:4243::/root:/bin/sh'\n"
+	if err := os.WriteFile(filepath.Join(dir, "getent"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	out, _ := System().Getent(context.Background(), "4243")
+	if strings.Contains(string(out), "root:x:4243") {
+		t.Fatalf("the getent on $PATH answered: %q", out)
+	}
+}

@@ -58,6 +58,10 @@ type Factory struct {
 	// entered is set when a command's RunE starts: errors before that are
 	// cobra's own (unknown command, bad arguments) and are invalid input.
 	entered bool
+	// recorded is set once the invocation's entry is in the log, so a
+	// failure after it (stdout closed while the last rows are written) is
+	// not recorded as a second invocation.
+	recorded bool
 	// outputs are the -o flags of the commands, for error formatting.
 	outputs map[*cobra.Command]*Output
 }
@@ -67,9 +71,11 @@ func New() *Factory {
 	return &Factory{
 		IO:   iostreams.System(),
 		Argv: os.Args[1:],
-		OSUser: func() (string, error) {
+		// Resolved once: a batch asks for every row, and a directory
+		// user costs a getent each time.
+		OSUser: sync.OnceValues(func() (string, error) {
 			return identity.System().Current(context.Background())
-		},
+		}),
 		Hostname: func() string {
 			h, _ := os.Hostname()
 			return h
@@ -215,6 +221,7 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 	if err := st.Invoke(cmd.Context(), inv, spec, fn); err != nil {
 		return err
 	}
+	f.recorded = !st.ReadOnly()
 	if st.ReadOnly() {
 		// A read of an auditor's copy works, but the log must not seem
 		// to hold an entry it does not.
@@ -229,6 +236,9 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 // be written, which the user should be told; without a store there is
 // nothing to record in.
 func (f *Factory) RecordFailure(cmd *cobra.Command, failure error) bool {
+	if f.recorded {
+		return true
+	}
 	st, err := f.Store()
 	if err != nil {
 		return true
