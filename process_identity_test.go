@@ -158,3 +158,55 @@ func storeRows(t *testing.T, db string) string {
 	}
 	return b.String()
 }
+
+// An auditor verifies a read-only copy in a directory they cannot write:
+// nothing is written beside it, and the whole check (chain and object
+// index) runs.
+func TestAuditorVerifiesAReadOnlyCopy(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root to run a process under another uid (syscall.Credential)")
+	}
+	out, err := exec.Command("getent", "passwd", "nobody").Output()
+	if err != nil || !strings.HasPrefix(string(out), "nobody:x:65534:") {
+		t.Skip("needs a user nobody with uid 65534")
+	}
+	dir, err := os.MkdirTemp("", "custos-ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "custos")
+	self, err := exec.LookPath("custos")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyExecutable(t, self, bin)
+	db := filepath.Join(dir, "custos.db")
+	mustCustos(t, db, "init")
+	mustCustos(t, db, "operator", "add", "nobody", "--role", "auditor")
+	if _, err := rawDB(t, db).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	ro := filepath.Join(dir, "ro")
+	os.Mkdir(ro, 0o755)
+	copyFile(t, db, filepath.Join(ro, "c.db"))
+	for _, p := range []string{ro, filepath.Join(ro, "c.db")} {
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Chmod(filepath.Join(ro, "c.db"), 0o400)
+	os.Chmod(ro, 0o555)
+	os.Chmod(dir, 0o755)
+	cmd := exec.Command(bin, "--db", filepath.Join(ro, "c.db"), "audit", "verify")
+	cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil || !strings.Contains(stdout.String(), "intact") {
+		t.Fatalf("audit verify of a read-only copy as nobody: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
+	}
+	if entries, _ := os.ReadDir(ro); len(entries) != 1 {
+		t.Fatalf("files beside the copy: %v", entries)
+	}
+}

@@ -200,10 +200,13 @@ func (a *indexAgg) Final(*sqlite.FunctionContext) {}
 
 // verifyDB opens the pool of the verification workers, with the
 // aggregates registered: for the chain, the store's own connection string,
-// read-only; for the object index, the writable store's, read-only.
+// read-only; for the object index of a writable store, its connection
+// string with query_only. A read-only store (an auditor's copy) is read
+// through its read-only string for both, so verifying it writes nothing
+// beside it and works where its directory cannot be written.
 func (sqliteDialect) verifyDB(s *Store, index bool) (*sql.DB, error) {
 	registerSegmentFunc()
-	if index {
+	if index && !s.readOnly {
 		return sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")
 	}
 	return sql.Open("sqlite", s.verifyDSN())
