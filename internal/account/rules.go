@@ -185,7 +185,7 @@ func canDecideForDepartment(op *operator.Operator, a *Account, what string) erro
 	if !op.Has(operator.Manager) {
 		return errs.Deniedf("%s (%s) may not %s %s: it needs the role manager or admin", op.Name, strings.Join(op.RoleNames(), ","), what, a.Username)
 	}
-	if op.Department != "" && !strings.EqualFold(op.Department, a.Department) {
+	if op.Department != "" && !operator.SameDepartment(op.Department, a.Department) {
 		return errs.Deniedf("%s manages %s and may not %s %s, which is in %s", op.Name, op.Department, what, a.Username, a.Department)
 	}
 	return nil

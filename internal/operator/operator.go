@@ -157,17 +157,40 @@ func (o *Operator) Scope() string {
 
 // Sees reports whether an object that belongs to departments (an account
 // has one; a record's subject may have several accounts, or none) is
-// within o's scope. Departments compare without regard to case, as the
-// department approval stage does.
+// within o's scope. Departments compare as SameDepartment says.
 func (o *Operator) Sees(departments ...string) bool {
 	scope := o.Scope()
 	if scope == "" {
 		return true
 	}
 	for _, d := range departments {
-		if strings.EqualFold(d, scope) {
+		if SameDepartment(d, scope) {
 			return true
 		}
 	}
 	return false
+}
+
+// SameDepartment compares department names regardless of the case of
+// ASCII letters only: the store's SQL compares lower() of both, which
+// folds only ASCII (in SQLite, and in PostgreSQL under the C collation),
+// so a listing and a show of one object never disagree ("Ärzte" and
+// "ärzte" are two departments).
+func SameDepartment(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -99,3 +99,16 @@ func TestScope(t *testing.T) {
 		t.Error("one matching department is enough")
 	}
 }
+
+// Departments fold ASCII case only, as the store's lower() does, so a Go
+// check and a SQL listing agree.
+func TestSameDepartmentFoldsASCIIOnly(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		same bool
+	}{{"Sales", "sales", true}, {"SALES", "Sales", true}, {"Ärzte", "ärzte", false}, {"研发部", "研发部", true}, {"Sales", "Sale", false}} {
+		if got := SameDepartment(c.a, c.b); got != c.same {
+			t.Errorf("SameDepartment(%q, %q) = %v", c.a, c.b, got)
+		}
+	}
+}

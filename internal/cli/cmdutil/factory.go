@@ -188,11 +188,12 @@ func CommandName(cmd *cobra.Command) string {
 }
 
 // Permit returns spec with the roles the role matrix (operator.Permissions)
-// gives cmd; the listing form of a command is the one without arguments.
+// gives cmd; the listing form of a command is a read without arguments
+// (never a write, whatever its arguments).
 // Every entry into the pipeline passes through it, so no command states
 // its own roles.
 func Permit(cmd *cobra.Command, spec store.Spec) (store.Spec, error) {
-	p, roles, err := operator.Permissions.For(CommandName(cmd), cmd.Flags().NArg() == 0)
+	p, roles, err := operator.Permissions.For(CommandName(cmd), !spec.Write && cmd.Flags().NArg() == 0)
 	if err != nil {
 		return spec, err
 	}
