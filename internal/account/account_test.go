@@ -155,6 +155,13 @@ func TestApprovals(t *testing.T) {
 	if err != nil || !res.Last {
 		t.Fatalf("single stage: %+v %v", res, err)
 	}
+	// The policy went from department,it to it while the request was open:
+	// the IT stage completes it (counting stages said 2 given of 1 needed,
+	// and it could never be approved).
+	res, err = CheckApproval(ops["admin"], "", acct, StageIT, []string{StageIT}, dept("maria"), ProxyDeny)
+	if err != nil || !res.Last {
+		t.Fatalf("stages given under an earlier policy: %+v %v", res, err)
+	}
 	// A rejected request cannot be approved.
 	rejected := *acct
 	rejected.State = Rejected
