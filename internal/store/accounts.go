@@ -161,7 +161,7 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO account_approvals (username, stage, operator, at, reason, real_operator, proxy)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		username, stage, t.op.Name, formatTime(t.now), reason, t.real.Name, check.Proxy); err != nil {
+		username, stage, t.op.Name, formatTime(t.now), reason, t.real.Name, flag(check.Proxy)); err != nil {
 		return nil, err
 	}
 	given = append(given, account.Approval{Stage: stage, Operator: t.op.Name})
@@ -184,7 +184,7 @@ func (t *Tx) saveLifecycle(a *account.Account, next account.Account) error {
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET state = $2, updated_at = $3, state_reason = $4,
 		must_change_password = $5, agreement_ref = $6, incident = $7 WHERE username = $1`,
 		next.Username, string(next.State), formatTime(next.UpdatedAt), next.StateReason,
-		next.MustChangePassword, next.AgreementRef, next.Incident); err != nil {
+		flag(next.MustChangePassword), next.AgreementRef, next.Incident); err != nil {
 		return err
 	}
 	*a = next

@@ -20,3 +20,12 @@ func (t *Tx) nextNumber(table, column, where string, args ...any) (int64, error)
 
 // nextID returns the next id of table (see nextNumber).
 func (t *Tx) nextID(table string) (int64, error) { return t.nextNumber(table, "id", "") }
+
+// flag is a yes-or-no column's value: 1 or 0 in a BIGINT on both engines,
+// for PostgreSQL's driver does not turn a Go bool into a number.
+func flag(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -95,7 +95,7 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO incidents (id, year, seq, type, severity, summary, state, detected_at, opened_at,
 		opened_by, deadline, no_freeze) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 		inc.ID, year, seq, inc.Type, inc.Severity, inc.Summary, string(inc.State), formatTime(inc.DetectedAt),
-		formatTime(inc.OpenedAt), inc.OpenedBy, formatTime(inc.Deadline), inc.NoFreeze)
+		formatTime(inc.OpenedAt), inc.OpenedBy, formatTime(inc.Deadline), flag(inc.NoFreeze))
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 			}
 		}
 		if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO incident_accounts (incident_id, username, frozen) VALUES ($1, $2, $3)`,
-			inc.ID, a.Username, froze); err != nil {
+			inc.ID, a.Username, flag(froze)); err != nil {
 			return nil, err
 		}
 		named = append(named, NamedAccount{Username: a.Username, Frozen: froze})

@@ -63,7 +63,7 @@ func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 	p.State, p.Operator, p.StartedAt, p.Count, p.Skipped = "deleting", t.op.Name, t.now, set.Count(), int64(len(skips))
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
 		count, delete_files, selection, set_sha256, skipped) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, $12)`, p.ID, p.State, p.Operator,
-		formatTime(t.now), p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, p.DeleteFiles, p.SetSHA256, p.Skipped)
+		formatTime(t.now), p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, flag(p.DeleteFiles), p.SetSHA256, p.Skipped)
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 	}
 	defer ins.Close()
 	for _, r := range set.Ranges {
-		if _, err := ins.ExecContext(t.ctx, p.ID, r.Lo, r.Hi, r.Content); err != nil {
+		if _, err := ins.ExecContext(t.ctx, p.ID, r.Lo, r.Hi, flag(r.Content)); err != nil {
 			return err
 		}
 	}

@@ -360,7 +360,7 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// scoped and whatever separation-of-duties pairs the policy has.
 	camp := &access.Campaign{ScopeResource: "payroll", ScopeDepartment: "finance"}
 	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
-	noScan("access review start", q, append(args, 0, 50000))
+	noScan("access review start", q, append(args, 0, 50000, 0))
 
 	// A purge batch walks its id range, and checks each record against
 	// the runs of its set by one index seek.

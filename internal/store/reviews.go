@@ -62,7 +62,7 @@ func (t *Tx) StartReview(c *access.Campaign, progress func(done int64)) (int64, 
 	q, args := reviewItemsSQL(id, c, pairs, t.now.Format(account.DateFormat))
 	var n int64
 	for from := int64(0); from < maxID; from += reviewChunk {
-		res, err := t.tx.ExecContext(t.ctx, q, append(args, from, min(from+reviewChunk, maxID))...)
+		res, err := t.tx.ExecContext(t.ctx, q, append(args, from, min(from+reviewChunk, maxID), base+n)...)
 		if err != nil {
 			return 0, err
 		}
@@ -79,6 +79,9 @@ func (t *Tx) StartReview(c *access.Campaign, progress func(done int64)) (int64, 
 	return n, err
 }
 
+// closeBatch is how many decisions CloseReview reads at a time.
+const closeBatch = 5000
+
 // reviewChunk is how many grant IDs one statement of StartReview covers.
 const reviewChunk = 100_000
 
@@ -87,9 +90,10 @@ func rankSQL(col string) string {
 	return "CASE " + col + " WHEN 'public' THEN 0 WHEN 'internal' THEN 1 WHEN 'confidential' THEN 2 WHEN 'restricted' THEN 3 ELSE -1 END"
 }
 
-// reviewItemsSQL builds the INSERT … SELECT of one chunk. Its last two
-// parameters are the chunk's grant IDs (lo, hi]. Rows go in in grant order
-// and take consecutive ids, which number the items.
+// reviewItemsSQL builds the INSERT … SELECT of one chunk. Its last three
+// parameters are the chunk's grant IDs (lo, hi] and the id of the row
+// before its first: rows take consecutive ids in grant order, given here
+// rather than left to the engine, and item k of a campaign is row base+k.
 func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, today string) (string, []any) {
 	args := []any{reviewID, today}
 	arg := func(v any) string {
@@ -116,10 +120,10 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 		scope += " AND a.department = " + arg(c.ScopeDepartment)
 	}
 	n := len(args)
-	lo, hi := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2)
-	return `INSERT INTO review_items (review_id, grant_id, username, name, department, resource, role, classification,
+	lo, hi, before := "$"+strconv.Itoa(n+1), "$"+strconv.Itoa(n+2), "$"+strconv.Itoa(n+3)
+	return `INSERT INTO review_items (id, review_id, grant_id, username, name, department, resource, role, classification,
 		until, granted_at, reviewer, flags)
-	SELECT $1, g.id, g.username, a.name, a.department, g.resource, g.role,
+	SELECT ` + before + ` + row_number() OVER (ORDER BY g.id), $1, g.id, g.username, a.name, a.department, g.resource, g.role,
 		r.classification, g.until, g.granted_at,
 		coalesce(ro.owner, dm.manager, '` + access.ReviewerAdmins + `'),
 		trim(
@@ -260,8 +264,12 @@ func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if scope := t.itemScopeSQL(arg); scoped && scope != "" {
-		where = append(where, scope)
+	if scoped {
+		// Only then: a parameter the statement does not use has no type
+		// for PostgreSQL.
+		if scope := t.itemScopeSQL(arg); scope != "" {
+			where = append(where, scope)
+		}
 	}
 	if f.Pending {
 		where = append(where, "i.decision = ''")
@@ -276,7 +284,7 @@ func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access
 		where = append(where, "(',' || i.flags || ',') LIKE "+arg("%,"+f.Flag+",%"))
 	}
 	if f.Item != 0 {
-		where = append(where, "i.id = r.base + "+arg(f.Item))
+		where = append(where, "i.id = r.base + CAST("+arg(f.Item)+" AS BIGINT)")
 	}
 	q := `SELECT ` + itemColumns + ` FROM ` + campaignItems
 	for _, w := range where {
@@ -392,7 +400,7 @@ func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResu
 		// decider keeps that record; any other change starts afresh.
 		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
 			imported_by = $7, overrides = CASE WHEN $8 != '' THEN $8 WHEN decided_by = $5 THEN overrides ELSE '' END
-			WHERE id = (SELECT base FROM reviews WHERE name = $1) + $2`,
+			WHERE id = (SELECT base FROM reviews WHERE name = $1) + CAST($2 AS BIGINT)`,
 			name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported, c.overrides); err != nil {
 			return res, err
 		}
@@ -454,12 +462,6 @@ func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, er
 		return s, err
 	}
 	defer revoke.Close()
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
-		` AND (`+revokeSet+`)`, name)
-	if err != nil {
-		return s, err
-	}
-	defer rows.Close()
 	// Each revocation is part of the account's and the grant's history
 	// (audit log --object, account show), like a revocation by hand. The
 	// objects are collected here, each once, and appended in one go: Touch
@@ -467,33 +469,58 @@ func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, er
 	// quadratic.
 	accounts := map[string]bool{}
 	var touched []string
-	for rows.Next() {
-		var grant, item int64
-		var decision, reason, by, username string
-		if err := rows.Scan(&grant, &item, &decision, &reason, &by, &username); err != nil {
-			return s, err
-		}
-		why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, item, reason, by)
-		if decision == "" {
-			why = fmt.Sprintf("access review %s, item %d: undecided at close", name, item)
-		}
-		res, err := revoke.ExecContext(t.ctx, grant, now, t.op.Name, why)
+	type decided struct {
+		grant, item                    int64
+		decision, reason, by, username string
+	}
+	// The decisions are read a batch at a time and applied after each
+	// read: a connection runs one statement at a time on PostgreSQL.
+	batch := make([]decided, 0, closeBatch)
+	for after := int64(0); ; {
+		batch = batch[:0]
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
+			` AND (`+revokeSet+`) AND i.id > r.base + CAST($2 AS BIGINT) ORDER BY i.id LIMIT `+strconv.Itoa(closeBatch), name, after)
 		if err != nil {
 			return s, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		for rows.Next() {
+			var d decided
+			if err := rows.Scan(&d.grant, &d.item, &d.decision, &d.reason, &d.by, &d.username); err != nil {
+				rows.Close()
+				return s, err
+			}
+			batch = append(batch, d)
+		}
+		if err := rows.Close(); err != nil {
 			return s, err
-		} else if n == 0 {
-			continue // revoked meanwhile: this close did not touch it
 		}
-		if !accounts[username] {
-			accounts[username] = true
-			touched = append(touched, "account:"+username)
+		if err := rows.Err(); err != nil {
+			return s, err
 		}
-		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
-	}
-	if err := rows.Err(); err != nil {
-		return s, err
+		for _, d := range batch {
+			why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, d.item, d.reason, d.by)
+			if d.decision == "" {
+				why = fmt.Sprintf("access review %s, item %d: undecided at close", name, d.item)
+			}
+			res, err := revoke.ExecContext(t.ctx, d.grant, now, t.op.Name, why)
+			if err != nil {
+				return s, err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return s, err
+			} else if n == 0 {
+				continue // revoked meanwhile: this close did not touch it
+			}
+			if !accounts[d.username] {
+				accounts[d.username] = true
+				touched = append(touched, "account:"+d.username)
+			}
+			touched = append(touched, "grant:"+strconv.FormatInt(d.grant, 10))
+		}
+		if len(batch) < closeBatch {
+			break
+		}
+		after = batch[len(batch)-1].item
 	}
 	// Only review:NAME was touched before, so none of these is a duplicate.
 	t.objects = append(t.objects, touched...)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,11 +149,20 @@ func TestIncidentEventsAreNumbered(t *testing.T) {
 			return nil
 		})
 	}
-	var got string
-	if err := s.db.QueryRow(`SELECT group_concat(seq || kind || detail, ' ') FROM
-		(SELECT * FROM incident_events WHERE incident_id = $1 ORDER BY seq)`, ids[1]).Scan(&got); err != nil {
+	rows, err := s.db.Query(`SELECT seq || kind || detail FROM incident_events WHERE incident_id = $1 ORDER BY seq`, ids[1])
+	if err != nil {
 		t.Fatal(err)
 	}
+	var events []string
+	for rows.Next() {
+		var e string
+		if err := rows.Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		events = append(events, e)
+	}
+	rows.Close()
+	got := strings.Join(events, " ")
 	if want := "1opened" + "other, low: s 2notea 3noteb 4notec"; got != want {
 		t.Fatalf("events of %s: %q, want %q", ids[1], got, want)
 	}
