@@ -23,6 +23,8 @@ import (
 	"github.com/custos-dev/custos/internal/cli"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
 
 // TestMain lets the test binary act as the custos binary, so scripts and
@@ -36,6 +38,11 @@ func TestMain(m *testing.M) {
 			f := cmdutil.New()
 			if u := os.Getenv("CUSTOS_TEST_OSUSER"); u != "" {
 				f.OSUser = func() (string, error) { return u, nil }
+				// On PostgreSQL the operator is the role the session
+				// logs in as.
+				if pgtest.Enabled() {
+					os.Setenv("PGUSER", u)
+				}
 			}
 			if s := os.Getenv("CUSTOS_TEST_NOW"); s != "" {
 				now, err := time.Parse(time.RFC3339, s)
@@ -49,7 +56,43 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// scriptOperators are the operators the scripts play (ana, and every
+// CUSTOS_TEST_OSUSER they set): on PostgreSQL each is a login role.
+func scriptOperators(t *testing.T) []string {
+	files, err := filepath.Glob("testdata/script/*.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{"ana": true}
+	re := regexp.MustCompile(`CUSTOS_TEST_OSUSER=([a-z0-9_.-]+)`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			seen[m[1]] = true
+		}
+	}
+	var out []string
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestScripts runs testdata/script/*.txtar against the real binary. With
+// CUSTOS_TEST_POSTGRES set, each script's store is a database of its own
+// on that server ($DB and CUSTOS_DB name it), its operators are login
+// roles, and the condition [postgres] holds ([sqlite] otherwise), so that
+// a script can say where it is SQLite's alone.
 func TestScripts(t *testing.T) {
+	if pgtest.Enabled() {
+		if err := pgtest.Logins(scriptOperators(t)...); err != nil {
+			t.Fatal(err)
+		}
+	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
@@ -58,10 +101,30 @@ func TestScripts(t *testing.T) {
 			env.Setenv("HOME", filepath.Join(env.WorkDir, "home"))
 			env.Setenv("XDG_DATA_HOME", data)
 			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "config"))
+			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, "cache"))
 			env.Setenv("DB", filepath.Join(data, "custos", "custos.db"))
 			env.Setenv("CUSTOS_TEST_OSUSER", "ana")
 			env.Setenv("TZ", "UTC")
+			if pgtest.Enabled() {
+				loc, drop, err := pgtest.CreateDatabase(true)
+				if err != nil {
+					return err
+				}
+				env.Defer(drop)
+				env.Setenv(pgtest.Env, pgtest.Admin())
+				env.Setenv("DB", loc)
+				env.Setenv("CUSTOS_DB", loc)
+			}
 			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "postgres":
+				return pgtest.Enabled(), nil
+			case "sqlite":
+				return !pgtest.Enabled(), nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"copystore": cmdCopyStore,
@@ -75,7 +138,14 @@ func TestScripts(t *testing.T) {
 	})
 }
 
+// openDB opens the store at path with a plain connection: the file, or
+// on PostgreSQL the database as the server's superuser.
 func openDB(ts *testscript.TestScript, path string) *sql.DB {
+	if store.IsPostgres(path) {
+		db, err := pgtest.Open(path)
+		ts.Check(err)
+		return db
+	}
 	db, err := sql.Open("sqlite", ts.MkAbs(path)+"?_pragma=busy_timeout(5000)")
 	ts.Check(err)
 	return db
@@ -86,6 +156,9 @@ func openDB(ts *testscript.TestScript, path string) *sql.DB {
 func cmdCopyStore(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 2 {
 		ts.Fatalf("usage: copystore SRC DST")
+	}
+	if store.IsPostgres(args[0]) {
+		ts.Fatalf("copystore copies SQLite files; guard the script with [sqlite]")
 	}
 	db := openDB(ts, args[0])
 	defer db.Close()
@@ -159,7 +232,11 @@ func cmdDumpStore(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	db := openDB(ts, args[0])
 	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects') ORDER BY name`)
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects') ORDER BY name`
+	if store.IsPostgres(args[0]) {
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = 'custos' AND tablename NOT IN ('audit_log', 'audit_objects') ORDER BY tablename`
+	}
+	rows, err := db.Query(q)
 	ts.Check(err)
 	var tables []string
 	for rows.Next() {

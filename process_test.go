@@ -21,6 +21,8 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/archive"
+	"github.com/custos-dev/custos/internal/store"
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
 
 // custos runs the custos binary (this test binary, see TestMain) as OS user
@@ -53,8 +55,38 @@ func mustCustos(t *testing.T, db string, args ...string) string {
 	return out
 }
 
+// storeFor returns where a process test's store goes: a file in a
+// temporary directory, or with CUSTOS_TEST_POSTGRES a database of its own
+// that the processes log in to as PGUSER (CUSTOS_TEST_OSUSER, see
+// TestMain).
+func storeFor(t *testing.T) string {
+	t.Helper()
+	if !pgtest.Enabled() {
+		return filepath.Join(t.TempDir(), "custos.db")
+	}
+	if err := pgtest.Logins("ana"); err != nil {
+		t.Fatal(err)
+	}
+	loc, drop, err := pgtest.CreateDatabase(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(drop)
+	return loc
+}
+
+// rawDB is a plain connection to the store: the file, or the database as
+// the server's superuser.
 func rawDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
+	if store.IsPostgres(path) {
+		db, err := pgtest.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
 	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)
@@ -77,15 +109,22 @@ func copyFile(t *testing.T, from, to string) {
 // TestTamperEveryColumn edits each column of one entry in turn, with the
 // triggers dropped, and expects audit verify to name that entry (exit 6).
 func TestTamperEveryColumn(t *testing.T) {
-	dir := t.TempDir()
-	pristine := filepath.Join(dir, "pristine.db")
-	mustCustos(t, pristine, "init")
-	mustCustos(t, pristine, "operator", "add", "ivan", "--role", "it")
-	mustCustos(t, pristine, "operator", "list")
-	mustCustos(t, pristine, "audit", "verify")
-	// Checkpoint the WAL into the main file so a byte copy is the whole store.
-	if _, err := rawDB(t, pristine).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		t.Fatal(err)
+	fill := func(db string) {
+		mustCustos(t, db, "init")
+		mustCustos(t, db, "operator", "add", "ivan", "--role", "it")
+		mustCustos(t, db, "operator", "list")
+		mustCustos(t, db, "audit", "verify")
+	}
+	// On SQLite each edit is made to a copy of one store; on PostgreSQL
+	// to a store of its own, by the superuser with the triggers disabled.
+	var pristine string
+	if !pgtest.Enabled() {
+		pristine = filepath.Join(t.TempDir(), "pristine.db")
+		fill(pristine)
+		// Checkpoint the WAL into the main file so a byte copy is the whole store.
+		if _, err := rawDB(t, pristine).Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	edits := map[string]string{
@@ -111,10 +150,16 @@ func TestTamperEveryColumn(t *testing.T) {
 	}
 	for _, col := range cols {
 		t.Run(col, func(t *testing.T) {
-			db := filepath.Join(t.TempDir(), "custos.db")
-			copyFile(t, pristine, db)
+			db := storeFor(t)
+			drop := `DROP TRIGGER audit_log_no_update; `
+			if pgtest.Enabled() {
+				fill(db)
+				drop = `SET session_replication_role = replica; ALTER TABLE audit_log DISABLE TRIGGER USER; `
+			} else {
+				copyFile(t, pristine, db)
+			}
 			raw := rawDB(t, db)
-			if _, err := raw.Exec(`DROP TRIGGER audit_log_no_update; UPDATE audit_log SET ` + edits[col] + ` WHERE seq = 2`); err != nil {
+			if _, err := raw.Exec(drop + `UPDATE audit_log SET ` + edits[col] + ` WHERE seq = 2`); err != nil {
 				t.Fatal(err)
 			}
 			raw.Close()
@@ -134,7 +179,7 @@ func TestTamperEveryColumn(t *testing.T) {
 // there, and the chain must be intact.
 func TestConcurrentWriters(t *testing.T) {
 	const procs, each = 8, 50
-	db := filepath.Join(t.TempDir(), "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 
 	var wg sync.WaitGroup
@@ -161,7 +206,7 @@ func TestConcurrentWriters(t *testing.T) {
 	raw := rawDB(t, db)
 	var ops, entries, adds int
 	raw.QueryRow(`SELECT count(*) FROM operators`).Scan(&ops)
-	raw.QueryRow(`SELECT count(*), sum(command = 'operator add' AND outcome = 'ok') FROM audit_log`).Scan(&entries, &adds)
+	raw.QueryRow(`SELECT count(*), count(*) FILTER (WHERE command = 'operator add' AND outcome = 'ok') FROM audit_log`).Scan(&entries, &adds)
 	if ops != 1+procs*each || adds != procs*each || entries != 1+procs*each {
 		t.Fatalf("operators %d, entries %d, ok adds %d; want %d, %d, %d", ops, entries, adds, 1+procs*each, 1+procs*each, procs*each)
 	}
@@ -262,7 +307,7 @@ func TestBusyStore(t *testing.T) {
 // audit log, through a refused command) and reads it back in every format:
 // no escape or bell byte may reach stdout or stderr.
 func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 	evil := "\x1b]0;pwned\a\u009b2J"
 	_, errOut, code := custos(t, db, nil, "operator", "add", evil, "--role", "it", "--department", evil)
@@ -297,7 +342,7 @@ func TestControlCharactersNeverReachTheTerminal(t *testing.T) {
 // A hostile real name is refused with an escaped message; the refusal in
 // the audit log and the account commands show it escaped too.
 func TestHostileAccountNameNeverReachesTheTerminal(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 	evil := "\x1b]0;pwned\a"
 	_, errOut, code := custos(t, db, nil, "account", "request", "eve", "--name", evil, "--employee-id", "E-1",
@@ -320,7 +365,7 @@ func TestHostileAccountNameNeverReachesTheTerminal(t *testing.T) {
 // distinct IDs with no gaps, because each is numbered under the write lock.
 func TestConcurrentIncidentOpens(t *testing.T) {
 	const procs, each = 4, 10
-	db := filepath.Join(t.TempDir(), "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 	var wg sync.WaitGroup
 	ids := make(chan string, procs*each)

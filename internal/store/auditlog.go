@@ -246,7 +246,7 @@ func (t *Tx) AuditHead() (audit.Entry, error) {
 // own, outside the pipeline; `audit export --follow` polls with it after its
 // one recorded invocation. It returns the last sequence number seen.
 func (s *Store) TailAudit(ctx context.Context, after int64, fn func(*audit.Entry) error) (int64, error) {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(ctx, s.d.readOptions())
 	if err != nil {
 		return after, translate(err)
 	}

@@ -33,6 +33,10 @@ type dialect interface {
 	// lock, waiting up to timeout for another writer; busyTimeout is the
 	// store's wait for any other lock.
 	beginWrite(ctx context.Context, db *sql.DB, busyTimeout, timeout time.Duration) (*sql.Tx, error)
+	// readOptions are the options of a read transaction.
+	readOptions() *sql.TxOptions
+	// beginMigrate begins the transaction that migrates the schema of s.
+	beginMigrate(ctx context.Context, s *Store) (*sql.Tx, error)
 	// isBusy reports whether err says the write lock could not be had.
 	isBusy(err error) bool
 	// translate returns the coded error for an error of the engine's
@@ -61,8 +65,14 @@ type dialect interface {
 	// digests rows lo to hi of the object index.
 	checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error)
 	checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error)
-	// triggers returns the definition of every trigger in the store, by name.
+	// indexSplit splits the object index into n chunks of span rows in
+	// the engine's own order, for checkIndexChunk; rows is how many the
+	// chain says there are.
+	indexSplit(ctx context.Context, db *sql.DB, rows int64) (n, span int64, err error)
+	// triggers returns the definition of every trigger in the store, by
+	// name; wantTriggers those the store must have.
 	triggers(ctx context.Context, tx *sql.Tx) (map[string]string, error)
+	wantTriggers() (map[string]string, error)
 
 	// spoolPath is the file where failures wait while the store is locked.
 	spoolPath(location string) string

@@ -25,8 +25,10 @@ func translate(err error) error {
 	if errors.Is(err, syscall.EPIPE) {
 		return errs.Wrap(errs.Interrupted, err, "interrupted: the output was closed (broken pipe)")
 	}
-	if coded := builtin.translate(err); coded != nil {
-		return coded
+	for _, d := range dialects {
+		if coded := d.translate(err); coded != nil {
+			return coded
+		}
 	}
 	return err
 }

@@ -59,7 +59,7 @@ func (s *Store) Generate(ctx context.Context, inv *Invocation, sc Scale, progres
 		return err
 	}
 	if err := step("records", sc.Records, func(tx *sql.Tx, from, to int) error {
-		return genRecords(ctx, tx, from, to, sc.Records, now)
+		return genRecords(ctx, s.d, tx, from, to, sc.Records, now)
 	}); err != nil {
 		return err
 	}
@@ -114,8 +114,8 @@ func genAccounts(ctx context.Context, tx *sql.Tx, from, to, perAccount int, now 
 
 // genRecords inserts records [from, to) of total, created in order from
 // 2016-11-01 to 2026-11-01, in three classes.
-func genRecords(ctx context.Context, tx *sql.Tx, from, to, total int, now string) error {
-	if err := builtin.bulk(ctx, tx); err != nil {
+func genRecords(ctx context.Context, d dialect, tx *sql.Tx, from, to, total int, now string) error {
+	if err := d.bulk(ctx, tx); err != nil {
 		return err
 	}
 	st, err := tx.PrepareContext(ctx, `INSERT INTO records (id, class, created_at, subject, location, size, sha256, added_at, added_by)

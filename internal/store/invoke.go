@@ -19,7 +19,8 @@ type Invocation struct {
 	Command string
 	// Args is the argument vector with secrets already redacted.
 	Args []string
-	// OSUser is the login name of the process: the real operator.
+	// OSUser is the real operator's login name: the OS user of the
+	// process on SQLite, the session's role on PostgreSQL.
 	OSUser string
 	// As is the operator named by --as, or "".
 	As   string
@@ -169,7 +170,7 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 }
 
 func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
-	tx, err := s.db.BeginTx(t.ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(t.ctx, s.d.readOptions())
 	if err != nil {
 		return err
 	}
@@ -215,7 +216,11 @@ func (t *Tx) authorize(spec Spec) error {
 	real, err := t.lookupOperator(t.inv.OSUser)
 	if err != nil && !(spec.Bootstrap && errs.CodeOf(err) == errs.NotFound) {
 		if errs.CodeOf(err) == errs.NotFound {
-			return errs.Deniedf("OS user %s is not a custos operator", t.inv.OSUser).
+			who := "OS user"
+			if t.store.user != "" {
+				who = "database role"
+			}
+			return errs.Deniedf("%s %s is not a custos operator", who, t.inv.OSUser).
 				WithHint("an admin must run: custos operator add %s --role ROLE", t.inv.OSUser)
 		}
 		return err
@@ -366,7 +371,7 @@ func (s *Store) Authorize(ctx context.Context, inv *Invocation, spec Spec) error
 // permission checked, without an audit entry: for the preparatory reads of
 // an invocation whose entry another call writes.
 func (s *Store) View(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.db.BeginTx(ctx, s.d.readOptions())
 	if err != nil {
 		return translate(err)
 	}

@@ -6,12 +6,22 @@ import (
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
+
+// busyTimeoutSQL reads the wait for other locks: SQLite's busy timeout,
+// PostgreSQL's lock_timeout (set per transaction, so 0 outside one).
+func busyTimeoutSQL(s *Store) string {
+	if pgtest.Enabled() {
+		return `SELECT setting::int FROM pg_settings WHERE name = 'lock_timeout'`
+	}
+	return `PRAGMA busy_timeout`
+}
 
 func busyTimeout(t *testing.T, s *Store) int {
 	t.Helper()
 	var ms int
-	if err := s.db.QueryRow(`PRAGMA busy_timeout`).Scan(&ms); err != nil {
+	if err := s.db.QueryRow(busyTimeoutSQL(s)).Scan(&ms); err != nil {
 		t.Fatal(err)
 	}
 	return ms
@@ -29,14 +39,18 @@ func TestBeginWriteWaitsForTheLock(t *testing.T) {
 	}
 	defer waiter.Close()
 
-	lock, err := holder.db.BeginTx(ctx, nil) // BEGIN IMMEDIATE: the write lock
+	lock, err := holder.beginWrite(ctx, time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := waiter.beginWrite(ctx, 30*time.Millisecond); errs.CodeOf(translate(err)) != errs.Busy {
 		t.Fatalf("with the lock held throughout: %v, want busy", err)
 	}
-	if ms := busyTimeout(t, waiter); ms != 3000 {
+	idle := 3000
+	if pgtest.Enabled() {
+		idle = 0
+	}
+	if ms := busyTimeout(t, waiter); ms != idle {
 		t.Fatalf("busy timeout after giving up: %d ms", ms)
 	}
 
@@ -56,7 +70,7 @@ func TestBeginWriteWaitsForTheLock(t *testing.T) {
 		t.Fatal("got the write lock while another connection held it")
 	}
 	var ms int
-	if err := tx.QueryRow(`PRAGMA busy_timeout`).Scan(&ms); err != nil || ms != 3000 {
+	if err := tx.QueryRow(busyTimeoutSQL(waiter)).Scan(&ms); err != nil || ms != 3000 {
 		t.Fatalf("busy timeout inside the transaction: %d ms, %v", ms, err)
 	}
 	tx.Rollback()

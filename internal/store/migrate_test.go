@@ -36,12 +36,12 @@ func oldStore(t *testing.T, version int, fill func(tx *sql.Tx, exec func(q strin
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	steps, err := migrations()
+	steps, err := migrations(builtin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range steps[:version] {
-		exec(s)
+		exec(s.sql)
 	}
 	if fill != nil {
 		fill(tx, exec)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -119,6 +120,7 @@ func sqlStatements(t *testing.T) map[string]string {
 // TestQueryPlansUseIndexes asks SQLite for the plan of every constant
 // statement in the store: none may scan a big table to filter it.
 func TestQueryPlansUseIndexes(t *testing.T) {
+	pgtest.Skip(t, "EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plans depend on its statistics")
 	registerSegmentFunc()
 	s := MustOpen(t)
 	scan := regexp.MustCompile(`^SCAN (\w+)`)
@@ -229,6 +231,7 @@ func explainTree(t *testing.T, s *Store, q string, args []any) []planLine {
 // Statements assembled at run time are checked here, built by the same
 // functions the commands use.
 func TestRuntimeQueryPlans(t *testing.T) {
+	pgtest.Skip(t, "EXPLAIN QUERY PLAN is SQLite's; PostgreSQL's plans depend on its statistics")
 	s := MustOpen(t)
 	scan := regexp.MustCompile(`(?m)^SCAN (\w+)`)
 	filters := regexp.MustCompile(`(?i)\bWHERE\b`)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/custos-dev/custos/internal/audit"
 )
@@ -52,6 +53,12 @@ func (s *Store) openSpool(flag int) (*os.File, error) {
 	mode := os.FileMode(0o600)
 	if fi, err := os.Stat(s.path); err == nil {
 		mode = fi.Mode().Perm()&0o660 | 0o600
+	}
+	if flag&os.O_CREATE != 0 {
+		// A PostgreSQL store's spool is in the user's cache directory.
+		if err := os.MkdirAll(filepath.Dir(s.spoolPath()), 0o700); err != nil {
+			return nil, err
+		}
 	}
 	for {
 		f, err := os.OpenFile(s.spoolPath(), flag, mode)

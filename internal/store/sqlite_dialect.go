@@ -10,13 +10,37 @@ import (
 // and shared-memory files beside it) on a local disk of one host.
 type sqliteDialect struct{}
 
-// builtin is the dialect of every store this custos opens, and the one
-// translate asks about a driver error. A PostgreSQL dialect will be chosen
-// beside it by the location's scheme in dialectFor.
+// builtin is the dialect of a store named by a path, the default.
 var builtin dialect = sqliteDialect{}
 
-// dialectFor returns the dialect of the store at location (a --db value).
-func dialectFor(string) dialect { return builtin }
+// dialects are every engine's, which translate asks about a driver error.
+var dialects = []dialect{builtin, postgresDialect{}}
+
+// dialectFor returns the dialect of the store at location (a --db value):
+// PostgreSQL for a postgres:// URL, SQLite for a path.
+func dialectFor(location string) dialect {
+	if IsPostgres(location) {
+		return postgresDialect{}
+	}
+	return builtin
+}
+
+func (sqliteDialect) readOptions() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
+
+// beginMigrate: the connection's transactions take the write lock at
+// BEGIN (_txlock=immediate).
+func (sqliteDialect) beginMigrate(ctx context.Context, s *Store) (*sql.Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	return tx, translate(err)
+}
+
+// indexSplit: SQLite's rows are numbered (rowid), so chunks of
+// indexChunk row numbers split the table without a sort.
+func (sqliteDialect) indexSplit(_ context.Context, _ *sql.DB, rows int64) (int64, int64, error) {
+	return max(1, (rows+indexChunk-1)/indexChunk), indexChunk, nil
+}
+
+func (sqliteDialect) wantTriggers() (map[string]string, error) { return sqliteTriggerSQL() }
 
 func (sqliteDialect) open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return openSQLite(ctx, path, opts)

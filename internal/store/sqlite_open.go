@@ -149,10 +149,6 @@ func foreignDatabase(path string) error {
 
 // checkLocation refuses paths the SQLite store cannot safely live at.
 func checkLocation(path string) error {
-	if strings.HasPrefix(path, "postgres://") || strings.HasPrefix(path, "postgresql://") {
-		return errs.Invalidf("PostgreSQL stores are not supported by this version of custos").
-			WithHint("use a SQLite store path for --db")
-	}
 	if strings.ContainsAny(path, "?#") {
 		return errs.Invalidf("the store path %q may not contain '?' or '#'", path)
 	}

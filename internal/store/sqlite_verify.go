@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -230,3 +231,20 @@ func (sqliteDialect) triggers(ctx context.Context, tx *sql.Tx) (map[string]strin
 	}
 	return have, rows.Close()
 }
+
+// sqliteTriggerSQL is the definition of every trigger the migrations create,
+// keyed by name, with runs of white space made one space.
+var sqliteTriggerSQL = sync.OnceValues(func() (map[string]string, error) {
+	steps, err := migrations(builtin)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	re := regexp.MustCompile(`(?is)CREATE\s+TRIGGER\s+(\w+)\b.*?\bEND\b`)
+	for _, step := range steps {
+		for _, m := range re.FindAllStringSubmatch(step.sql, -1) {
+			out[m[1]] = normaliseSQL(m[0])
+		}
+	}
+	return out, nil
+})

@@ -20,10 +20,15 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/custos-dev/custos/internal/errs"
 )
@@ -53,6 +58,10 @@ type Store struct {
 	opts Options
 	// readOnly is set when the file may not be written (see readOnlyFile).
 	readOnly bool
+	// pg is the connection of a PostgreSQL store, and user its session's
+	// role, the real operator.
+	pg   *pgx.ConnConfig
+	user string
 	// Warnings are notices for the operator found while opening, such as a
 	// store file readable by other users.
 	Warnings []string
@@ -129,22 +138,34 @@ func newStore(ctx context.Context, d dialect, path string, opts Options, readOnl
 	return s, nil
 }
 
-// migrations returns the embedded migrations in order; migration i+1 brings
-// the schema to version i+1.
-func migrations() ([]string, error) {
-	fsys := builtin.migrations()
+// migration is one step of the schema: its SQL brings a store to version.
+type migration struct {
+	version int
+	sql     string
+}
+
+// migrations returns the dialect's migrations in order. A file's number is
+// the version it brings the schema to; on SQLite they run 1, 2, 3, …,
+// while a dialect added later starts from a baseline that creates the
+// schema of its first version at once.
+func migrations(d dialect) ([]migration, error) {
+	fsys := d.migrations()
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
 	sort.Strings(names)
-	out := make([]string, len(names))
+	out := make([]migration, len(names))
 	for i, n := range names {
 		b, err := fs.ReadFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}
-		out[i] = string(b)
+		v, err := strconv.Atoi(strings.SplitN(strings.TrimPrefix(n, "migrations/"), "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s is not numbered", n)
+		}
+		out[i] = migration{v, string(b)}
 	}
 	return out, nil
 }
@@ -186,6 +207,21 @@ func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error)
 	return have, false, err
 }
 
+// lockedSchemaVersion is schemaVersion inside the migration's
+// transaction, where a failed statement would end the transaction on
+// PostgreSQL: it asks whether schema_migrations exists before reading it.
+func (s *Store) lockedSchemaVersion(ctx context.Context, tx *sql.Tx) (int, bool, error) {
+	has, err := s.d.hasTable(ctx, tx, "schema_migrations")
+	if err != nil {
+		return 0, false, translate(err)
+	}
+	if !has {
+		v, err := s.d.legacyVersion(ctx, tx)
+		return v, false, err
+	}
+	return s.schemaVersion(ctx, tx)
+}
+
 // migrate brings the schema up to date, in one write transaction that
 // re-reads the version under the lock, so concurrent first starts are safe.
 func (s *Store) migrate(ctx context.Context) error {
@@ -214,16 +250,16 @@ func (s *Store) migrate(ctx context.Context) error {
 	if have > want {
 		return s.newerSchema(have, want)
 	}
-	steps, err := migrations()
+	steps, err := migrations(s.d)
 	if err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.d.beginMigrate(ctx, s)
 	if err != nil {
-		return translate(err)
+		return err
 	}
 	defer tx.Rollback()
-	if have, recorded, err = s.schemaVersion(ctx, tx); err != nil || (have >= want && recorded) {
+	if have, recorded, err = s.lockedSchemaVersion(ctx, tx); err != nil || (have >= want && recorded) {
 		return err
 	}
 	if have > want {
@@ -240,12 +276,18 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	now := formatTime(time.Now())
-	for i := have; i < want; i++ {
-		if _, err := tx.ExecContext(ctx, steps[i]); err != nil {
-			return errs.Wrap(errs.Internal, translate(err), "migrating the store to schema %d: %v", i+1, err)
+	for _, step := range steps {
+		if step.version <= have {
+			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, i+1, now); err != nil {
-			return translate(err)
+		if _, err := tx.ExecContext(ctx, step.sql); err != nil {
+			return errs.Wrap(errs.Internal, translate(err), "migrating the store to schema %d: %v", step.version, err)
+		}
+		// A baseline covers the versions before it too.
+		for ; have < step.version; have++ {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, have+1, now); err != nil {
+				return translate(err)
+			}
 		}
 	}
 	if err := s.d.setLegacyVersion(ctx, tx, want); err != nil {

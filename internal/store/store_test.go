@@ -10,12 +10,22 @@ import (
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
+
+// testLocation is where a test's store goes: a file in a temporary
+// directory, or a database of its own on the PostgreSQL test server.
+func testLocation(t testing.TB) string {
+	if pgtest.Enabled() {
+		return pgtest.Database(t)
+	}
+	return filepath.Join(t.TempDir(), "custos.db")
+}
 
 // MustOpen creates a store in a temporary directory with ana as its admin.
 func MustOpen(t *testing.T) *Store {
 	t.Helper()
-	s, _, err := Create(context.Background(), filepath.Join(t.TempDir(), "custos.db"), Options{})
+	s, _, err := Create(context.Background(), testLocation(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +164,7 @@ func TestOpenMissingStoreSaysRunInit(t *testing.T) {
 }
 
 func TestLocationsRefused(t *testing.T) {
-	for _, p := range []string{"postgres://db/custos", "/tmp/a?b.db", ""} {
+	for _, p := range []string{"postgres://db:bad-port/custos", "/tmp/a?b.db", ""} {
 		if _, err := Open(context.Background(), p, Options{}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("%q: %v", p, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,13 +29,16 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 	for i := range want {
 		rows += want[i].N
 	}
-	n := max(1, (rows+indexChunk-1)/indexChunk)
-	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
 	db, err := s.d.verifyDB(s, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	n, span, err := s.d.indexSplit(ctx, db, rows)
+	if err != nil {
+		return err
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
 	db.SetMaxOpenConns(workers)
 
 	got := make([]audit.ObjectDigest, len(want))
@@ -50,7 +52,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 			for i := range chunks {
 				// The first and last chunks are open-ended, so a row
 				// numbered outside 1..rows is still read.
-				lo, hi := i*indexChunk+1, (i+1)*indexChunk
+				lo, hi := i*span+1, (i+1)*span
 				if i == 0 {
 					lo = math.MinInt64
 				}
@@ -208,23 +210,6 @@ func sortedKeys(m map[string]int) []string {
 	return keys
 }
 
-// triggerSQL is the definition of every trigger the migrations create,
-// keyed by name, with runs of white space made one space.
-var triggerSQL = sync.OnceValues(func() (map[string]string, error) {
-	steps, err := migrations()
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	re := regexp.MustCompile(`(?is)CREATE\s+TRIGGER\s+(\w+)\b.*?\bEND\b`)
-	for _, step := range steps {
-		for _, m := range re.FindAllStringSubmatch(step, -1) {
-			out[m[1]] = normaliseSQL(m[0])
-		}
-	}
-	return out, nil
-})
-
 func normaliseSQL(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // verifyTriggers checks that the triggers that make the log append-only
@@ -232,7 +217,7 @@ func normaliseSQL(s string) string { return strings.Join(strings.Fields(s), " ")
 // someone with the file can drop one, or replace it by one that lets
 // everything through, and the chain would not show it until they use it.
 func (t *Tx) verifyTriggers() error {
-	want, err := triggerSQL()
+	want, err := t.store.d.wantTriggers()
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
 
 // verifyWith runs audit verify with segments of size entries and returns
@@ -31,6 +32,10 @@ func verifyWith(t *testing.T, s *Store, size int64) (int64, error) {
 // could: the append-only triggers dropped first.
 func tamper(t *testing.T, s *Store, stmts ...string) {
 	t.Helper()
+	if pgtest.Enabled() {
+		tamperQuietly(t, s, stmts...)
+		return
+	}
 	for _, q := range append([]string{`PRAGMA foreign_keys = OFF`, `DROP TRIGGER audit_log_no_update`, `DROP TRIGGER audit_log_no_delete`}, stmts...) {
 		if _, err := s.db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -73,12 +78,15 @@ func TestVerifyInParallelSegments(t *testing.T) {
 			`UPDATE audit_log SET seq = 6 WHERE seq = 7`,
 			`UPDATE audit_log SET seq = 7 WHERE seq = -6`,
 		}, "entry 6: it does not follow entry 5"},
-		{"a value of the wrong type", []string{`UPDATE audit_log SET pid = 'abc' WHERE seq = 12`}, "entry 12: its contents do not match"},
+		{"a value of the wrong type", sqliteOnly(`UPDATE audit_log SET pid = 'abc' WHERE seq = 12`), "entry 12: its contents do not match"},
 		{"an entry numbered 0", []string{`INSERT INTO audit_log SELECT 0, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash FROM audit_log WHERE seq = 1`},
 			"entry 1: sequence number 0 is out of order"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.stmts == nil {
+				t.Skip("PostgreSQL's columns are typed")
+			}
 			s := setup(t)
 			tamper(t, s, tt.stmts...)
 			for _, size := range []int64{1, 3, 6, 1 << 16} {

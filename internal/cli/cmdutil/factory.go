@@ -159,11 +159,32 @@ func (f *Factory) Close() {
 
 // Invocation describes the running command for its audit entry.
 func (f *Factory) Invocation(cmd *cobra.Command) (*store.Invocation, error) {
-	name, err := f.OSUser()
+	name, err := f.RealUser()
 	if err != nil {
 		return nil, err
 	}
 	return f.invocation(cmd, name), nil
+}
+
+// OnServer reports whether the configured store is on a database server
+// (PostgreSQL), where the real operator is the session's login role.
+func (f *Factory) OnServer() bool {
+	cfg, err := f.Config()
+	return err == nil && store.IsPostgres(cfg.DB)
+}
+
+// RealUser is the real operator's login name: on SQLite the OS user of
+// the process's real uid, on PostgreSQL the role the store's session
+// logged in as (which opens the store), never an OS name.
+func (f *Factory) RealUser() (string, error) {
+	if !f.OnServer() {
+		return f.OSUser()
+	}
+	st, err := f.Store()
+	if err != nil {
+		return "", err
+	}
+	return st.SessionUser(), nil
 }
 
 func (f *Factory) invocation(cmd *cobra.Command, osUser string) *store.Invocation {
@@ -210,7 +231,8 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 		return err
 	}
 	// Who is running comes first: an unknown uid is refused before the
-	// store is opened (or, for init, created).
+	// store is opened (or, for init, created). On PostgreSQL the store
+	// says who.
 	inv, err := f.Invocation(cmd)
 	if err != nil {
 		return err

@@ -64,9 +64,12 @@ database is refused (exit 2) and left as it was. A directory with the set-group-
 
 func initRun(opts *Options) error {
 	f := opts.Factory
-	// An unknown uid is refused before any file is created.
-	if _, err := f.OSUser(); err != nil {
-		return err
+	// An unknown uid is refused before any file is created. (On
+	// PostgreSQL the first admin is the session's role.)
+	if !f.OnServer() {
+		if _, err := f.OSUser(); err != nil {
+			return err
+		}
 	}
 	st, created, err := f.CreateStore(opts.Cmd.Context(), opts.Parents)
 	if err != nil {
