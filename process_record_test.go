@@ -17,7 +17,7 @@ import (
 // stderr, like any Unix filter whose reader went away.
 func TestSIGPIPEIsRecorded(t *testing.T) {
 	dir := t.TempDir()
-	db := filepath.Join(dir, "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 	var b strings.Builder
 	b.WriteString("class,created,subject\n")
@@ -79,7 +79,7 @@ func TestSIGPIPEIsRecorded(t *testing.T) {
 // A listing small enough to be written after its entry is committed, whose
 // reader is already gone: still one invocation, one entry.
 func TestClosedStdoutAfterASmallListingIsOneEntry(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 	for range 3 {
 		cmd := exec.Command("custos", "--db", db, "operator", "list", "-o", "csv")

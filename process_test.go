@@ -222,20 +222,32 @@ func TestConcurrentWriters(t *testing.T) {
 // so it is spooled beside the store (0600) and appended, with its own
 // time and before its own entry, by the next command that gets the lock.
 func TestBusyStore(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "custos.db")
-	mustCustos(t, db, "init")
+	db := storeFor(t)
+	cache := t.TempDir()
+	env := func(more ...string) []string { return append([]string{"XDG_CACHE_HOME=" + cache}, more...) }
+	custosEnv := func(e []string, args ...string) (string, string, int) { return custos(t, db, env(e...), args...) }
+	if _, errOut, code := custosEnv(nil, "init"); code != 0 {
+		t.Fatal(errOut)
+	}
 
+	// The write lock: SQLite's (BEGIN IMMEDIATE), or PostgreSQL's advisory
+	// lock, held by another connection.
 	raw := rawDB(t, db)
 	conn, err := raw.Conn(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(context.Background(), `BEGIN IMMEDIATE`); err != nil {
+	lock, unlock := `BEGIN IMMEDIATE`, `ROLLBACK`
+	spool := db + ".spool"
+	if pgtest.Enabled() {
+		lock = `BEGIN; SELECT pg_advisory_xact_lock(` + fmt.Sprint(0x637573746f73) + `)`
+	}
+	if _, err := conn.ExecContext(context.Background(), lock); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	_, errOut, code := custos(t, db, []string{"CUSTOS_BUSY_TIMEOUT=300ms"}, "operator", "add", "ivan", "--role", "it")
+	_, errOut, code := custosEnv([]string{"CUSTOS_BUSY_TIMEOUT=300ms"}, "operator", "add", "ivan", "--role", "it")
 	waited := time.Since(start)
 	if code != 7 {
 		t.Fatalf("exit %d, want 7; stderr: %s", code, errOut)
@@ -243,33 +255,40 @@ func TestBusyStore(t *testing.T) {
 	if !strings.Contains(errOut, "custos: the store is busy") {
 		t.Fatalf("stderr: %s", errOut)
 	}
-	if !strings.Contains(errOut, "custos: notice: the store is locked; this failure is kept in "+db+".spool") {
+	if pgtest.Enabled() {
+		// A server's spool is on the host that ran the command.
+		found, _ := filepath.Glob(filepath.Join(cache, "custos", "spool-*"))
+		if len(found) != 1 {
+			t.Fatalf("spools in the cache directory: %v", found)
+		}
+		spool = found[0]
+	}
+	if !strings.Contains(errOut, "custos: notice: the store is locked; this failure is kept in "+spool) {
 		t.Fatalf("no notice that the failure was spooled: %s", errOut)
 	}
 	if waited < 300*time.Millisecond {
 		t.Fatalf("gave up after %v, before the busy timeout", waited)
 	}
-	spool := db + ".spool"
 	fi, err := os.Stat(spool)
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("spool: %v, %v", fi, err)
 	}
 	// A second refused command queues behind the first; a line that is
 	// not an entry (a torn write, an edit) is kept, not dropped.
-	custos(t, db, []string{"CUSTOS_BUSY_TIMEOUT=10ms"}, "operator", "remove", "ana")
+	custosEnv([]string{"CUSTOS_BUSY_TIMEOUT=10ms"}, "operator", "remove", "ana")
 	f, err := os.OpenFile(spool, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.WriteString("{not an entry\n")
 	f.Close()
-	if _, err := conn.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+	if _, err := conn.ExecContext(context.Background(), unlock); err != nil {
 		t.Fatal(err)
 	}
 
 	// With the lock released, the next command appends the spooled
 	// failures first, then does its own work.
-	_, errOut, code = custos(t, db, nil, "operator", "add", "ivan", "--role", "it")
+	_, errOut, code = custosEnv(nil, "operator", "add", "ivan", "--role", "it")
 	if code != 0 || !strings.Contains(errOut, "custos: warning: line 3 of "+spool+" is not an audit entry") {
 		t.Fatalf("exit %d; stderr: %s", code, errOut)
 	}
@@ -416,7 +435,7 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 		t.Skip("kills processes for several seconds")
 	}
 	dir := t.TempDir()
-	db := filepath.Join(dir, "custos.db")
+	db := storeFor(t)
 	files := filepath.Join(dir, "files")
 	arch := filepath.Join(dir, "archive")
 	os.MkdirAll(files, 0o700)
@@ -502,7 +521,7 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	type state struct{ purges, deleted, unfinished int }
 	read := func() state {
 		var s state
-		raw.QueryRow(`SELECT count(*), coalesce(sum(deleted), 0), coalesce(sum(state = 'deleting'), 0) FROM purges`).Scan(&s.purges, &s.deleted, &s.unfinished)
+		raw.QueryRow(`SELECT count(*), coalesce(sum(deleted), 0), count(*) FILTER (WHERE state = 'deleting') FROM purges`).Scan(&s.purges, &s.deleted, &s.unfinished)
 		return s
 	}
 	// Archive names carry the time to the nanosecond, so a file named
@@ -792,8 +811,7 @@ func TestInterruptStopsALongImport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("imports for a second")
 	}
-	dir := t.TempDir()
-	db := filepath.Join(dir, "custos.db")
+	db := storeFor(t)
 	mustCustos(t, db, "init")
 
 	const started = 3 << 19

@@ -43,6 +43,7 @@ var (
 // department scope) belong to the command's domain package.
 var Permissions = Matrix{
 	{Command: "init", Bootstrap: true},
+	{Command: "migrate", Roles: admins},
 	{Command: "operator add", Roles: admins},
 	{Command: "operator list", Roles: everyone},
 	{Command: "operator remove", Roles: admins},

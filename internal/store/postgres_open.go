@@ -118,15 +118,26 @@ func bootstrapPostgres(ctx context.Context, s *Store) (bool, error) {
 // is the OS user.
 func (s *Store) SessionUser() string { return s.user }
 
-// RoleStatus says whether the PostgreSQL login role name exists and may
-// use the store (is a member of custos_app or custos_owner). On SQLite
-// both are true.
-func (t *Tx) RoleStatus(name string) (exists, member bool, err error) {
+// LoginStatement is, on PostgreSQL, the statement that would let the
+// operator name log in to the store when its role is missing or not a
+// member of custos_app, for an owner to run (custos needs no CREATEROLE);
+// "" when nothing is needed, and always on SQLite.
+func (t *Tx) LoginStatement(name string) (string, error) {
 	if _, ok := t.store.d.(postgresDialect); !ok {
-		return true, true, nil
+		return "", nil
 	}
-	err = t.tx.QueryRowContext(t.ctx, `SELECT count(*) > 0,
+	var exists, member bool
+	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) > 0,
 		coalesce(bool_or(pg_has_role(oid, 'custos_app', 'MEMBER') OR pg_has_role(oid, 'custos_owner', 'MEMBER')), false)
 		FROM pg_roles WHERE rolname = $1 AND rolcanlogin`, name).Scan(&exists, &member)
-	return exists, member, translate(err)
+	role := pgx.Identifier{name}.Sanitize()
+	switch {
+	case err != nil:
+		return "", translate(err)
+	case !exists:
+		return "CREATE ROLE " + role + " LOGIN IN ROLE custos_app;", nil
+	case !member:
+		return "GRANT custos_app TO " + role + ";", nil
+	}
+	return "", nil
 }

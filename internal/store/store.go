@@ -62,6 +62,9 @@ type Store struct {
 	// role, the real operator.
 	pg   *pgx.ConnConfig
 	user string
+	// migratedFrom is the schema version the store had when this process
+	// opened it, when it migrated it.
+	migratedFrom int
 	// Warnings are notices for the operator found while opening, such as a
 	// store file readable by other users.
 	Warnings []string
@@ -275,6 +278,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
+	s.migratedFrom = have
 	now := formatTime(time.Now())
 	for _, step := range steps {
 		if step.version <= have {
@@ -294,6 +298,17 @@ func (s *Store) migrate(ctx context.Context) error {
 		return translate(err)
 	}
 	return translate(tx.Commit())
+}
+
+// SchemaVersions are the schema version the store had when this process
+// opened it and the one it has now.
+func (t *Tx) SchemaVersions() (from, to int, err error) {
+	to, _, err = t.store.schemaVersion(t.ctx, t.tx)
+	from = to
+	if t.store.migratedFrom > 0 {
+		from = t.store.migratedFrom
+	}
+	return from, to, err
 }
 
 // newerSchema refuses a store written by a newer custos (exit 1).

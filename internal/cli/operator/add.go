@@ -27,13 +27,19 @@ func newCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command 
 	cmd := &cobra.Command{
 		Use:   "add NAME --role ROLE [--department D]",
 		Short: "Register an operator",
-		Long: `Register the OS user NAME as an operator with one or more roles (admin, it,
-manager, auditor; repeat --role or give a comma list). A manager's
+		Long: `Register the OS user NAME (on PostgreSQL, the login role NAME) as an
+operator with one or more roles (admin, it, manager, auditor; repeat --role
+or give a comma list). A manager's
 --department limits their approvals and review decisions to it.
 
 Only admins may add operators. Adding an operator that already exists with
 the same roles and department changes nothing (exit 0); with different ones
-it is a conflict (exit 5). A removed operator may be added again.`,
+it is a conflict (exit 5). A removed operator may be added again.
+
+On PostgreSQL, when the login role NAME does not exist or is not a member of
+custos_app, the operator is still added and a notice prints the statement
+that a role allowed to create roles must run; custos itself never needs that
+privilege.`,
 		Example: `  $ custos operator add alice --role it
   $ custos operator add bob --role manager --department Sales
   $ custos operator add carol --role it,auditor`,
@@ -67,13 +73,21 @@ func addRun(opts *AddOptions) error {
 	}
 	var op *operator.Operator
 	var res store.AddResult
+	var login string
 	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) error {
 		op = &operator.Operator{Name: opts.Name, Roles: roles, Department: dept, CreatedBy: tx.Operator().Name}
-		res, err = tx.AddOperator(op)
+		if res, err = tx.AddOperator(op); err != nil {
+			return err
+		}
+		login, err = tx.LoginStatement(op.Name)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if login != "" {
+		fmt.Fprintf(f.IO.ErrOut, "custos: notice: %s cannot log in to the store yet; a role that may create roles must run: %s\n",
+			output.Sanitize(op.Name), output.Sanitize(login))
 	}
 	format := opts.Output.Format()
 	if format != output.Table {

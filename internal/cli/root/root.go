@@ -27,6 +27,7 @@ type group struct {
 
 var groups = []group{
 	{"init", "setup", func(f *cmdutil.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) }},
+	{"migrate", "setup", func(f *cmdutil.Factory) *cobra.Command { return initcmd.NewCmdMigrate(f, nil) }},
 	{"operator", "setup", operator.NewCmdOperator},
 	{"policy", "setup", policy.NewCmdPolicy},
 	{"account", "govern", account.NewCmdAccount},
@@ -94,7 +95,7 @@ store is a local SQLite file by default.`,
 	cmd.Args = cobra.ArbitraryArgs
 
 	pf := cmd.PersistentFlags()
-	pf.String("db", "", "store path (default $XDG_DATA_HOME/custos/custos.db; env CUSTOS_DB)")
+	pf.String("db", "", "store: a file path (default $XDG_DATA_HOME/custos/custos.db) or postgres://ROLE@HOST/DATABASE; env CUSTOS_DB")
 	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/custos/config.yaml, then /etc/custos/config.yaml)")
 	pf.StringVar(&f.As, "as", "", "act as another operator (admins only; both are recorded)")
 	pf.Bool("no-color", false, "turn off color (also NO_COLOR=1)")
