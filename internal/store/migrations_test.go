@@ -22,3 +22,21 @@ func TestMigrationsAreNumberedByPosition(t *testing.T) {
 		}
 	}
 }
+
+// Every engine's migrations bring a store to the same version.
+func TestEveryDialectWritesTheSchemaVersion(t *testing.T) {
+	for _, d := range dialects {
+		if got := dialectVersion(d); got != SchemaVersion() {
+			t.Errorf("%T: migrations reach %d, want %d", d, got, SchemaVersion())
+		}
+		steps, err := migrations(d)
+		if err != nil || len(steps) == 0 {
+			t.Fatalf("%T: %v", d, err)
+		}
+		for i := 1; i < len(steps); i++ {
+			if steps[i].version != steps[i-1].version+1 {
+				t.Errorf("%T: migration %d follows %d", d, steps[i].version, steps[i-1].version)
+			}
+		}
+	}
+}

@@ -29,7 +29,14 @@ import (
 type postgresDialect struct{}
 
 //go:embed migrations_postgres/*.sql
-var postgresMigrations embed.FS
+var postgresMigrationFiles embed.FS
+
+// postgresMigrations holds the migrations as migrations/NNNN_*.sql; a
+// test may add one.
+var postgresMigrations fs.FS = func() fs.FS {
+	sub, _ := fs.Sub(postgresMigrationFiles, "migrations_postgres")
+	return prefixFS{sub}
+}()
 
 // pgSchema is the schema that holds a store's tables.
 const pgSchema = "custos"
@@ -128,16 +135,13 @@ func (d postgresDialect) beginMigrate(ctx context.Context, s *Store) (*sql.Tx, e
 	}
 	if _, err := tx.ExecContext(ctx, "SET LOCAL ROLE custos_owner"); err != nil {
 		tx.Rollback()
-		return nil, errs.New(errs.Busy, "the store %s needs migrating to schema %d, which only a member of custos_owner may do", s.path, SchemaVersion()).
+		return nil, errs.New(errs.Busy, "the store %s needs migrating to schema %d, which only a member of custos_owner may do", s.path, dialectVersion(d)).
 			WithHint("as the owner's role, run: custos migrate --db %s", s.path)
 	}
 	return tx, nil
 }
 
-func (postgresDialect) migrations() fs.FS {
-	sub, _ := fs.Sub(postgresMigrations, "migrations_postgres")
-	return prefixFS{sub}
-}
+func (postgresDialect) migrations() fs.FS { return postgresMigrations }
 
 // prefixFS shows the files of fsys under migrations/, as the runner
 // expects them.
