@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -153,7 +154,35 @@ type Verifier struct {
 	buf       []byte
 	// Count is the number of entries checked so far.
 	Count int64
+
+	// MaxSkew, when positive, is how far an entry's time may go back
+	// from the latest time before it before the entry is listed in
+	// Skews: entries are timed by the clock of the host that ran the
+	// command, and a host with a wrong clock shows as times that go
+	// backwards. The chain is intact either way.
+	MaxSkew time.Duration
+	// Skews lists such entries (the first maxSkews of them), SkewCount
+	// counts them all.
+	Skews     []Skew
+	SkewCount int64
+	latest    string
+	// The earliest entry of a segment, which Join compares with the
+	// latest time before the segment.
+	earliest     string
+	earliestSeq  int64
+	earliestHost string
 }
+
+// Skew is an entry whose time is earlier than the latest time of the
+// entries before it by Behind, more than the verifier's MaxSkew.
+type Skew struct {
+	Seq    int64
+	Host   string
+	Behind time.Duration
+}
+
+// maxSkews bounds the list of skewed entries a verifier keeps.
+const maxSkews = 20
 
 // NewVerifier starts at the genesis.
 func NewVerifier() *Verifier {
@@ -163,6 +192,9 @@ func NewVerifier() *Verifier {
 // NewSegment starts a verifier for a run of entries whose predecessor is
 // checked later, by Join.
 func NewSegment() *Verifier { return &Verifier{segment: true} }
+
+// Segment is NewSegment with v's settings (MaxSkew).
+func (v *Verifier) Segment() *Verifier { return &Verifier{segment: true, MaxSkew: v.MaxSkew} }
 
 // Check verifies that e follows the entries checked before it. The error
 // names the first bad entry and what is wrong with it. Check keeps no
@@ -186,7 +218,42 @@ func (v *Verifier) Check(e *Entry) error {
 	v.next++
 	v.prev = append(v.prev[:0], e.Hash...)
 	v.Count++
+	if v.MaxSkew > 0 {
+		v.checkTime(e.Seq, e.At, e.Host)
+	}
 	return nil
+}
+
+// checkTime notes an entry whose time goes back more than MaxSkew. Times
+// are fixed-width UTC text, so they compare as strings; only an entry that
+// goes back is parsed.
+func (v *Verifier) checkTime(seq int64, at, host string) {
+	if v.earliest == "" || at < v.earliest {
+		v.earliest, v.earliestSeq, v.earliestHost = strings.Clone(at), seq, strings.Clone(host)
+	}
+	switch {
+	case at > v.latest:
+		v.latest = strings.Clone(at)
+	case at < v.latest:
+		v.noteSkew(seq, at, v.latest, host)
+	}
+}
+
+func (v *Verifier) noteSkew(seq int64, at, latest, host string) {
+	t, err1 := time.Parse(time.RFC3339Nano, at)
+	l, err2 := time.Parse(time.RFC3339Nano, latest)
+	if err1 != nil || err2 != nil || l.Sub(t) <= v.MaxSkew {
+		return
+	}
+	for _, s := range v.Skews {
+		if s.Seq == seq {
+			return
+		}
+	}
+	v.SkewCount++
+	if len(v.Skews) < maxSkews {
+		v.Skews = append(v.Skews, Skew{Seq: seq, Host: strings.Clone(host), Behind: l.Sub(t)})
+	}
 }
 
 // follows checks that an entry with sequence number seq and previous hash
@@ -227,6 +294,28 @@ func (v *Verifier) Join(s *Verifier, sErr error) error {
 		v.next = s.next
 		v.prev = append(v.prev[:0], s.prev...)
 		v.Count += s.Count
+	}
+	if v.MaxSkew > 0 && s.earliest != "" {
+		for _, k := range s.Skews {
+			if !slices.ContainsFunc(v.Skews, func(x Skew) bool { return x.Seq == k.Seq }) {
+				if v.SkewCount++; len(v.Skews) < maxSkews {
+					v.Skews = append(v.Skews, k)
+				}
+			}
+		}
+		v.SkewCount += s.SkewCount - int64(len(s.Skews))
+		// Across the seam, the segment's earliest entry stands for it
+		// (unless the segment named it already, measured from a later
+		// time within it).
+		if v.latest != "" && s.earliest < v.latest {
+			v.noteSkew(s.earliestSeq, s.earliest, v.latest, s.earliestHost)
+		}
+		if s.latest > v.latest {
+			v.latest = s.latest
+		}
+		if v.earliest == "" {
+			v.earliest, v.earliestSeq, v.earliestHost = s.earliest, s.earliestSeq, s.earliestHost
+		}
 	}
 	return nil
 }

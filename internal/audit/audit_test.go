@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/testutil/golden"
@@ -227,5 +229,67 @@ func TestCheckpoint(t *testing.T) {
 	}
 	if _, err := ParseCheckpoint([]byte(`{"seq":1}`)); errs.CodeOf(err) != errs.Invalid {
 		t.Fatalf("incomplete checkpoint: %v", err)
+	}
+}
+
+// Entries timed before an earlier entry by more than MaxSkew are named,
+// with the host and how far back; within the skew, or with the check
+// off, none is. Checked in segments, the same entries are named when the
+// bad clock's entries are each the earliest of their segment, and the
+// count is the same whatever the split.
+func TestClockSkewIsFlagged(t *testing.T) {
+	at := func(e *Entry, s string) { e.At = s }
+	build := func() []*Entry {
+		var out []*Entry
+		prevSeq, prevHash := int64(0), GenesisHash
+		for i, when := range []string{
+			"2026-11-23T10:00:00.000000000Z",
+			"2026-11-23T10:05:00.000000000Z",
+			"2026-11-23T10:04:30.000000000Z", // 30 s back: within a minute
+			"2026-11-23T10:06:00.000000000Z",
+			"2026-11-23T09:50:00.000000000Z", // 16 min back, host h2
+			"2026-11-23T10:07:00.000000000Z",
+		} {
+			e := entry(i)
+			at(e, when)
+			if i == 4 {
+				e.Host = "h2"
+			}
+			e.Seal(prevSeq, prevHash)
+			prevSeq, prevHash = e.Seq, e.Hash
+			out = append(out, e)
+		}
+		return out
+	}
+	want := []Skew{{Seq: 5, Host: "h2", Behind: 16 * time.Minute}}
+	for size := int64(1); size <= 7; size++ {
+		v := NewVerifier()
+		v.MaxSkew = time.Minute
+		entries := build()
+		for lo := int64(1); lo <= 6; lo += size {
+			s := v.Segment()
+			for _, e := range entries {
+				if e.Seq >= lo && e.Seq < lo+size {
+					if err := s.Check(e); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			if err := v.Join(s, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !slices.Equal(v.Skews, want) || v.SkewCount != 1 {
+			t.Errorf("segments of %d: %v (%d), want %v", size, v.Skews, v.SkewCount, want)
+		}
+	}
+	v := NewVerifier()
+	for _, e := range build() {
+		if err := v.Check(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(v.Skews) != 0 || v.SkewCount != 0 {
+		t.Errorf("with the check off: %v", v.Skews)
 	}
 }

@@ -146,7 +146,7 @@ func BenchmarkAuditVerify(b *testing.B) {
 		start := time.Now()
 		var v *audit.Verifier
 		err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx *Tx) (err error) {
-			v, err = tx.VerifyAudit(nil, nil)
+			v, err = tx.VerifyAudit(nil, 0, nil)
 			return err
 		})
 		if err != nil {

@@ -63,7 +63,7 @@ type dialect interface {
 	verifyDB(s *Store, index bool) (*sql.DB, error)
 	// checkSegment checks entries lo to hi of the chain; checkIndexChunk
 	// digests rows lo to hi of the object index.
-	checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error)
+	checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, seg *audit.Verifier, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error)
 	checkIndexChunk(ctx context.Context, db *sql.DB, key *audit.ObjectKey, head int64, nseg int, lo, hi int64) (*indexCheck, error)
 	// indexSplit splits the object index into n chunks of span rows in
 	// the engine's own order, for checkIndexChunk; rows is how many the

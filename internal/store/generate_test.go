@@ -42,7 +42,7 @@ func TestGenerate(t *testing.T) {
 	}
 	// init, the resources, three batches, the entries, and the verification.
 	err := s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
-		v, err := tx.VerifyAudit(nil, nil)
+		v, err := tx.VerifyAudit(nil, 0, nil)
 		if err == nil && v.Count != 1+1+3+1200 {
 			t.Errorf("verified %d entries", v.Count)
 		}

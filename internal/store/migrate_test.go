@@ -215,7 +215,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		if !slices.Equal(names, []string{"c", "b", "a"}) {
 			t.Errorf("reviews %q, want newest first", names)
 		}
-		_, err = tx.VerifyAudit(nil, nil)
+		_, err = tx.VerifyAudit(nil, 0, nil)
 		return err
 	})
 	if err != nil {

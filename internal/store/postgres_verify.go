@@ -16,8 +16,7 @@ func (d postgresDialect) verifyDB(s *Store, _ bool) (*sql.DB, error) { return d.
 
 // checkSegment streams entries lo to hi and checks them in Go: the
 // server sends typed columns, so there is nothing to decode but text.
-func (postgresDialect) checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
-	v := audit.NewSegment()
+func (postgresDialect) checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, v *audit.Verifier, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
 	var objects audit.ObjectDigest
 	rows, err := db.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq BETWEEN $1 AND $2 ORDER BY seq`, lo, hi)
 	if err != nil {

@@ -51,9 +51,9 @@ type segmentCheck struct {
 	buf     []byte
 }
 
-func (sqliteDialect) checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
+func (sqliteDialect) checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, seg *audit.Verifier, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error) {
 	id := segmentID.Add(1)
-	c := &segmentCheck{v: audit.NewSegment(), key: key}
+	c := &segmentCheck{v: seg, key: key}
 	segments.Store(id, c)
 	defer segments.Delete(id)
 	var ignored any

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/custos-dev/custos/internal/audit"
 )
@@ -30,12 +31,16 @@ var verifySegment int64 = 1 << 16
 // row through database/sql, decoding the columns cost three times what
 // hashing them does. The entries are append-only, so every connection's snapshot holds
 // the same entries up to the head read here.
-func (t *Tx) VerifyAudit(cp *audit.Checkpoint, progress func(done, total int64)) (*audit.Verifier, error) {
+//
+// With maxSkew positive, the verifier also lists the entries whose time
+// goes back more than maxSkew (see audit.Verifier.MaxSkew).
+func (t *Tx) VerifyAudit(cp *audit.Checkpoint, maxSkew time.Duration, progress func(done, total int64)) (*audit.Verifier, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
 	}
 	v := audit.NewVerifier()
+	v.MaxSkew = maxSkew
 	key := audit.NewObjectKey()
 	var objects []audit.ObjectDigest
 	if head.Seq > 0 {
@@ -104,7 +109,7 @@ func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audi
 				if i == 0 {
 					lo = math.MinInt64
 				}
-				seg, objs, err := s.d.checkSegment(ctx, db, key, lo, hi)
+				seg, objs, err := s.d.checkSegment(ctx, db, key, v.Segment(), lo, hi)
 				results <- segmentResult{i, seg, objs, err}
 			}
 		})

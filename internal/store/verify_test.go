@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/testutil/pgtest"
 )
@@ -18,7 +21,7 @@ func verifyWith(t *testing.T, s *Store, size int64) (int64, error) {
 	var count int64
 	var calls int
 	err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
-		v, err := tx.VerifyAudit(nil, func(done, total int64) { calls++ })
+		v, err := tx.VerifyAudit(nil, 0, func(done, total int64) { calls++ })
 		count = v.Count
 		return err
 	})
@@ -96,5 +99,37 @@ func TestVerifyInParallelSegments(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An entry appended by a host whose clock is behind verifies (the chain is
+// intact) and is named, with its host, on either engine.
+func TestVerifyNamesEntriesTimedBeforeEarlierOnes(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	tx, err := s.beginWrite(ctx, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, at := range []string{"2099-01-01T10:00:00.000000000Z", "2099-01-01T09:40:00.000000000Z", "2099-01-01T10:01:00.000000000Z"} {
+		e := &audit.Entry{At: at, RealOperator: "ana", Operator: "ana", Host: fmt.Sprintf("h%d", i), PID: 1,
+			Command: "operator list", Args: "[]", Outcome: "ok", Objects: "[]"}
+		if err := insertEntry(ctx, tx, e, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	var v *audit.Verifier
+	err = s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
+		v, err = tx.VerifyAudit(nil, time.Minute, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Skews) != 1 || v.Skews[0].Host != "h1" || v.Skews[0].Behind != 20*time.Minute {
+		t.Fatalf("skews %+v", v.Skews)
 	}
 }

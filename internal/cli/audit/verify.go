@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,6 +22,7 @@ type VerifyOptions struct {
 	Cmd        *cobra.Command
 	Output     *cmdutil.Output
 	Checkpoint string
+	MaxSkew    time.Duration
 }
 
 func newCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Command {
@@ -42,6 +45,12 @@ The chain alone cannot show that its newest entries were cut off. With
 elsewhere), verify also checks that the entry the checkpoint names is still
 there with the same hash. A signed checkpoint is checked against
 CUSTOS_AUDIT_KEY; when the key is set, an unsigned checkpoint is refused.
+
+Each entry is timed by the clock of the host that ran the command. An entry
+whose time is more than --max-skew (default 1m; 0 turns the check off)
+earlier than an entry before it is named in a warning on stderr and in
+-o json's clock_skew: the chain is still intact, but that host's clock was
+probably wrong, so times near it deserve doubt.
 
 A long log is checked in segments, one per core; the entry reported is the
 first bad one whatever the split. A progress bar is shown on stderr when it
@@ -68,12 +77,16 @@ not be recorded.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Checkpoint, "checkpoint", "", "a checkpoint file the log must still contain")
+	cmd.Flags().DurationVar(&opts.MaxSkew, "max-skew", time.Minute, "warn of entries timed more than this before an earlier entry (0: no check)")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON)
 	return cmdutil.MarkStore(cmd)
 }
 
 func verifyRun(opts *VerifyOptions) error {
 	f := opts.Factory
+	if opts.MaxSkew < 0 {
+		return errs.Invalidf("--max-skew must not be negative")
+	}
 	var cp *audit.Checkpoint
 	if opts.Checkpoint != "" {
 		b, err := os.ReadFile(opts.Checkpoint)
@@ -95,7 +108,7 @@ func verifyRun(opts *VerifyOptions) error {
 		bar := f.IO.StartProgress("verifying")
 		defer bar.Done()
 		var err error
-		v, err = tx.VerifyAudit(cp, bar.Set)
+		v, err = tx.VerifyAudit(cp, opts.MaxSkew, bar.Set)
 		return err
 	})
 	if err != nil {
@@ -103,14 +116,26 @@ func verifyRun(opts *VerifyOptions) error {
 	}
 	seq, hash := v.Head()
 	elapsed := time.Since(start)
+	slices.SortFunc(v.Skews, func(a, b audit.Skew) int { return cmp.Compare(a.Seq, b.Seq) })
 	if opts.Output.Format() == output.JSON {
 		var cpSeq any
 		if cp != nil {
 			cpSeq = cp.Seq
 		}
+		skews := make([]map[string]any, len(v.Skews))
+		for i, k := range v.Skews {
+			skews[i] = map[string]any{"seq": k.Seq, "host": k.Host, "behind_seconds": k.Behind.Seconds()}
+		}
 		return output.WriteObject(f.IO, output.JSON,
-			output.Cols("intact", "entries", "head_seq", "head_hash", "checkpoint_seq", "seconds"),
-			true, v.Count, seq, hash, cpSeq, elapsed.Seconds())
+			output.Cols("intact", "entries", "head_seq", "head_hash", "checkpoint_seq", "seconds", "clock_skew", "clock_skew_count"),
+			true, v.Count, seq, hash, cpSeq, elapsed.Seconds(), skews, v.SkewCount)
+	}
+	for _, k := range v.Skews {
+		fmt.Fprintf(f.IO.ErrOut, "custos: warning: entry %d is timed %s before an earlier entry: the clock of %s may have been wrong\n",
+			k.Seq, k.Behind.Round(time.Second), output.Sanitize(k.Host))
+	}
+	if more := v.SkewCount - int64(len(v.Skews)); more > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "custos: warning: %d more entries are timed before earlier ones\n", more)
 	}
 	fmt.Fprintf(f.IO.Out, "Audit log intact: %d entries, head entry %d (%s…).\n", v.Count, seq, hash[:12])
 	if cp != nil {
