@@ -1,16 +1,19 @@
 package custos_test
 
 import (
+	"bufio"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -77,6 +80,9 @@ func TestPostgresAuditLogIsAppendOnlyForEveryRole(t *testing.T) {
 		`DROP TRIGGER audit_log_no_update ON audit_log`,
 		`SET session_replication_role = replica`,
 		`UPDATE schema_migrations SET version = 99`,
+		// Appending in another's name.
+		`INSERT INTO audit_log (seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash)
+			SELECT seq + 1, at, 'ana', 'ana', host, pid, command, args, outcome, exit_code, error, objects, hash, hash FROM audit_log ORDER BY seq DESC LIMIT 1`,
 	} {
 		if _, err := app.Exec(q); sqlstate(err) != "42501" {
 			t.Errorf("app role: %s: %v, want 42501 (insufficient privilege)", q, err)
@@ -263,5 +269,58 @@ func TestPostgresAndSQLiteAnswerAlike(t *testing.T) {
 		if sqlite[i] != pg[i] {
 			t.Errorf("SQLite and PostgreSQL differ:\nsqlite:   %s\npostgres: %s", sqlite[i], pg[i])
 		}
+	}
+}
+
+// audit export --follow on PostgreSQL is woken by the commit that appends
+// an entry (LISTEN/NOTIFY), not by its interval: with a 60 s interval, a
+// new entry still arrives at once.
+func TestPostgresFollowIsWokenByCommits(t *testing.T) {
+	if !pgtest.Enabled() {
+		t.Skip("PostgreSQL only (CUSTOS_TEST_POSTGRES)")
+	}
+	db := storeFor(t)
+	mustCustos(t, db, "init")
+	cmd := exec.Command("custos", "--db", db, "audit", "export", "-o", "jsonl", "--follow", "--interval", "60s")
+	cmd.Env = append(os.Environ(), "CUSTOS_TEST_OSUSER=ana")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	next := func(what string) string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the export ended before %s", what)
+			}
+			return l
+		case <-time.After(20 * time.Second):
+			t.Fatalf("no line for %s within 20 s of a 60 s interval: the commit did not wake the export", what)
+		}
+		return ""
+	}
+	if l := next("init"); !strings.Contains(l, `"command":"init"`) {
+		t.Fatalf("first line: %s", l)
+	}
+	// The export's own entry is appended after its first read, and its
+	// commit wakes the export.
+	if l := next("the export itself"); !strings.Contains(l, `"command":"audit export"`) {
+		t.Fatalf("second line: %s", l)
+	}
+	mustCustos(t, db, "operator", "add", "ivan", "--role", "it")
+	if l := next("operator add"); !strings.Contains(l, `"command":"operator add"`) {
+		t.Fatalf("third line: %s", l)
 	}
 }

@@ -242,6 +242,13 @@ func (t *Tx) AuditHead() (audit.Entry, error) {
 	return e, err
 }
 
+// ListenAudit returns a wait for new entries, for audit export --follow:
+// on PostgreSQL it returns as soon as a commit appends one (or after at
+// most max), on SQLite after max.
+func (s *Store) ListenAudit(ctx context.Context) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error) {
+	return s.d.listen(ctx, s)
+}
+
 // TailAudit streams the entries after seq in a read transaction of its
 // own, outside the pipeline; `audit export --follow` polls with it after its
 // one recorded invocation. It returns the last sequence number seen.

@@ -74,6 +74,10 @@ type dialect interface {
 	triggers(ctx context.Context, tx *sql.Tx) (map[string]string, error)
 	wantTriggers() (map[string]string, error)
 
+	// listen returns a wait for new audit entries: it returns when one may
+	// have been appended, or after at most max.
+	listen(ctx context.Context, s *Store) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error)
+
 	// spoolPath is the file where failures wait while the store is locked.
 	spoolPath(location string) string
 }

@@ -69,6 +69,15 @@ func pgConfig(location string) (*pgx.ConnConfig, error) {
 	return cfg, nil
 }
 
+// RedactLocation is a --db value without the password a PostgreSQL URL
+// may carry, for the audit log; any other value is returned as it is.
+func RedactLocation(location string) string {
+	if !IsPostgres(location) {
+		return location
+	}
+	return redactDSN(location)
+}
+
 // redactDSN is location without a password, for messages and the log.
 func redactDSN(location string) string {
 	u, err := url.Parse(location)
@@ -108,7 +117,9 @@ func (postgresDialect) close(s *Store) error { return s.db.Close() }
 // before the lock is had.) The lock timeout is the store's busy timeout
 // again for the rest of the transaction.
 func (postgresDialect) beginWrite(ctx context.Context, db *sql.DB, busyTimeout, timeout time.Duration) (*sql.Tx, error) {
-	tx, err := db.BeginTx(ctx, nil)
+	// READ COMMITTED whatever the server's default: each statement sees
+	// what committed before it, the chain's head included.
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return nil, err
 	}
@@ -194,4 +205,32 @@ func (postgresDialect) spoolPath(location string) string {
 	}
 	sum := sha256.Sum256([]byte(redactDSN(location)))
 	return filepath.Join(dir, "custos", "spool-"+hex.EncodeToString(sum[:8]))
+}
+
+// listen opens a connection of its own that LISTENs on custos_audit,
+// which the audit log's trigger notifies at every commit that appends to
+// it: audit export --follow then wakes within a round trip of a commit,
+// and looks anyway after max.
+func (postgresDialect) listen(ctx context.Context, s *Store) (func(context.Context, time.Duration) error, func(), error) {
+	conn, err := pgx.ConnectConfig(ctx, s.pg.Copy())
+	if err != nil {
+		return nil, nil, translate(err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN custos_audit"); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, nil, translate(err)
+	}
+	wait := func(ctx context.Context, max time.Duration) error {
+		wctx, cancel := context.WithTimeout(ctx, max)
+		defer cancel()
+		_, err := conn.WaitForNotification(wctx)
+		switch {
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case wctx.Err() != nil:
+			return nil // the interval passed: look anyway
+		}
+		return translate(err)
+	}
+	return wait, func() { conn.Close(context.Background()) }, nil
 }

@@ -92,26 +92,32 @@ func (postgresDialect) checkIndexChunk(ctx context.Context, db *sql.DB, key *aud
 	return c, translate(rows.Err())
 }
 
-// pgTriggers are the append-only triggers and the state each must be in:
-// enabled always ("A"), before the statement named, calling
-// custos_append_only.
+// pgTriggers are the triggers that protect the log and the state each
+// must be in: on its table, before the statement named, enabled always
+// ("A"), calling its function.
 var pgTriggers = map[string]string{
-	"audit_log_no_update":       "audit_log BEFORE UPDATE ROW A",
-	"audit_log_no_delete":       "audit_log BEFORE DELETE ROW A",
-	"audit_log_no_truncate":     "audit_log BEFORE TRUNCATE STATEMENT A",
-	"audit_objects_no_update":   "audit_objects BEFORE UPDATE ROW A",
-	"audit_objects_no_delete":   "audit_objects BEFORE DELETE ROW A",
-	"audit_objects_no_truncate": "audit_objects BEFORE TRUNCATE STATEMENT A",
+	"audit_log_no_update":       "audit_log BEFORE UPDATE ROW A custos_append_only",
+	"audit_log_no_delete":       "audit_log BEFORE DELETE ROW A custos_append_only",
+	"audit_log_no_truncate":     "audit_log BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_objects_no_update":   "audit_objects BEFORE UPDATE ROW A custos_append_only",
+	"audit_objects_no_delete":   "audit_objects BEFORE DELETE ROW A custos_append_only",
+	"audit_objects_no_truncate": "audit_objects BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_log_identity":        "audit_log BEFORE INSERT ROW A custos_audit_identity",
 }
 
-// pgAppendOnlyBody is the body of custos_append_only as created.
-const pgAppendOnlyBody = "BEGIN RAISE EXCEPTION 'custos: the audit log is append-only' USING ERRCODE = '42501'; END"
+// pgTriggerBodies are the bodies of the triggers' functions as created,
+// white space made single spaces.
+var pgTriggerBodies = map[string]string{
+	"custos_append_only": "BEGIN RAISE EXCEPTION 'custos: the audit log is append-only' USING ERRCODE = '42501'; END",
+	"custos_audit_identity": "BEGIN IF NEW.real_operator <> session_user AND NOT pg_has_role(session_user, 'custos_owner', 'MEMBER') THEN " +
+		"RAISE EXCEPTION 'custos: an audit entry of role % may not name % as its operator', session_user, NEW.real_operator USING ERRCODE = '42501'; END IF; RETURN NEW; END",
+}
 
 func (postgresDialect) wantTriggers() (map[string]string, error) { return pgTriggers, nil }
 
 // triggers describes each trigger on the store's tables the way
-// pgTriggers does; one whose function is not custos_append_only as
-// created is described as changed.
+// pgTriggers does; one whose function is not as created is described as
+// changed.
 func (postgresDialect) triggers(ctx context.Context, tx *sql.Tx) (map[string]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT t.tgname, c.relname, t.tgtype, t.tgenabled, p.proname, p.prosrc
 		FROM pg_trigger t
@@ -148,9 +154,9 @@ func (postgresDialect) triggers(ctx context.Context, tx *sql.Tx) (map[string]str
 			}
 		}
 		event = strings.Join(events, " OR ")
-		def := strings.Join([]string{table, when, event, level, enabled}, " ")
-		if fn != "custos_append_only" || normaliseSQL(body) != pgAppendOnlyBody {
-			def += " calling " + fn
+		def := strings.Join([]string{table, when, event, level, enabled, fn}, " ")
+		if want, ok := pgTriggerBodies[fn]; !ok || normaliseSQL(body) != want {
+			def += " (function changed)"
 		}
 		have[name] = def
 	}

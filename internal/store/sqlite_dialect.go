@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"io/fs"
+	"time"
 )
 
 // sqliteDialect is the SQLite engine: a store is one file (with its WAL
@@ -67,3 +68,18 @@ func (sqliteDialect) migrations() fs.FS { return sqliteMigrations }
 func (sqliteDialect) foreign(path string) error { return foreignDatabase(path) }
 
 func (sqliteDialect) spoolPath(path string) string { return path + ".spool" }
+
+// listen: SQLite has no notifications; the wait is the whole interval.
+func (sqliteDialect) listen(context.Context, *Store) (func(context.Context, time.Duration) error, func(), error) {
+	wait := func(ctx context.Context, max time.Duration) error {
+		t := time.NewTimer(max)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			return nil
+		}
+	}
+	return wait, func() {}, nil
+}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +45,7 @@ stored with --after. The export itself is recorded once, when it starts.`,
 	}
 	cmd.Flags().Int64Var(&opts.After, "after", 0, "export the entries after this sequence number")
 	cmd.Flags().BoolVar(&opts.Follow, "follow", false, "keep writing new entries until interrupted")
-	cmd.Flags().DurationVar(&opts.Interval, "interval", time.Second, "how often --follow looks for new entries")
+	cmd.Flags().DurationVar(&opts.Interval, "interval", time.Second, "how often --follow looks for new entries (on PostgreSQL, the longest wait: a commit wakes it)")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd, output.JSONL, output.CSV)
 	return cmdutil.MarkStore(cmd)
 }
@@ -64,6 +65,22 @@ func exportRun(opts *ExportOptions) error {
 		last = e.Seq
 		return w.Row(entryRow(e, format)...)
 	}
+	ctx := opts.Cmd.Context()
+	var st *store.Store
+	var wait func(context.Context, time.Duration) error
+	if opts.Follow {
+		// Listening starts before the first read, so that no commit
+		// falls between the two unheard.
+		var err error
+		if st, err = f.Store(); err != nil {
+			return err
+		}
+		var stop func()
+		if wait, stop, err = st.ListenAudit(ctx); err != nil {
+			return err
+		}
+		defer stop()
+	}
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		return tx.AuditLog(store.AuditFilter{After: opts.After}, row)
 	})
@@ -73,21 +90,15 @@ func exportRun(opts *ExportOptions) error {
 		}
 		return err
 	}
-	st, err := f.Store()
-	if err != nil {
-		return err
-	}
-	ctx := opts.Cmd.Context()
-	ticker := time.NewTicker(opts.Interval)
-	defer ticker.Stop()
 	for {
 		if err := w.Close(); err != nil { // flushes CSV
 			return err
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticker.C:
+		if err := wait(ctx, opts.Interval); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
 		}
 		if last, err = st.TailAudit(ctx, last, row); err != nil && ctx.Err() == nil {
 			return err

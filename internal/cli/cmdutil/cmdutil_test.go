@@ -22,6 +22,20 @@ func TestRedactSecretFlags(t *testing.T) {
 	}
 }
 
+// A password in a PostgreSQL --db URL never reaches the audit log.
+func TestRedactPasswordInTheStoreLocation(t *testing.T) {
+	cmd := &cobra.Command{Use: "list"}
+	got := Redact(cmd, []string{"--db", "postgres://ana:hunter2@db/custos", "account", "list", "--db=postgresql://ana@db/custos?password=s3cret", "--db", "/var/lib/custos/custos.db"})
+	for _, a := range got {
+		if strings.Contains(a, "hunter2") || strings.Contains(a, "s3cret") {
+			t.Fatalf("a password is left in %q", got)
+		}
+	}
+	if got[1] != "postgres://ana:xxxxx@db/custos" || got[6] != "/var/lib/custos/custos.db" {
+		t.Fatalf("got %q", got)
+	}
+}
+
 func TestArgumentErrorsAreInvalidInput(t *testing.T) {
 	cmd := &cobra.Command{Use: "add NAME"}
 	root := &cobra.Command{Use: "custos"}

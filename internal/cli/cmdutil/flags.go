@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/store"
 )
 
 const (
@@ -61,7 +62,18 @@ func Redact(cmd *cobra.Command, argv []string) []string {
 		if !strings.HasPrefix(a, "--") {
 			continue
 		}
-		name, _, hasValue := strings.Cut(a[2:], "=")
+		name, value, hasValue := strings.Cut(a[2:], "=")
+		if name == "db" {
+			// A PostgreSQL URL may carry a password: the log keeps the
+			// rest of it.
+			if hasValue {
+				out[i] = "--db=" + store.RedactLocation(value)
+			} else if i+1 < len(out) {
+				out[i+1] = store.RedactLocation(out[i+1])
+				i++
+			}
+			continue
+		}
 		if !secret(name) {
 			continue
 		}

@@ -36,8 +36,19 @@ $XDG_DATA_HOME/custos/custos.db unless --db, CUSTOS_DB or the config file
 say otherwise. The directories of the default location are created; for
 any other path a missing directory is refused (exit 2) unless --parents
 says to create it. An existing file that is empty or not a SQLite
-database is refused (exit 2) and left as it was. A directory with the set-group-ID bit gets a group-writable
-(0660) store, for administrators who share one store on one host.`,
+database is refused (exit 2) and left as it was. A directory with the
+set-group-ID bit gets a group-writable (0660) store, for administrators
+who share one store on one host.
+
+With --db postgres://ROLE@HOST/DATABASE, init creates the schema custos in
+that database (which must use the C collation, or init refuses, exit 2),
+the roles custos_owner, which owns it, and custos_app, whose members are
+the operators and may only read and append to the audit log, makes ROLE a
+member of custos_owner, and registers ROLE, the session's login role, as
+the first admin. Run it as the database's owner; the first time on a
+server the role must also be allowed to create roles (or a superuser
+creates the two roles first: the refusal says how). See
+docs/postgresql.md.`,
 		Example: `  $ custos init
   Initialised the custos store at /home/ana/.local/share/custos/custos.db.
   ana is its first admin operator.
@@ -47,7 +58,10 @@ database is refused (exit 2) and left as it was. A directory with the set-group-
   $ custos init --db /var/lib/custos/custos.db
 
   # a store in a directory that does not exist yet
-  $ custos init --db /srv/governance/custos.db --parents`,
+  $ custos init --db /srv/governance/custos.db --parents
+
+  # a store on a PostgreSQL server that several hosts share
+  $ custos init --db postgres://custos_admin@db.example.org/custos`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd

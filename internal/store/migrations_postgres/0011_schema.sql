@@ -77,6 +77,30 @@ ALTER TABLE audit_objects ENABLE ALWAYS TRIGGER audit_objects_no_update;
 ALTER TABLE audit_objects ENABLE ALWAYS TRIGGER audit_objects_no_delete;
 ALTER TABLE audit_objects ENABLE ALWAYS TRIGGER audit_objects_no_truncate;
 
+-- An entry names its session's role as the real operator: a role can
+-- append only in its own name (the owner's members, who migrate and may
+-- append the failures another role spooled, aside).
+CREATE FUNCTION custos_audit_identity() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.real_operator <> session_user AND NOT pg_has_role(session_user, 'custos_owner', 'MEMBER') THEN
+        RAISE EXCEPTION 'custos: an audit entry of role % may not name % as its operator', session_user, NEW.real_operator USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_log_identity BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION custos_audit_identity();
+ALTER TABLE audit_log ENABLE ALWAYS TRIGGER audit_log_identity;
+
+-- Every commit that appends to the log wakes the listeners of
+-- custos_audit (audit export --follow), once per statement.
+CREATE FUNCTION custos_audit_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('custos_audit', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_log_notify AFTER INSERT ON audit_log FOR EACH STATEMENT EXECUTE FUNCTION custos_audit_notify();
+
 CREATE TABLE accounts (
     username              TEXT PRIMARY KEY,
     name                  TEXT NOT NULL,
