@@ -29,14 +29,23 @@ func scanRecord(r rowScanner) (*records.Record, error) {
 }
 
 // RecordInserter adds records to the catalogue inside one transaction,
-// through one prepared statement, numbering them from the counter.
+// numbering them from the counter. Rows are sent the dialect's
+// insertBatch at a time in one multi-row INSERT: on PostgreSQL each
+// statement is a round trip to the server, and one per record made an
+// import 4–7 times slower than on SQLite, whose driver, the other way
+// round, binds a statement of many rows three times slower than as many
+// one-row statements. A row's error (a duplicate id) comes from the Add
+// that sends its batch, or from Close; either way the invocation fails
+// and its transaction rolls back.
 type RecordInserter struct {
 	t    *Tx
-	stmt *sql.Stmt
+	stmt *sql.Stmt // the statement of a full batch, prepared once
 	next int64
 	n    int64
 	// addedAt is the invocation's time, formatted once.
 	addedAt string
+	rows    []any
+	batch   int
 }
 
 // BulkCache prepares the store's session for the rest of the command to
@@ -52,12 +61,28 @@ func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT value FROM counters WHERE name = 'records'`).Scan(&last); err != nil {
 		return nil, err
 	}
-	st, err := t.tx.PrepareContext(t.ctx, `INSERT INTO records (id, class, created_at, subject, location, size, sha256, added_at, added_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`)
-	if err != nil {
-		return nil, err
+	return &RecordInserter{t: t, next: last + 1, addedAt: formatTime(t.now), batch: t.store.d.insertBatch()}, nil
+}
+
+// insertRecordsSQL is the INSERT of n records.
+func insertRecordsSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO records (id, class, created_at, subject, location, size, sha256, added_at, added_by) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range 9 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i*9 + j + 1))
+		}
+		b.WriteByte(')')
 	}
-	return &RecordInserter{t: t, stmt: st, next: last + 1, addedAt: formatTime(t.now)}, nil
+	return b.String()
 }
 
 // Add inserts a record and sets its ID; keepID inserts it under its own
@@ -70,11 +95,36 @@ func (ri *RecordInserter) Add(r *records.Record, keepID bool) error {
 		return err
 	}
 	r.AddedAt, r.AddedBy = ri.t.now, ri.t.op.Name
-	if _, err := ri.stmt.ExecContext(ri.t.ctx, r.ID, r.Class, formatTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
-		ri.addedAt, ri.t.op.Name); err != nil {
+	ri.rows = append(ri.rows, r.ID, r.Class, formatTime(r.CreatedAt), r.Subject, r.Location, r.Size, r.SHA256,
+		ri.addedAt, ri.t.op.Name)
+	if len(ri.rows) == ri.batch*9 {
+		return ri.flush()
+	}
+	return nil
+}
+
+// flush sends the rows added since the last flush.
+func (ri *RecordInserter) flush() error {
+	n := len(ri.rows) / 9
+	if n == 0 {
+		return nil
+	}
+	var err error
+	if n == ri.batch {
+		if ri.stmt == nil {
+			if ri.stmt, err = ri.t.tx.PrepareContext(ri.t.ctx, insertRecordsSQL(ri.batch)); err != nil {
+				return err
+			}
+		}
+		_, err = ri.stmt.ExecContext(ri.t.ctx, ri.rows...)
+	} else {
+		_, err = ri.t.tx.ExecContext(ri.t.ctx, insertRecordsSQL(n), ri.rows...)
+	}
+	if err != nil {
 		return err
 	}
-	ri.n++
+	ri.n += int64(n)
+	ri.rows = ri.rows[:0]
 	return nil
 }
 
@@ -90,10 +140,15 @@ func (ri *RecordInserter) Assigned(id int64) error {
 	return nil
 }
 
-// Close saves the counter and releases the statement; it returns how many
-// records were added.
+// Close sends the last rows, saves the counter and releases the
+// statement; it returns how many records were added.
 func (ri *RecordInserter) Close() (int64, error) {
-	defer ri.stmt.Close()
+	if ri.stmt != nil {
+		defer ri.stmt.Close()
+	}
+	if err := ri.flush(); err != nil {
+		return ri.n, err
+	}
 	_, err := ri.t.tx.ExecContext(ri.t.ctx, `UPDATE counters SET value = $1 WHERE name = 'records' AND value < $1`, ri.next-1)
 	return ri.n, err
 }

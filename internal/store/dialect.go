@@ -57,6 +57,9 @@ type dialect interface {
 
 	// bulk prepares the session for a command that touches many rows.
 	bulk(ctx context.Context, ex execer) error
+	// insertBatch is how many rows one INSERT of a bulk intake carries
+	// (9 parameters each, under every engine's limit).
+	insertBatch() int
 
 	// verifyDB opens a pool of read connections for verifying the audit
 	// log of s: for the chain (index false) or the object index (true).

@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/custos-dev/custos/internal/errs"
 )
+
+// pgConnectTimeout bounds the wait for the server to answer.
+const pgConnectTimeout = 30 * time.Second
 
 // openPostgres connects to the store at location and migrates it; with
 // create, it first makes the roles and the schema when the database has
@@ -19,8 +23,11 @@ func openPostgres(ctx context.Context, location string, opts Options, create boo
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
+	// Reaching the server is not waiting for the lock: a short busy
+	// timeout must not make a slow network refuse the command (and so
+	// lose its audit entry). connect_timeout in the URL decides otherwise.
 	if cfg.ConnectTimeout == 0 {
-		cfg.ConnectTimeout = opts.BusyTimeout
+		cfg.ConnectTimeout = pgConnectTimeout
 	}
 	d := postgresDialect{}
 	s := &Store{d: d, path: redactDSN(location), opts: opts, pg: cfg}
