@@ -317,4 +317,4 @@ func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, 
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }
 
 // Pending is how many records the inserter has added so far.
-func (ri *RecordInserter) Pending() int64 { return ri.n }
+func (ri *RecordInserter) Pending() int64 { return ri.n + int64(len(ri.rows)/9) }
