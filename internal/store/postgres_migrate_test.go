@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"strings"
@@ -24,14 +25,21 @@ func TestPostgresOlderSchemaNeedsTheOwner(t *testing.T) {
 	owner := s.Path()
 	s.Close()
 
-	next := fstest.MapFS{"migrations/0012_next.sql": {Data: []byte(`CREATE TABLE next_step (x BIGINT); GRANT SELECT ON next_step TO custos_app;`)}}
-	for _, name := range []string{"migrations/0011_schema.sql"} {
+	// This binary's migrations, and one more.
+	next := fstest.MapFS{}
+	names, err := fs.Glob(postgresMigrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
 		b, err := fs.ReadFile(postgresMigrations, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		next[name] = &fstest.MapFile{Data: b}
 	}
+	want := dialectVersion(postgresDialect{}) + 1
+	next[fmt.Sprintf("migrations/%04d_next.sql", want)] = &fstest.MapFile{Data: []byte(`CREATE TABLE next_step (x BIGINT); GRANT SELECT ON next_step TO custos_app;`)}
 	old := postgresMigrations
 	t.Cleanup(func() { postgresMigrations = old })
 	postgresMigrations = next
@@ -41,7 +49,7 @@ func TestPostgresOlderSchemaNeedsTheOwner(t *testing.T) {
 	}
 	u, _ := url.Parse(owner)
 	u.User = url.User("custos_test_app")
-	_, err := Open(ctx, u.String(), Options{})
+	_, err = Open(ctx, u.String(), Options{})
 	if errs.CodeOf(err) != errs.Busy || !strings.Contains(errs.HintOf(err), "custos migrate") {
 		t.Fatalf("an operator's role on an older schema: %v (hint %q)", err, errs.HintOf(err))
 	}
@@ -51,7 +59,7 @@ func TestPostgresOlderSchemaNeedsTheOwner(t *testing.T) {
 	}
 	defer s.Close()
 	var v int
-	if err := s.db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != 12 {
+	if err := s.db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != want {
 		t.Fatalf("version %d, %v", v, err)
 	}
 	app, err := Open(ctx, u.String(), Options{})

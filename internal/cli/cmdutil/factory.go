@@ -279,6 +279,11 @@ func (f *Factory) RecordFailure(cmd *cobra.Command, failure error) bool {
 	return st.RecordFailure(context.Background(), inv, failure, nil)
 }
 
+// MarkRecorded says that the invocation's entry is in the log, for a
+// command that entered the pipeline through a store service (records
+// import): a failure after it is not a second invocation.
+func (f *Factory) MarkRecorded() { f.recorded = true }
+
 // Entered marks that the running command's RunE started.
 func (f *Factory) Entered() { f.entered = true }
 

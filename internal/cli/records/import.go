@@ -29,9 +29,12 @@ func newCmdImport(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import (FILE | - | --dir DIR --class C [--allow-purged])",
 		Short: "Register many records from a file or a directory",
-		Long: `Register records in bulk, in one transaction: a bad row is exit 2 naming
-it, and nothing is imported; a killed import leaves nothing half-done, and
-running it again imports the file.
+		Long: `Register records in bulk, all or nothing: every row is read and checked
+first, and a bad row is exit 2 naming it, with nothing imported. The
+import is then recorded, and its records are added in short batches, so
+that other commands never wait long behind a large import. A killed
+import is finished by the next records import, whoever runs it; running
+the same import again finishes it rather than adding its rows twice.
 
 FILE (or - for stdin) is CSV with a header row, or JSON Lines (detected
 from the first character). Fields: class and created (required), subject,
@@ -115,30 +118,52 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 	}
 	cr := &countingReader{r: in}
 	br := bufio.NewReaderSize(cr, 1<<20)
-	var n int64
-	err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"import:" + filepath.Base(path)}}, func(tx *store.Tx) error {
-		ins, err := tx.NewRecordInserter()
-		if err != nil {
-			return err
-		}
-		bar := f.IO.StartProgress("importing")
-		defer bar.Done()
-		err = pipeRecords(br, path, func(r *records.Record) error {
-			if err := ins.Add(r, false); err != nil {
-				return err
-			}
-			if ins.Pending()%8192 == 0 {
+	bar := f.IO.StartProgress("importing")
+	defer bar.Done()
+	var read int64
+	return runImport(f, cmd, filepath.Base(path), func(tx *store.Tx, add func(*records.Record) error) error {
+		return pipeRecords(br, path, func(r *records.Record) error {
+			if read++; read%8192 == 0 {
 				bar.Set(cr.n.Load(), size)
 			}
-			return nil
+			return add(r)
 		})
-		if err != nil {
-			return err
-		}
-		n, err = ins.Close()
-		return err
+	}, bar.Set)
+}
+
+// runImport runs an import through the store's import service: rows are
+// staged and checked first, then recorded, then loaded in short batches.
+func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(*store.Tx, func(*records.Record) error) error, progress func(done, total int64)) (int64, error) {
+	inv, err := f.Invocation(cmd)
+	if err != nil {
+		return 0, err
+	}
+	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true, Targets: []string{"import:" + source}})
+	if err != nil {
+		return 0, err
+	}
+	st, err := f.Store()
+	if err != nil {
+		return 0, err
+	}
+	res, err := st.RunImport(cmd.Context(), inv, spec, store.ImportRequest{
+		Source:   source,
+		Rows:     rows,
+		Progress: progress,
+		Notice: func(format string, args ...any) {
+			fmt.Fprintf(f.IO.ErrOut, "custos: %s\n", output.Sanitize(fmt.Sprintf(format, args...)))
+		},
 	})
-	return n, err
+	if res != nil && res.Recorded {
+		f.MarkRecorded()
+	}
+	if err != nil {
+		return 0, err
+	}
+	if res.Resumed {
+		fmt.Fprintf(f.IO.ErrOut, "custos: these rows were those of the interrupted import, now finished; they were not imported again.\n")
+	}
+	return res.Imported, nil
 }
 
 func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowPurged bool) (int64, int64, int64, error) {
@@ -152,15 +177,13 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 	if fi, err := os.Stat(abs); err != nil || !fi.IsDir() {
 		return 0, 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
 	}
-	var n, skipped, purged int64
-	err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"import:" + abs}}, func(tx *store.Tx) error {
-		ins, err := tx.NewRecordInserter()
-		if err != nil {
-			return err
-		}
-		bar := f.IO.StartProgress("registering files")
-		defer bar.Done()
-		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+	var skipped, purged int64
+	bar := f.IO.StartProgress("registering files")
+	defer bar.Done()
+	var staged int64
+	n, err := runImport(f, cmd, abs, func(tx *store.Tx, add func(*records.Record) error) error {
+		skipped, purged = 0, 0
+		return filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return errs.Invalidf("cannot read %s: %v", path, err)
 			}
@@ -193,14 +216,10 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 			if err := records.Validate(r); err != nil {
 				return errs.Invalidf("%s: %v", path, err)
 			}
-			bar.Set(ins.Pending()+1, 0)
-			return ins.Add(r, false)
+			staged++
+			bar.Set(staged, 0)
+			return add(r)
 		})
-		if err != nil {
-			return err
-		}
-		n, err = ins.Close()
-		return err
-	})
+	}, bar.Set)
 	return n, skipped, purged, err
 }
