@@ -231,12 +231,15 @@ func TestPostgresAndSQLiteAnswerAlike(t *testing.T) {
 		{"records", "hold", "acme", "--reason", "dispute", "--subject", "acme"},
 		{"incident", "open", "--type", "credential-leak", "--severity", "high", "--summary", "leak", "--account", "zoe", "--detected", "2026-11-01T10:00:00Z"},
 		{"incident", "note", "INC-2026-0001", "--text", "found"},
+		{"@ines", "access", "request", "zoe", "payroll", "--role", "view", "--reason", "reads the payslips"},
+		{"@maria", "request", "approve", "REQ-2026-0001", "--stage", "department"},
 	}
 	lists := [][]string{
 		{"operator", "list"}, {"policy", "show"}, {"account", "list"}, {"account", "list", "--state", "requested"}, {"account", "show", "zoe"},
 		{"access", "list"}, {"access", "resource", "list"}, {"access", "review", "list"}, {"access", "review", "show", "Q4"},
 		{"records", "list"}, {"records", "list", "--due"}, {"incident", "list"}, {"incident", "show", "INC-2026-0001"},
 		{"audit", "log"}, {"audit", "log", "--object", "account:zoe"},
+		{"request", "list"}, {"request", "show", "REQ-2026-0001"},
 	}
 	mask := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z|"host":"[^"]*"|"pid":\d+|INC-\d{4}-|"deadline":"[^"]*"|"args":\[[^\]]*\]|"(prev_)?hash":"[0-9a-f]{64}"`)
 	run := func(db string) []string {

@@ -63,6 +63,15 @@ var Permissions = Matrix{
 	{Command: "access resource add", Roles: itStaff},
 	{Command: "access resource list", Roles: everyone},
 	{Command: "access grant", Roles: itStaff},
+	{Command: "access request", Roles: everyone},
+	// Who may give, reject or withdraw which request is the request
+	// package's rule (a department's manager, a resource's owner, the one
+	// who asked).
+	{Command: "request list", Roles: everyone},
+	{Command: "request show", Roles: everyone},
+	{Command: "request approve", Roles: everyone},
+	{Command: "request reject", Roles: everyone},
+	{Command: "request withdraw", Roles: everyone},
 	{Command: "access revoke", Roles: itStaff},
 	{Command: "access list", Roles: everyone},
 	{Command: "access review start", Roles: itStaff},

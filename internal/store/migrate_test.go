@@ -64,7 +64,8 @@ var timeColumns = map[string][]string{
 	"retention": {"set_at"}, "records": {"created_at", "added_at"},
 	"holds":  {"from_at", "to_at", "created_at", "released_at"},
 	"purges": {"started_at", "finished_at", "as_of"}, "schema_migrations": {"applied_at"},
-	"imports": {"started_at", "finished_at"},
+	"imports":  {"started_at", "finished_at"},
+	"requests": {"created_at", "expires_at", "closed_at"}, "request_approvals": {"at"},
 }
 
 // TestMigrationRewritesTimesFixedWidth opens a schema 8 store holding

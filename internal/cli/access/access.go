@@ -14,6 +14,7 @@ import (
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/output"
+	"github.com/custos-dev/custos/internal/request"
 	"github.com/custos-dev/custos/internal/store"
 )
 
@@ -41,7 +42,7 @@ restricted) that an account's clearance must reach, an owner (an operator,
 who reviews its grants), and the roles it grants.`}
 	cmdutil.Group(res)
 	res.AddCommand(newCmdResourceAdd(f), newCmdResourceList(f))
-	cmd.AddCommand(res, newCmdGrant(f), newCmdRevoke(f), newCmdList(f), newCmdReview(f))
+	cmd.AddCommand(res, newCmdGrant(f), newCmdRequest(f), newCmdRevoke(f), newCmdList(f), newCmdReview(f))
 	return cmd
 }
 
@@ -134,7 +135,11 @@ func newCmdGrant(f *cmdutil.Factory) *cobra.Command {
 is not active (exit 5), a role the resource does not have (exit 2), a
 clearance below the resource's classification (exit 4), a grant that would
 break a separation-of-duties pair of the policy key sod (exit 4, naming the
-grant it conflicts with). Granting what is already granted changes nothing.`,
+grant it conflicts with). Granting what is already granted changes nothing.
+
+Who may grant directly, without a request, is policy access.direct_grant
+(default it,admin; none makes custos access request the only way); anyone
+else is refused (exit 4) with the request to make instead.`,
 		Example: `  $ custos access grant zoe crm --role read --reason "account manager, Sales"
   $ custos access grant li.wei build --role admin --reason "release duty" --until 2027-03-31`,
 		Args: cmdutil.ExactArgs("USERNAME", "RESOURCE"),
@@ -157,6 +162,9 @@ grant it conflicts with). Granting what is already granted changes nothing.`,
 			var changed bool
 			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
 			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
+				if err := tx.CheckDirectGrant(); err != nil {
+					return err
+				}
 				g, changed, err = tx.GrantAccess(username, resource, role, strings.TrimSpace(reason), until)
 				return err
 			})
@@ -172,6 +180,66 @@ grant it conflicts with). Granting what is already granted changes nothing.`,
 				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Granted %s on %s to %s (grant %d).\n", g.Role, g.Resource, g.Username, g.ID)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&role, "role", "", "the role (required)")
+	cmd.Flags().StringVar(&reason, "reason", "", "why the account needs it (required)")
+	cmd.Flags().StringVar(&until, "until", "", "the grant's last day, YYYY-MM-DD")
+	out = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func newCmdRequest(f *cmdutil.Factory) *cobra.Command {
+	var role, reason, until string
+	var out *cmdutil.Output
+	cmd := &cobra.Command{
+		Use:   "request USERNAME RESOURCE --role R --reason TEXT [--until DATE]",
+		Short: "Ask for a role on a resource for an account",
+		Long: `Ask for a grant: the application-and-change form. Any operator may ask. The
+request needs the stages of policy access.approval_stages (default
+department,owner: a manager of the account's department, then the
+resource's owner; admins may give any stage), given with custos request
+approve by people other than the one who asked, one stage each. The last
+approval applies the grant in the same transaction, with every check of
+access grant made again at that moment.
+
+Refused now: an unknown account or resource (exit 3), a role the resource
+does not have (exit 2). The request expires after policy
+request.expire_days (default 14).`,
+		Example: `  $ custos access request zoe payroll --role pay --reason "takes over the monthly payroll"
+  Requested REQ-2026-0007: pay on payroll for zoe; it needs department, owner.`,
+		Args: cmdutil.ExactArgs("USERNAME", "RESOURCE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			username, resource := args[0], args[1]
+			if role == "" {
+				return errs.Invalidf("--role is required")
+			}
+			if err := account.Text("--reason", strings.TrimSpace(reason), true); err != nil {
+				return err
+			}
+			if until != "" {
+				d, err := account.ParseDate(until)
+				if err != nil {
+					return errs.Invalidf("--until: %v", err)
+				}
+				until = d
+			}
+			var q *request.Request
+			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
+			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
+				q, err = tx.RequestAccess(request.AccessChange{Username: username, Resource: resource, Role: role, Until: until, Reason: strings.TrimSpace(reason)})
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			if format := out.Format(); format != output.Table {
+				return output.WriteObject(f.IO, format, output.Cols("id", "kind", "state", "stages", "sha256"),
+					q.ID, q.Kind, string(q.State), q.Stages, q.SHA256)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "Requested %s: %s on %s for %s; it needs %s.\n", q.ID, output.Sanitize(role), output.Sanitize(resource),
+				output.Sanitize(username), strings.Join(q.Stages, ", "))
 			return err
 		},
 	}

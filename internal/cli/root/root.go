@@ -16,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/operator"
 	"github.com/custos-dev/custos/internal/cli/policy"
 	"github.com/custos-dev/custos/internal/cli/records"
+	"github.com/custos-dev/custos/internal/cli/request"
 	"github.com/custos-dev/custos/internal/cli/version"
 )
 
@@ -34,6 +35,7 @@ var groups = []group{
 	{"access", "govern", access.NewCmdAccess},
 	{"records", "govern", records.NewCmdRecords},
 	{"incident", "govern", incident.NewCmdIncident},
+	{"request", "govern", request.NewCmdRequest},
 	{"audit", "audit", audit.NewCmdAudit},
 	{"version", "", func(f *cmdutil.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
 }
