@@ -20,11 +20,15 @@ const (
 	Admin   Role = "admin"   // everything, including operators and policy
 	IT      Role = "it"      // IT approval, account changes, access, records, incidents
 	Manager Role = "manager" // department approval and review decisions
+	// Officer is senior management or the data-protection officer:
+	// approves purge plans, retention changes, hold releases and external
+	// look-ups; reads everything; changes nothing else.
+	Officer Role = "officer"
 	Auditor Role = "auditor" // reads everything, changes nothing
 )
 
 // Roles lists every role in a stable order.
-var Roles = []Role{Admin, IT, Manager, Auditor}
+var Roles = []Role{Admin, IT, Manager, Officer, Auditor}
 
 // Operator is a registered operator.
 type Operator struct {
@@ -146,10 +150,10 @@ func (o *Operator) String() string {
 
 // Scope is the department o is limited to, or "" for none: a manager with
 // a department sees and acts on that department only, unless another role
-// lets them read everything (admin, it, auditor). Every read of accounts,
+// lets them read everything (admin, it, officer, auditor). Every read of accounts,
 // grants, review items and records applies it (the store's scope.go).
 func (o *Operator) Scope() string {
-	if o == nil || !o.Has(Manager) || o.Department == "" || o.HasAny(Admin, IT, Auditor) {
+	if o == nil || !o.Has(Manager) || o.Department == "" || o.HasAny(Admin, IT, Officer, Auditor) {
 		return ""
 	}
 	return o.Department

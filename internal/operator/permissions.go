@@ -28,13 +28,13 @@ type Permission struct {
 type Matrix []Permission
 
 var (
-	everyone = []Role{Admin, IT, Manager, Auditor}
+	everyone = []Role{Admin, IT, Manager, Officer, Auditor}
 	admins   = []Role{Admin}
 	itStaff  = []Role{Admin, IT}
 	// deciders give approval stages and request accounts; which stage each
 	// may give is the account package's rule (account.CheckApproval).
 	deciders = []Role{Admin, IT, Manager}
-	auditors = []Role{Admin, Auditor}
+	auditors = []Role{Admin, Officer, Auditor}
 )
 
 // Permissions is the role matrix every command reads, and that `custos

@@ -5,6 +5,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
 	"github.com/custos-dev/custos/internal/request"
+	"github.com/custos-dev/custos/internal/when"
 )
 
 const requestColumns = `id, kind, payload, payload_sha256, requester, requester_real, reason, stages, state, created_at, expires_at, outcome`
@@ -200,6 +202,8 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 			return nil, err
 		}
 		return request.AccessEligible(t.op, a, r), nil
+	case request.KindRetention, request.KindHoldRelease:
+		return request.OfficerEligible(t.op), nil
 	}
 	return nil, errs.New(errs.Internal, "unknown kind of request %q", q.Kind)
 }
@@ -251,11 +255,89 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 		default:
 			state, outcome, res.Failed = request.Approved, "not applied: "+err.Error(), err.Error()
 		}
+	case request.KindRetention:
+		var c request.RetentionChange
+		if err := json.Unmarshal([]byte(q.Payload), &c); err != nil {
+			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
+		}
+		d, err := when.ParseDuration(c.Retain)
+		if err != nil {
+			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
+		}
+		if _, err := t.SetRetention(c.Class, d, c.Description); err != nil {
+			return nil, err
+		}
+		res.Applied, outcome = true, c.Class+" is kept for "+c.Retain
+	case request.KindHoldRelease:
+		var c request.HoldRelease
+		if err := json.Unmarshal([]byte(q.Payload), &c); err != nil {
+			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
+		}
+		if _, err := t.ReleaseHold(c.Hold, c.Reason+" ("+q.ID+")"); err != nil {
+			return nil, err
+		}
+		res.Applied, outcome = true, "hold "+c.Hold+" released"
 	}
 	q.State, q.Outcome = state, outcome
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = $2, outcome = $3, closed_at = $4, closed_by = $5 WHERE id = $1`,
 		q.ID, string(state), outcome, formatTime(t.now), t.op.Name)
 	return res, err
+}
+
+// changeApproval reports whether records.change_approval is required.
+func (t *Tx) changeApproval() (bool, error) {
+	v, err := t.Policy(request.KeyChangeApproval)
+	return v != "none", err
+}
+
+// RetainClass sets a class's retention period, or, when it shortens an
+// existing schedule under records.change_approval=required, records a
+// request for an officer to approve instead (returned; nothing changes
+// yet). A new class, a longer period or the same one apply at once.
+func (t *Tx) RetainClass(class string, d when.Duration, description string) (changed bool, q *request.Request, err error) {
+	var cur string
+	err = t.tx.QueryRowContext(t.ctx, `SELECT retain FROM retention WHERE class = $1`, class).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, nil, err
+	}
+	if err == nil {
+		was, perr := when.ParseDuration(cur)
+		required, err := t.changeApproval()
+		if err != nil {
+			return false, nil, err
+		}
+		// Shorter: the cut-off it gives today is later than the current one's.
+		if perr == nil && required && d.Before(t.now).After(was.Before(t.now)) {
+			t.Touch("retention:" + class)
+			q, err = t.newRequest(request.KindRetention, request.RetentionChange{Class: class, Retain: d.String(), Was: was.String(), Description: description}.Payload(),
+				"shorten the retention of "+class, []string{request.StageOfficer})
+			return false, q, err
+		}
+	}
+	changed, err = t.SetRetention(class, d, description)
+	return changed, nil, err
+}
+
+// ReleaseHoldOrAsk releases a hold, or under records.change_approval=
+// required records a request for an officer to approve instead.
+func (t *Tx) ReleaseHoldOrAsk(name, reason string) (changed bool, q *request.Request, err error) {
+	t.Touch("hold:" + name)
+	var released string
+	err = t.tx.QueryRowContext(t.ctx, `SELECT released_at FROM holds WHERE name = $1`, name).Scan(&released)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil, errs.NotFoundf("no hold named %s", name)
+	} else if err != nil || released != "" {
+		return false, nil, err
+	}
+	required, err := t.changeApproval()
+	if err != nil || !required {
+		if err == nil {
+			changed, err = t.ReleaseHold(name, reason)
+		}
+		return changed, nil, err
+	}
+	q, err = t.newRequest(request.KindHoldRelease, request.HoldRelease{Hold: name, Reason: reason}.Payload(), reason, []string{request.StageOfficer})
+	return false, q, err
 }
 
 // applyAccess makes the grant an access request asks for, as access grant

@@ -17,6 +17,7 @@ import (
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/request"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/when"
 )
@@ -56,7 +57,12 @@ func newCmdRetain(f *cmdutil.Factory) *cobra.Command {
 		Short: "Set a class's retention period, or list the schedules and holds",
 		Long: `With a class, set how long its records are kept (90d, 12w, 6m, 3y, P3Y;
 months and years are calendar arithmetic). Without arguments, list the
-schedules and the active legal holds.`,
+schedules and the active legal holds.
+
+A new class or a longer period applies at once. A shorter period lets
+records be purged sooner: under policy records.change_approval=required
+(the default) it is a request that an officer or an admin other than you
+approves with custos request approve; it applies then.`,
 		Example: `  $ custos records retain voice --for 3y --description "call recordings"
   $ custos records retain text --for 5y
   $ custos records retain`,
@@ -83,12 +89,16 @@ schedules and the active legal holds.`,
 				return err
 			}
 			var changed bool
+			var q *request.Request
 			err = cmdutil.Run(f, cmd, write("retention:"+class), func(tx *store.Tx) (err error) {
-				changed, err = tx.SetRetention(class, d, description)
+				changed, q, err = tx.RetainClass(class, d, description)
 				return err
 			})
 			if err != nil {
 				return err
+			}
+			if q != nil {
+				return requested(f, out, q)
 			}
 			if format := out.Format(); format != output.Table {
 				return output.WriteObject(f.IO, format, output.Cols("class", "retain", "changed"), class, d.String(), changed)
@@ -105,6 +115,17 @@ schedules and the active legal holds.`,
 	cmd.Flags().StringVar(&description, "description", "", "what the class holds")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// requested says that a change became a request.
+func requested(f *cmdutil.Factory, out *cmdutil.Output, q *request.Request) error {
+	if format := out.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("request", "kind", "state", "stages", "change"),
+			q.ID, q.Kind, string(q.State), q.Stages, request.Describe(q.Kind, q.Payload))
+	}
+	_, err := fmt.Fprintf(f.IO.Out, "Requested %s: %s; it needs %s (custos request approve %s).\n",
+		q.ID, output.Sanitize(request.Describe(q.Kind, q.Payload)), strings.Join(q.Stages, ", "), q.ID)
+	return err
 }
 
 func listRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output) error {
@@ -256,9 +277,14 @@ func newCmdRelease(f *cmdutil.Factory) *cobra.Command {
 	var reason string
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:     "release NAME --reason TEXT",
-		Short:   "Release a legal hold",
-		Long:    "Release a hold once its matter is closed; its records then follow their schedules again. Releasing a released hold changes nothing.",
+		Use:   "release NAME --reason TEXT",
+		Short: "Release a legal hold",
+		Long: `Release a hold once its matter is closed; its records then follow their
+schedules again. Releasing a released hold changes nothing.
+
+Under policy records.change_approval=required (the default) the release is
+a request that an officer or an admin other than you approves with custos
+request approve; it applies then.`,
 		Example: `  $ custos records release acme-dispute --reason "settled 2026-11-20"`,
 		Args:    cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -267,12 +293,16 @@ func newCmdRelease(f *cmdutil.Factory) *cobra.Command {
 				return err
 			}
 			var changed bool
+			var q *request.Request
 			err := cmdutil.Run(f, cmd, write("hold:"+name), func(tx *store.Tx) (err error) {
-				changed, err = tx.ReleaseHold(name, strings.TrimSpace(reason))
+				changed, q, err = tx.ReleaseHoldOrAsk(name, strings.TrimSpace(reason))
 				return err
 			})
 			if err != nil {
 				return err
+			}
+			if q != nil {
+				return requested(f, out, q)
 			}
 			if format := out.Format(); format != output.Table {
 				return output.WriteObject(f.IO, format, output.Cols("name", "changed"), name, changed)

@@ -4,6 +4,7 @@ package request
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,7 +23,9 @@ func NewCmdRequest(f *cmdutil.Factory) *cobra.Command {
 		Use:   "request",
 		Short: "Requests that wait for approvals",
 		Long: `Changes that need approval are requests: custos access request asks for a
-grant. A request holds the exact change (its SHA-256 is what approvals
+grant; shortening a retention schedule (records retain) and releasing a
+legal hold (records release) ask an officer, under policy
+records.change_approval=required, the default. A request holds the exact change (its SHA-256 is what approvals
 approve), who asked and why, and the stages the organisation's policy
 requires. Each stage is given by someone eligible for it who did not ask
 and gave no other stage (the real operator counts too, so --as does not
@@ -37,18 +40,7 @@ be applied, with the reason), or rejected, withdrawn or expired.`,
 
 var listColumns = output.Cols("id", "kind", "state", "requester", "change", "pending_stages", "created_at", "expires_at")
 
-func changeText(q *request.Request) string {
-	if q.Kind == request.KindAccess {
-		if c, err := request.ParseAccessChange(q.Payload); err == nil {
-			s := c.Role + " on " + c.Resource + " for " + c.Username
-			if c.Until != "" {
-				s += " until " + c.Until
-			}
-			return s
-		}
-	}
-	return q.Payload
-}
+func changeText(q *request.Request) string { return request.Describe(q.Kind, q.Payload) }
 
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var filter store.RequestFilter
@@ -62,8 +54,8 @@ request past its expiry is listed as expired.`,
   $ custos request list --mine -o json`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if filter.Kind != "" && filter.Kind != request.KindAccess {
-				return errs.Invalidf("--kind %q: the kinds are %s", filter.Kind, request.KindAccess)
+			if filter.Kind != "" && !slices.Contains(request.Kinds, filter.Kind) {
+				return errs.Invalidf("--kind %q: the kinds are %s", filter.Kind, strings.Join(request.Kinds, ", "))
 			}
 			format := out.Format()
 			w := output.NewList(f.IO, format, listColumns)
@@ -82,7 +74,7 @@ request past its expiry is listed as expired.`,
 	}
 	cmd.Flags().BoolVar(&filter.Pending, "pending", false, "only requests still waiting for approvals")
 	cmd.Flags().BoolVar(&filter.Mine, "mine", false, "only the requests you asked for")
-	cmd.Flags().StringVar(&filter.Kind, "kind", "", "only requests of this kind (access)")
+	cmd.Flags().StringVar(&filter.Kind, "kind", "", "only requests of this kind (access, retention, hold-release)")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
