@@ -23,6 +23,9 @@ const (
 	Conflict              // the current state does not allow it, or a duplicate (exit 5)
 	Integrity             // the audit chain or an archive does not verify (exit 6)
 	Busy                  // the store is locked or unavailable (exit 7)
+	// Overdue is a listing that worked and found something overdue
+	// (custos due), for cron and monitoring (exit 8).
+	Overdue
 	// Interrupted is a command stopped from outside: Ctrl-C, SIGTERM, or
 	// the reader of its output gone (SIGPIPE) (exit 130, as a shell
 	// reports a command killed by SIGINT).
@@ -44,6 +47,8 @@ func (c Code) ExitCode() int {
 		return 6
 	case Busy:
 		return 7
+	case Overdue:
+		return 8
 	case Interrupted:
 		return 130
 	default:
@@ -66,6 +71,8 @@ func (c Code) Outcome() string {
 		return "integrity"
 	case Busy:
 		return "busy"
+	case Overdue:
+		return "overdue"
 	case Interrupted:
 		return "interrupted"
 	default:

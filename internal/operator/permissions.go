@@ -72,6 +72,8 @@ var Permissions = Matrix{
 	{Command: "request approve", Roles: everyone},
 	{Command: "request reject", Roles: everyone},
 	{Command: "request withdraw", Roles: everyone},
+	{Command: "inbox", Roles: everyone},
+	{Command: "due", Roles: []Role{Admin, IT, Officer, Auditor}},
 	{Command: "access revoke", Roles: itStaff},
 	{Command: "access list", Roles: everyone},
 	{Command: "access review start", Roles: itStaff},

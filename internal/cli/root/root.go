@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/cli/inbox"
 	"github.com/custos-dev/custos/internal/cli/incident"
 	"github.com/custos-dev/custos/internal/cli/initcmd"
 	"github.com/custos-dev/custos/internal/cli/operator"
@@ -36,6 +37,8 @@ var groups = []group{
 	{"records", "govern", records.NewCmdRecords},
 	{"incident", "govern", incident.NewCmdIncident},
 	{"request", "govern", request.NewCmdRequest},
+	{"inbox", "govern", inbox.NewCmdInbox},
+	{"due", "govern", inbox.NewCmdDue},
 	{"audit", "audit", audit.NewCmdAudit},
 	{"version", "", func(f *cmdutil.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
 }
