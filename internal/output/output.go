@@ -55,8 +55,9 @@ func Cols(names ...string) []Column {
 }
 
 // RowWriter receives the rows of a list, one value per column, and writes
-// them in its format. JSON, JSON Lines and CSV stream; a table waits for the
-// last row to align its columns.
+// them in its format. Every format streams: JSON, JSON Lines and CSV row by
+// row; a table holds back its first block of rows to size its columns, then
+// cuts any longer cell of a later row to fit them.
 type RowWriter interface {
 	Row(values ...any) error
 	Close() error
