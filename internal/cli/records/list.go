@@ -24,22 +24,29 @@ func recordRow(r *records.Record) []any {
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var class, asOf string
 	var due, held bool
+	var limit int
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "list [--class C] [--due] [--held]",
+		Use:   "list [--class C] [--due] [--held] [--limit N]",
 		Short: "List records",
-		Long: `List records by class and creation time; the list streams, whatever the
-size of the catalogue. --due lists the records past their retention and
-under no hold (as of now, or --as-of), with the reason; --held lists the
-records an active hold covers.`,
+		Long: `List records by class and creation time. --due lists the records past
+their retention and under no hold (as of now, or --as-of), with the
+reason; --held lists the records an active hold covers. --limit N lists
+the first N only. The list streams in every format, whatever the size of
+the catalogue; a table takes its column widths from its first rows and
+cuts a longer value in a later row with "…".`,
 		Example: `  $ custos records list --class voice --due
-  $ custos records list --held -o csv > held.csv`,
+  $ custos records list --held -o csv > held.csv
+  $ custos records list --due --limit 100`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
 			if due && held {
 				return errs.Invalidf("--due and --held exclude each other")
 			}
-			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now()}
+			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now(), Limit: limit}
 			if asOf != "" {
 				t, err := when.ParseTime(asOf, time.Local)
 				if err != nil {
@@ -72,6 +79,7 @@ records an active hold covers.`,
 	cmd.Flags().BoolVar(&due, "due", false, "only records past retention and under no hold")
 	cmd.Flags().BoolVar(&held, "held", false, "only records under an active hold")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "with --due, decide as of this date or time")
+	cmdutil.AddLimitFlag(cmd, &limit, "records")
 	out = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON, output.JSONL, output.CSV)
 	return cmdutil.MarkStore(cmd)
 }
