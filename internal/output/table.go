@@ -30,6 +30,13 @@ const blockRows = 256
 // slowly before it prints the block it has.
 const blockWait = 100 * time.Millisecond
 
+// intWidth is the least width of a column of integers in a table that
+// streams: the IDs of its first block are the smallest of a listing in ID
+// order, and ten digits hold the IDs of a store of SPEC §11's size and
+// record sizes up to 9 GB, so later rows stay in line. Integers are never
+// cut (Column.Whole).
+const intWidth = 10
+
 // table holds back the first block of rows, then streams: with box
 // drawing on a terminal, as plain aligned columns when piped.
 type table struct {
@@ -37,6 +44,9 @@ type table struct {
 	cols []Column
 	// rows is the first block, until it is printed.
 	rows [][]string
+	// numeric and textual count, per column, the integers and the other
+	// values that are not empty in the first block.
+	numeric, textual []int
 	// first is when the first row of the block came; now reads the clock.
 	first time.Time
 	now   func() time.Time
@@ -45,7 +55,7 @@ type table struct {
 }
 
 func newTable(ios *iostreams.IOStreams, cols []Column) *table {
-	return &table{ios: ios, cols: cols, now: time.Now}
+	return &table{ios: ios, cols: cols, now: time.Now, numeric: make([]int, len(cols)), textual: make([]int, len(cols))}
 }
 
 func (t *table) Row(values ...any) error {
@@ -64,6 +74,11 @@ func (t *table) Row(values ...any) error {
 	row := make([]string, len(values))
 	for i, v := range values {
 		row[i] = Text(v)
+		if isInt(v) {
+			t.numeric[i]++
+		} else if row[i] != "" {
+			t.textual[i]++
+		}
 	}
 	if len(t.rows) == 0 {
 		t.first = t.now()
@@ -99,7 +114,18 @@ func (t *table) start() error {
 		widths: columnWidths(headers, t.rows),
 		boxed:  t.ios.IsStdoutTTY(),
 		cells:  make([]string, len(t.cols)),
+		whole:  make([]bool, len(t.cols)),
+		keep:   make([]bool, len(t.cols)),
 		now:    t.now,
+	}
+	for i, c := range t.cols {
+		s.whole[i] = c.Whole
+		if t.numeric[i] > 0 && t.textual[i] == 0 && s.widths[i] < intWidth {
+			s.widths[i] = intWidth
+			// tablewriter sizes a column by its widest cell; blanks after
+			// a left-aligned cell draw as the wider column would.
+			t.rows[0][i] += strings.Repeat(" ", intWidth-cellWidth(t.rows[0][i]))
+		}
 	}
 	if s.boxed {
 		var block bytes.Buffer
@@ -130,8 +156,12 @@ type tableStream struct {
 	boxed  bool
 	// bottom is a boxed table's bottom border, printed by close.
 	bottom string
-	// cells is the row being printed, reused.
+	// whole marks the columns never cut (Column.Whole).
+	whole []bool
+	// cells is the row being printed and keep the cells of it not to cut
+	// (whole, or integers); both reused.
 	cells   []string
+	keep    []bool
 	now     func() time.Time
 	flushed time.Time
 }
@@ -139,12 +169,13 @@ type tableStream struct {
 func (s *tableStream) row(values []any) error {
 	for i, v := range values {
 		s.cells[i] = Text(v)
+		s.keep[i] = s.whole[i] || isInt(v)
 	}
 	b := s.w.AvailableBuffer()
 	if s.boxed {
-		b = appendBoxedRow(b, s.cells, s.widths)
+		b = appendBoxedRow(b, s.cells, s.widths, s.keep)
 	} else {
-		b = appendPlainRow(b, s.cells, s.widths, true)
+		b = appendPlainRow(b, s.cells, s.widths, s.keep)
 	}
 	if _, err := s.w.Write(b); err != nil {
 		return err
@@ -263,25 +294,36 @@ func escapeLen(s string) int {
 	return 2 + digits
 }
 
-// fit returns cell cut to width when it is wider, with its display width.
-func fit(cell string, width int) (string, int) {
-	if w := cellWidth(cell); w <= width {
+// fit returns cell cut to width when it is wider, unless keep, with its
+// display width.
+func fit(cell string, width int, keep bool) (string, int) {
+	if w := cellWidth(cell); w <= width || keep {
 		return cell, w
 	}
 	return truncate(cell, width)
 }
 
+// isInt reports whether v is an integer, which a table never cuts.
+func isInt(v any) bool {
+	switch v.(type) {
+	case int, int64, int32, uint, uint64:
+		return true
+	}
+	return false
+}
+
 // appendBoxedRow appends one data row as tablewriter draws it with the
 // light box style, its padding of one blank each side and left alignment:
 // "│ cell   │ cell │". TestStreamedRowsLineUpWithTheBlock holds it to
-// tablewriter's own rendering.
-func appendBoxedRow(b []byte, cells []string, widths []int) []byte {
+// tablewriter's own rendering. A cell wider than its column is cut unless
+// keep says not to.
+func appendBoxedRow(b []byte, cells []string, widths []int, keep []bool) []byte {
 	b = append(b, boxColumn...)
 	for i, c := range cells {
-		c, w := fit(c, widths[i])
+		c, w := fit(c, widths[i], keep[i])
 		b = append(b, ' ')
 		b = append(b, c...)
-		b = appendBlanks(b, widths[i]-w+1)
+		b = appendBlanks(b, max(widths[i]-w, 0)+1)
 		b = append(b, boxColumn...)
 	}
 	return append(b, '\n')
@@ -291,22 +333,20 @@ func appendBoxedRow(b []byte, cells []string, widths []int) []byte {
 var boxColumn = tw.NewSymbols(tw.StyleLight).Column()
 
 // appendPlainRow appends one line of a plain table: each cell padded to
-// its column's width and two blanks, no trailing blanks. With cut, a cell
-// wider than its column is cut to it, but for the last column's, which
-// can run on without pushing any other out of line.
-func appendPlainRow(b []byte, cells []string, widths []int, cut bool) []byte {
+// its column's width and two blanks, no trailing blanks. A cell wider than
+// its column is cut to it unless keep is nil or says not to, and but for
+// the last column's, which can run on without pushing any other out of
+// line.
+func appendPlainRow(b []byte, cells []string, widths []int, keep []bool) []byte {
 	start := len(b)
 	for i, c := range cells {
 		if i == len(cells)-1 {
 			b = append(b, c...)
 			break
 		}
-		w := cellWidth(c)
-		if cut && w > widths[i] {
-			c, w = truncate(c, widths[i])
-		}
+		c, w := fit(c, widths[i], keep == nil || keep[i])
 		b = append(b, c...)
-		b = appendBlanks(b, widths[i]-w+2)
+		b = appendBlanks(b, max(widths[i]-w, 0)+2)
 	}
 	for len(b) > start && b[len(b)-1] == ' ' {
 		b = b[:len(b)-1]
@@ -380,7 +420,7 @@ func renderPlain(w io.Writer, st *Styles, headers []string, rows [][]string) err
 func writePlain(w io.Writer, st *Styles, headers []string, rows [][]string, widths []int) error {
 	var b []byte
 	if st == nil {
-		b = appendPlainRow(b, headers, widths, false)
+		b = appendPlainRow(b, headers, widths, nil)
 	} else {
 		// Styled, a header is padded by the width of its text alone.
 		for i, h := range headers {
@@ -395,7 +435,7 @@ func writePlain(w io.Writer, st *Styles, headers []string, rows [][]string, widt
 		return err
 	}
 	for _, r := range rows {
-		b = appendPlainRow(b[:0], r, widths, false)
+		b = appendPlainRow(b[:0], r, widths, nil)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}

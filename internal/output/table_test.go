@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,14 +17,15 @@ import (
 
 // streamCols and streamRow make rows that mix ASCII, wide characters,
 // accents, escapes and empty cells; row i of a block is never narrower
-// than row i+blockRows.
+// than row i+blockRows. (No integers: a streamed table widens their
+// columns, see TestIntegersAndWholeColumnsAreNeverCut.)
 var streamCols = Cols("id", "name", "department", "note")
 
 func streamRow(i int) []any {
 	names := []string{"ana", "张伟", "Zoë", "佐藤 花子", "bob", ""}
 	depts := []string{"Ops", "研发部", "", "Sales"}
 	notes := []string{"", "x", "rtl\u202egnp", "a long note to end the row"}
-	return []any{i % blockRows, names[i%len(names)], depts[i%len(depts)], notes[i%len(notes)]}
+	return []any{strconv.Itoa(i % blockRows), names[i%len(names)], depts[i%len(depts)], notes[i%len(notes)]}
 }
 
 // renderAll renders rows as one table the way a table that ends within
@@ -134,6 +136,55 @@ func TestLaterRowsAreCutToTheBlocksWidths(t *testing.T) {
 	for _, l := range lines {
 		if twwidth.Width(l) != twwidth.Width(lines[0]) {
 			t.Fatalf("boxed: ragged line %q in\n%s", l, out)
+		}
+	}
+}
+
+// A column of integers gets room for intWidth digits once a table
+// streams, so that the larger IDs further down stay in line; an integer,
+// or a value of a Whole column, is never cut: a longer one pushes the rest
+// of its row out of line.
+func TestIntegersAndWholeColumnsAreNeverCut(t *testing.T) {
+	cols := Whole(Cols("id", "username", "name", "size"), "username")
+	rows := [][]any{}
+	for i := 1; i <= blockRows; i++ {
+		rows = append(rows, []any{int64(i), "ana", "Ana", i})
+	}
+	rows = append(rows,
+		[]any{int64(1234567890), "ana", "Ana", 7},
+		[]any{int64(12345678901), "bartholomew", "Bartholomew", 7},
+	)
+	ios, _, out, _ := iostreams.Test()
+	writeTable(t, ios, cols, rows)
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for _, want := range []string{
+		"ID          USERNAME  NAME  SIZE",
+		"256         ana       Ana   256",
+		"1234567890  ana       Ana   7",
+		"12345678901  bartholomew  Bar…  7",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("plain: no line %q in\n%s", want, strings.Join(lines[len(lines)-4:], "\n"))
+		}
+	}
+
+	ios, _, out, _ = iostreams.Test()
+	ios.SetTTY(false, true, false)
+	writeTable(t, ios, cols, rows)
+	lines = strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	for _, want := range []string{
+		"│ ID         │ USERNAME │ NAME │ SIZE       │",
+		"│ 1          │ ana      │ Ana  │ 1          │",
+		"│ 1234567890 │ ana      │ Ana  │ 7          │",
+		"│ 12345678901 │ bartholomew │ Bar… │ 7          │",
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("boxed: no line %q in\n%s\n...\n%s", want, strings.Join(lines[:5], "\n"), strings.Join(lines[len(lines)-4:], "\n"))
+		}
+	}
+	for _, l := range lines[:len(lines)-2] {
+		if twwidth.Width(l) != twwidth.Width(lines[0]) {
+			t.Fatalf("boxed: ragged line %q", l)
 		}
 	}
 }

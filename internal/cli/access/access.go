@@ -114,7 +114,8 @@ func newCmdResourceList(f *cmdutil.Factory) *cobra.Command {
 			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
 				return err
 			}
-			w := output.NewList(f.IO, out.Format(), output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"))
+			cols := output.Whole(output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"), "name")
+			w := output.NewList(f.IO, out.Format(), cols)
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
 				return tx.ListResources(limit, func(r *access.Resource) error {
 					return w.Row(r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, r.CreatedAt)
@@ -324,7 +325,8 @@ account that is not active (frozen, say) and for expired grants. --expired
 lists active grants past their last day; --all includes revoked grants, with
 who revoked them and why. --limit N lists the first N only. The list
 streams in every format, whatever the size; a table takes its column
-widths from its first rows and cuts a longer value in a later row with "…".`,
+widths from its first rows and cuts a longer role or reason in a later row
+with "…" (never an ID, a username or a resource).`,
 		Example: `  $ custos access list --resource payroll
   $ custos access list --expired -o csv
   $ custos access list --limit 50`,
@@ -339,7 +341,7 @@ widths from its first rows and cuts a longer value in a later row with "…".`,
 				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason")
 			short := format == output.Table
 			if short {
-				cols = output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "reason")
+				cols = output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "reason"), "username", "resource")
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}

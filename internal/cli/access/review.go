@@ -118,7 +118,8 @@ undecided; --limit N lists the newest N only.`,
 			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
 				return err
 			}
-			w := output.NewList(f.IO, out.Format(), output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"))
+			cols := output.Whole(output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"), "name")
+			w := output.NewList(f.IO, out.Format(), cols)
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
 				return tx.ListReviews(limit, func(c *access.Campaign, p store.ReviewProgress) error {
 					return w.Row(c.Name, c.State, c.Due, p.Items, p.Kept, p.Revoked, p.Undecided, c.StartedBy, c.StartedAt)
@@ -136,8 +137,8 @@ undecided; --limit N lists the newest N only.`,
 }
 
 // itemColumns is the sheet a reviewer fills in: decision and reason last.
-var itemColumns = output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
-	"classification", "until", "flags", "decision", "reason")
+var itemColumns = output.Whole(output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
+	"classification", "until", "flags", "decision", "reason"), "campaign", "reviewer", "username", "resource")
 
 func itemRow(it *access.Item) []any {
 	return []any{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,

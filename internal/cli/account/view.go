@@ -41,7 +41,8 @@ func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 whose last day falls within the next 30 days (durations: 90d, 12w, 6m, 1y,
 P3M). --limit N lists the first N only. The list streams in every format,
 whatever the size; a table takes its column widths from its first rows and
-cuts a longer value in a later row with "…".`,
+cuts a longer name, department or position in a later row with "…" (never
+a username).`,
 		Example: `  $ custos account list --state requested
   $ custos account list --department Sales -o csv > sales-accounts.csv
   $ custos account list --expiring 30d
@@ -79,7 +80,7 @@ func listRun(opts *ListOptions) error {
 	format := opts.Output.Format()
 	cols := accountColumns
 	if format == output.Table {
-		cols = output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance")
+		cols = output.Whole(output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance"), "username")
 	}
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {

@@ -13,8 +13,8 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-var incidentColumns = output.Cols("id", "type", "severity", "state", "summary", "detected_at", "deadline",
-	"overdue", "unreported", "assignee", "opened_by", "closed_at")
+var incidentColumns = output.Whole(output.Cols("id", "type", "severity", "state", "summary", "detected_at", "deadline",
+	"overdue", "unreported", "assignee", "opened_by", "closed_at"), "id")
 
 func incidentRow(inc *incident.Incident, pol incident.Policy, ns []incident.Notification, f *cmdutil.Factory) []any {
 	var unreported []string
@@ -46,7 +46,7 @@ reporting deadline that are not yet reported to every required party.
 			format := out.Format()
 			cols := incidentColumns
 			if format == output.Table {
-				cols = output.Cols("id", "type", "severity", "state", "detected_at", "deadline", "overdue", "assignee", "summary")
+				cols = output.Whole(output.Cols("id", "type", "severity", "state", "detected_at", "deadline", "overdue", "assignee", "summary"), "id")
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.IncidentFilter{Open: open, Overdue: overdue, Type: typ, Severity: severity, Limit: limit}

@@ -15,7 +15,9 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-var recordColumns = output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by")
+// recordColumns are a record's fields; a table never cuts the class or
+// the subject, which holds and filters name.
+var recordColumns = output.Whole(output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by"), "class", "subject")
 
 func recordRow(r *records.Record) []any {
 	return []any{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}
@@ -34,7 +36,8 @@ their retention and under no hold (as of now, or --as-of), with the
 reason; --held lists the records an active hold covers. --limit N lists
 the first N only. The list streams in every format, whatever the size of
 the catalogue; a table takes its column widths from its first rows and
-cuts a longer value in a later row with "…".`,
+cuts a longer location in a later row with "…" (never an ID, a class or a
+subject).`,
 		Example: `  $ custos records list --class voice --due
   $ custos records list --held -o csv > held.csv
   $ custos records list --due --limit 100`,
