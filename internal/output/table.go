@@ -22,8 +22,9 @@ import (
 // blockRows is how many rows a table holds back before it prints: the
 // widths of its columns come from the headers and these rows. A table that
 // ends within its first block prints exactly as if it had waited for its
-// last row; a longer one streams, each later row cut to those widths, so
-// memory stays flat and the first rows appear at once whatever the size.
+// last row; a longer one streams, each later row fitted to those widths
+// (tableStream), so memory stays flat and the first rows appear at once
+// whatever the size.
 const blockRows = 256
 
 // blockWait is how long a table on a terminal holds back rows that come
@@ -147,7 +148,9 @@ func (t *table) start() error {
 }
 
 // tableStream prints the rows of a table after its first block, each to
-// the widths the block set: a longer cell is cut and ends with "…". Rows
+// the widths the block set: a longer cell is cut and ends with "…", but
+// for an integer or a value of a Whole column, which pushes the rest of
+// its row on instead. Rows
 // go out 64 KB at a time, and on a terminal also whenever blockWait has
 // passed since the last time, so that slow rows still show as they come.
 type tableStream struct {
@@ -334,9 +337,8 @@ var boxColumn = tw.NewSymbols(tw.StyleLight).Column()
 
 // appendPlainRow appends one line of a plain table: each cell padded to
 // its column's width and two blanks, no trailing blanks. A cell wider than
-// its column is cut to it unless keep is nil or says not to, and but for
-// the last column's, which can run on without pushing any other out of
-// line.
+// its column is cut to it unless keep is nil or says not to; the last
+// column's never is, as it runs on without pushing any other out of line.
 func appendPlainRow(b []byte, cells []string, widths []int, keep []bool) []byte {
 	start := len(b)
 	for i, c := range cells {
