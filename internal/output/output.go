@@ -12,6 +12,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,11 @@ type Column struct {
 	Name string
 	// Header is the table header; empty means Name in upper case with spaces.
 	Header string
+	// Whole marks a column whose values a reader copies into another
+	// command (an ID, a username): a table never cuts them short. In a
+	// table that streams, a value wider than its column pushes the rest
+	// of its row out of line instead. Integers are always whole.
+	Whole bool
 }
 
 func (c Column) header() string {
@@ -54,9 +60,23 @@ func Cols(names ...string) []Column {
 	return cols
 }
 
+// Whole returns a copy of cols with the named columns marked Whole.
+func Whole(cols []Column, names ...string) []Column {
+	out := slices.Clone(cols)
+	for _, n := range names {
+		i := slices.IndexFunc(out, func(c Column) bool { return c.Name == n })
+		if i < 0 {
+			panic("output: no column " + n)
+		}
+		out[i].Whole = true
+	}
+	return out
+}
+
 // RowWriter receives the rows of a list, one value per column, and writes
-// them in its format. JSON, JSON Lines and CSV stream; a table waits for the
-// last row to align its columns.
+// them in its format. Every format streams: JSON, JSON Lines and CSV row by
+// row; a table holds back its first block of rows to size its columns, then
+// cuts any longer cell of a later row to fit them.
 type RowWriter interface {
 	Row(values ...any) error
 	Close() error

@@ -1,9 +1,13 @@
 package output
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -15,39 +19,348 @@ import (
 	"github.com/custos-dev/custos/internal/iostreams"
 )
 
-// table buffers rows and renders them when closed: with box drawing on a
-// terminal, as plain aligned columns when piped.
+// blockRows is how many rows a table holds back before it prints: the
+// widths of its columns come from the headers and these rows. A table that
+// ends within its first block prints exactly as if it had waited for its
+// last row; a longer one streams, each later row fitted to those widths
+// (tableStream), so memory stays flat and the first rows appear at once
+// whatever the size.
+const blockRows = 256
+
+// blockWait is how long a table on a terminal holds back rows that come
+// slowly before it prints the block it has.
+const blockWait = 100 * time.Millisecond
+
+// intWidth is the least width of a column of integers in a table that
+// streams: the IDs of its first block are the smallest of a listing in ID
+// order, and ten digits hold the IDs of a store of SPEC §11's size and
+// record sizes up to 9 GB, so later rows stay in line. Integers are never
+// cut (Column.Whole).
+const intWidth = 10
+
+// table holds back the first block of rows, then streams: with box
+// drawing on a terminal, as plain aligned columns when piped.
 type table struct {
 	ios  *iostreams.IOStreams
 	cols []Column
+	// rows is the first block, until it is printed.
 	rows [][]string
+	// numeric and textual count, per column, the integers and the other
+	// values that are not empty in the first block.
+	numeric, textual []int
+	// first is when the first row of the block came; now reads the clock.
+	first time.Time
+	now   func() time.Time
+	// stream prints the rows after the first block; nil until then.
+	stream *tableStream
 }
 
 func newTable(ios *iostreams.IOStreams, cols []Column) *table {
-	return &table{ios: ios, cols: cols}
+	return &table{ios: ios, cols: cols, now: time.Now, numeric: make([]int, len(cols)), textual: make([]int, len(cols))}
 }
 
 func (t *table) Row(values ...any) error {
 	if len(values) != len(t.cols) {
 		return fmt.Errorf("output: %d values for %d columns", len(values), len(t.cols))
 	}
+	if t.stream != nil {
+		return t.stream.row(values)
+	}
+	if len(t.rows) == blockRows || t.ios.IsStdoutTTY() && len(t.rows) > 0 && t.now().Sub(t.first) >= blockWait {
+		if err := t.start(); err != nil {
+			return err
+		}
+		return t.stream.row(values)
+	}
 	row := make([]string, len(values))
 	for i, v := range values {
 		row[i] = Text(v)
+		if isInt(v) {
+			t.numeric[i]++
+		} else if row[i] != "" {
+			t.textual[i]++
+		}
+	}
+	if len(t.rows) == 0 {
+		t.first = t.now()
 	}
 	t.rows = append(t.rows, row)
 	return nil
 }
 
-func (t *table) Close() error {
+func (t *table) headers() []string {
 	headers := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		headers[i] = c.header()
 	}
-	if t.ios.IsStdoutTTY() {
-		return renderBoxed(t.ios, headers, t.rows)
+	return headers
+}
+
+func (t *table) Close() error {
+	if t.stream != nil {
+		return t.stream.close()
 	}
-	return renderPlain(t.ios.Out, newStyles(t.ios), headers, t.rows)
+	if t.ios.IsStdoutTTY() {
+		return renderBoxed(t.ios, t.ios.Out, t.headers(), t.rows)
+	}
+	return renderPlain(t.ios.Out, newStyles(t.ios), t.headers(), t.rows)
+}
+
+// start prints the first block, as a table of only those rows would print
+// but for a boxed table's bottom border, which waits for the last row.
+func (t *table) start() error {
+	headers := t.headers()
+	s := &tableStream{
+		w:      newBuffer(t.ios.Out),
+		widths: columnWidths(headers, t.rows),
+		boxed:  t.ios.IsStdoutTTY(),
+		cells:  make([]string, len(t.cols)),
+		whole:  make([]bool, len(t.cols)),
+		keep:   make([]bool, len(t.cols)),
+		now:    t.now,
+	}
+	for i, c := range t.cols {
+		s.whole[i] = c.Whole
+		if t.numeric[i] > 0 && t.textual[i] == 0 && s.widths[i] < intWidth {
+			s.widths[i] = intWidth
+			// tablewriter sizes a column by its widest cell; blanks after
+			// a left-aligned cell draw as the wider column would.
+			t.rows[0][i] += strings.Repeat(" ", intWidth-cellWidth(t.rows[0][i]))
+		}
+	}
+	if s.boxed {
+		var block bytes.Buffer
+		if err := renderBoxed(t.ios, &block, headers, t.rows); err != nil {
+			return err
+		}
+		b := bytes.TrimSuffix(block.Bytes(), []byte("\n"))
+		cut := bytes.LastIndexByte(b, '\n') + 1
+		s.bottom = string(block.Bytes()[cut:])
+		s.w.Write(block.Bytes()[:cut])
+	} else if err := writePlain(s.w, newStyles(t.ios), headers, t.rows, s.widths); err != nil {
+		return err
+	}
+	t.rows = nil
+	t.stream = s
+	t.ios.OnFlush(func() { s.w.Flush() })
+	s.flushed = t.now()
+	return s.w.Flush()
+}
+
+// tableStream prints the rows of a table after its first block, each to
+// the widths the block set: a longer cell is cut and ends with "…", but
+// for an integer or a value of a Whole column, which pushes the rest of
+// its row on instead. Rows
+// go out 64 KB at a time, and on a terminal also whenever blockWait has
+// passed since the last time, so that slow rows still show as they come.
+type tableStream struct {
+	w      *bufio.Writer
+	widths []int
+	boxed  bool
+	// bottom is a boxed table's bottom border, printed by close.
+	bottom string
+	// whole marks the columns never cut (Column.Whole).
+	whole []bool
+	// cells is the row being printed and keep the cells of it not to cut
+	// (whole, or integers); both reused.
+	cells   []string
+	keep    []bool
+	now     func() time.Time
+	flushed time.Time
+}
+
+func (s *tableStream) row(values []any) error {
+	for i, v := range values {
+		s.cells[i] = Text(v)
+		s.keep[i] = s.whole[i] || isInt(v)
+	}
+	b := s.w.AvailableBuffer()
+	if s.boxed {
+		b = appendBoxedRow(b, s.cells, s.widths, s.keep)
+	} else {
+		b = appendPlainRow(b, s.cells, s.widths, s.keep)
+	}
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	if s.boxed {
+		if now := s.now(); now.Sub(s.flushed) >= blockWait {
+			s.flushed = now
+			return s.w.Flush()
+		}
+	}
+	return nil
+}
+
+func (s *tableStream) close() error {
+	s.w.WriteString(s.bottom)
+	return s.w.Flush()
+}
+
+// columnWidths are the display widths of the widest header or cell of
+// each column.
+func columnWidths(headers []string, rows [][]string) []int {
+	widths := make([]int, len(headers))
+	for i, h := range headers {
+		widths[i] = cellWidth(h)
+	}
+	for _, r := range rows {
+		for i, c := range r {
+			if n := cellWidth(c); n > widths[i] {
+				widths[i] = n
+			}
+		}
+	}
+	return widths
+}
+
+// cellWidth is twwidth.Width, without its cache for printable ASCII,
+// which is one cell a byte.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return twwidth.Width(s)
+		}
+	}
+	return len(s)
+}
+
+// ellipsis ends a cell cut to its column's width.
+const ellipsis = "…"
+
+// truncate cuts s to at most width display cells, ellipsis included, and
+// returns it with its width. It cuts between characters, never inside one
+// (a wide character that would straddle the edge goes, and the caller pads
+// with a blank), keeps a combining mark with the character before it, and
+// never cuts inside one of Sanitize's escapes (\x1b, \u202e, \n): a
+// half escape would read as something else.
+func truncate(s string, width int) (string, int) {
+	mark := twwidth.Width(ellipsis)
+	if width < mark {
+		mark = 0 // no room for the mark: cut only
+	}
+	budget, used, end := width-mark, 0, 0
+	for end < len(s) {
+		n, w := nextUnit(s[end:])
+		if used+w > budget {
+			break
+		}
+		used += w
+		end += n
+	}
+	if mark == 0 {
+		return s[:end], used
+	}
+	return s[:end] + ellipsis, used + mark
+}
+
+// nextUnit returns the length in bytes and the display width of what s
+// starts with that may not be cut: one of Sanitize's escapes, else one
+// character.
+func nextUnit(s string) (n, width int) {
+	if s[0] == '\\' {
+		if n := escapeLen(s); n > 0 {
+			return n, n
+		}
+	}
+	_, n = utf8.DecodeRuneInString(s)
+	return n, cellWidth(s[:n])
+}
+
+// escapeLen is the length of the escape Sanitize writes (\n \r \t \xHH
+// \uHHHH \UHHHHHHHH) at the start of s, or 0.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return 0
+	}
+	digits := 0
+	switch s[1] {
+	case 'n', 'r', 't':
+		return 2
+	case 'x':
+		digits = 2
+	case 'u':
+		digits = 4
+	case 'U':
+		digits = 8
+	default:
+		return 0
+	}
+	if len(s) < 2+digits {
+		return 0
+	}
+	for _, c := range []byte(s[2 : 2+digits]) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return 0
+		}
+	}
+	return 2 + digits
+}
+
+// fit returns cell cut to width when it is wider, unless keep, with its
+// display width.
+func fit(cell string, width int, keep bool) (string, int) {
+	if w := cellWidth(cell); w <= width || keep {
+		return cell, w
+	}
+	return truncate(cell, width)
+}
+
+// isInt reports whether v is an integer, which a table never cuts.
+func isInt(v any) bool {
+	switch v.(type) {
+	case int, int64, int32, uint, uint64:
+		return true
+	}
+	return false
+}
+
+// appendBoxedRow appends one data row as tablewriter draws it with the
+// light box style, its padding of one blank each side and left alignment:
+// "│ cell   │ cell │". TestStreamedRowsLineUpWithTheBlock holds it to
+// tablewriter's own rendering. A cell wider than its column is cut unless
+// keep says not to.
+func appendBoxedRow(b []byte, cells []string, widths []int, keep []bool) []byte {
+	b = append(b, boxColumn...)
+	for i, c := range cells {
+		c, w := fit(c, widths[i], keep[i])
+		b = append(b, ' ')
+		b = append(b, c...)
+		b = appendBlanks(b, max(widths[i]-w, 0)+1)
+		b = append(b, boxColumn...)
+	}
+	return append(b, '\n')
+}
+
+// boxColumn is the light style's column separator.
+var boxColumn = tw.NewSymbols(tw.StyleLight).Column()
+
+// appendPlainRow appends one line of a plain table: each cell padded to
+// its column's width and two blanks, no trailing blanks. A cell wider than
+// its column is cut to it unless keep is nil or says not to; the last
+// column's never is, as it runs on without pushing any other out of line.
+func appendPlainRow(b []byte, cells []string, widths []int, keep []bool) []byte {
+	start := len(b)
+	for i, c := range cells {
+		if i == len(cells)-1 {
+			b = append(b, c...)
+			break
+		}
+		c, w := fit(c, widths[i], keep == nil || keep[i])
+		b = append(b, c...)
+		b = appendBlanks(b, max(widths[i]-w, 0)+2)
+	}
+	for len(b) > start && b[len(b)-1] == ' ' {
+		b = b[:len(b)-1]
+	}
+	return append(b, '\n')
+}
+
+func appendBlanks(b []byte, n int) []byte {
+	for ; n > 0; n-- {
+		b = append(b, ' ')
+	}
+	return b
 }
 
 // Styles are the terminal styles; built only when color is on, from a
@@ -72,13 +385,13 @@ func newStyles(ios *iostreams.IOStreams) *Styles {
 	}
 }
 
-func renderBoxed(ios *iostreams.IOStreams, headers []string, rows [][]string) error {
+func renderBoxed(ios *iostreams.IOStreams, w io.Writer, headers []string, rows [][]string) error {
 	if st := newStyles(ios); st != nil {
 		for i, h := range headers {
 			headers[i] = st.Header.Render(h)
 		}
 	}
-	tbl := tablewriter.NewTable(ios.Out,
+	tbl := tablewriter.NewTable(w,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Symbols: tw.NewSymbols(tw.StyleLight),
 		})),
@@ -102,40 +415,30 @@ func renderBoxed(ios *iostreams.IOStreams, headers []string, rows [][]string) er
 // and no trailing blanks, the way scripts and `column -t` expect. Headers
 // are colored only when color was forced on (st is nil otherwise).
 func renderPlain(w io.Writer, st *Styles, headers []string, rows [][]string) error {
-	widths := make([]int, len(headers))
-	for i, h := range headers {
-		widths[i] = twwidth.Width(h)
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			if n := twwidth.Width(c); n > widths[i] {
-				widths[i] = n
+	return writePlain(w, st, headers, rows, columnWidths(headers, rows))
+}
+
+// writePlain writes the headers and rows of a plain table to the widths.
+func writePlain(w io.Writer, st *Styles, headers []string, rows [][]string, widths []int) error {
+	var b []byte
+	if st == nil {
+		b = appendPlainRow(b, headers, widths, nil)
+	} else {
+		// Styled, a header is padded by the width of its text alone.
+		for i, h := range headers {
+			b = append(b, st.Header.Render(h)...)
+			if i < len(headers)-1 {
+				b = appendBlanks(b, widths[i]-cellWidth(h)+2)
 			}
 		}
+		b = append(b, '\n')
 	}
-	var b strings.Builder
-	line := func(cells []string, style func(string) string) {
-		b.Reset()
-		for i, c := range cells {
-			b.WriteString(style(c))
-			if i < len(cells)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-twwidth.Width(c)+2))
-			}
-		}
-		b.WriteString("\n")
-	}
-	plain := func(s string) string { return s }
-	header := plain
-	if st != nil {
-		header = func(s string) string { return st.Header.Render(s) }
-	}
-	line(headers, header)
-	if _, err := io.WriteString(w, strings.TrimRight(b.String(), " \n")+"\n"); err != nil {
+	if _, err := w.Write(b); err != nil {
 		return err
 	}
 	for _, r := range rows {
-		line(r, plain)
-		if _, err := io.WriteString(w, strings.TrimRight(b.String(), " \n")+"\n"); err != nil {
+		b = appendPlainRow(b[:0], r, widths, nil)
+		if _, err := w.Write(b); err != nil {
 			return err
 		}
 	}

@@ -94,7 +94,7 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 			return err
 		}
 		ops := map[string]*operator.Operator{}
-		tx.ListOperators(false, func(o *operator.Operator) error { ops[o.Name] = o; return nil })
+		tx.ListOperators(false, 0, func(o *operator.Operator) error { ops[o.Name] = o; return nil })
 		isOp := func(n string) bool { return ops[n] != nil }
 		manager := func(d string) string {
 			var names []string

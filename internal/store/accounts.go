@@ -338,6 +338,8 @@ type AccountFilter struct {
 	// ExpiringBy selects active accounts whose end date is on or before it
 	// (YYYY-MM-DD).
 	ExpiringBy string
+	// Limit is the most accounts listed, the statement's LIMIT; 0 lists all.
+	Limit int
 }
 
 // ListAccounts streams accounts in username order.
@@ -367,7 +369,11 @@ func (t *Tx) ListAccounts(f AccountFilter, fn func(*account.Account) error) erro
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY username", args...)
+	q += " ORDER BY username"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -228,9 +228,14 @@ type RecordFilter struct {
 	AsOf time.Time
 	// Held selects records under an active hold.
 	Held bool
+	// Limit is the most records listed; 0 lists all.
+	Limit int
 	// createdBefore bounds created_at (stored form) when not ""; a due
 	// listing reads one class at a time below its retention window.
 	createdBefore string
+	// after, when not nil, starts the listing of its class after it (by
+	// creation time, then id).
+	after *records.Record
 }
 
 // query builds the listing; scope adds the operator's department scope on
@@ -251,6 +256,12 @@ func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg fun
 	if f.createdBefore != "" {
 		where = append(where, "r.created_at < "+arg(f.createdBefore))
 	}
+	if f.after != nil {
+		// The first condition is the one the (class, created_at) index
+		// can seek to; the second leaves out what came before at that time.
+		at := arg(formatTime(f.after.CreatedAt))
+		where = append(where, "r.created_at >= "+at, "(r.created_at > "+at+" OR r.id > "+arg(f.after.ID)+")")
+	}
 	if s := scope("r.subject", arg); s != "" {
 		where = append(where, s)
 	}
@@ -264,54 +275,82 @@ func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg fun
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return q + ` ORDER BY r.class, r.created_at, r.id`, args
+	q += ` ORDER BY r.class, r.created_at, r.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + arg(f.Limit)
+	}
+	return q, args
 }
 
 // ListRecords streams records by class and creation time. The due ones are
 // decided by records.Decide, record by record; they are read class by
 // class, each only up to the end of its retention window
 // (records.Schedule.Window), as a purge selects them: a class with nothing
-// due costs an index seek, not a read of the class.
+// due costs an index seek, not a read of the class. With a limit, each
+// statement reads at most the records still wanted (LIMIT); when Decide
+// left out some of them (created near the window's end), the class is
+// read on from the last one.
 func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
 	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
 	}
 	if !f.Due {
-		return t.listRecords(f, schedules, holds, fn)
+		_, _, _, err := t.listRecords(f, schedules, holds, fn)
+		return err
 	}
+	listed := 0
 	for _, c := range sortedClasses(schedules, f.Class) {
 		_, hi := schedules[c].Window(f.AsOf)
 		g := f
 		g.Class, g.createdBefore = c, formatTime(hi)
-		if err := t.listRecords(g, schedules, holds, fn); err != nil {
-			return err
+		for {
+			if f.Limit > 0 {
+				g.Limit = f.Limit - listed
+			}
+			read, n, last, err := t.listRecords(g, schedules, holds, fn)
+			if err != nil {
+				return err
+			}
+			listed += n
+			if f.Limit > 0 && listed == f.Limit {
+				return nil
+			}
+			if f.Limit == 0 || read < g.Limit {
+				break // the class is done
+			}
+			g.after = last
 		}
 	}
 	return nil
 }
 
-func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, holds []records.Hold, fn func(*records.Record, records.Decision) error) error {
+// listRecords runs one listing statement and passes fn the records it
+// selects, the due ones only for a due listing. It returns how many rows
+// it read, how many records it passed and the last record read.
+func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, holds []records.Hold, fn func(*records.Record, records.Decision) error) (read, listed int, last *records.Record, err error) {
 	q, args := f.query(holds, t.subjectScopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
-		return err
+		return 0, 0, nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		rec, err := scanRecord(rows)
 		if err != nil {
-			return err
+			return read, listed, last, err
 		}
+		read, last = read+1, rec
 		d := records.Decide(rec, schedules, holds, f.AsOf)
 		if f.Due && !d.Purge {
 			continue
 		}
 		if err := fn(rec, d); err != nil {
-			return err
+			return read, listed, last, err
 		}
+		listed++
 	}
-	return rows.Err()
+	return read, listed, last, rows.Err()
 }
 
 func prefixed(p, cols string) string { return p + strings.ReplaceAll(cols, ", ", ", "+p) }

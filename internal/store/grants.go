@@ -121,6 +121,8 @@ type GrantFilter struct {
 	Today   string
 	// All includes revoked grants.
 	All bool
+	// Limit is the most grants listed, the statement's LIMIT; 0 lists all.
+	Limit int
 }
 
 // query builds the listing; scope adds the operator's department scope
@@ -152,7 +154,11 @@ func (f GrantFilter) query(scope func(col string, arg func(any) string) string) 
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	return q + " ORDER BY g.username, g.id", args
+	q += " ORDER BY g.username, g.id"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	return q, args
 }
 
 // ListGrants streams grants with their account's state, by account then id.

@@ -98,7 +98,7 @@ func (t *Tx) Inbox() ([]InboxItem, error) {
 		}
 	}
 	var reviews []*access.Campaign
-	if err := t.ListReviews(func(c *access.Campaign, _ ReviewProgress) error {
+	if err := t.ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
 		if c.State == "open" {
 			reviews = append(reviews, c)
 		}
@@ -160,7 +160,7 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if err := t.ListReviews(func(c *access.Campaign, p ReviewProgress) error {
+	if err := t.ListReviews(0, func(c *access.Campaign, p ReviewProgress) error {
 		due, err := time.Parse(account.DateFormat, c.Due)
 		if c.State == "open" && err == nil && p.Undecided > 0 {
 			add("review", c.Name, fmt.Sprintf("%d of %d item(s) undecided", p.Undecided, p.Items), due.Add(24*time.Hour), "custos access review show "+c.Name+" --pending")

@@ -402,20 +402,68 @@ func (t *Tx) IncidentEvents(id string) ([]IncidentEvent, error) {
 
 // IncidentFilter selects incidents. Zero fields do not filter.
 type IncidentFilter struct {
-	Open     bool
+	Open bool
+	// Overdue selects the open incidents past their reporting deadline
+	// and not yet reported to every required party, as of the
+	// transaction's time (incident.Policy.Overdue).
+	Overdue  bool
 	Type     string
 	Severity string
+	// Limit is the most incidents listed; 0 lists all.
+	Limit int
 }
 
 // ListIncidents streams incidents in ID order with their notifications.
+// Whether one is overdue is the policy's rule, decided in Go, so with a
+// limit the statement reads a limit's worth at a time (LIMIT), and reads
+// on past those the rule left out (OFFSET) until enough are listed.
 func (t *Tx) ListIncidents(f IncidentFilter, fn func(*incident.Incident, []incident.Notification) error) error {
+	var pol incident.Policy
+	if f.Overdue {
+		var err error
+		if pol, err = t.IncidentPolicy(); err != nil {
+			return err
+		}
+	}
+	listed, read := 0, 0
+	for {
+		batch := f.Limit - listed // with no limit, 0: every incident at once
+		incs, err := t.incidents(f, batch, read)
+		if err != nil {
+			return err
+		}
+		read += len(incs)
+		for _, inc := range incs {
+			ns, err := t.Notifications(inc.ID)
+			if err != nil {
+				return err
+			}
+			if f.Overdue && !pol.Overdue(inc, ns, t.now) {
+				continue
+			}
+			if err := fn(inc, ns); err != nil {
+				return err
+			}
+			listed++
+		}
+		if f.Limit == 0 || listed == f.Limit || len(incs) < batch {
+			return nil
+		}
+	}
+}
+
+// incidents reads the incidents f selects in ID order, the first offset
+// left out and at most limit of them when f has a limit. They are read
+// whole before their notifications: PostgreSQL runs one statement at a
+// time on a connection.
+func (t *Tx) incidents(f IncidentFilter, limit, offset int) ([]*incident.Incident, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if f.Open {
+	if f.Open || f.Overdue {
 		where = append(where, "state = 'open'")
 	}
 	if f.Type != "" {
@@ -428,31 +476,25 @@ func (t *Tx) ListIncidents(f IncidentFilter, fn func(*incident.Incident, []incid
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+" ORDER BY year, seq", args...)
-	if err != nil {
-		return err
+	q += " ORDER BY year, seq"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(limit)
+		if offset > 0 {
+			q += " OFFSET " + arg(offset)
+		}
 	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
 	var incs []*incident.Incident
 	for rows.Next() {
 		inc, err := scanIncident(rows)
 		if err != nil {
-			rows.Close()
-			return err
+			return nil, err
 		}
 		incs = append(incs, inc)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, inc := range incs {
-		ns, err := t.Notifications(inc.ID)
-		if err != nil {
-			return err
-		}
-		if err := fn(inc, ns); err != nil {
-			return err
-		}
-	}
-	return nil
+	return incs, rows.Err()
 }

@@ -208,7 +208,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 			t.Errorf("approvals %+v, want it (at .1) first", aps)
 		}
 		var names []string
-		if err := tx.ListReviews(func(c *access.Campaign, _ ReviewProgress) error {
+		if err := tx.ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
 			names = append(names, c.Name)
 			return nil
 		}); err != nil {

@@ -124,13 +124,17 @@ func (t *Tx) RemoveOperator(name string) (*operator.Operator, error) {
 }
 
 // ListOperators calls fn for each operator in name order; removed ones only
-// when all is set.
-func (t *Tx) ListOperators(all bool, fn func(*operator.Operator) error) error {
+// when all is set; at most limit of them unless limit is 0.
+func (t *Tx) ListOperators(all bool, limit int, fn func(*operator.Operator) error) error {
 	q := `SELECT ` + operatorColumns + ` FROM operators WHERE removed_at = '' ORDER BY name`
 	if all {
 		q = `SELECT ` + operatorColumns + ` FROM operators ORDER BY name`
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q)
+	var args []any
+	if limit > 0 {
+		q, args = q+` LIMIT $1`, append(args, limit)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -326,6 +326,7 @@ func TestRuntimeQueryPlans(t *testing.T) {
 		"--resource":           {Resource: "payroll"},
 		"--account --all":      {Account: "ana", All: true},
 		"--resource --expired": {Resource: "payroll", Expired: true, Today: "2026-11-23"},
+		"--resource --limit":   {Resource: "payroll", Limit: 20},
 	} {
 		q, args := f.query(noScope)
 		noScan("access list "+name, q, args)
@@ -334,7 +335,8 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// the plans.
 	holds := []records.Hold{{Kind: records.HoldClass}, {Kind: records.HoldSubject}, {Kind: records.HoldRecords}, {Kind: records.HoldRange}}
 	for name, f := range map[string]RecordFilter{
-		"--class": {Class: "voice"},
+		"--class":         {Class: "voice"},
+		"--class --limit": {Class: "voice", Limit: 20},
 		// A due listing reads each scheduled class below its window.
 		"--due": {Class: "voice", Due: true, createdBefore: formatTime(at)},
 	} {
@@ -345,6 +347,13 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	q, args := RecordFilter{Class: "voice", Due: true, createdBefore: formatTime(at)}.query(holds, noScope)
 	if plan := explain(t, s, q, args); !strings.Contains(plan, "records_class_created (class=? AND created_at<?)") {
 		t.Errorf("records list --due does not stop at the window's end:\n%s%s", plan, q)
+	}
+	// A limited due listing that reads on after the records Decide left
+	// out seeks to the last one read, not to the start of the class.
+	after := &records.Record{ID: 7, CreatedAt: at.Add(-time.Hour)}
+	q, args = RecordFilter{Class: "voice", Due: true, createdBefore: formatTime(at), after: after, Limit: 50}.query(holds, noScope)
+	if plan := explain(t, s, q, args); !strings.Contains(plan, "records_class_created (class=? AND created_at>? AND created_at<?)") {
+		t.Errorf("records list --due --limit does not read on from the last record:\n%s%s", plan, q)
 	}
 	// Listing every active grant or every held record reads the whole
 	// table on purpose: each row is a result or must be decided.

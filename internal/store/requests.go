@@ -67,6 +67,8 @@ type RequestFilter struct {
 	// Mine selects the requests the invoking operator asked for.
 	Mine bool
 	Kind string
+	// Limit is the most requests listed, the statement's LIMIT; 0 lists all.
+	Limit int
 }
 
 // ListRequests streams requests, newest first.
@@ -86,7 +88,11 @@ func (t *Tx) ListRequests(f RequestFilter, fn func(*request.Request) error) erro
 	if f.Kind != "" {
 		q += ` AND kind = ` + arg(f.Kind)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY year DESC, seq DESC`, args...)
+	q += ` ORDER BY year DESC, seq DESC`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + arg(f.Limit)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

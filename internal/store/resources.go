@@ -69,9 +69,14 @@ func (t *Tx) GetResource(name string) (*access.Resource, error) {
 	return r, err
 }
 
-// ListResources streams resources in name order.
-func (t *Tx) ListResources(fn func(*access.Resource) error) error {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+resourceColumns+` FROM resources ORDER BY name`)
+// ListResources streams resources in name order, at most limit of them
+// unless limit is 0.
+func (t *Tx) ListResources(limit int, fn func(*access.Resource) error) error {
+	q, args := `SELECT `+resourceColumns+` FROM resources ORDER BY name`, []any{}
+	if limit > 0 {
+		q, args = q+` LIMIT $1`, append(args, limit)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -171,9 +171,25 @@ type ReviewProgress struct {
 	Items, Kept, Revoked, Undecided int64
 }
 
-// ListReviews streams campaigns with their progress, newest first.
-func (t *Tx) ListReviews(fn func(*access.Campaign, ReviewProgress) error) error {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+campaignColumns+` FROM reviews ORDER BY started_at DESC, name`)
+// ListReviews streams campaigns with their progress, newest first, at
+// most limit of them unless limit is 0. A campaign of another department
+// than a manager's is left out by the statement, so that the limit counts
+// only campaigns listed, and again by seeCampaign.
+func (t *Tx) ListReviews(limit int, fn func(*access.Campaign, ReviewProgress) error) error {
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	q := `SELECT ` + campaignColumns + ` FROM reviews`
+	if scope := t.scopeSQL("scope_department", arg); scope != "" {
+		q += ` WHERE (scope_department = '' OR ` + scope + `)`
+	}
+	q += ` ORDER BY started_at DESC, name`
+	if limit > 0 {
+		q += ` LIMIT ` + arg(limit)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {
 		return err
 	}

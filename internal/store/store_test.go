@@ -80,7 +80,7 @@ func TestFailedInvocationRollsBackAndIsRecorded(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 	_ = s.Invoke(ctx, inv("operator list", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.ListOperators(true, func(o *operator.Operator) error {
+		return tx.ListOperators(true, 0, func(o *operator.Operator) error {
 			if o.Name == "ivan" {
 				t.Error("the failed invocation's change was committed")
 			}

@@ -117,7 +117,7 @@ func TestReviewsAreListedNewestFirstWithinASecond(t *testing.T) {
 	}
 	var got []string
 	at(t, s, "ana", later, func(tx *Tx) error {
-		return tx.ListReviews(func(c *access.Campaign, _ ReviewProgress) error {
+		return tx.ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
 			got = append(got, c.Name)
 			return nil
 		})

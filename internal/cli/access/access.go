@@ -104,14 +104,20 @@ for an existing name is a conflict (exit 5).`,
 
 func newCmdResourceList(f *cmdutil.Factory) *cobra.Command {
 	var out *cmdutil.Output
+	var limit int
 	cmd := &cobra.Command{
-		Use: "list", Short: "List resources", Long: "List the registered resources.",
+		Use: "list [--limit N]", Short: "List resources",
+		Long:    "List the registered resources in name order; --limit N lists the first N only.",
 		Example: `  $ custos access resource list -o json`,
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w := output.NewList(f.IO, out.Format(), output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"))
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
+			cols := output.Whole(output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"), "name")
+			w := output.NewList(f.IO, out.Format(), cols)
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListResources(func(r *access.Resource) error {
+				return tx.ListResources(limit, func(r *access.Resource) error {
 					return w.Row(r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, r.CreatedAt)
 				})
 			})
@@ -121,6 +127,7 @@ func newCmdResourceList(f *cmdutil.Factory) *cobra.Command {
 			return w.Close()
 		},
 	}
+	cmdutil.AddLimitFlag(cmd, &limit, "resources")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -308,28 +315,36 @@ account or resource is exit 3.`,
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var acct, resource string
 	var expired, all bool
+	var limit int
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "list [--account U] [--resource R] [--expired] [--all]",
+		Use:   "list [--account U] [--resource R] [--expired] [--all] [--limit N]",
 		Short: "List grants",
 		Long: `List active grants by account. IN FORCE is false for the grants of an
 account that is not active (frozen, say) and for expired grants. --expired
 lists active grants past their last day; --all includes revoked grants, with
-who revoked them and why.`,
+who revoked them and why. --limit N lists the first N only. The list
+streams in every format, whatever the size; a table takes its column
+widths from its first rows and cuts a longer role or reason in a later row
+with "…" (never an ID, a username or a resource).`,
 		Example: `  $ custos access list --resource payroll
-  $ custos access list --expired -o csv`,
+  $ custos access list --expired -o csv
+  $ custos access list --limit 50`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
 			today := f.Now().Format(account.DateFormat)
 			format := out.Format()
 			cols := output.Cols("id", "username", "resource", "role", "until", "in_force", "account_state", "reason",
 				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason")
 			short := format == output.Table
 			if short {
-				cols = output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "reason")
+				cols = output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "reason"), "username", "resource")
 			}
 			w := output.NewList(f.IO, format, cols)
-			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all}
+			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
 				return tx.ListGrants(filter, func(g *access.Grant, state account.State) error {
 					inForce := g.InForce(state, today)
@@ -350,6 +365,7 @@ who revoked them and why.`,
 	cmd.Flags().StringVar(&resource, "resource", "", "only grants on this resource")
 	cmd.Flags().BoolVar(&expired, "expired", false, "only active grants past their last day")
 	cmd.Flags().BoolVar(&all, "all", false, "include revoked grants")
+	cmdutil.AddLimitFlag(cmd, &limit, "grants")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }

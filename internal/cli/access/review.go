@@ -106,15 +106,22 @@ plus review.due_days. A progress bar shows on a terminal.`,
 
 func newCmdReviewList(f *cmdutil.Factory) *cobra.Command {
 	var out *cmdutil.Output
+	var limit int
 	cmd := &cobra.Command{
-		Use: "list", Short: "List access review campaigns with their progress",
-		Long:    "List the campaigns, newest first, with how many items are kept, revoked and undecided.",
-		Example: `  $ custos access review list`,
-		Args:    cmdutil.NoArgs,
+		Use: "list [--limit N]", Short: "List access review campaigns with their progress",
+		Long: `List the campaigns, newest first, with how many items are kept, revoked and
+undecided; --limit N lists the newest N only.`,
+		Example: `  $ custos access review list
+  $ custos access review list --limit 1 -o json`,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			w := output.NewList(f.IO, out.Format(), output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"))
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
+			cols := output.Whole(output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"), "name")
+			w := output.NewList(f.IO, out.Format(), cols)
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListReviews(func(c *access.Campaign, p store.ReviewProgress) error {
+				return tx.ListReviews(limit, func(c *access.Campaign, p store.ReviewProgress) error {
 					return w.Row(c.Name, c.State, c.Due, p.Items, p.Kept, p.Revoked, p.Undecided, c.StartedBy, c.StartedAt)
 				})
 			})
@@ -124,13 +131,14 @@ func newCmdReviewList(f *cmdutil.Factory) *cobra.Command {
 			return w.Close()
 		},
 	}
+	cmdutil.AddLimitFlag(cmd, &limit, "campaigns")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
 // itemColumns is the sheet a reviewer fills in: decision and reason last.
-var itemColumns = output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
-	"classification", "until", "flags", "decision", "reason")
+var itemColumns = output.Whole(output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
+	"classification", "until", "flags", "decision", "reason"), "campaign", "reviewer", "username", "resource")
 
 func itemRow(it *access.Item) []any {
 	return []any{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,

@@ -24,6 +24,8 @@ type ListOptions struct {
 	State      string
 	Department string
 	Expiring   string
+	// Limit is --limit, 0 when not given.
+	Limit int
 }
 
 func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
@@ -33,17 +35,24 @@ func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		states = append(states, string(s))
 	}
 	cmd := &cobra.Command{
-		Use:   "list [--state S] [--department D] [--expiring DURATION]",
+		Use:   "list [--state S] [--department D] [--expiring DURATION] [--limit N]",
 		Short: "List accounts",
 		Long: `List accounts in username order. --expiring 30d lists the active accounts
 whose last day falls within the next 30 days (durations: 90d, 12w, 6m, 1y,
-P3M). The list streams: JSON and CSV start at once, whatever the size.`,
+P3M). --limit N lists the first N only. The list streams in every format,
+whatever the size; a table takes its column widths from its first rows and
+cuts a longer name, department or position in a later row with "…" (never
+a username).`,
 		Example: `  $ custos account list --state requested
   $ custos account list --department Sales -o csv > sales-accounts.csv
-  $ custos account list --expiring 30d`,
+  $ custos account list --expiring 30d
+  $ custos account list --state active --limit 20`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
+			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -53,13 +62,14 @@ P3M). The list streams: JSON and CSV start at once, whatever the size.`,
 	cmdutil.EnumFlag(cmd.Flags(), &opts.State, "state", "", "", states, "only accounts in this state")
 	cmd.Flags().StringVar(&opts.Department, "department", "", "only accounts of this department")
 	cmd.Flags().StringVar(&opts.Expiring, "expiring", "", "only active accounts whose last day is within this duration")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, "accounts")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	filter := store.AccountFilter{State: opts.State, Department: opts.Department}
+	filter := store.AccountFilter{State: opts.State, Department: opts.Department, Limit: opts.Limit}
 	if opts.Expiring != "" {
 		d, err := when.ParseDuration(opts.Expiring)
 		if err != nil {
@@ -70,7 +80,7 @@ func listRun(opts *ListOptions) error {
 	format := opts.Output.Format()
 	cols := accountColumns
 	if format == output.Table {
-		cols = output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance")
+		cols = output.Whole(output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance"), "username")
 	}
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {

@@ -83,3 +83,28 @@ func TestFlagHint(t *testing.T) {
 		t.Error("no command: the error was lost")
 	}
 }
+
+// --limit is 1 or more when given; left out, it is 0 and lists everything.
+func TestCheckLimit(t *testing.T) {
+	for args, want := range map[string]string{
+		"":            "",
+		"--limit 1":   "",
+		"--limit=250": "",
+		"--limit 0":   "--limit must be 1 or more, got 0",
+		"--limit -3":  "--limit must be 1 or more, got -3",
+	} {
+		var n int
+		cmd := &cobra.Command{Use: "list"}
+		AddLimitFlag(cmd, &n, "accounts")
+		if err := cmd.ParseFlags(strings.Fields(args)); err != nil {
+			t.Fatal(err)
+		}
+		err := CheckLimit(cmd, n)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", args, err)
+		case want != "" && (errs.CodeOf(err) != errs.Invalid || err.Error() != want):
+			t.Errorf("%q: %v, want %q (invalid)", args, err, want)
+		}
+	}
+}

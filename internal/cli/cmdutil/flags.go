@@ -125,6 +125,23 @@ func Group(cmd *cobra.Command) *cobra.Command {
 	return cmd
 }
 
+// AddLimitFlag adds --limit N to a list command: only the first N rows,
+// in the listing's order, which the store reads with a LIMIT rather than
+// reading them all. Left out, target stays 0: every row. what names the
+// rows in the flag's help ("accounts").
+func AddLimitFlag(cmd *cobra.Command, target *int, what string) {
+	cmd.Flags().IntVar(target, "limit", 0, "list only the first `N` "+what)
+}
+
+// CheckLimit refuses a --limit of 0 or less (exit 2). RunE calls it before
+// runF, so that a parsing test sees the refusal.
+func CheckLimit(cmd *cobra.Command, n int) error {
+	if cmd.Flags().Changed("limit") && n <= 0 {
+		return errs.Invalidf("--limit must be 1 or more, got %d", n)
+	}
+	return nil
+}
+
 // enumValue is a flag restricted to a set of values.
 type enumValue struct {
 	target  *string

@@ -13,8 +13,8 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-var incidentColumns = output.Cols("id", "type", "severity", "state", "summary", "detected_at", "deadline",
-	"overdue", "unreported", "assignee", "opened_by", "closed_at")
+var incidentColumns = output.Whole(output.Cols("id", "type", "severity", "state", "summary", "detected_at", "deadline",
+	"overdue", "unreported", "assignee", "opened_by", "closed_at"), "id")
 
 func incidentRow(inc *incident.Incident, pol incident.Policy, ns []incident.Notification, f *cmdutil.Factory) []any {
 	var unreported []string
@@ -28,32 +28,34 @@ func incidentRow(inc *incident.Incident, pol incident.Policy, ns []incident.Noti
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var open, overdue bool
 	var typ, severity string
+	var limit int
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "list [--open] [--overdue] [--type T] [--severity S]",
+		Use:   "list [--open] [--overdue] [--type T] [--severity S] [--limit N]",
 		Short: "List incidents",
 		Long: `List incidents in ID order. --overdue lists the open incidents past their
-reporting deadline that are not yet reported to every required party.`,
+reporting deadline that are not yet reported to every required party.
+--limit N lists the first N only.`,
 		Example: `  $ custos incident list --open
   $ custos incident list --overdue -o json   # for a monitoring check`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
 			format := out.Format()
 			cols := incidentColumns
 			if format == output.Table {
-				cols = output.Cols("id", "type", "severity", "state", "detected_at", "deadline", "overdue", "assignee", "summary")
+				cols = output.Whole(output.Cols("id", "type", "severity", "state", "detected_at", "deadline", "overdue", "assignee", "summary"), "id")
 			}
 			w := output.NewList(f.IO, format, cols)
-			filter := store.IncidentFilter{Open: open || overdue, Type: typ, Severity: severity}
+			filter := store.IncidentFilter{Open: open, Overdue: overdue, Type: typ, Severity: severity, Limit: limit}
 			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
 				pol, err := tx.IncidentPolicy()
 				if err != nil {
 					return err
 				}
 				return tx.ListIncidents(filter, func(inc *incident.Incident, ns []incident.Notification) error {
-					if overdue && !pol.Overdue(inc, ns, f.Now()) {
-						return nil
-					}
 					row := incidentRow(inc, pol, ns, f)
 					if format == output.Table {
 						row = []any{row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[9], row[4]}
@@ -71,6 +73,7 @@ reporting deadline that are not yet reported to every required party.`,
 	cmd.Flags().BoolVar(&overdue, "overdue", false, "only open incidents past their reporting deadline and not yet reported")
 	cmdutil.EnumFlag(cmd.Flags(), &typ, "type", "", "", append([]string{""}, incident.Types...), "only this type")
 	cmdutil.EnumFlag(cmd.Flags(), &severity, "severity", "", "", append([]string{""}, incident.Severities...), "only this severity")
+	cmdutil.AddLimitFlag(cmd, &limit, "incidents")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }

@@ -15,19 +15,25 @@ type ListOptions struct {
 	Cmd     *cobra.Command
 	Output  *cmdutil.Output
 	All     bool
+	// Limit is --limit, 0 when not given.
+	Limit int
 }
 
 func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "list [--all]",
+		Use:   "list [--all] [--limit N]",
 		Short: "List operators",
-		Long:  "List the registered operators with their roles and departments; --all includes removed ones.",
+		Long: `List the registered operators in name order with their roles and
+departments; --all includes removed ones, --limit N lists the first N only.`,
 		Example: `  $ custos operator list
   $ custos operator list -o json | jq -r '.[] | select(.roles | index("admin")) | .name'`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
+			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -35,6 +41,7 @@ func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "include removed operators")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, "operators")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -45,7 +52,7 @@ func listRun(opts *ListOptions) error {
 	f := opts.Factory
 	w := output.NewList(f.IO, opts.Output.Format(), listColumns)
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		return tx.ListOperators(opts.All, func(o *operator.Operator) error {
+		return tx.ListOperators(opts.All, opts.Limit, func(o *operator.Operator) error {
 			return w.Row(o.Name, o.RoleNames(), o.Department, o.CreatedAt, o.CreatedBy, o.RemovedAt)
 		})
 	})

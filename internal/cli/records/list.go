@@ -15,7 +15,9 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-var recordColumns = output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by")
+// recordColumns are a record's fields; a table never cuts the class or
+// the subject, which holds and filters name.
+var recordColumns = output.Whole(output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by"), "class", "subject")
 
 func recordRow(r *records.Record) []any {
 	return []any{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}
@@ -24,22 +26,30 @@ func recordRow(r *records.Record) []any {
 func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var class, asOf string
 	var due, held bool
+	var limit int
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "list [--class C] [--due] [--held]",
+		Use:   "list [--class C] [--due] [--held] [--limit N]",
 		Short: "List records",
-		Long: `List records by class and creation time; the list streams, whatever the
-size of the catalogue. --due lists the records past their retention and
-under no hold (as of now, or --as-of), with the reason; --held lists the
-records an active hold covers.`,
+		Long: `List records by class and creation time. --due lists the records past
+their retention and under no hold (as of now, or --as-of), with the
+reason; --held lists the records an active hold covers. --limit N lists
+the first N only. The list streams in every format, whatever the size of
+the catalogue; a table takes its column widths from its first rows and
+cuts a longer location in a later row with "…" (never an ID, a class or a
+subject).`,
 		Example: `  $ custos records list --class voice --due
-  $ custos records list --held -o csv > held.csv`,
+  $ custos records list --held -o csv > held.csv
+  $ custos records list --due --limit 100`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+				return err
+			}
 			if due && held {
 				return errs.Invalidf("--due and --held exclude each other")
 			}
-			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now()}
+			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now(), Limit: limit}
 			if asOf != "" {
 				t, err := when.ParseTime(asOf, time.Local)
 				if err != nil {
@@ -72,6 +82,7 @@ records an active hold covers.`,
 	cmd.Flags().BoolVar(&due, "due", false, "only records past retention and under no hold")
 	cmd.Flags().BoolVar(&held, "held", false, "only records under an active hold")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "with --due, decide as of this date or time")
+	cmdutil.AddLimitFlag(cmd, &limit, "records")
 	out = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON, output.JSONL, output.CSV)
 	return cmdutil.MarkStore(cmd)
 }

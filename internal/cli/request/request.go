@@ -38,7 +38,7 @@ be applied, with the reason), or rejected, withdrawn or expired.`,
 	return cmd
 }
 
-var listColumns = output.Cols("id", "kind", "state", "requester", "change", "pending_stages", "created_at", "expires_at")
+var listColumns = output.Whole(output.Cols("id", "kind", "state", "requester", "change", "pending_stages", "created_at", "expires_at"), "id")
 
 func changeText(q *request.Request) string { return request.Describe(q.Kind, q.Payload) }
 
@@ -46,14 +46,19 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 	var filter store.RequestFilter
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "list [--pending] [--mine] [--kind K]",
+		Use:   "list [--pending] [--mine] [--kind K] [--limit N]",
 		Short: "List requests, newest first",
 		Long: `List requests, newest first, with the stages each still needs. A pending
-request past its expiry is listed as expired.`,
+request past its expiry is listed as expired. --limit N lists the newest N
+only.`,
 		Example: `  $ custos request list --pending
-  $ custos request list --mine -o json`,
+  $ custos request list --mine -o json
+  $ custos request list --limit 20`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckLimit(cmd, filter.Limit); err != nil {
+				return err
+			}
 			if filter.Kind != "" && !slices.Contains(request.Kinds, filter.Kind) {
 				return errs.Invalidf("--kind %q: the kinds are %s", filter.Kind, strings.Join(request.Kinds, ", "))
 			}
@@ -75,6 +80,7 @@ request past its expiry is listed as expired.`,
 	cmd.Flags().BoolVar(&filter.Pending, "pending", false, "only requests still waiting for approvals")
 	cmd.Flags().BoolVar(&filter.Mine, "mine", false, "only the requests you asked for")
 	cmd.Flags().StringVar(&filter.Kind, "kind", "", "only requests of this kind (access, retention, hold-release)")
+	cmdutil.AddLimitFlag(cmd, &filter.Limit, "requests")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
