@@ -1,17 +1,25 @@
 // Command startup compares one audited, mutating custos command (process
 // start to exit, its change and audit entry durably committed) with the
-// sqlite3 shell doing one durable insert into a WAL database. The two run
-// alternately, so drift on a shared machine hits both alike; it prints the
-// medians and their ratio.
+// sqlite3 shell doing one durable insert into a WAL database. The
+// contenders run in turn, round after round, each round starting with the
+// next one, so drift on a shared machine hits all alike; it prints for
+// each the median wall time and the median CPU time (user + system, every
+// thread) and their ratios to the shell's.
 //
 //	go build -o /tmp/custos ./cmd/custos
 //	go run ./bench/startup -custos /tmp/custos -n 300
+//
+// Give it binaries copied the same way (cp into one directory), the shell
+// included: a binary straight out of go build starts up to a millisecond
+// slower than the same bytes copied, because of how its pages reached the
+// page cache. bench/startup.sh does.
 //
 // With -storeonly (a build of bench/storeonly) it also times the store
 // pipeline without the CLI, to show what the CLI layer adds; with -clilibs
 // (bench/storeonly built with -tags clilibs) the same pipeline with the CLI
 // libraries linked and initialised but unused, to show what their start-up
-// alone costs.
+// alone costs. Each further argument, NAME=PATH, is another custos binary
+// (an older version, say), timed the same way on a store of its own.
 package main
 
 import (
@@ -19,17 +27,27 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/custos-dev/custos/bench/internal/ref"
 )
 
+// contender is one program timed in every round.
+type contender struct {
+	name string
+	argv func(i int) []string
+	wall []time.Duration
+	cpu  []time.Duration // user + system time of the process
+}
+
 func main() {
 	custos := flag.String("custos", "custos", "the custos binary")
 	sqlite3 := flag.String("sqlite3", "sqlite3", "the sqlite3 shell")
-	storeonly := flag.String("storeonly", "", "optional: the bench/storeonly binary, timed as a third contender")
-	clilibs := flag.String("clilibs", "", "optional: bench/storeonly built with -tags clilibs, timed as a fourth")
+	storeonly := flag.String("storeonly", "", "optional: the bench/storeonly binary, timed as another contender")
+	clilibs := flag.String("clilibs", "", "optional: bench/storeonly built with -tags clilibs, timed as another")
 	n := flag.Int("n", 200, "runs of each")
 	flag.Parse()
 
@@ -38,49 +56,73 @@ func main() {
 	defer os.RemoveAll(pair.Dir)
 	db, refDB, env := pair.Store, pair.Ref, pair.Env
 
-	var ours, theirs, bare, libs []time.Duration
+	cs := []*contender{
+		{name: "custos operator add", argv: func(i int) []string {
+			return []string{*custos, "--db", db, "operator", "add", fmt.Sprintf("op%d", i), "--role", "auditor"}
+		}},
+		{name: "sqlite3 durable insert", argv: func(i int) []string {
+			return []string{*sqlite3, refDB, ref.Insert(fmt.Sprintf("operator add op%d", i))}
+		}},
+	}
+	for _, arg := range flag.Args() {
+		name, bin, ok := strings.Cut(arg, "=")
+		if !ok {
+			check(fmt.Errorf("argument %q: want NAME=PATH", arg))
+		}
+		store := filepath.Join(pair.Dir, name+".db")
+		if out, err := pair.Command(bin, "--db", store, "init").CombinedOutput(); err != nil {
+			check(fmt.Errorf("%s init: %v: %s", bin, err, out))
+		}
+		cs = append(cs, &contender{name: name + " operator add", argv: func(i int) []string {
+			return []string{bin, "--db", store, "operator", "add", fmt.Sprintf("op%d", i), "--role", "auditor"}
+		}})
+	}
+	if *storeonly != "" {
+		cs = append(cs, &contender{name: "store pipeline, no CLI", argv: func(i int) []string {
+			return []string{*storeonly, db, fmt.Sprintf("bare%d", i)}
+		}})
+	}
+	if *clilibs != "" {
+		cs = append(cs, &contender{name: "  + CLI libraries' init", argv: func(i int) []string {
+			return []string{*clilibs, db, fmt.Sprintf("libs%d", i)}
+		}})
+	}
+
 	for i := range *n {
-		start := time.Now()
-		run(env, *custos, "--db", db, "operator", "add", fmt.Sprintf("op%d", i), "--role", "auditor")
-		ours = append(ours, time.Since(start))
-
-		start = time.Now()
-		run(env, *sqlite3, refDB, ref.Insert(fmt.Sprintf("operator add op%d", i)))
-		theirs = append(theirs, time.Since(start))
-
-		if *storeonly != "" {
-			start = time.Now()
-			run(env, *storeonly, db, fmt.Sprintf("bare%d", i))
-			bare = append(bare, time.Since(start))
-		}
-		if *clilibs != "" {
-			start = time.Now()
-			run(env, *clilibs, db, fmt.Sprintf("libs%d", i))
-			libs = append(libs, time.Since(start))
+		// Each round starts with the next contender, so none always runs
+		// right after the same one (the shell's syncs, say).
+		for k := range cs {
+			c := cs[(i+k)%len(cs)]
+			wall, cpu := run(env, c.argv(i))
+			c.wall = append(c.wall, wall)
+			c.cpu = append(c.cpu, cpu)
 		}
 	}
-	mo, mt := median(ours), median(theirs)
-	fmt.Printf("runs:                     %d each, alternating\n", *n)
-	fmt.Printf("custos operator add:      median %v  p90 %v  mean %v\n", mo, pct(ours, 90), mean(ours))
-	fmt.Printf("sqlite3 durable insert:   median %v  p90 %v  mean %v\n", mt, pct(theirs, 90), mean(theirs))
-	fmt.Printf("ratio of medians:         %.2fx (of means %.2fx)\n", float64(mo)/float64(mt), float64(mean(ours))/float64(mean(theirs)))
-	if len(bare) > 0 {
-		mb := median(bare)
-		fmt.Printf("store pipeline, no CLI:   median %v  p90 %v  (%.2fx sqlite3)\n", mb, pct(bare, 90), float64(mb)/float64(mt))
-	}
-	if len(libs) > 0 {
-		ml := median(libs)
-		fmt.Printf("  + CLI libraries' init:  median %v  p90 %v  (%.2fx sqlite3)\n", ml, pct(libs, 90), float64(ml)/float64(mt))
+	rw, rc := median(cs[1].wall), median(cs[1].cpu)
+	fmt.Printf("runs: %d of each, in turn; ratios are to the sqlite3 shell's medians\n", *n)
+	fmt.Printf("%-26s %10s %10s %10s %7s   %10s %7s\n", "", "wall p50", "p90", "mean", "ratio", "CPU p50", "ratio")
+	for _, c := range cs {
+		mw, mc := median(c.wall), median(c.cpu)
+		fmt.Printf("%-26s %10v %10v %10v %6.2fx   %10v %6.2fx\n", c.name,
+			mw.Round(time.Microsecond), pct(c.wall, 90).Round(time.Microsecond), mean(c.wall).Round(time.Microsecond),
+			float64(mw)/float64(rw), mc.Round(time.Microsecond), float64(mc)/float64(rc))
 	}
 }
 
-func run(env []string, name string, args ...string) {
-	cmd := exec.Command(name, args...)
+// run runs argv to its end and returns its wall time and its CPU time.
+func run(env, argv []string) (wall, cpu time.Duration) {
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "%s %v: %v\n%s", name, args, err, out)
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall = time.Since(start)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%v: %v\n%s", argv, err, out.String())
 		os.Exit(1)
 	}
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 }
 
 func median(d []time.Duration) time.Duration { return pct(d, 50) }

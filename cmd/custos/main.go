@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/custos-dev/custos/internal/cli"
+	_ "github.com/custos-dev/custos/internal/procs/one" // start on one processor
 )
 
 func main() { os.Exit(cli.Main()) }

@@ -19,13 +19,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/procs"
 	"github.com/custos-dev/custos/internal/records"
 )
 
@@ -150,6 +150,7 @@ func Create(dir string, now time.Time, files bool) (*Writer, error) {
 	// and a purge should cost little more than the delete it guards.
 	w.gz, _ = gzip.NewWriterLevel(w.buf, gzip.BestSpeed)
 	w.work, w.done = make(chan []member, 4), make(chan error, 1)
+	procs.All() // the encoder runs beside the caller
 	go w.encode()
 	return w, nil
 }
@@ -373,13 +374,14 @@ func verify(archivePath string, fn func(*records.Record) error) (*Manifest, reco
 	stop := make(chan struct{})
 	defer close(stop)
 	var readErr error
+	cores := procs.All()
 	go func() {
 		defer close(batches)
 		readErr = readLines(gz, batches, stop)
 	}()
 	workers := 1
 	if fn == nil {
-		workers = runtime.GOMAXPROCS(0)
+		workers = cores
 	}
 	var mu sync.Mutex
 	var count, sumID int64

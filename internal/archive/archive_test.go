@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -213,5 +214,27 @@ func TestAbort(t *testing.T) {
 	w.Abort()
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("left behind: %v", left)
+	}
+}
+
+// custos starts on one processor (package procs); writing an archive and
+// reading it back take every processor the process may use, for the
+// encoder beside the caller and the decoders.
+func TestArchivesTakeEveryProcessor(t *testing.T) {
+	runtime.SetDefaultGOMAXPROCS()
+	all := runtime.GOMAXPROCS(0)
+	t.Cleanup(runtime.SetDefaultGOMAXPROCS)
+	dir := t.TempDir()
+	runtime.GOMAXPROCS(1)
+	m := write(t, dir, 10)
+	if got := runtime.GOMAXPROCS(0); got != all {
+		t.Fatalf("writing: GOMAXPROCS %d, want %d", got, all)
+	}
+	runtime.GOMAXPROCS(1)
+	if _, _, err := Verify(filepath.Join(dir, m.Archive), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != all {
+		t.Fatalf("reading back: GOMAXPROCS %d, want %d", got, all)
 	}
 }

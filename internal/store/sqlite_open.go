@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -210,8 +211,16 @@ func inWALMode(path string) bool {
 // connection closes. With journal_size_limit 0 the closing checkpoint
 // truncates the WAL to nothing, so the next command finds an empty WAL to
 // append to: it neither recreates the two files (and syncs the directory)
-// nor replays old frames.
+// nor replays old frames. A connection that finds a WAL with frames in it
+// does not sync the directory either (see walConnector).
+//
+// It also has SQLite sync with fdatasync(2) instead of fsync(2), as the
+// C library does wherever its build finds fdatasync (every Linux
+// distribution's sqlite3): a commit still waits for the WAL's frames and
+// its size to reach the disk, only not for its modification time.
+// modernc.org/sqlite keeps fsync unless asked.
 func persistWAL(ctx context.Context, db *sql.DB) error {
+	sqlite.Fdatasync(true)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return err
@@ -228,6 +237,26 @@ func persistWAL(ctx context.Context, db *sql.DB) error {
 		deferCheckpoints(dc)
 		return nil
 	})
+}
+
+// walConnector opens the store's connections, and turns off the directory
+// sync of a connection that found the WAL with frames in it (see
+// skipWALDirSync).
+type walConnector struct {
+	driver.Connector
+	wal string // the WAL's path
+}
+
+func (c walConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	found, err := os.Stat(c.wal)
+	if err != nil || !found.Mode().IsRegular() || found.Size() == 0 {
+		found = nil
+	}
+	dc, err := c.Connector.Connect(ctx)
+	if err == nil && found != nil {
+		skipWALDirSync(dc, found)
+	}
+	return dc, err
 }
 
 // readOnlyFile reports whether the store file is one this process must

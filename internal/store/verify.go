@@ -4,12 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/custos-dev/custos/internal/audit"
+	"github.com/custos-dev/custos/internal/procs"
 )
 
 // verifySegment is the number of entries one worker checks at a time. At
@@ -81,7 +81,7 @@ type segmentResult struct {
 // of the objects each segment's entries name (see audit.ObjectDigest).
 func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audit.ObjectKey, head int64, progress func(done, total int64)) ([]audit.ObjectDigest, error) {
 	n := int((head + verifySegment - 1) / verifySegment)
-	workers := min(runtime.GOMAXPROCS(0), 8, n)
+	workers := min(procs.All(), 8, n)
 	db, err := s.d.verifyDB(s, false)
 	if err != nil {
 		return nil, err

@@ -4,13 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/procs"
 )
 
 // indexChunk is the number of audit_objects rows one worker digests at a
@@ -38,7 +38,7 @@ func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head in
 	if err != nil {
 		return err
 	}
-	workers := min(runtime.GOMAXPROCS(0), 8, int(n))
+	workers := min(procs.All(), 8, int(n))
 	db.SetMaxOpenConns(workers)
 
 	got := make([]audit.ObjectDigest, len(want))

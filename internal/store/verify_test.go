@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -131,5 +132,21 @@ func TestVerifyNamesEntriesTimedBeforeEarlierOnes(t *testing.T) {
 	}
 	if len(v.Skews) != 1 || v.Skews[0].Host != "h1" || v.Skews[0].Behind != 20*time.Minute {
 		t.Fatalf("skews %+v", v.Skews)
+	}
+}
+
+// custos starts on one processor (package procs); audit verify takes every
+// processor the process may use before it sizes its workers.
+func TestVerifyTakesEveryProcessor(t *testing.T) {
+	runtime.SetDefaultGOMAXPROCS()
+	all := runtime.GOMAXPROCS(0)
+	s := MustOpen(t)
+	runtime.GOMAXPROCS(1)
+	t.Cleanup(runtime.SetDefaultGOMAXPROCS)
+	if _, err := verifyWith(t, s, 1); err != nil {
+		t.Fatal(err)
+	}
+	if got := runtime.GOMAXPROCS(0); got != all {
+		t.Fatalf("audit verify ran with GOMAXPROCS %d, want %d", got, all)
 	}
 }

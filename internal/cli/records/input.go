@@ -22,6 +22,7 @@ import (
 	"github.com/custos-dev/custos/internal/archive"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/procs"
 	"github.com/custos-dev/custos/internal/records"
 	"github.com/custos-dev/custos/internal/when"
 )
@@ -82,6 +83,7 @@ func pipeRecords(br *bufio.Reader, name string, fn func(*records.Record) error) 
 	stop := make(chan struct{})
 	defer close(stop)
 	var readErr error
+	procs.All()
 	go func() {
 		defer close(batches)
 		batch := make([]*records.Record, 0, size)
