@@ -15,8 +15,9 @@
 # defaults (fsync, synchronous commit, full page writes), so that a
 # commit is as durable as SQLite's synchronous=FULL. FSYNC=off keeps the
 # test cluster's settings. With OLD=COMMIT, step 3 times that commit's
-# custos too, alternating with this checkout's. Every binary is copied
-# the same way before it is timed.
+# custos too, alternating with this checkout's. STEPS="3" (or "1 2")
+# runs only those steps. Every binary is copied the same way before it
+# is timed.
 #
 # Usage: bench/postgres.sh [ENTRIES] [RUNS] [P] [N]
 #        (default 10000000 300 8 500; 10 M entries take about 5 minutes
@@ -65,24 +66,25 @@ fi
 tcp="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
 echo "PostgreSQL $(psql -XAtc 'SHOW server_version' "$admin"), fsync $(psql -XAtc 'SHOW fsync' "$admin"), synchronous_commit $(psql -XAtc 'SHOW synchronous_commit' "$admin"); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo
-echo "== 1. $procs processes x $n operator add at once"
-"$out/concurrent" -custos "$out/custos" -sqlite3 "$out/sqlite3" -procs "$procs" -n "$n" -postgres "$admin"
+concurrent() {
+	echo
+	echo "== 1. $procs processes x $n operator add at once"
+	"$out/concurrent" -custos "$out/custos" -sqlite3 "$out/sqlite3" -procs "$procs" -n "$n" -postgres "$admin"
+}
 
-echo
-echo "== 2. one operator add, $runs runs each, alternating"
-"$out/startup" -custos "$out/custos" -sqlite3 "$out/sqlite3" -n "$runs" -postgres "$admin" -postgres-tcp "$tcp"
-
-if command -v hyperfine >/dev/null; then
+latency() {
+	echo
+	echo "== 2. one operator add, $runs runs each, alternating"
+	"$out/startup" -custos "$out/custos" -sqlite3 "$out/sqlite3" -n "$runs" -postgres "$admin" -postgres-tcp "$tcp"
+	command -v hyperfine >/dev/null || return 0
 	# hyperfine runs each command's runs in a row; the name is removed
 	# between runs (--prepare, not timed) so that each run adds it anew.
 	cp "$(command -v hyperfine)" "$out/hyperfine"
-	h=$out/h.db
+	local h=$out/h.db hdb=custos_bench_hyperfine
 	"$out/custos" --db "$h" init >/dev/null
-	hdb=custos_bench_hyperfine
 	psql -Xqc "CREATE DATABASE $hdb TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" "$admin"
-	hs="postgres://postgres@/$hdb?host=$pg&port=$port&sslmode=disable"
-	ht="postgres://postgres@127.0.0.1:$port/$hdb?sslmode=disable"
+	local hs="postgres://postgres@/$hdb?host=$pg&port=$port&sslmode=disable"
+	local ht="postgres://postgres@127.0.0.1:$port/$hdb?sslmode=disable"
 	"$out/custos" --db "$hs" init >/dev/null
 	for db in "$h" "$hs"; do "$out/custos" --db "$db" operator add hf --role auditor >/dev/null 2>&1; done
 	echo
@@ -98,26 +100,37 @@ if command -v hyperfine >/dev/null; then
 	for name, x in r.items():
 	    print(f"  {name:7} median {x['median']*1000:6.2f} ms  mean {x['mean']*1000:6.2f} ms  {x['median']/base:.2f}x SQLite")
 	EOF
-fi
+}
 
-echo
-echo "== 3. audit verify of $entries generated entries on PostgreSQL"
-psql -Xqc "CREATE DATABASE custos_bench_verify TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" "$admin"
-v="postgres://postgres@/custos_bench_verify?host=$pg&port=$port&sslmode=disable"
-"$out/custos" --db "$v" init >/dev/null
-"$out/gen" -db "$v" -accounts 0 -grants-per-account 0 -records 0 -audit "$entries"
-psql -XAtc "SELECT 'audit_log ' || pg_size_pretty(pg_total_relation_size('custos.audit_log')) || ', audit_objects ' || pg_size_pretty(pg_total_relation_size('custos.audit_objects'))" "$v"
-# The server's CPU time for a run: what its exited backends used (the
-# verification's connections end with it), from the postmaster's cutime
-# and cstime.
+# server_cpu is the CPU time the server's exited backends have used
+# (the postmaster's cutime and cstime): a verification's connections
+# end with it.
 server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$(head -1 "$pg/data/postmaster.pid")/stat"; }
-versions=(custos)
-[ -z "${OLD:-}" ] || versions=(custos-old custos)
-for i in 1 2 3; do
-	for b in "${versions[@]}"; do
-		s0=$(server_cpu)
-		/usr/bin/time -o "$out/time" -f "%e s wall, client %U s user + %S s sys, client peak RSS %M KB" "$out/$b" --db "$v" audit verify
-		sleep 1
-		echo "$b run $i: $(cat "$out/time"), server $(awk -v a="$(server_cpu)" -v b="$s0" 'BEGIN { printf "%.2f", a - b }') s CPU"
+
+verify() {
+	echo
+	echo "== 3. audit verify of $entries generated entries on PostgreSQL"
+	psql -Xqc "CREATE DATABASE custos_bench_verify TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'" "$admin"
+	local v="postgres://postgres@/custos_bench_verify?host=$pg&port=$port&sslmode=disable"
+	"$out/custos" --db "$v" init >/dev/null
+	"$out/gen" -db "$v" -accounts 0 -grants-per-account 0 -records 0 -audit "$entries"
+	psql -XAtc "SELECT 'audit_log ' || pg_size_pretty(pg_total_relation_size('custos.audit_log')) || ', audit_objects ' || pg_size_pretty(pg_total_relation_size('custos.audit_objects'))" "$v"
+	local versions=(custos) i b s0
+	[ -z "${OLD:-}" ] || versions=(custos-old custos)
+	for i in 1 2 3; do
+		for b in "${versions[@]}"; do
+			s0=$(server_cpu)
+			/usr/bin/time -o "$out/time" -f "%e s wall, client %U s user + %S s sys, client peak RSS %M KB" "$out/$b" --db "$v" audit verify
+			sleep 1
+			echo "$b run $i: $(cat "$out/time"), server $(awk -v a="$(server_cpu)" -v b="$s0" 'BEGIN { printf "%.2f", a - b }') s CPU"
+		done
 	done
+}
+
+for step in ${STEPS:-1 2 3}; do
+	case $step in
+	1) concurrent ;;
+	2) latency ;;
+	3) verify ;;
+	esac
 done
