@@ -20,9 +20,16 @@
 // libraries linked and initialised but unused, to show what their start-up
 // alone costs. Each further argument, NAME=PATH, is another custos binary
 // (an older version, say), timed the same way on a store of its own.
+//
+// With -postgres (a superuser's postgres:// location, as
+// scripts/pg-test-server prints it) it also times the same command on a
+// fresh PostgreSQL store over that route, and with -postgres-tcp over a
+// second route to the same server (e.g. TCP when the first is the Unix
+// socket), in the same rounds.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -32,6 +39,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-dev/custos/bench/internal/pgdb"
 	"github.com/custos-dev/custos/bench/internal/ref"
 )
 
@@ -48,6 +56,8 @@ func main() {
 	sqlite3 := flag.String("sqlite3", "sqlite3", "the sqlite3 shell")
 	storeonly := flag.String("storeonly", "", "optional: the bench/storeonly binary, timed as another contender")
 	clilibs := flag.String("clilibs", "", "optional: bench/storeonly built with -tags clilibs, timed as another")
+	postgres := flag.String("postgres", "", "optional: a superuser's postgres:// location, where a fresh store is made and timed")
+	postgresTCP := flag.String("postgres-tcp", "", "optional, with -postgres: another location of the same server (any database), timed too")
 	n := flag.Int("n", 200, "runs of each")
 	flag.Parse()
 
@@ -86,6 +96,24 @@ func main() {
 		cs = append(cs, &contender{name: "  + CLI libraries' init", argv: func(i int) []string {
 			return []string{*clilibs, db, fmt.Sprintf("libs%d", i)}
 		}})
+	}
+	if *postgres != "" {
+		name, drop, err := pgdb.Create(context.Background(), *postgres)
+		check(err)
+		defer func() { check(drop()) }()
+		for r, l := range []string{*postgres, *postgresTCP} {
+			if l == "" {
+				continue
+			}
+			loc, err := pgdb.Location(l, name)
+			check(err)
+			if r == 0 {
+				run(env, []string{*custos, "--db", loc, "init"})
+			}
+			cs = append(cs, &contender{name: []string{"custos on PostgreSQL", "  over -postgres-tcp"}[r], argv: func(i int) []string {
+				return []string{*custos, "--db", loc, "operator", "add", fmt.Sprintf("pg%d-%d", r, i), "--role", "auditor"}
+			}})
+		}
 	}
 
 	for i := range *n {
