@@ -120,6 +120,9 @@ func TestPostgresOperatorAddNamesTheMissingLogin(t *testing.T) {
 	}
 	db := storeFor(t)
 	mustCustos(t, db, "init")
+	if err := pgtest.Logins("ivan"); err != nil {
+		t.Fatal(err)
+	}
 	_, errOut, code := custos(t, db, nil, "operator", "add", "nobody_here", "--role", "it")
 	if code != 0 || !strings.Contains(errOut, `notice: nobody_here cannot log in to the store yet; a role that may create roles must run: CREATE ROLE "nobody_here" LOGIN IN ROLE custos_app;`) {
 		t.Fatalf("exit %d: %s", code, errOut)

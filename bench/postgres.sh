@@ -20,8 +20,8 @@
 # is timed.
 #
 # Usage: bench/postgres.sh [ENTRIES] [RUNS] [P] [N]
-#        (default 10000000 300 8 500; 10 M entries take about 5 minutes
-#        to generate and 6 GB)
+#        (default 10000000 300 8 500; 10 M entries take 3 to 7 minutes
+#        to generate here, and 6.6 GB)
 set -euo pipefail
 entries=${1:-10000000}
 runs=${2:-300}
