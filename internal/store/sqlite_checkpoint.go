@@ -31,8 +31,18 @@ const walTruncateAt = 256 << 10
 // reflection; if the driver's layout ever changes it reports false and the
 // store keeps SQLite's default behaviour, which is correct, only slower.
 func deferCheckpoints(dc any) bool {
-	db, tls := connHandle(dc)
-	if db == 0 {
+	v := reflect.ValueOf(dc)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	v = v.Elem()
+	dbf, tlsf := v.FieldByName("db"), v.FieldByName("tls")
+	if !dbf.IsValid() || dbf.Kind() != reflect.Uintptr || !tlsf.IsValid() || tlsf.Type() != reflect.TypeFor[*libc.TLS]() {
+		return false
+	}
+	db := uintptr(dbf.Uint())
+	tls := (*libc.TLS)(unsafe.Pointer(tlsf.Pointer()))
+	if db == 0 || tls == nil {
 		return false
 	}
 	const slot = 8 // libc.VaList stores every argument in 8 bytes
@@ -43,26 +53,6 @@ func deferCheckpoints(dc any) bool {
 	defer libc.Xfree(tls, va)
 	rc := sqlite3.Xsqlite3_db_config(tls, db, sqlite3.SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, libc.VaList(va, int32(1), uintptr(0)))
 	return rc == sqlite3.SQLITE_OK
-}
-
-// connHandle returns the SQLite handle of a modernc.org/sqlite connection
-// and the libc thread state to call SQLite with, read by reflection; db is
-// 0 if the driver's layout is not the one expected.
-func connHandle(dc any) (db uintptr, tls *libc.TLS) {
-	v := reflect.ValueOf(dc)
-	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
-		return 0, nil
-	}
-	v = v.Elem()
-	dbf, tlsf := v.FieldByName("db"), v.FieldByName("tls")
-	if !dbf.IsValid() || dbf.Kind() != reflect.Uintptr || !tlsf.IsValid() || tlsf.Type() != reflect.TypeFor[*libc.TLS]() {
-		return 0, nil
-	}
-	tls = (*libc.TLS)(unsafe.Pointer(tlsf.Pointer()))
-	if tls == nil {
-		return 0, nil
-	}
-	return uintptr(dbf.Uint()), tls
 }
 
 // checkpointIfLarge runs before the store closes: when the WAL has grown

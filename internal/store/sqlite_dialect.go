@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"io/fs"
 	"time"
-
-	"modernc.org/sqlite"
 )
 
 // sqliteDialect is the SQLite engine: a store is one file (with its WAL
@@ -53,13 +51,7 @@ func (sqliteDialect) create(ctx context.Context, path string, opts Options) (*St
 	return createSQLite(ctx, path, opts)
 }
 
-func (sqliteDialect) connect(s *Store) (*sql.DB, error) {
-	c, err := sqlite.NewConnector(s.dsn())
-	if err != nil {
-		return nil, err
-	}
-	return sql.OpenDB(walConnector{c, s.path + "-wal"}), nil
-}
+func (sqliteDialect) connect(s *Store) (*sql.DB, error) { return sql.Open("sqlite", s.dsn()) }
 
 func (sqliteDialect) prepare(ctx context.Context, db *sql.DB) error { return persistWAL(ctx, db) }
 

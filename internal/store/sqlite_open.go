@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -211,8 +210,7 @@ func inWALMode(path string) bool {
 // connection closes. With journal_size_limit 0 the closing checkpoint
 // truncates the WAL to nothing, so the next command finds an empty WAL to
 // append to: it neither recreates the two files (and syncs the directory)
-// nor replays old frames. A connection that finds a WAL with frames in it
-// does not sync the directory either (see walConnector).
+// nor replays old frames.
 //
 // It also has SQLite sync with fdatasync(2) instead of fsync(2), as the
 // C library does wherever its build finds fdatasync (every Linux
@@ -237,26 +235,6 @@ func persistWAL(ctx context.Context, db *sql.DB) error {
 		deferCheckpoints(dc)
 		return nil
 	})
-}
-
-// walConnector opens the store's connections, and turns off the directory
-// sync of a connection that found the WAL with frames in it (see
-// skipWALDirSync).
-type walConnector struct {
-	driver.Connector
-	wal string // the WAL's path
-}
-
-func (c walConnector) Connect(ctx context.Context) (driver.Conn, error) {
-	found, err := os.Stat(c.wal)
-	if err != nil || !found.Mode().IsRegular() || found.Size() == 0 {
-		found = nil
-	}
-	dc, err := c.Connector.Connect(ctx)
-	if err == nil && found != nil {
-		skipWALDirSync(dc, found)
-	}
-	return dc, err
 }
 
 // readOnlyFile reports whether the store file is one this process must
