@@ -444,6 +444,7 @@ func TestPurgeSurvivesSIGKILL(t *testing.T) {
 	mustCustos(t, db, "records", "retain", "voice", "--for", "1y")
 	// The hold is released mid-test directly, not through an officer.
 	mustCustos(t, db, "policy", "set", "records.change_approval", "none")
+	mustCustos(t, db, "policy", "set", "records.purge_approval", "none")
 	mustCustos(t, db, "policy", "set", "records.roots", files)
 
 	// 20,000 due records (300 of them with files), 2,000 held until the

@@ -93,6 +93,10 @@ var Permissions = Matrix{
 	{Command: "records release", Roles: itStaff},
 	{Command: "records purge", Roles: itStaff},
 	{Command: "records restore", Roles: itStaff},
+	// Anyone may ask to look up records; seeing them needs the approved
+	// look-up (request.CheckLookupShow).
+	{Command: "records lookup request", Roles: everyone},
+	{Command: "records lookup show", Roles: everyone},
 
 	{Command: "incident open", Roles: itStaff},
 	{Command: "incident update", Roles: itStaff},

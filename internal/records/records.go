@@ -38,6 +38,27 @@ type Schedule struct {
 	Description string
 	SetAt       time.Time
 	SetBy       string
+	// LockedAt is when the schedule was locked (zero: not locked); LockedBy
+	// the request (or, with records.change_approval none, the operator)
+	// that locked it. A locked schedule can be lengthened, never shortened.
+	LockedAt time.Time
+	LockedBy string
+}
+
+// Shortens reports whether keeping records for d instead of s's period
+// lets them be purged sooner (as of now: a month is not a fixed number of
+// days).
+func (s Schedule) Shortens(d when.Duration, now time.Time) bool {
+	return d.Before(now).After(s.Retain.Before(now))
+}
+
+// CheckRetain refuses to shorten a locked schedule, for everyone.
+func (s Schedule) CheckRetain(d when.Duration, now time.Time) error {
+	if !s.LockedAt.IsZero() && s.Shortens(d, now) {
+		return errs.Deniedf("the retention of %s is locked at %s at least since %s (%s): it can be lengthened, never shortened",
+			s.Class, s.Retain, s.LockedAt.UTC().Format("2006-01-02"), s.LockedBy)
+	}
+	return nil
 }
 
 // The kinds of legal hold.
@@ -111,10 +132,8 @@ type Decision struct {
 // kept; a record is purged once its class's retention has passed since its
 // creation.
 func Decide(r *Record, schedules map[string]Schedule, holds []Hold, asOf time.Time) Decision {
-	for i := range holds {
-		if h := &holds[i]; h.Active() && h.Covers(r) {
-			return Decision{Reason: "held by " + h.Name}
-		}
+	if h := HeldBy(r, holds); h != "" {
+		return Decision{Reason: "held by " + h}
 	}
 	s, ok := schedules[r.Class]
 	if !ok {
@@ -125,6 +144,16 @@ func Decide(r *Record, schedules map[string]Schedule, holds []Hold, asOf time.Ti
 		return Decision{Reason: "retained until " + due.UTC().Format(time.RFC3339) + " (" + r.Class + " " + s.Retain.String() + ")"}
 	}
 	return Decision{Purge: true, Reason: "past retention since " + due.UTC().Format(time.RFC3339) + " (" + r.Class + " " + s.Retain.String() + ")"}
+}
+
+// HeldBy names the first active hold that covers r, or "".
+func HeldBy(r *Record, holds []Hold) string {
+	for i := range holds {
+		if h := &holds[i]; h.Active() && h.Covers(r) {
+			return h.Name
+		}
+	}
+	return ""
 }
 
 // Window bounds the records of the class that are past retention as of

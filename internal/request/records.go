@@ -2,6 +2,7 @@ package request
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -38,7 +39,7 @@ func init() {
 }
 
 // Kinds are every kind of request, for --kind.
-var Kinds = []string{KindAccess, KindRetention, KindHoldRelease}
+var Kinds = []string{KindAccess, KindRetention, KindHoldRelease, KindRetentionLock, KindPurge, KindLookup}
 
 // RetentionChange is the payload of a retention request: the schedule
 // asked for, and the one it replaces.
@@ -91,6 +92,23 @@ func Describe(kind, payload string) string {
 		var c HoldRelease
 		if json.Unmarshal([]byte(payload), &c) == nil {
 			return "release hold " + c.Hold
+		}
+	case KindRetentionLock:
+		var c RetentionLock
+		if json.Unmarshal([]byte(payload), &c) == nil {
+			return "lock the retention of " + c.Class + " at " + c.Retain + " at least"
+		}
+	case KindPurge:
+		if p, err := ParsePurgePlan(payload); err == nil {
+			scope := "every scheduled class"
+			if p.Class != "" {
+				scope = p.Class
+			}
+			return fmt.Sprintf("purge %d record(s) of %s due as of %s (set %s)", p.Count, scope, p.AsOf.UTC().Format("2006-01-02"), short(p.SetSHA256))
+		}
+	case KindLookup:
+		if l, err := ParseLookup(payload); err == nil {
+			return l.describe()
 		}
 	}
 	return payload

@@ -181,9 +181,17 @@ func CheckApprove(r *Request, by account.Party, stage string, eligible func(stag
 
 // CheckClose decides whether by may reject (withdraw false) or withdraw
 // r at now: a pending request is rejected by anyone eligible for one of
-// its pending stages, and withdrawn by its requester or an admin.
+// its pending stages, and withdrawn by its requester or an admin, as is
+// an approved purge plan or look-up not yet carried out.
 func CheckClose(r *Request, by account.Party, withdraw, admin bool, eligible func(stage string) error, now time.Time) error {
-	if st := r.StateAt(now); st != Pending {
+	st := r.StateAt(now)
+	if withdraw && st == Approved && AppliedLater(r.Kind) {
+		// An approved plan or look-up not yet carried out may still be
+		// withdrawn, like a pending one: a plan whose records changed, a
+		// look-up no longer needed.
+		st = Pending
+	}
+	if st != Pending {
 		return errs.Conflictf("%s is %s, not pending", r.ID, st)
 	}
 	if withdraw {

@@ -7,6 +7,7 @@ import (
 	"github.com/custos-dev/custos/internal/archive"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/request"
 )
 
 // A deletion batch holds the store's write lock while it runs, so another
@@ -56,6 +57,11 @@ type PurgeRequest struct {
 	// Notice, if set, hears what the purge did beside its work (an orphan
 	// archive removed, an interrupted purge being finished).
 	Notice func(format string, args ...any)
+	// Plan is the approved purge plan to carry out (records purge --apply):
+	// its scope replaces Class and AsOf, and exactly its set is purged,
+	// minus records held since. "" is a direct purge, which policy
+	// records.purge_approval=required refuses.
+	Plan string
 }
 
 func (r *PurgeRequest) notice(format string, args ...any) {
@@ -102,7 +108,18 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	var roots []string
 	var tag string
 	var referenced map[string]bool
+	var approval string
+	var planSet records.IDSet
 	if err := s.View(ctx, inv, spec, func(tx *Tx) (err error) {
+		if req.Plan != "" {
+			var p request.PurgePlan
+			if _, p, planSet, err = tx.approvedPlan(req.Plan); err != nil {
+				return err
+			}
+			req.Class, req.AsOf = p.Class, p.AsOf
+		} else if approval, err = tx.Policy(request.KeyPurgeApproval); err != nil {
+			return err
+		}
 		v, err := tx.Policy(records.KeyRoots)
 		if err != nil {
 			return err
@@ -172,6 +189,10 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		}
 		return res, nil
 	}
+	if req.Plan == "" && approval == "required" {
+		return nil, errs.Deniedf("policy %s is required: a purge carries out a plan an officer approved", request.KeyPurgeApproval).
+			WithHint("custos records purge --plan --reason TEXT, then custos records purge --apply REQ once it is approved")
+	}
 
 	// 1–3: select, archive and verify, in a read snapshot, after the
 	// operator's permission is checked. Nothing is recorded yet because
@@ -181,8 +202,23 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	var w *archive.Writer
 	var plan []*records.ClassPlan
 	var skips []PurgeSkip
+	// With a plan, the fresh selection must be the plan's set minus the
+	// records held since: seen marks the plan's records selected again,
+	// diff collects the rest.
+	var seen planMarks
+	diff := request.SetDifference{Missing: map[int64]string{}}
+	if req.Plan != "" {
+		seen = newPlanMarks(planSet)
+	}
 	err = s.View(ctx, inv, spec, func(tx *Tx) error {
-		return tx.PurgeCandidates(req.Class, req.AsOf, func(r *records.Record) error {
+		err := tx.PurgeCandidates(req.Class, req.AsOf, func(r *records.Record) error {
+			if req.Plan != "" {
+				if in, _ := planSet.Contains(r.ID); !in {
+					diff.Extra = append(diff.Extra, r.ID)
+					return nil
+				}
+				seen.mark(r.ID)
+			}
 			if w == nil {
 				var err error
 				if w, err = archive.Create(req.Archive, req.Now(), req.DeleteFiles); err != nil {
@@ -210,6 +246,16 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 			plan = records.AddToPlan(plan, r)
 			return nil
 		})
+		if err != nil || req.Plan == "" {
+			return err
+		}
+		if err := tx.planGaps(seen.unmarked(planSet), req.AsOf, &diff); err != nil {
+			return err
+		}
+		for _, id := range diff.Held {
+			skips = append(skips, PurgeSkip{RecordID: id, Reason: "held since plan " + req.Plan + " was made"})
+		}
+		return request.CheckPlanSet(req.Plan, diff)
 	})
 	if err != nil {
 		if w != nil {
@@ -220,6 +266,12 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	if len(plan) == 0 {
 		if w != nil {
 			w.Abort()
+		}
+		if req.Plan != "" {
+			// Every record of the plan was held since: the plan is done.
+			return &PurgeResult{Kept: skips}, s.Invoke(ctx, inv, spec, func(tx *Tx) error {
+				return tx.markPlanApplied(req.Plan, "nothing purged: every record of the plan was held since")
+			})
 		}
 		// Nothing changed: recorded as a read.
 		return &PurgeResult{Kept: skips}, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
@@ -245,7 +297,8 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 
 	// 4: record the purge and its set, in the invocation's one audited
 	// transaction, then delete in batches.
-	p := &Purge{ScopeClass: req.Class, AsOf: req.AsOf, Archive: w.Path(), ArchiveSHA256: m.SHA256, SetSHA256: m.SetSHA256, DeleteFiles: req.DeleteFiles}
+	p := &Purge{ScopeClass: req.Class, AsOf: req.AsOf, Archive: w.Path(), ArchiveSHA256: m.SHA256, SetSHA256: m.SetSHA256, DeleteFiles: req.DeleteFiles,
+		RequestID: req.Plan}
 	if err := s.Invoke(ctx, inv, spec, func(tx *Tx) error { return tx.CommitPurge(p, set, skips) }); err != nil {
 		return nil, err
 	}
@@ -317,4 +370,38 @@ func (s *Store) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots, pr
 		return nil, err
 	}
 	return p, nil
+}
+
+// planMarks marks which records of a plan's set a fresh selection
+// returned: a bit per id between the set's first and last, so a plan of
+// millions of records costs a few megabytes.
+type planMarks struct {
+	lo   int64
+	bits []uint64
+}
+
+func newPlanMarks(set records.IDSet) planMarks {
+	if len(set.Ranges) == 0 {
+		return planMarks{}
+	}
+	lo := set.Ranges[0].Lo
+	return planMarks{lo: lo, bits: make([]uint64, (set.Max()-lo)/64+1)}
+}
+
+func (m planMarks) mark(id int64) {
+	i := id - m.lo
+	m.bits[i/64] |= 1 << (i % 64)
+}
+
+// unmarked lists the ids of set that were not marked.
+func (m planMarks) unmarked(set records.IDSet) []int64 {
+	var out []int64
+	for _, r := range set.Ranges {
+		for id := r.Lo; id <= r.Hi; id++ {
+			if i := id - m.lo; m.bits[i/64]&(1<<(i%64)) == 0 {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }

@@ -34,6 +34,9 @@ type Purge struct {
 	FilesDeleted int64
 	// FilesMissing were already gone when their record was purged.
 	FilesMissing int64
+	// RequestID is the purge plan the purge carried out; "" for a direct
+	// purge.
+	RequestID string
 }
 
 // PurgeSkip is a record of a purge's set left in the catalogue, and why.
@@ -61,9 +64,14 @@ func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 	}
 	t.Touch("purge:" + strconv.FormatInt(p.ID, 10))
 	p.State, p.Operator, p.StartedAt, p.Count, p.Skipped = "deleting", t.op.Name, t.now, set.Count(), int64(len(skips))
+	if p.RequestID != "" {
+		if err := t.markPlanApplied(p.RequestID, "carried out as purge "+strconv.FormatInt(p.ID, 10)); err != nil {
+			return err
+		}
+	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO purges (id, state, operator, started_at, scope_class, as_of, archive, archive_sha256,
-		count, delete_files, selection, set_sha256, skipped) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, $12)`, p.ID, p.State, p.Operator,
-		formatTime(t.now), p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, flag(p.DeleteFiles), p.SetSHA256, p.Skipped)
+		count, delete_files, selection, set_sha256, skipped, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, $12, $13)`, p.ID, p.State, p.Operator,
+		formatTime(t.now), p.ScopeClass, formatTime(p.AsOf), p.Archive, p.ArchiveSHA256, p.Count, flag(p.DeleteFiles), p.SetSHA256, p.Skipped, p.RequestID)
 	if err != nil {
 		return err
 	}
@@ -87,13 +95,13 @@ func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 }
 
 const purgeColumns = `id, state, operator, started_at, finished_at, scope_class, as_of, archive, archive_sha256, set_sha256, count, deleted, skipped,
-	delete_files, files_deleted, files_missing`
+	delete_files, files_deleted, files_missing, request_id`
 
 func scanPurge(r rowScanner) (*Purge, error) {
 	var p Purge
 	var started, finished, asOf string
 	if err := r.Scan(&p.ID, &p.State, &p.Operator, &started, &finished, &p.ScopeClass, &asOf, &p.Archive, &p.ArchiveSHA256, &p.SetSHA256,
-		&p.Count, &p.Deleted, &p.Skipped, &p.DeleteFiles, &p.FilesDeleted, &p.FilesMissing); err != nil {
+		&p.Count, &p.Deleted, &p.Skipped, &p.DeleteFiles, &p.FilesDeleted, &p.FilesMissing, &p.RequestID); err != nil {
 		return nil, err
 	}
 	p.StartedAt, p.FinishedAt, p.AsOf = parseTime(started), parseTime(finished), parseTime(asOf)

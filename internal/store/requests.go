@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -208,8 +209,18 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 			return nil, err
 		}
 		return request.AccessEligible(t.op, a, r), nil
-	case request.KindRetention, request.KindHoldRelease:
+	case request.KindRetention, request.KindHoldRelease, request.KindRetentionLock, request.KindPurge:
 		return request.OfficerEligible(t.op), nil
+	case request.KindLookup:
+		l, err := request.ParseLookup(q.Payload)
+		if err != nil {
+			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
+		}
+		v, err := t.GetOperator(l.Viewer)
+		if err != nil {
+			return nil, err
+		}
+		return request.LookupEligible(t.op, v.Name, v.Department), nil
 	}
 	return nil, errs.New(errs.Internal, "unknown kind of request %q", q.Kind)
 }
@@ -270,10 +281,15 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 		if err != nil {
 			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
 		}
-		if _, err := t.SetRetention(c.Class, d, c.Description); err != nil {
+		switch _, err := t.SetRetention(c.Class, d, c.Description); {
+		case err == nil:
+			res.Applied, outcome = true, c.Class+" is kept for "+c.Retain
+		case errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.Busy:
 			return nil, err
+		default:
+			// A lock placed since, say.
+			state, outcome, res.Failed = request.Approved, "not applied: "+err.Error(), err.Error()
 		}
-		res.Applied, outcome = true, c.Class+" is kept for "+c.Retain
 	case request.KindHoldRelease:
 		var c request.HoldRelease
 		if err := json.Unmarshal([]byte(q.Payload), &c); err != nil {
@@ -283,6 +299,37 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 			return nil, err
 		}
 		res.Applied, outcome = true, "hold "+c.Hold+" released"
+	case request.KindRetentionLock:
+		var c request.RetentionLock
+		if err := json.Unmarshal([]byte(q.Payload), &c); err != nil {
+			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
+		}
+		cur, err := t.Schedule(c.Class)
+		switch {
+		case err != nil && errs.CodeOf(err) != errs.NotFound:
+			return nil, err
+		case err != nil:
+			state, outcome, res.Failed = request.Approved, "not applied: "+err.Error(), err.Error()
+		case cur.Retain.String() != c.Retain:
+			// The period changed since: the lock asked for is not this one.
+			msg := fmt.Sprintf("the retention of %s is %s now, not the %s this lock was asked for", c.Class, cur.Retain, c.Retain)
+			state, outcome, res.Failed = request.Approved, "not applied: "+msg, msg
+		default:
+			if _, err := t.LockRetention(c.Class, q.ID); err != nil {
+				return nil, err
+			}
+			res.Applied, outcome = true, c.Class+" is locked at "+c.Retain+" at least"
+		}
+	case request.KindPurge:
+		state, outcome = request.Approved, "approved; carry it out with custos records purge --apply "+q.ID
+	case request.KindLookup:
+		days, err := t.lookupDays()
+		if err != nil {
+			return nil, err
+		}
+		l, _ := request.ParseLookup(q.Payload)
+		state, outcome = request.Approved, fmt.Sprintf("approved; %s may see it with custos records lookup show %s until %s", l.Viewer, q.ID,
+			t.now.Add(time.Duration(days)*24*time.Hour).UTC().Format(time.RFC3339))
 	}
 	q.State, q.Outcome = state, outcome
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = $2, outcome = $3, closed_at = $4, closed_by = $5 WHERE id = $1`,
@@ -299,29 +346,55 @@ func (t *Tx) changeApproval() (bool, error) {
 // RetainClass sets a class's retention period, or, when it shortens an
 // existing schedule under records.change_approval=required, records a
 // request for an officer to approve instead (returned; nothing changes
-// yet). A new class, a longer period or the same one apply at once.
+// yet). A new class, a longer period or the same one apply at once; a
+// locked schedule is never shortened, by request or not.
 func (t *Tx) RetainClass(class string, d when.Duration, description string) (changed bool, q *request.Request, err error) {
-	var cur string
-	err = t.tx.QueryRowContext(t.ctx, `SELECT retain FROM retention WHERE class = $1`, class).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	cur, err := t.schedule(class)
+	if err != nil {
 		return false, nil, err
 	}
-	if err == nil {
-		was, perr := when.ParseDuration(cur)
+	if cur != nil && cur.Shortens(d, t.now) {
+		if err := cur.CheckRetain(d, t.now); err != nil {
+			return false, nil, err
+		}
 		required, err := t.changeApproval()
 		if err != nil {
 			return false, nil, err
 		}
-		// Shorter: the cut-off it gives today is later than the current one's.
-		if perr == nil && required && d.Before(t.now).After(was.Before(t.now)) {
+		if required {
 			t.Touch("retention:" + class)
-			q, err = t.newRequest(request.KindRetention, request.RetentionChange{Class: class, Retain: d.String(), Was: was.String(), Description: description}.Payload(),
+			q, err = t.newRequest(request.KindRetention, request.RetentionChange{Class: class, Retain: d.String(), Was: cur.Retain.String(), Description: description}.Payload(),
 				"shorten the retention of "+class, []string{request.StageOfficer})
 			return false, q, err
 		}
 	}
 	changed, err = t.SetRetention(class, d, description)
 	return changed, nil, err
+}
+
+// LockClass locks a class's schedule at its current period, or under
+// records.change_approval=required records a request for an officer to
+// approve instead. A schedule already locked changes nothing.
+func (t *Tx) LockClass(class, reason string) (changed bool, q *request.Request, err error) {
+	cur, err := t.Schedule(class)
+	if err != nil {
+		return false, nil, err
+	}
+	t.Touch("retention:" + class)
+	if !cur.LockedAt.IsZero() {
+		return false, nil, nil
+	}
+	required, err := t.changeApproval()
+	if err != nil {
+		return false, nil, err
+	}
+	if !required {
+		changed, err = t.LockRetention(class, t.op.Name)
+		return changed, nil, err
+	}
+	q, err = t.newRequest(request.KindRetentionLock, request.RetentionLock{Class: class, Retain: cur.Retain.String(), Reason: reason}.Payload(),
+		reason, []string{request.StageOfficer})
+	return false, q, err
 }
 
 // ReleaseHoldOrAsk releases a hold, or under records.change_approval=

@@ -15,15 +15,20 @@ import (
 )
 
 // SetRetention sets a class's retention period; the same value again
-// changes nothing.
+// changes nothing, and a locked schedule is never shortened.
 func (t *Tx) SetRetention(class string, d when.Duration, description string) (bool, error) {
 	t.Touch("retention:" + class)
-	var cur, curDesc string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT retain, description FROM retention WHERE class = $1`, class).Scan(&cur, &curDesc)
-	if err == nil && cur == d.String() && curDesc == description {
-		return false, nil
-	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	cur, err := t.schedule(class)
+	if err != nil {
 		return false, err
+	}
+	if cur != nil {
+		if cur.Retain.String() == d.String() && cur.Description == description {
+			return false, nil
+		}
+		if err := cur.CheckRetain(d, t.now); err != nil {
+			return false, err
+		}
 	}
 	_, err = t.tx.ExecContext(t.ctx, `INSERT INTO retention (class, retain, description, set_at, set_by) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (class) DO UPDATE SET retain = excluded.retain, description = excluded.description, set_at = excluded.set_at, set_by = excluded.set_by`,
@@ -31,25 +36,66 @@ func (t *Tx) SetRetention(class string, d when.Duration, description string) (bo
 	return true, err
 }
 
+// LockRetention locks a class's schedule at its current period, by (a
+// request's id, or the operator); a locked schedule stays locked.
+func (t *Tx) LockRetention(class, by string) (bool, error) {
+	t.Touch("retention:" + class)
+	cur, err := t.schedule(class)
+	if err != nil || !cur.LockedAt.IsZero() {
+		return false, err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `UPDATE retention SET locked_at = $2, locked_by = $3 WHERE class = $1`, class, formatTime(t.now), by)
+	return err == nil, err
+}
+
+// schedule returns a class's schedule, or nil when it has none.
+func (t *Tx) schedule(class string) (*records.Schedule, error) {
+	s, err := scanSchedule(t.tx.QueryRowContext(t.ctx, `SELECT `+scheduleColumns+` FROM retention WHERE class = $1`, class))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// Schedule returns a class's schedule, or NotFound.
+func (t *Tx) Schedule(class string) (*records.Schedule, error) {
+	s, err := t.schedule(class)
+	if err == nil && s == nil {
+		err = errs.NotFoundf("class %s has no retention schedule", class).WithHint("custos records retain %s --for DURATION", class)
+	}
+	return s, err
+}
+
+const scheduleColumns = `class, retain, description, set_at, set_by, locked_at, locked_by`
+
+func scanSchedule(r rowScanner) (*records.Schedule, error) {
+	var s records.Schedule
+	var retain, at, locked string
+	if err := r.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy, &locked, &s.LockedBy); err != nil {
+		return nil, err
+	}
+	var err error
+	if s.Retain, err = when.ParseDuration(retain); err != nil {
+		return nil, errs.Integrityf("retention of %s is unreadable: %v", s.Class, err)
+	}
+	s.SetAt, s.LockedAt = parseTime(at), parseTime(locked)
+	return &s, nil
+}
+
 // Schedules returns the retention schedules by class.
 func (t *Tx) Schedules() (map[string]records.Schedule, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT class, retain, description, set_at, set_by FROM retention ORDER BY class`)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+scheduleColumns+` FROM retention ORDER BY class`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]records.Schedule{}
 	for rows.Next() {
-		var s records.Schedule
-		var retain, at string
-		if err := rows.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy); err != nil {
+		s, err := scanSchedule(rows)
+		if err != nil {
 			return nil, err
 		}
-		if s.Retain, err = when.ParseDuration(retain); err != nil {
-			return nil, errs.Integrityf("retention of %s is unreadable: %v", s.Class, err)
-		}
-		s.SetAt = parseTime(at)
-		out[s.Class] = s
+		out[s.Class] = *s
 	}
 	return out, rows.Err()
 }

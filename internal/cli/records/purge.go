@@ -15,11 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/archive"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/request"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/when"
 )
@@ -29,16 +31,36 @@ type PurgeOptions struct {
 	Class, AsOf, Archive string
 	DeleteFiles, DryRun  bool
 	Yes                  bool
+	// Plan records a purge plan (with Reason) instead of purging; Apply
+	// carries out one approved plan, ApplyApproved every one.
+	Plan          bool
+	Reason        string
+	Apply         string
+	ApplyApproved bool
 }
 
 func newCmdPurge(f *cmdutil.Factory) *cobra.Command {
 	opts := &PurgeOptions{}
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "purge [--class C] [--as-of DATE] --archive DIR [--delete-files] [--dry-run] [--yes]",
+		Use:   "purge (--plan --reason TEXT | --apply REQ | --apply-approved) [--class C] [--as-of DATE] --archive DIR [--delete-files] [--dry-run] [--yes]",
 		Short: "Archive, verify, then delete the records past their retention",
 		Long: `Purge the records past their retention and under no hold, backing up
-first:
+first.
+
+Under policy records.purge_approval=required (the default), a purge
+carries out a plan that an officer or an admin other than its requester
+approved: --plan --reason TEXT records the exact set of records due now
+(per class: count, oldest, newest; and the SHA-256 of the set of ids) as a
+request, custos request approve REQ approves it, and --apply REQ purges
+exactly that set, minus any record held since (kept and reported). When
+the records due differ from the plan in any other way (a record restored
+or added, a schedule lengthened), --apply refuses (exit 5) and names the
+difference: make a new plan. --apply-approved carries out every approved
+plan not yet carried out, for cron. With records.purge_approval=none a
+purge selects and deletes at once, as below.
+
+A purge:
 
   1. select them: past their class's retention, under no hold;
   2. write them to a gzip JSON Lines archive in DIR, with a manifest
@@ -73,9 +95,12 @@ A purge killed at any point leaves the catalogue, the purge record and
 the audit log consistent: run the same command again and it finishes
 the interrupted purge, files included, and removes any archive a killed
 run left that no recorded purge rests on.`,
-		Example: `  # nightly, from cron
-  15 2 * * *  custos records purge --archive /srv/archive/custos --delete-files --yes -o json >> /var/log/custos-purge.jsonl
-  $ custos records purge --dry-run`,
+		Example: `  $ custos records purge --dry-run
+  $ custos records purge --plan --reason "quarterly clean-up, 2026-Q4"
+  $ custos request approve REQ-2026-0007          # an officer
+  $ custos records purge --apply REQ-2026-0007 --archive /srv/archive/custos --yes
+  # nightly, from cron: carry out what officers approved
+  15 2 * * *  custos records purge --apply-approved --archive /srv/archive/custos --delete-files --yes -o json >> /var/log/custos-purge.jsonl`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return purgeRun(f, cmd, out, opts) },
 	}
@@ -86,6 +111,10 @@ run left that no recorded purge rests on.`,
 	fl.BoolVar(&opts.DeleteFiles, "delete-files", false, "also destroy the records' files")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask for confirmation")
+	fl.BoolVar(&opts.Plan, "plan", false, "record the records due now as a purge plan for an officer to approve")
+	fl.StringVar(&opts.Reason, "reason", "", "why the purge is planned (with --plan)")
+	fl.StringVar(&opts.Apply, "apply", "", "carry out this approved purge plan")
+	fl.BoolVar(&opts.ApplyApproved, "apply-approved", false, "carry out every approved purge plan not yet carried out")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -107,8 +136,27 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 			return err
 		}
 	}
+	modes := 0
+	for _, on := range []bool{opts.Plan, opts.Apply != "", opts.ApplyApproved, opts.DryRun} {
+		if on {
+			modes++
+		}
+	}
+	switch {
+	case modes > 1:
+		return errs.Invalidf("--plan, --apply, --apply-approved and --dry-run do not go together")
+	case opts.Reason != "" && !opts.Plan:
+		return errs.Invalidf("--reason goes with --plan")
+	case (opts.Apply != "" || opts.ApplyApproved) && (opts.Class != "" || opts.AsOf != ""):
+		return errs.Invalidf("a plan has its own --class and --as-of: --apply carries out exactly what was approved")
+	case opts.Plan && (opts.Archive != "" || opts.DeleteFiles || opts.Yes):
+		return errs.Invalidf("--plan records a plan and purges nothing: --archive, --delete-files and --yes go with --apply")
+	}
 	if opts.DryRun {
 		return purgePlan(f, cmd, out, opts.Class, asOf)
+	}
+	if opts.Plan {
+		return recordPlan(f, cmd, out, opts.Class, asOf, opts.Reason)
 	}
 	if opts.Archive == "" {
 		return errs.Invalidf("--archive DIR is required: custos backs up before it purges")
@@ -142,18 +190,96 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	req.Progress = bar.Set
 	// The purge service enters the pipeline several times, all under the
 	// role matrix's permission for this command.
-	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true})
+	var targets []string
+	if opts.Apply != "" {
+		targets = []string{"request:" + opts.Apply}
+	}
+	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true, Targets: targets})
 	if err != nil {
 		return err
+	}
+	var plans []string
+	switch {
+	case opts.Apply != "":
+		plans = []string{opts.Apply}
+	case opts.ApplyApproved:
+		if err := st.View(cmd.Context(), inv, spec, func(tx *store.Tx) (err error) {
+			plans, err = tx.ApprovedPlans()
+			return err
+		}); err != nil {
+			bar.Done()
+			return err
+		}
+		if len(plans) == 0 {
+			bar.Done()
+			// Nothing changed: recorded as a read.
+			if err := st.Invoke(cmd.Context(), inv, store.Spec{Roles: spec.Roles}, func(*store.Tx) error { return nil }); err != nil {
+				return err
+			}
+			f.MarkRecorded()
+			if out.Format() == output.Table {
+				fmt.Fprintln(f.IO.ErrOut, "No approved purge plan is waiting.")
+				return nil
+			}
+			return nil
+		}
+	}
+	if len(plans) > 1 {
+		// Each plan is its own purge with its own entry; one that cannot be
+		// carried out (its records changed) is recorded and reported, and
+		// does not hold up the others. The exit code is the first failure's.
+		defer bar.Done()
+		var first error
+		failed := 0
+		for _, id := range plans {
+			req.Plan = id
+			res, err := st.RunPurge(cmd.Context(), inv, spec, req)
+			if err == nil {
+				err = reportPurges(f, out, st, res, id)
+			} else if !errs.IsRecorded(err) && st.RecordFailure(cmd.Context(), inv, err, []string{"request:" + id}) {
+				err = errs.MarkRecorded(err)
+			}
+			if err != nil {
+				failed++
+				if first == nil {
+					first = err
+				}
+				if errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.Interrupted {
+					return err
+				}
+				fmt.Fprintf(f.IO.ErrOut, "custos: %s\n", output.Sanitize(err.Error()))
+			}
+		}
+		if first != nil {
+			f.MarkRecorded()
+			return errs.MarkRecorded(errs.Wrap(errs.CodeOf(first), first, "%d of %d approved plan(s) could not be carried out; see above", failed, len(plans)))
+		}
+		return nil
+	}
+	if len(plans) == 1 {
+		req.Plan = plans[0]
 	}
 	res, err := st.RunPurge(cmd.Context(), inv, spec, req)
 	bar.Done()
 	if err != nil {
+		// The refusal's entry names the plan.
+		if !errs.IsRecorded(err) && len(targets) > 0 && st.RecordFailure(cmd.Context(), inv, err, targets) {
+			err = errs.MarkRecorded(err)
+		}
 		return err
 	}
+	return reportPurges(f, out, st, res, req.Plan)
+}
+
+// reportPurges tells what one purge run did.
+func reportPurges(f *cmdutil.Factory, out *cmdutil.Output, st *store.Store, res *store.PurgeResult, plan string) error {
 	if len(res.Purges) == 0 {
 		if out.Format() == output.Table {
-			fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging.")
+			if plan != "" {
+				fmt.Fprintf(f.IO.ErrOut, "Nothing purged for %s: every record of the plan was held since.\n", plan)
+			} else {
+				fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging.")
+			}
 			writeSkips(f, res.Kept)
 			return nil
 		}
@@ -439,4 +565,46 @@ func baseName(p string) string {
 		return p[i+1:]
 	}
 	return p
+}
+
+// recordPlan is records purge --plan: the records due now, recorded as a
+// plan for an officer to approve.
+func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time, reason string) error {
+	if err := account.Text("--reason", reason, true); err != nil {
+		return err
+	}
+	var q *request.Request
+	err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) (err error) {
+		q, err = tx.PlanPurge(class, asOf, reason)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	format := out.Format()
+	if q == nil {
+		if format != output.Table {
+			return output.WriteObject(f.IO, format, output.Cols("request", "count"), nil, 0)
+		}
+		_, err := fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging; no plan was recorded.")
+		return err
+	}
+	p, _ := request.ParsePurgePlan(q.Payload)
+	if format != output.Table {
+		classes, _ := json.Marshal(p.Classes)
+		return output.WriteObject(f.IO, format, output.Cols("request", "state", "stages", "count", "set_sha256", "as_of", "classes"),
+			q.ID, string(q.State), q.Stages, p.Count, p.SetSHA256, p.AsOf, json.RawMessage(classes))
+	}
+	w := output.NewList(f.IO, output.Table, output.Cols("class", "count", "oldest", "newest"))
+	for _, c := range p.Classes {
+		if err := w.Row(c.Class, c.Count, c.Oldest, c.Newest); err != nil {
+			return err
+		}
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Planned %s: purge %d record(s) due as of %s (set SHA-256 %s); it needs %s (custos request approve %s), then custos records purge --apply %s --archive DIR.\n",
+		q.ID, p.Count, p.AsOf.UTC().Format(time.RFC3339), p.SetSHA256, strings.Join(q.Stages, ", "), q.ID, q.ID)
+	return err
 }

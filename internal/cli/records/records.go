@@ -41,7 +41,7 @@ IT and admins change records; every operator may list and show them.`,
 	}
 	cmdutil.Group(cmd)
 	cmd.AddCommand(newCmdRetain(f), newCmdHold(f), newCmdRelease(f), newCmdAdd(f), newCmdImport(f),
-		newCmdList(f), newCmdShow(f), newCmdPurge(f), newCmdRestore(f))
+		newCmdList(f), newCmdShow(f), newCmdPurge(f), newCmdRestore(f), newCmdLookup(f))
 	return cmd
 }
 
@@ -50,10 +50,11 @@ func write(object string) store.Spec {
 }
 
 func newCmdRetain(f *cmdutil.Factory) *cobra.Command {
-	var forDur, description string
+	var forDur, description, reason string
+	var lock bool
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "retain [CLASS --for DURATION [--description TEXT]]",
+		Use:   "retain [CLASS (--for DURATION [--description TEXT] | --lock --reason TEXT)]",
 		Short: "Set a class's retention period, or list the schedules and holds",
 		Long: `With a class, set how long its records are kept (90d, 12w, 6m, 3y, P3Y;
 months and years are calendar arithmetic). Without arguments, list the
@@ -62,21 +63,33 @@ schedules and the active legal holds.
 A new class or a longer period applies at once. A shorter period lets
 records be purged sooner: under policy records.change_approval=required
 (the default) it is a request that an officer or an admin other than you
-approves with custos request approve; it applies then.`,
+approves with custos request approve; it applies then.
+
+--lock makes the class's current period a minimum that nobody can shorten
+again, admins included (it can still be lengthened): the preservation lock
+of a regulated record. It is a request for an officer too, under the same
+policy.`,
 		Example: `  $ custos records retain voice --for 3y --description "call recordings"
   $ custos records retain text --for 5y
+  $ custos records retain voice --lock --reason "regulator: call recordings kept 3 years"
   $ custos records retain`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				if forDur != "" {
-					return errs.Invalidf("--for needs a CLASS")
+				if forDur != "" || lock {
+					return errs.Invalidf("--for and --lock need a CLASS")
 				}
 				return listRetention(f, cmd, out)
 			}
 			class := args[0]
 			if err := records.ValidClass(class); err != nil {
 				return err
+			}
+			if lock {
+				return lockRetention(f, cmd, out, class, forDur, reason)
+			}
+			if reason != "" {
+				return errs.Invalidf("--reason goes with --lock")
 			}
 			if forDur == "" {
 				return errs.Invalidf("--for is required: how long %s records are kept, e.g. 3y", class)
@@ -113,8 +126,45 @@ approves with custos request approve; it applies then.`,
 	}
 	cmd.Flags().StringVar(&forDur, "for", "", "how long records of the class are kept")
 	cmd.Flags().StringVar(&description, "description", "", "what the class holds")
+	cmd.Flags().BoolVar(&lock, "lock", false, "make the current period a minimum nobody can shorten again")
+	cmd.Flags().StringVar(&reason, "reason", "", "why the schedule is locked (with --lock)")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// lockRetention is records retain CLASS --lock.
+func lockRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class, forDur, reason string) error {
+	if forDur != "" {
+		return errs.Invalidf("--lock locks the current period: set it with --for first, then lock it")
+	}
+	if err := account.Text("--reason", reason, true); err != nil {
+		return err
+	}
+	var changed bool
+	var q *request.Request
+	var s *records.Schedule
+	err := cmdutil.Run(f, cmd, write("retention:"+class), func(tx *store.Tx) (err error) {
+		if changed, q, err = tx.LockClass(class, reason); err != nil || q != nil {
+			return err
+		}
+		s, err = tx.Schedule(class)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if q != nil {
+		return requested(f, out, q)
+	}
+	if format := out.Format(); format != output.Table {
+		return output.WriteObject(f.IO, format, output.Cols("class", "retain", "locked_at", "changed"), class, s.Retain.String(), s.LockedAt, changed)
+	}
+	if !changed {
+		_, err = fmt.Fprintf(f.IO.Out, "%s is already locked at %s at least; nothing changed.\n", class, s.Retain)
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "The retention of %s is locked at %s at least: it can be lengthened, never shortened.\n", class, s.Retain)
+	return err
 }
 
 // requested says that a change became a request.
@@ -142,10 +192,10 @@ func listRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output) 
 		return err
 	}
 	format := out.Format()
-	w := output.NewList(f.IO, format, output.Cols("class", "retain", "description", "set_by", "set_at"))
+	w := output.NewList(f.IO, format, output.Cols("class", "retain", "description", "set_by", "set_at", "locked_at"))
 	for _, c := range sortedKeys(schedules) {
 		s := schedules[c]
-		if err := w.Row(c, s.Retain.String(), s.Description, s.SetBy, s.SetAt); err != nil {
+		if err := w.Row(c, s.Retain.String(), s.Description, s.SetBy, s.SetAt, s.LockedAt); err != nil {
 			return err
 		}
 	}
@@ -222,14 +272,9 @@ records created in a time range (--to exclusive). --list lists the holds
 			if len(ids) > 0 {
 				kinds++
 				h.Kind = records.HoldRecords
-				for _, s := range ids {
-					for _, p := range strings.Split(s, ",") {
-						id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
-						if err != nil || id < 1 {
-							return errs.Invalidf("--record %q is not a record id", p)
-						}
-						h.Records = append(h.Records, id)
-					}
+				var err error
+				if h.Records, err = parseRecordIDs(ids); err != nil {
+					return err
 				}
 			}
 			if from != "" || to != "" {
@@ -321,3 +366,18 @@ request approve; it applies then.`,
 }
 
 func sortedKeys(m map[string]records.Schedule) []string { return slices.Sorted(maps.Keys(m)) }
+
+// parseRecordIDs reads --record values: ids, repeated or comma-separated.
+func parseRecordIDs(values []string) ([]int64, error) {
+	var out []int64
+	for _, s := range values {
+		for _, p := range strings.Split(s, ",") {
+			id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil || id < 1 {
+				return nil, errs.Invalidf("--record %q is not a record id", p)
+			}
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}

@@ -183,6 +183,9 @@ the reason, and the command says so.`,
 			switch {
 			case res.Applied:
 				_, err = fmt.Fprintf(f.IO.Out, "Approved the %s stage of %s; it is applied: %s.\n", res.Stage, q.ID, output.Sanitize(q.Outcome))
+			case q.State == request.Approved && res.Failed == "":
+				// Carried out by a later command: a purge plan, a look-up.
+				_, err = fmt.Fprintf(f.IO.Out, "Approved the %s stage of %s, its last: %s.\n", res.Stage, q.ID, output.Sanitize(q.Outcome))
 			case res.Failed != "":
 				fmt.Fprintf(f.IO.Out, "Approved the %s stage of %s, its last; the change could not be applied now.\n", res.Stage, q.ID)
 				_, err = fmt.Fprintf(f.IO.ErrOut, "custos: warning: %s stays approved but not applied: %s\n", q.ID, output.Sanitize(res.Failed))

@@ -1,0 +1,151 @@
+// Purge plans: the exact set of records a purge would delete, recorded as
+// a request for an officer to approve (internal/request), and carried out
+// later by records purge --apply, which purges that set and nothing else.
+
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/records"
+	"github.com/custos-dev/custos/internal/request"
+)
+
+// PlanPurge records a purge plan: the records a purge of class (every
+// scheduled class when "") as of asOf would delete now, their id set kept
+// beside the request and named by its SHA-256 in the payload, for the
+// officer stage. With nothing due it records nothing and returns nil.
+func (t *Tx) PlanPurge(class string, asOf time.Time, reason string) (*request.Request, error) {
+	var ids []int64
+	var plan []*records.ClassPlan
+	if err := t.PurgeCandidates(class, asOf, func(r *records.Record) error {
+		ids = append(ids, r.ID)
+		plan = records.AddToPlan(plan, r)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	set := records.BuildIDSet(ids, nil)
+	p := request.PurgePlan{Class: class, AsOf: asOf.UTC(), SetSHA256: set.Hash(), Count: set.Count(), Reason: reason}
+	for _, c := range plan {
+		p.Classes = append(p.Classes, request.PlanClass{Class: c.Class, Count: c.Count, Oldest: c.Oldest.UTC(), Newest: c.Newest.UTC()})
+	}
+	q, err := t.newRequest(request.KindPurge, p.Payload(), reason, []string{request.StageOfficer})
+	if err != nil {
+		return nil, err
+	}
+	ins, err := t.tx.PrepareContext(t.ctx, `INSERT INTO plan_ranges (request_id, lo, hi) VALUES ($1, $2, $3)`)
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	for _, r := range set.Ranges {
+		if _, err := ins.ExecContext(t.ctx, q.ID, r.Lo, r.Hi); err != nil {
+			return nil, err
+		}
+	}
+	return q, nil
+}
+
+// approvedPlan reads an approved purge plan that may be carried out now
+// (request.CheckApply) and its id set, checked against the SHA-256 its
+// payload names.
+func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, records.IDSet, error) {
+	var set records.IDSet
+	q, err := t.GetRequest(id)
+	if err != nil {
+		return nil, request.PurgePlan{}, set, err
+	}
+	if err := request.CheckApply(q, request.KindPurge); err != nil {
+		return nil, request.PurgePlan{}, set, err
+	}
+	p, err := request.ParsePurgePlan(q.Payload)
+	if err != nil {
+		return nil, p, set, errs.Integrityf("the plan %s cannot be read: %v", q.ID, err)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, q.ID)
+	if err != nil {
+		return nil, p, set, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r records.IDRange
+		if err := rows.Scan(&r.Lo, &r.Hi); err != nil {
+			return nil, p, set, err
+		}
+		set.Ranges = append(set.Ranges, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, p, set, err
+	}
+	if got := set.Hash(); got != p.SetSHA256 || set.Count() != p.Count {
+		return nil, p, set, errs.Integrityf("the records kept for %s (%d, SHA-256 %s) are not the set it was approved for (%d, %s); nothing is purged",
+			q.ID, set.Count(), got, p.Count, p.SetSHA256)
+	}
+	return q, p, set, nil
+}
+
+// ApprovedPlans lists the approved purge plans not yet carried out, oldest
+// first: what records purge --apply-approved carries out.
+func (t *Tx) ApprovedPlans() ([]string, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM requests WHERE kind = $1 AND state = 'approved' ORDER BY year, seq`, request.KindPurge)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// planGaps sorts the records of a plan's set that a fresh selection did
+// not return: held since the plan (kept and reported), or no longer due
+// for another reason (the plan then may not be carried out).
+func (t *Tx) planGaps(unseen []int64, asOf time.Time, d *request.SetDifference) error {
+	schedules, holds, err := t.rules()
+	if err != nil {
+		return err
+	}
+	for _, id := range unseen {
+		r, err := scanRecord(t.tx.QueryRowContext(t.ctx, `SELECT `+recordColumns+` FROM records WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			d.Missing[id] = "no longer in the catalogue"
+			continue
+		} else if err != nil {
+			return err
+		}
+		if h := records.HeldBy(r, holds); h != "" {
+			d.Held = append(d.Held, id)
+			continue
+		}
+		d.Missing[id] = records.Decide(r, schedules, holds, asOf).Reason
+	}
+	return nil
+}
+
+// markPlanApplied records that the plan id was carried out (outcome says
+// how), in the purge's own transaction, after checking again under the
+// write lock that the plan may still be carried out.
+func (t *Tx) markPlanApplied(id, outcome string) error {
+	q, err := t.GetRequest(id)
+	if err != nil {
+		return err
+	}
+	if err := request.CheckApply(q, request.KindPurge); err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = 'applied', outcome = $2 WHERE id = $1`, id, outcome)
+	return err
+}
