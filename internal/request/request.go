@@ -76,6 +76,9 @@ type Request struct {
 	State     State
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// ClosedAt is when the request left pending: approved, rejected,
+	// withdrawn, or applied.
+	ClosedAt time.Time
 	// Outcome says what became of an applied, rejected or failed request.
 	Outcome string
 }

@@ -177,20 +177,66 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 	}); err != nil {
 		return nil, err
 	}
+	var plans []*request.Request
 	if err := t.ListRequests(RequestFilter{}, func(q *request.Request) error {
-		if q.State == request.Pending {
+		switch {
+		case q.State == request.Pending:
 			add("request", q.ID, "waiting for "+strings.Join(q.PendingStages(), ", ")+": "+request.Describe(q.Kind, q.Payload), q.ExpiresAt, "custos request show "+q.ID)
+			if q.Kind == request.KindPurge {
+				plans = append(plans, q)
+			}
+		case q.State == request.Approved && q.Kind == request.KindPurge:
+			// An approved plan is carried out by the next nightly run.
+			add("plan", q.ID, "approved, not carried out: "+request.Describe(q.Kind, q.Payload), q.ClosedAt.Add(24*time.Hour),
+				"custos records purge --apply "+q.ID+" --archive DIR")
+			plans = append(plans, q)
 		}
 		return nil
 	}); err != nil {
 		return nil, err
 	}
+	// Records past retention that no pending or approved plan holds.
+	var sets []records.IDSet
+	for _, q := range plans {
+		set, err := t.planSet(q.ID)
+		if err != nil {
+			return nil, err
+		}
+		sets = append(sets, set)
+	}
 	var n int64
-	if err := t.ListRecords(RecordFilter{Due: true, AsOf: t.now}, func(*records.Record, records.Decision) error { n++; return nil }); err != nil {
+	if err := t.ListRecords(RecordFilter{Due: true, AsOf: t.now}, func(r *records.Record, _ records.Decision) error {
+		for _, s := range sets {
+			if in, _ := s.Contains(r.ID); in {
+				return nil
+			}
+		}
+		n++
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	if n > 0 {
-		add("records", "", fmt.Sprintf("%d record(s) past retention", n), t.now, "custos records purge --dry-run")
+		approval, err := t.Policy(request.KeyPurgeApproval)
+		if err != nil {
+			return nil, err
+		}
+		cmd := "custos records purge --dry-run"
+		if approval == "required" {
+			cmd = "custos records purge --plan --reason TEXT"
+		}
+		add("records", "", fmt.Sprintf("%d record(s) past retention in no purge plan", n), t.now, cmd)
+	}
+	// Direct grants (made without a request) since the last review began:
+	// the next review is where they are looked at.
+	var direct int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM grants WHERE request_id = '' AND revoked_at = ''
+		AND granted_at > coalesce((SELECT max(started_at) FROM reviews), '')`).Scan(&direct); err != nil {
+		return nil, err
+	}
+	if direct > 0 {
+		out = append(out, DueItem{"grants", "", fmt.Sprintf("%d direct grant(s) since the last access review", direct), horizon, false,
+			"custos access list -o csv"})
 	}
 	days, err := t.Policy(KeyCheckpointDays)
 	if err != nil {

@@ -69,19 +69,7 @@ func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, recor
 	if err != nil {
 		return nil, p, set, errs.Integrityf("the plan %s cannot be read: %v", q.ID, err)
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, q.ID)
-	if err != nil {
-		return nil, p, set, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r records.IDRange
-		if err := rows.Scan(&r.Lo, &r.Hi); err != nil {
-			return nil, p, set, err
-		}
-		set.Ranges = append(set.Ranges, r)
-	}
-	if err := rows.Err(); err != nil {
+	if set, err = t.planSet(q.ID); err != nil {
 		return nil, p, set, err
 	}
 	if got := set.Hash(); got != p.SetSHA256 || set.Count() != p.Count {
@@ -89,6 +77,24 @@ func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, recor
 			q.ID, set.Count(), got, p.Count, p.SetSHA256)
 	}
 	return q, p, set, nil
+}
+
+// planSet reads the id set kept for the plan id.
+func (t *Tx) planSet(id string) (records.IDSet, error) {
+	var set records.IDSet
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, id)
+	if err != nil {
+		return set, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r records.IDRange
+		if err := rows.Scan(&r.Lo, &r.Hi); err != nil {
+			return set, err
+		}
+		set.Ranges = append(set.Ranges, r)
+	}
+	return set, rows.Err()
 }
 
 // ApprovedPlans lists the approved purge plans not yet carried out, oldest

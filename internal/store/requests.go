@@ -20,17 +20,17 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-const requestColumns = `id, kind, payload, payload_sha256, requester, requester_real, reason, stages, state, created_at, expires_at, outcome`
+const requestColumns = `id, kind, payload, payload_sha256, requester, requester_real, reason, stages, state, created_at, expires_at, closed_at, outcome`
 
 func scanRequest(r rowScanner) (*request.Request, error) {
 	var q request.Request
-	var stages, state, created, expires string
+	var stages, state, created, expires, closed string
 	if err := r.Scan(&q.ID, &q.Kind, &q.Payload, &q.SHA256, &q.Requester.Operator, &q.Requester.Real, &q.Reason, &stages, &state,
-		&created, &expires, &q.Outcome); err != nil {
+		&created, &expires, &closed, &q.Outcome); err != nil {
 		return nil, err
 	}
 	q.Stages = strings.Split(stages, ",")
-	q.State, q.CreatedAt, q.ExpiresAt = request.State(state), parseTime(created), parseTime(expires)
+	q.State, q.CreatedAt, q.ExpiresAt, q.ClosedAt = request.State(state), parseTime(created), parseTime(expires), parseTime(closed)
 	return &q, nil
 }
 
