@@ -134,6 +134,7 @@ func TestScripts(t *testing.T) {
 			"filemode":  cmdFileMode,
 			"nosecret":  cmdNoSecret,
 			"mkarchive": cmdMkArchive,
+			"output":    cmdOutput,
 		},
 	})
 }
@@ -323,4 +324,21 @@ func cmdMkArchive(ts *testscript.TestScript, neg bool, args []string) {
 		SetSHA256: records.NewIDSet(ms).Hash(), AsOf: "2026-11-23T00:00:00Z", Operator: "mallory", Host: "h", CreatedAt: "2026-11-23T00:00:00Z"}
 	b, _ := json.Marshal(m)
 	ts.Check(os.WriteFile(archive.ManifestPath(path), b, 0o600))
+}
+
+// output REGEXP matches what the last command printed on either stream,
+// as a reader of the guide sees it on a terminal.
+func cmdOutput(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: output REGEXP")
+	}
+	re, err := regexp.Compile("(?m)" + args[0])
+	ts.Check(err)
+	text := ts.ReadFile("stdout") + ts.ReadFile("stderr")
+	if re.MatchString(text) == neg {
+		if neg {
+			ts.Fatalf("unexpected match for %#q in the output", args[0])
+		}
+		ts.Fatalf("no match for %#q in the output", args[0])
+	}
 }

@@ -4,6 +4,9 @@
 //
 //	go run ./cmd/gen-docs --dir docs
 //
+// and turns the sessions of docs/guide.md into testscripts under
+// testdata/script (guide_*.txtar), which the test suite runs.
+//
 // It is a separate program, not a custos subcommand, so that the man-page
 // renderer is not linked into (and initialised by) every custos command.
 // The output is deterministic (no dates), so a test can tell when the
@@ -14,14 +17,20 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/custos-dev/custos/internal/docs"
 )
 
 func main() {
 	dir := flag.String("dir", "docs", "directory to write reference/ and man/ into")
+	scripts := flag.String("scripts", "testdata/script", "directory to write the guide's sessions into, as guide_*.txtar")
 	flag.Parse()
 	if err := docs.Generate(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "gen-docs:", err)
+		os.Exit(1)
+	}
+	if err := docs.WriteGuideScripts(filepath.Join(*dir, "guide.md"), *scripts); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

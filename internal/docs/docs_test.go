@@ -55,3 +55,28 @@ func TestEveryCommandIsDocumented(t *testing.T) {
 	}
 	walk(Tree())
 }
+
+// The guide's sessions are testscripts: the committed
+// testdata/script/guide_*.txtar must be what the guide says, so a doc
+// example that fails fails go test.
+func TestGuideScriptsAreCurrent(t *testing.T) {
+	tmp := t.TempDir()
+	if err := WriteGuideScripts(filepath.Join("..", "..", "docs", "guide.md"), tmp); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := filepath.Glob(filepath.Join(tmp, "guide_*.txtar"))
+	have, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "script", "guide_*.txtar"))
+	if len(want) == 0 {
+		t.Fatal("the guide has no sessions")
+	}
+	if len(have) != len(want) {
+		t.Errorf("testdata/script has %d guide scripts, the guide %d sessions: run go run ./cmd/gen-docs", len(have), len(want))
+	}
+	for _, p := range want {
+		g, _ := os.ReadFile(p)
+		c, err := os.ReadFile(filepath.Join("..", "..", "testdata", "script", filepath.Base(p)))
+		if err != nil || !bytes.Equal(g, c) {
+			t.Errorf("testdata/script/%s is stale: run go run ./cmd/gen-docs", filepath.Base(p))
+		}
+	}
+}
