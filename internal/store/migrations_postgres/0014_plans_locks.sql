@@ -12,3 +12,5 @@ ALTER TABLE retention ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';
 GRANT SELECT, INSERT, UPDATE, DELETE ON plan_ranges TO custos_app;
 -- Record look-ups and subject holds select records by subject.
 CREATE INDEX records_subject ON records (subject, id) WHERE subject != '';
+-- custos due counts the direct grants since the last review began.
+CREATE INDEX grants_direct ON grants (granted_at) WHERE request_id = '' AND revoked_at = '';
