@@ -48,7 +48,7 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 			return
 		}
 		var b bytes.Buffer
-		fmt.Fprintf(&b, "# Generated from docs/guide.md by go run ./cmd/gen-docs; edit the guide, not this file.\n")
+		b.WriteString(generatedHeader)
 		for _, l := range script {
 			fmt.Fprintln(&b, l)
 		}
@@ -130,6 +130,13 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 	return out, sc.Err()
 }
 
+// generatedHeader starts every script GuideScripts writes, so that
+// WriteGuideScripts replaces only those.
+const generatedHeader = "# Generated from docs/guide.md by go run ./cmd/gen-docs; edit the guide, not this file.\n"
+
+// IsGenerated reports whether a script is one GuideScripts wrote.
+func IsGenerated(script []byte) bool { return bytes.HasPrefix(script, []byte(generatedHeader)) }
+
 type guideCmd struct {
 	user, line string
 	out        []string
@@ -137,7 +144,8 @@ type guideCmd struct {
 }
 
 // WriteGuideScripts writes the guide's sessions into dir as
-// guide_NAME.txtar, removing those of sessions the guide no longer has.
+// guide_NAME.txtar, removing those it wrote for sessions the guide no
+// longer has (a script written by hand is left alone).
 func WriteGuideScripts(guidePath, dir string) error {
 	b, err := os.ReadFile(guidePath)
 	if err != nil {
@@ -149,6 +157,9 @@ func WriteGuideScripts(guidePath, dir string) error {
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "guide_*.txtar"))
 	for _, p := range old {
+		if b, err := os.ReadFile(p); err != nil || !IsGenerated(b) {
+			continue // written by hand
+		}
 		if err := os.Remove(p); err != nil {
 			return err
 		}
