@@ -164,8 +164,18 @@ func WriteGuideScripts(guidePath, dir string) error {
 			return err
 		}
 	}
+	written := map[string]string{}
 	for name, s := range scripts {
-		if err := os.WriteFile(filepath.Join(dir, "guide_"+strings.ReplaceAll(name, "-", "_")+".txtar"), s, 0o644); err != nil {
+		file := "guide_" + strings.ReplaceAll(name, "-", "_") + ".txtar"
+		if other, ok := written[file]; ok {
+			return fmt.Errorf("the guide's sessions %s and %s would both be %s: rename one", other, name, file)
+		}
+		written[file] = name
+		path := filepath.Join(dir, file)
+		if b, err := os.ReadFile(path); err == nil && !IsGenerated(b) {
+			return fmt.Errorf("%s was written by hand: rename the guide's session %s", path, name)
+		}
+		if err := os.WriteFile(path, s, 0o644); err != nil {
 			return err
 		}
 	}

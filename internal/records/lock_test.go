@@ -13,7 +13,7 @@ import (
 func TestCheckRetainLocked(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	three, _ := when.ParseDuration("3y")
-	s := Schedule{Class: "voice", Retain: three, LockedAt: now.Add(-time.Hour), LockedBy: "REQ-2026-0002"}
+	s := Schedule{Class: "voice", Retain: three, LockedAt: now.Add(-time.Hour), LockedRetain: three, LockedBy: "REQ-2026-0002"}
 	for _, c := range []struct {
 		d       string
 		refused bool
@@ -22,14 +22,21 @@ func TestCheckRetainLocked(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = s.CheckRetain(d, now)
+		err = s.CheckRetain(d)
 		if (err != nil) != c.refused || (err != nil && errs.CodeOf(err) != errs.Denied) {
 			t.Errorf("locked 3y, retain %s: %v, want refused %v (exit 4)", c.d, err, c.refused)
 		}
 		unlocked := s
 		unlocked.LockedAt = time.Time{}
-		if err := unlocked.CheckRetain(d, now); err != nil {
+		if err := unlocked.CheckRetain(d); err != nil {
 			t.Errorf("unlocked, retain %s: %v", c.d, err)
 		}
+	}
+	// Lengthened since the lock: back down to the locked minimum is allowed.
+	five, _ := when.ParseDuration("5y")
+	longer := s
+	longer.Retain = five
+	if err := longer.CheckRetain(three); err != nil {
+		t.Errorf("locked at 3y, now 5y, back to 3y: %v", err)
 	}
 }

@@ -38,25 +38,25 @@ type Schedule struct {
 	Description string
 	SetAt       time.Time
 	SetBy       string
-	// LockedAt is when the schedule was locked (zero: not locked); LockedBy
-	// the request (or, with records.change_approval none, the operator)
-	// that locked it. A locked schedule can be lengthened, never shortened.
-	LockedAt time.Time
-	LockedBy string
+	// LockedAt is when the schedule was locked (zero: not locked), at
+	// LockedRetain, its minimum from then on; LockedBy the request (or,
+	// with records.change_approval none, the operator) that locked it.
+	LockedAt     time.Time
+	LockedRetain when.Duration
+	LockedBy     string
 }
 
 // Shortens reports whether keeping records for d instead of s's period
-// lets them be purged sooner (as of now: a month is not a fixed number of
-// days).
-func (s Schedule) Shortens(d when.Duration, now time.Time) bool {
-	return d.Before(now).After(s.Retain.Before(now))
-}
+// lets some of them go sooner.
+func (s Schedule) Shortens(d when.Duration) bool { return d.ShorterThan(s.Retain) }
 
-// CheckRetain refuses to shorten a locked schedule, for everyone.
-func (s Schedule) CheckRetain(d when.Duration, now time.Time) error {
-	if !s.LockedAt.IsZero() && s.Shortens(d, now) {
-		return errs.Deniedf("the retention of %s is locked at %s at least since %s (%s): it can be lengthened, never shortened",
-			s.Class, s.Retain, s.LockedAt.UTC().Format("2006-01-02"), s.LockedBy)
+// CheckRetain refuses, for everyone, a period shorter than a locked
+// schedule's minimum from any day. A period lengthened since the lock
+// may be shortened again down to that minimum.
+func (s Schedule) CheckRetain(d when.Duration) error {
+	if !s.LockedAt.IsZero() && d.ShorterThan(s.LockedRetain) {
+		return errs.Deniedf("the retention of %s is locked at %s at least since %s (%s): it can be lengthened, never shortened below that",
+			s.Class, s.LockedRetain, s.LockedAt.UTC().Format("2006-01-02"), s.LockedBy)
 	}
 	return nil
 }

@@ -36,24 +36,27 @@ func TestAppliedLaterGolden(t *testing.T) {
 	}
 	var b strings.Builder
 	b.WriteString("# CheckApply\n")
-	line(&b, "an approved plan", CheckApply(approved(KindPurge, plan, StageOfficer), KindPurge))
+	line(&b, "an approved plan", CheckApply(approved(KindPurge, plan, StageOfficer), KindPurge, now))
 	pending := approved(KindPurge, plan, StageOfficer)
 	pending.State, pending.Approvals = Pending, nil
-	line(&b, "a pending plan", CheckApply(pending, KindPurge))
+	line(&b, "a pending plan", CheckApply(pending, KindPurge, now))
 	applied := approved(KindPurge, plan, StageOfficer)
 	applied.State, applied.Outcome = Applied, "carried out as purge 4"
-	line(&b, "a plan carried out", CheckApply(applied, KindPurge))
+	line(&b, "a plan carried out", CheckApply(applied, KindPurge, now))
 	withdrawn := approved(KindPurge, plan, StageOfficer)
 	withdrawn.State = Withdrawn
-	line(&b, "a withdrawn plan", CheckApply(withdrawn, KindPurge))
+	line(&b, "a withdrawn plan", CheckApply(withdrawn, KindPurge, now))
 	changed := approved(KindPurge, plan, StageOfficer)
 	changed.Payload = strings.Replace(changed.Payload, `"count":3`, `"count":30`, 1)
-	line(&b, "a payload changed after approval", CheckApply(changed, KindPurge))
+	line(&b, "a payload changed after approval", CheckApply(changed, KindPurge, now))
 	rehashed := approved(KindPurge, plan, StageOfficer)
 	rehashed.Payload = strings.Replace(rehashed.Payload, `"count":3`, `"count":30`, 1)
 	rehashed.SHA256 = Hash(rehashed.Payload)
-	line(&b, "a payload changed and its hash with it", CheckApply(rehashed, KindPurge))
-	line(&b, "a look-up carried out as a purge", CheckApply(approved(KindLookup, "{}", StageDepartment), KindPurge))
+	line(&b, "a payload changed and its hash with it", CheckApply(rehashed, KindPurge, now))
+	line(&b, "a look-up carried out as a purge", CheckApply(approved(KindLookup, "{}", StageDepartment), KindPurge, now))
+	expired := approved(KindPurge, plan, StageOfficer)
+	expired.State, expired.Approvals, expired.ExpiresAt = Pending, nil, now.Add(-time.Hour)
+	line(&b, "a plan that expired unapproved", CheckApply(expired, KindPurge, now))
 
 	b.WriteString("# CheckPlanSet\n")
 	line(&b, "the same set", CheckPlanSet("REQ-2026-0007", SetDifference{}))
@@ -105,7 +108,7 @@ func TestAppliedLaterGolden(t *testing.T) {
 	b.WriteString("# CheckLookupShow (approved at 11:00, 7 days)\n")
 	lookup := Lookup{Subject: "zoe", Purpose: "complaint", Viewer: "kim"}.Payload()
 	show := func(name string, r *Request, viewer, real string, at time.Time) {
-		_, until, err := CheckLookupShow(r, viewer, real, 7, at)
+		_, until, err := CheckLookupShow(r, viewer, real, at)
 		if err == nil {
 			fmt.Fprintf(&b, "%s: ok until %s\n", name, until.Format(time.RFC3339))
 			return
@@ -113,6 +116,7 @@ func TestAppliedLaterGolden(t *testing.T) {
 		line(&b, name, err)
 	}
 	ok := approved(KindLookup, lookup, StageDepartment)
+	ok.ExpiresAt = ok.ApprovedAt().Add(7 * 24 * time.Hour) // fixed at the approval
 	show("kim, at once", ok, "kim", "kim", now)
 	show("kim, a second before the end", ok, "kim", "kim", now.Add(7*24*time.Hour-time.Hour-time.Second))
 	show("kim, at the end", ok, "kim", "kim", now.Add(7*24*time.Hour-time.Hour))

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
@@ -90,6 +92,11 @@ func (l Lookup) Validate() error {
 		return errs.Invalidf("an external look-up needs its legal basis: --authority TEXT").WithField("authority")
 	case !l.External && l.Authority != "":
 		return errs.Invalidf("--authority is the legal basis of an --external look-up")
+	}
+	for _, f := range []struct{ name, v string }{{"--subject", l.Subject}, {"--purpose", l.Purpose}, {"--authority", l.Authority}} {
+		if strings.ContainsFunc(f.v, unicode.IsControl) || !utf8.ValidString(f.v) {
+			return errs.Invalidf("%s must be printable text on one line", f.name)
+		}
 	}
 	if l.Class != "" {
 		from, to := l.Period()
@@ -182,10 +189,10 @@ func (r *Request) ApprovedAt() time.Time {
 
 // CheckLookupShow decides whether viewer (with real, the person at the
 // keyboard) may see the records of the look-up r at now: r must be an
-// approved look-up for exactly that person, shown within days of its
-// approval.
-func CheckLookupShow(r *Request, viewer, real string, days int, now time.Time) (Lookup, time.Time, error) {
-	if err := CheckApply(r, KindLookup); err != nil {
+// approved look-up for exactly that person, shown before the end of the
+// window its approval fixed (r.ExpiresAt).
+func CheckLookupShow(r *Request, viewer, real string, now time.Time) (Lookup, time.Time, error) {
+	if err := CheckApply(r, KindLookup, now); err != nil {
 		return Lookup{}, time.Time{}, err
 	}
 	l, err := ParseLookup(r.Payload)
@@ -199,9 +206,11 @@ func CheckLookupShow(r *Request, viewer, real string, days int, now time.Time) (
 		}
 		return l, time.Time{}, errs.Deniedf("%s was approved for %s to see, not %s", r.ID, l.Viewer, who)
 	}
-	until := r.ApprovedAt().Add(time.Duration(days) * 24 * time.Hour)
+	// The window was fixed at the approval (records.lookup_days then), and
+	// kept as the approved request's expiry.
+	until := r.ExpiresAt
 	if !now.Before(until) {
-		return l, until, errs.Deniedf("the look-up %s could be shown until %s (%d days after its approval, policy %s); ask again", r.ID, until.UTC().Format(time.RFC3339), days, KeyLookupDays)
+		return l, until, errs.Deniedf("the look-up %s could be shown until %s (policy %s after its approval); ask again", r.ID, until.UTC().Format(time.RFC3339), KeyLookupDays)
 	}
 	return l, until, nil
 }

@@ -53,7 +53,10 @@ type PurgePlan struct {
 	SetSHA256 string      `json:"set_sha256"`
 	Count     int64       `json:"count"`
 	Classes   []PlanClass `json:"classes"`
-	Reason    string      `json:"reason"`
+	// DeleteFiles: the purge destroys the records' files too (records
+	// purge --plan --delete-files), which the officer approves with it.
+	DeleteFiles bool   `json:"delete_files"`
+	Reason      string `json:"reason"`
 }
 
 // Payload is the plan's canonical JSON.
@@ -87,16 +90,18 @@ func AppliedLater(kind string) bool { return kind == KindPurge || kind == KindLo
 // the command that carries out its kind: it must be of that kind and
 // approved, its payload must still have the hash its approvals name, and
 // every stage must be approved for that hash. A request changed after its
-// approval is never carried out.
-func CheckApply(r *Request, kind string) error {
+// approval is never carried out. A state that does not allow it is exit 5.
+func CheckApply(r *Request, kind string, now time.Time) error {
 	if r.Kind != kind {
 		return errs.Invalidf("%s is a %s request, not a %s", r.ID, r.Kind, kind)
 	}
-	switch r.State {
+	switch r.StateAt(now) {
 	case Approved:
 	case Pending:
-		return errs.Deniedf("%s is not approved yet: it still needs %s", r.ID, strings.Join(r.PendingStages(), ", ")).
+		return errs.Conflictf("%s is not approved yet: it still needs %s", r.ID, strings.Join(r.PendingStages(), ", ")).
 			WithHint("custos request show %s", r.ID)
+	case Expired:
+		return errs.Conflictf("%s expired on %s without its approvals; ask again", r.ID, r.ExpiresAt.UTC().Format("2006-01-02"))
 	case Applied:
 		return errs.Conflictf("%s was already carried out: %s", r.ID, r.Outcome)
 	default:

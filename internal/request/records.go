@@ -104,7 +104,11 @@ func Describe(kind, payload string) string {
 			if p.Class != "" {
 				scope = p.Class
 			}
-			return fmt.Sprintf("purge %d record(s) of %s due as of %s (set %s)", p.Count, scope, p.AsOf.UTC().Format("2006-01-02"), short(p.SetSHA256))
+			files := ""
+			if p.DeleteFiles {
+				files = " and destroy their files"
+			}
+			return fmt.Sprintf("purge %d record(s) of %s due as of %s%s (set %s)", p.Count, scope, p.AsOf.UTC().Format("2006-01-02"), files, short(p.SetSHA256))
 		}
 	case KindLookup:
 		if l, err := ParseLookup(payload); err == nil {

@@ -185,10 +185,11 @@ func CheckApprove(r *Request, by account.Party, stage string, eligible func(stag
 // CheckClose decides whether by may reject (withdraw false) or withdraw
 // r at now: a pending request is rejected by anyone eligible for one of
 // its pending stages, and withdrawn by its requester or an admin, as is
-// an approved purge plan or look-up not yet carried out.
+// an approved purge plan or look-up not yet carried out, or an approved
+// change that could not be applied.
 func CheckClose(r *Request, by account.Party, withdraw, admin bool, eligible func(stage string) error, now time.Time) error {
 	st := r.StateAt(now)
-	if withdraw && st == Approved && AppliedLater(r.Kind) {
+	if withdraw && st == Approved && (AppliedLater(r.Kind) || strings.HasPrefix(r.Outcome, "not applied")) {
 		// An approved plan or look-up not yet carried out may still be
 		// withdrawn, like a pending one: a plan whose records changed, a
 		// look-up no longer needed.

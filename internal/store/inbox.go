@@ -179,13 +179,17 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 	}
 	var plans []*request.Request
 	if err := t.ListRequests(RequestFilter{}, func(q *request.Request) error {
-		switch {
-		case q.State == request.Pending:
+		switch st := q.StateAt(t.now); {
+		case st == request.Approved && strings.HasPrefix(q.Outcome, "not applied"):
+			// Approved, but the change broke a rule when it was applied.
+			add("request", q.ID, "approved but "+q.Outcome+": "+request.Describe(q.Kind, q.Payload), q.ClosedAt,
+				"custos request withdraw "+q.ID)
+		case st == request.Pending:
 			add("request", q.ID, "waiting for "+strings.Join(q.PendingStages(), ", ")+": "+request.Describe(q.Kind, q.Payload), q.ExpiresAt, "custos request show "+q.ID)
 			if q.Kind == request.KindPurge {
 				plans = append(plans, q)
 			}
-		case q.State == request.Approved && q.Kind == request.KindPurge:
+		case st == request.Approved && q.Kind == request.KindPurge:
 			// An approved plan is carried out by the next nightly run.
 			add("plan", q.ID, "approved, not carried out: "+request.Describe(q.Kind, q.Payload), q.ClosedAt.Add(24*time.Hour),
 				"custos records purge --apply "+q.ID+" --archive DIR")
@@ -195,10 +199,28 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 	}); err != nil {
 		return nil, err
 	}
+	// A purge an interrupted run left unfinished: its records are neither
+	// in an open plan nor to be planned again.
+	unfinished, err := t.UnfinishedPurges()
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range unfinished {
+		id := strconv.FormatInt(p.ID, 10)
+		add("purge", id, fmt.Sprintf("interrupted after deleting %d of %d record(s)", p.Deleted, p.Count), p.StartedAt,
+			"custos records purge --apply-approved --archive DIR --yes")
+		plans = append(plans, &request.Request{ID: "purge:" + id})
+	}
 	// Records past retention that no pending or approved plan holds.
 	var sets []records.IDSet
 	for _, q := range plans {
-		set, err := t.planSet(q.ID)
+		var set records.IDSet
+		var err error
+		if id, ok := strings.CutPrefix(q.ID, "purge:"); ok {
+			set, err = t.purgeSet(id)
+		} else {
+			set, err = t.planSet(q.ID)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -57,11 +57,7 @@ func (t *Tx) ShowLookup(id string, fn func(*records.Record) error) (*request.Req
 	if err != nil {
 		return nil, err
 	}
-	days, err := t.lookupDays()
-	if err != nil {
-		return nil, err
-	}
-	l, _, err := request.CheckLookupShow(q, t.op.Name, t.real.Name, days, t.now)
+	l, _, err := request.CheckLookupShow(q, t.op.Name, t.real.Name, t.now)
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -21,7 +22,7 @@ import (
 // a plan for the officer stage in the invocation's audited transaction:
 // the id set kept beside the request and named by its SHA-256 in the
 // payload. With nothing due it records a read and returns nil.
-func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class string, asOf time.Time, reason string) (*request.Request, error) {
+func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class string, asOf time.Time, deleteFiles bool, reason string) (*request.Request, error) {
 	var ids []int64
 	var plan []*records.ClassPlan
 	if err := s.View(ctx, inv, spec, func(tx *Tx) error {
@@ -37,7 +38,7 @@ func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class
 		return nil, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
 	}
 	set := records.BuildIDSet(ids, nil)
-	p := request.PurgePlan{Class: class, AsOf: asOf.UTC(), SetSHA256: set.Hash(), Count: set.Count(), Reason: reason}
+	p := request.PurgePlan{Class: class, AsOf: asOf.UTC(), SetSHA256: set.Hash(), Count: set.Count(), DeleteFiles: deleteFiles, Reason: reason}
 	for _, c := range plan {
 		p.Classes = append(p.Classes, request.PlanClass{Class: c.Class, Count: c.Count, Oldest: c.Oldest.UTC(), Newest: c.Newest.UTC()})
 	}
@@ -70,7 +71,7 @@ func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, recor
 	if err != nil {
 		return nil, request.PurgePlan{}, set, err
 	}
-	if err := request.CheckApply(q, request.KindPurge); err != nil {
+	if err := request.CheckApply(q, request.KindPurge, t.now); err != nil {
 		return nil, request.PurgePlan{}, set, err
 	}
 	p, err := request.ParsePurgePlan(q.Payload)
@@ -89,8 +90,22 @@ func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, recor
 
 // planSet reads the id set kept for the plan id.
 func (t *Tx) planSet(id string) (records.IDSet, error) {
+	return t.idRanges(`SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, id)
+}
+
+// purgeSet reads the id set of the purge id.
+func (t *Tx) purgeSet(id string) (records.IDSet, error) {
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return records.IDSet{}, err
+	}
+	return t.idRanges(`SELECT lo, hi FROM purge_ranges WHERE purge_id = $1 ORDER BY lo`, n)
+}
+
+// idRanges reads a set of ids kept as runs: rows of lo and hi, in order.
+func (t *Tx) idRanges(query string, arg any) (records.IDSet, error) {
 	var set records.IDSet
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, id)
+	rows, err := t.tx.QueryContext(t.ctx, query, arg)
 	if err != nil {
 		return set, err
 	}
@@ -157,7 +172,7 @@ func (t *Tx) markPlanApplied(id, outcome string) error {
 	if err != nil {
 		return err
 	}
-	if err := request.CheckApply(q, request.KindPurge); err != nil {
+	if err := request.CheckApply(q, request.KindPurge, t.now); err != nil {
 		return err
 	}
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = 'applied', outcome = $2 WHERE id = $1`, id, outcome)

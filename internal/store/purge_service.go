@@ -60,8 +60,12 @@ type PurgeRequest struct {
 	// Plan is the approved purge plan to carry out (records purge --apply):
 	// its scope replaces Class and AsOf, and exactly its set is purged,
 	// minus records held since. "" is a direct purge, which policy
-	// records.purge_approval=required refuses.
+	// records.purge_approval=required refuses. The plan says whether the
+	// records' files are destroyed: DeleteFiles may not add it.
 	Plan string
+	// FinishOnly finishes an interrupted purge, if any, and starts none
+	// (records purge --apply-approved before it looks for plans).
+	FinishOnly bool
 }
 
 func (r *PurgeRequest) notice(format string, args ...any) {
@@ -111,14 +115,33 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	var approval string
 	var planSet records.IDSet
 	if err := s.View(ctx, inv, spec, func(tx *Tx) (err error) {
-		if req.Plan != "" {
+		// An interrupted purge is finished first, whatever this run was
+		// asked: its plan (if any) is already carried out.
+		if unfinished, err = tx.UnfinishedPurges(); err != nil {
+			return err
+		}
+		switch {
+		case len(unfinished) > 0:
+		case req.Plan != "":
 			var p request.PurgePlan
 			if _, p, planSet, err = tx.approvedPlan(req.Plan); err != nil {
 				return err
 			}
-			req.Class, req.AsOf = p.Class, p.AsOf
-		} else if approval, err = tx.Policy(request.KeyPurgeApproval); err != nil {
-			return err
+			if req.DeleteFiles && !p.DeleteFiles {
+				return errs.Deniedf("%s was approved to keep the records' files: it was planned without --delete-files", req.Plan).
+					WithHint("plan again with --delete-files if the files must go too")
+			}
+			req.Class, req.AsOf, req.DeleteFiles = p.Class, p.AsOf, p.DeleteFiles
+		case req.FinishOnly:
+			return nil
+		default:
+			if approval, err = tx.Policy(request.KeyPurgeApproval); err != nil {
+				return err
+			}
+			if approval == "required" {
+				return errs.Deniedf("policy %s is required: a purge carries out a plan an officer approved", request.KeyPurgeApproval).
+					WithHint("custos records purge --plan --reason TEXT, then custos records purge --apply REQ once it is approved")
+			}
 		}
 		v, err := tx.Policy(records.KeyRoots)
 		if err != nil {
@@ -136,10 +159,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		if tag, err = tx.Identity(); err != nil {
 			return err
 		}
-		if referenced, err = tx.PurgeArchives(); err != nil {
-			return err
-		}
-		unfinished, err = tx.UnfinishedPurges()
+		referenced, err = tx.PurgeArchives()
 		return err
 	}); err != nil {
 		return nil, err
@@ -189,9 +209,9 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		}
 		return res, nil
 	}
-	if req.Plan == "" && approval == "required" {
-		return nil, errs.Deniedf("policy %s is required: a purge carries out a plan an officer approved", request.KeyPurgeApproval).
-			WithHint("custos records purge --plan --reason TEXT, then custos records purge --apply REQ once it is approved")
+	if req.FinishOnly {
+		// Nothing was interrupted: recorded as a read.
+		return &PurgeResult{}, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
 	}
 
 	// 1–3: select, archive and verify, in a read snapshot, after the

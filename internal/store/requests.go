@@ -216,7 +216,7 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 		if err != nil {
 			return nil, errs.Integrityf("the change of %s cannot be read: %v", q.ID, err)
 		}
-		v, err := t.GetOperator(l.Viewer)
+		v, err := t.lookupOperator(l.Viewer)
 		if err != nil {
 			return nil, err
 		}
@@ -328,8 +328,15 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 			return nil, err
 		}
 		l, _ := request.ParseLookup(q.Payload)
+		// The window is fixed now: a later change of the policy does not
+		// move it. An approved look-up's expires_at is its end.
+		until := t.now.Add(time.Duration(days) * 24 * time.Hour)
+		if _, err := t.tx.ExecContext(t.ctx, `UPDATE requests SET expires_at = $2 WHERE id = $1`, q.ID, formatTime(until)); err != nil {
+			return nil, err
+		}
+		q.ExpiresAt = until
 		state, outcome = request.Approved, fmt.Sprintf("approved; %s may see it with custos records lookup show %s until %s", l.Viewer, q.ID,
-			t.now.Add(time.Duration(days)*24*time.Hour).UTC().Format(time.RFC3339))
+			until.UTC().Format(time.RFC3339))
 	}
 	q.State, q.Outcome = state, outcome
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = $2, outcome = $3, closed_at = $4, closed_by = $5 WHERE id = $1`,
@@ -353,8 +360,8 @@ func (t *Tx) RetainClass(class string, d when.Duration, description string) (cha
 	if err != nil {
 		return false, nil, err
 	}
-	if cur != nil && cur.Shortens(d, t.now) {
-		if err := cur.CheckRetain(d, t.now); err != nil {
+	if cur != nil && cur.Shortens(d) {
+		if err := cur.CheckRetain(d); err != nil {
 			return false, nil, err
 		}
 		required, err := t.changeApproval()
@@ -391,6 +398,19 @@ func (t *Tx) LockClass(class, reason string) (changed bool, q *request.Request, 
 	if !required {
 		changed, err = t.LockRetention(class, t.op.Name)
 		return changed, nil, err
+	}
+	var waiting string
+	if err := t.ListRequests(RequestFilter{Pending: true, Kind: request.KindRetentionLock}, func(o *request.Request) error {
+		var c request.RetentionLock
+		if json.Unmarshal([]byte(o.Payload), &c) == nil && c.Class == class {
+			waiting = o.ID
+		}
+		return nil
+	}); err != nil {
+		return false, nil, err
+	}
+	if waiting != "" {
+		return false, nil, errs.Conflictf("%s already asks to lock the retention of %s", waiting, class).WithHint("custos request show %s", waiting)
 	}
 	q, err = t.newRequest(request.KindRetentionLock, request.RetentionLock{Class: class, Retain: cur.Retain.String(), Reason: reason}.Payload(),
 		reason, []string{request.StageOfficer})

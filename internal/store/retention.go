@@ -26,7 +26,7 @@ func (t *Tx) SetRetention(class string, d when.Duration, description string) (bo
 		if cur.Retain.String() == d.String() && cur.Description == description {
 			return false, nil
 		}
-		if err := cur.CheckRetain(d, t.now); err != nil {
+		if err := cur.CheckRetain(d); err != nil {
 			return false, err
 		}
 	}
@@ -44,7 +44,7 @@ func (t *Tx) LockRetention(class, by string) (bool, error) {
 	if err != nil || !cur.LockedAt.IsZero() {
 		return false, err
 	}
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE retention SET locked_at = $2, locked_by = $3 WHERE class = $1`, class, formatTime(t.now), by)
+	_, err = t.tx.ExecContext(t.ctx, `UPDATE retention SET locked_at = $2, locked_by = $3, locked_retain = retain WHERE class = $1`, class, formatTime(t.now), by)
 	return err == nil, err
 }
 
@@ -66,17 +66,22 @@ func (t *Tx) Schedule(class string) (*records.Schedule, error) {
 	return s, err
 }
 
-const scheduleColumns = `class, retain, description, set_at, set_by, locked_at, locked_by`
+const scheduleColumns = `class, retain, description, set_at, set_by, locked_at, locked_by, locked_retain`
 
 func scanSchedule(r rowScanner) (*records.Schedule, error) {
 	var s records.Schedule
-	var retain, at, locked string
-	if err := r.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy, &locked, &s.LockedBy); err != nil {
+	var retain, at, locked, lockedRetain string
+	if err := r.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy, &locked, &s.LockedBy, &lockedRetain); err != nil {
 		return nil, err
 	}
 	var err error
 	if s.Retain, err = when.ParseDuration(retain); err != nil {
 		return nil, errs.Integrityf("retention of %s is unreadable: %v", s.Class, err)
+	}
+	if locked != "" {
+		if s.LockedRetain, err = when.ParseDuration(lockedRetain); err != nil {
+			return nil, errs.Integrityf("the locked retention of %s is unreadable: %v", s.Class, err)
+		}
 	}
 	s.SetAt, s.LockedAt = parseTime(at), parseTime(locked)
 	return &s, nil

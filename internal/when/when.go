@@ -201,3 +201,21 @@ func eachPart(s, units string, ordered bool, fn func(int, byte)) error {
 	}
 	return nil
 }
+
+// ShorterThan reports whether d ends before o from some starting day: a
+// period given in days or hours against one in months or years is shorter
+// from some days and longer from others (365d against 1y across a leap
+// day, 11m30d against 1y after a 30-day month), and a period that is
+// shorter from any day lets something go sooner. Every day of a four-year
+// cycle is tried, which covers every length of month, leap years and the
+// clamping of month ends.
+func (d Duration) ShorterThan(o Duration) bool {
+	t := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 4*365 + 1 {
+		if d.After(t).Before(o.After(t)) {
+			return true
+		}
+		t = t.AddDate(0, 0, 1)
+	}
+	return false
+}

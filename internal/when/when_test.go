@@ -131,3 +131,28 @@ func FuzzParseDuration(f *testing.F) {
 		}
 	})
 }
+
+// A period is shorter than another when it ends sooner from any day.
+func TestShorterThan(t *testing.T) {
+	for _, c := range []struct {
+		d, o    string
+		shorter bool
+	}{
+		{"1y", "1y", false}, {"12m", "1y", false}, {"P1Y", "1y", false}, {"2y", "1y", false},
+		{"364d", "1y", true}, {"365d", "1y", true}, {"366d", "1y", false}, {"8760h", "1y", true},
+		{"11m30d", "1y", true}, {"11m31d", "1y", false}, {"36m", "3y", false}, {"1095d", "3y", true},
+		{"1y", "365d", false}, {"1y", "366d", true}, {"1m", "31d", true}, {"1m", "28d", false},
+	} {
+		d, err := ParseDuration(c.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := ParseDuration(c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.ShorterThan(o); got != c.shorter {
+			t.Errorf("%s shorter than %s: %v, want %v", c.d, c.o, got, c.shorter)
+		}
+	}
+}

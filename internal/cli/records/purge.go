@@ -149,14 +149,16 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		return errs.Invalidf("--reason goes with --plan")
 	case (opts.Apply != "" || opts.ApplyApproved) && (opts.Class != "" || opts.AsOf != ""):
 		return errs.Invalidf("a plan has its own --class and --as-of: --apply carries out exactly what was approved")
-	case opts.Plan && (opts.Archive != "" || opts.DeleteFiles || opts.Yes):
-		return errs.Invalidf("--plan records a plan and purges nothing: --archive, --delete-files and --yes go with --apply")
+	case opts.Plan && (opts.Archive != "" || opts.Yes):
+		return errs.Invalidf("--plan records a plan and purges nothing: --archive and --yes go with --apply")
+	case (opts.Apply != "" || opts.ApplyApproved) && opts.DeleteFiles:
+		return errs.Invalidf("the plan says whether the records' files are destroyed: plan with --delete-files, then --apply without it")
 	}
 	if opts.DryRun {
 		return purgePlan(f, cmd, out, opts.Class, asOf)
 	}
 	if opts.Plan {
-		return recordPlan(f, cmd, out, opts.Class, asOf, opts.Reason)
+		return recordPlan(f, cmd, out, opts.Class, asOf, opts.DeleteFiles, opts.Reason)
 	}
 	if opts.Archive == "" {
 		return errs.Invalidf("--archive DIR is required: custos backs up before it purges")
@@ -203,6 +205,20 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	case opts.Apply != "":
 		plans = []string{opts.Apply}
 	case opts.ApplyApproved:
+		// A purge an earlier run left unfinished is finished first: its
+		// plan is already carried out, so no plan would name it.
+		fin := req
+		fin.FinishOnly = true
+		res, err := st.RunPurge(cmd.Context(), inv, spec, fin)
+		if err != nil {
+			bar.Done()
+			return err
+		}
+		if len(res.Purges) > 0 {
+			bar.Done()
+			return reportPurges(f, out, st, res, "")
+		}
+		f.MarkRecorded()
 		if err := st.View(cmd.Context(), inv, spec, func(tx *store.Tx) (err error) {
 			plans, err = tx.ApprovedPlans()
 			return err
@@ -212,16 +228,11 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		}
 		if len(plans) == 0 {
 			bar.Done()
-			// Nothing changed: recorded as a read.
-			if err := st.Invoke(cmd.Context(), inv, store.Spec{Roles: spec.Roles}, func(*store.Tx) error { return nil }); err != nil {
-				return err
-			}
-			f.MarkRecorded()
 			if out.Format() == output.Table {
 				fmt.Fprintln(f.IO.ErrOut, "No approved purge plan is waiting.")
 				return nil
 			}
-			return nil
+			return output.WriteObject(f.IO, out.Format(), output.Cols("purge", "state"), nil, "nothing-approved")
 		}
 	}
 	if len(plans) > 1 {
@@ -569,7 +580,7 @@ func baseName(p string) string {
 
 // recordPlan is records purge --plan: the records due now, recorded as a
 // plan for an officer to approve.
-func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time, reason string) error {
+func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time, deleteFiles bool, reason string) error {
 	if err := account.Text("--reason", reason, true); err != nil {
 		return err
 	}
@@ -586,7 +597,7 @@ func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, cla
 		return err
 	}
 	// The store service selects in a snapshot, then records the plan.
-	q, err := st.PlanPurge(cmd.Context(), inv, spec, class, asOf, reason)
+	q, err := st.PlanPurge(cmd.Context(), inv, spec, class, asOf, deleteFiles, reason)
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,9 @@ policy.`,
 				return err
 			}
 			if lock {
+				if description != "" {
+					return errs.Invalidf("--lock locks the period as it is: set --description without --lock")
+				}
 				return lockRetention(f, cmd, out, class, forDur, reason)
 			}
 			if reason != "" {
@@ -160,7 +163,7 @@ func lockRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, 
 		return output.WriteObject(f.IO, format, output.Cols("class", "retain", "locked_at", "changed"), class, s.Retain.String(), s.LockedAt, changed)
 	}
 	if !changed {
-		_, err = fmt.Fprintf(f.IO.Out, "%s is already locked at %s at least; nothing changed.\n", class, s.Retain)
+		_, err = fmt.Fprintf(f.IO.Out, "%s is already locked at %s at least; nothing changed.\n", class, s.LockedRetain)
 		return err
 	}
 	_, err = fmt.Fprintf(f.IO.Out, "The retention of %s is locked at %s at least: it can be lengthened, never shortened.\n", class, s.Retain)

@@ -9,6 +9,7 @@ CREATE TABLE plan_ranges (
 ALTER TABLE purges ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE retention ADD COLUMN locked_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE retention ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE retention ADD COLUMN locked_retain TEXT NOT NULL DEFAULT '';
 GRANT SELECT, INSERT, UPDATE, DELETE ON plan_ranges TO custos_app;
 -- custos due counts the direct grants since the last review began.
 CREATE INDEX grants_direct ON grants (granted_at) WHERE request_id = '' AND revoked_at = '';
