@@ -38,7 +38,7 @@ func init() {
 }
 
 // Kinds are every kind of request, for --kind.
-var Kinds = []string{KindAccess, KindRetention, KindHoldRelease}
+var Kinds = []string{KindAccess, KindRetention, KindHoldRelease, KindClearance, KindTransfer, KindClassification}
 
 // RetentionChange is the payload of a retention request: the schedule
 // asked for, and the one it replaces.
@@ -92,6 +92,9 @@ func Describe(kind, payload string) string {
 		if json.Unmarshal([]byte(payload), &c) == nil {
 			return "release hold " + c.Hold
 		}
+	}
+	if s, ok := describeAccount(kind, payload); ok {
+		return s
 	}
 	return payload
 }

@@ -44,7 +44,7 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 	levels := account.Levels
 	for r := range 6 {
 		owner := []string{"own", "gone", "mia", "nobody"}[r%4]
-		exec(`INSERT INTO resources VALUES ($1, $2, $3, 'read,write,admin,pay_out', $4, $5, 'ana')`,
+		exec(`INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by) VALUES ($1, $2, $3, 'read,write,admin,pay_out', $4, $5, 'ana')`,
 			fmt.Sprintf("res%d", r), levels[r%4], owner, []string{"admin", "", "pay_out", "admin,pay_out"}[r%4], now)
 	}
 	states := []string{"active", "active", "frozen", "revoked"}

@@ -210,6 +210,8 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 		return request.AccessEligible(t.op, a, r), nil
 	case request.KindRetention, request.KindHoldRelease:
 		return request.OfficerEligible(t.op), nil
+	case request.KindClearance, request.KindTransfer, request.KindClassification:
+		return t.accountEligibility(q)
 	}
 	return nil, errs.New(errs.Internal, "unknown kind of request %q", q.Kind)
 }
@@ -283,6 +285,16 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 			return nil, err
 		}
 		res.Applied, outcome = true, "hold "+c.Hold+" released"
+	case request.KindClearance, request.KindTransfer, request.KindClassification:
+		done, err := t.applyAccountRequest(q)
+		switch {
+		case err == nil:
+			res.Applied, outcome = true, done
+		case errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.Busy:
+			return nil, err
+		default:
+			state, outcome, res.Failed = request.Approved, "not applied: "+err.Error(), err.Error()
+		}
 	}
 	q.State, q.Outcome = state, outcome
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = $2, outcome = $3, closed_at = $4, closed_by = $5 WHERE id = $1`,
