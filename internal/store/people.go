@@ -557,3 +557,24 @@ func (t *Tx) lookupResource(name string) (*access.Resource, error) {
 	}
 	return r, err
 }
+
+// dueSchedules adds the scheduled leavers and transfers to custos due:
+// each is due on its date, when account expire carries it out.
+func (t *Tx) dueSchedules(add func(kind, id, what string, when time.Time, command string)) error {
+	pending, err := t.PendingSchedules("")
+	if err != nil {
+		return err
+	}
+	for _, s := range pending {
+		on, err := time.Parse(account.DateFormat, s.On)
+		if err != nil {
+			continue
+		}
+		what := "leaves on " + s.On + " (" + s.Then + ")"
+		if s.Kind == account.ScheduleTransfer {
+			what = "moves to " + s.Department + " on " + s.On
+		}
+		add(string(s.Kind), s.Username, what, on, "custos account expire")
+	}
+	return nil
+}
