@@ -63,6 +63,7 @@ var Permissions = Matrix{
 	// A transfer is a request, approved by the new department's manager
 	// and IT; HR's notice reaches custos through IT or a manager.
 	{Command: "account transfer", Roles: deciders},
+	{Command: "account reconcile", Roles: itStaff},
 	{Command: "account list", Roles: everyone},
 	{Command: "account show", Roles: everyone},
 

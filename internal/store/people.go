@@ -231,6 +231,13 @@ func (t *Tx) RequestTransfer(username, department, position, on string, keep []s
 	if _, err := access.PlanTransferGrants(held, rule, keep); err != nil {
 		return nil, err
 	}
+	if id, err := t.pendingTransfer(a.Username); err != nil || id != "" {
+		if err == nil {
+			err = errs.Conflictf("a transfer of %s is already asked for: %s", a.Username, id).
+				WithHint("approve, reject or withdraw it first (custos request show %s)", id)
+		}
+		return nil, err
+	}
 	c := request.TransferChange{Username: a.Username, From: a.Department, Department: s.Department, Position: s.Position,
 		On: s.On, Keep: keep, Reason: s.Reason}
 	return t.newRequest(request.KindTransfer, c.Payload(), s.Reason, request.AccountStages)
@@ -577,4 +584,96 @@ func (t *Tx) dueSchedules(add func(kind, id, what string, when time.Time, comman
 		add(string(s.Kind), s.Username, what, on, "custos account expire")
 	}
 	return nil
+}
+
+// LivePeople returns every account that is not revoked or rejected, in
+// username order, with only what a reconciliation compares.
+func (t *Tx) LivePeople() ([]account.Person, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, employee_id, name, department, position, state FROM accounts WHERE state NOT IN ('revoked', 'rejected') ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []account.Person
+	for rows.Next() {
+		var p account.Person
+		var state string
+		if err := rows.Scan(&p.Username, &p.EmployeeID, &p.Name, &p.Department, &p.Position, &state); err != nil {
+			return nil, err
+		}
+		p.State = account.State(state)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ApplyHR acts on the leavers and movers of an HR reconciliation in this
+// one transaction: a leaver is scheduled to leave on HR's date (today when
+// it has passed or is missing), unless that notice is already recorded;
+// a mover's transfer is requested. Each finding's action, or why it was
+// not taken, is returned in order; only an internal error stops the rest.
+func (t *Tx) ApplyHR(findings []account.Finding, reason string) ([]string, error) {
+	today := t.now.Format(account.DateFormat)
+	out := make([]string, len(findings))
+	for i, f := range findings {
+		var err error
+		switch f.Kind {
+		case account.FindLeaver:
+			on := f.Row.LeaveDate
+			if on == "" || on < today {
+				on = today
+			}
+			var pending []account.Schedule
+			if pending, err = t.schedules(`username = $1 AND kind = 'leave' AND state = 'scheduled'`, f.Username); err == nil {
+				if len(pending) > 0 && pending[0].On == on {
+					out[i] = "already scheduled for " + on
+					continue
+				}
+				if _, _, err = t.ScheduleLeave(f.Username, on, account.ThenFreeze, reason); err == nil {
+					out[i] = "leaves on " + on
+				}
+			}
+		case account.FindMover:
+			var q *request.Request
+			if q, err = t.RequestTransfer(f.Username, f.Row.Department, f.Row.Position, "", nil, reason); err == nil {
+				out[i] = "requested " + q.ID
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			if c := errs.CodeOf(err); c == errs.Internal || c == errs.Busy {
+				return nil, err
+			}
+			out[i] = "not done: " + err.Error()
+		}
+	}
+	return out, nil
+}
+
+// pendingTransfer is the id of a pending transfer request of username,
+// or "": one move at a time, so a second never races the first.
+func (t *Tx) pendingTransfer(username string) (string, error) {
+	// The canonical payload starts with the username, so LIKE narrows the
+	// pending transfers to this account's ('_' in a username may match
+	// more; the payload is read to be sure).
+	prefix := request.TransferChange{Username: username}.Payload()
+	prefix = prefix[:strings.Index(prefix, `","`)+3] + "%"
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, payload FROM requests WHERE kind = $1 AND state = 'pending' AND expires_at >= $2 AND payload LIKE $3`,
+		request.KindTransfer, formatTime(t.now), prefix)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, payload string
+		if err := rows.Scan(&id, &payload); err != nil {
+			return "", err
+		}
+		var c request.TransferChange
+		if json.Unmarshal([]byte(payload), &c) == nil && c.Username == username {
+			return id, nil
+		}
+	}
+	return "", rows.Err()
 }
