@@ -677,3 +677,79 @@ func (t *Tx) pendingTransfer(username string) (string, error) {
 	}
 	return "", rows.Err()
 }
+
+// DirAccounts returns every account, final ones included, with what a
+// directory reconciliation compares: a directory user enabled for a
+// revoked account is the drift it exists to find.
+func (t *Tx) DirAccounts() ([]account.DirAccount, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, state, must_change_password, updated_at FROM accounts ORDER BY username`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []account.DirAccount
+	for rows.Next() {
+		var a account.DirAccount
+		var state, updated string
+		if err := rows.Scan(&a.Username, &state, &a.MustChangePassword, &updated); err != nil {
+			return nil, err
+		}
+		a.State, a.UpdatedAt = account.State(state), parseTime(updated)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// ApplyDirectory records what a directory reconciliation found: the
+// accounts whose password the directory shows changed no longer must
+// change it (recorded with before and after); the accounts without a
+// login for account.inactive_days are marked inactive since today, for
+// the next review, and the active accounts the directory shows logging
+// in again are unmarked. It returns what it did per drift, in order.
+func (t *Tx) ApplyDirectory(drifts []account.Drift, dir []account.DirUser, source string) ([]string, error) {
+	today := t.now.Format(account.DateFormat)
+	out := make([]string, len(drifts))
+	inactive := map[string]bool{}
+	for i, d := range drifts {
+		switch d.Kind {
+		case account.DriftPassword:
+			if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET must_change_password = 0 WHERE username = $1`, d.Username); err != nil {
+				return nil, err
+			}
+			if err := t.recordChanges("account:"+d.Username, "directory "+source+": "+d.Directory, "",
+				[]account.Change{{Field: "must_change_password", Before: "true", After: "false"}}); err != nil {
+				return nil, err
+			}
+			out[i] = "cleared must_change_password"
+		case account.DriftInactive:
+			inactive[d.Username] = true
+			res, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET inactive_since = $2 WHERE username = $1 AND inactive_since = ''`, d.Username, today)
+			if err != nil {
+				return nil, err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				if err := t.recordChanges("account:"+d.Username, "directory "+source+": "+d.Directory, "",
+					[]account.Change{{Field: "inactive_since", Before: "", After: today}}); err != nil {
+					return nil, err
+				}
+			}
+			out[i] = "flagged inactive-account for the next review"
+		}
+	}
+	for _, u := range dir {
+		if inactive[u.Username] || u.LastLogin.IsZero() {
+			continue
+		}
+		res, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET inactive_since = '' WHERE username = $1 AND inactive_since != ''`, u.Username)
+		if err != nil {
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			if err := t.recordChanges("account:"+u.Username, "directory "+source+": last login "+u.LastLogin.Format(time.RFC3339), "",
+				[]account.Change{{Field: "inactive_since", Before: "set", After: ""}}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}

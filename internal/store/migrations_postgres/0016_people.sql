@@ -42,3 +42,8 @@ CREATE INDEX account_schedule_due ON account_schedule (state, on_date, id);
 
 -- A removed resource keeps its row, for the grants and reviews that name it.
 ALTER TABLE resources ADD COLUMN removed_at TEXT NOT NULL DEFAULT '';
+
+-- The day a directory reconciliation found the account without a login
+-- for account.inactive_days ('' when not), flagged inactive-account in
+-- the next access review.
+ALTER TABLE accounts ADD COLUMN inactive_since TEXT NOT NULL DEFAULT '';
