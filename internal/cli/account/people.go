@@ -24,13 +24,14 @@ type UpdateOptions struct {
 	Edit      account.Edit
 	Clearance string
 	Reason    string
+	Batch     batchFlags
 }
 
 func newCmdUpdate(f *cmdutil.Factory, runF func(*UpdateOptions) error) *cobra.Command {
 	opts := &UpdateOptions{Factory: f}
 	var until, position, email, name string
 	cmd := &cobra.Command{
-		Use:   "update USERNAME [--until DATE] [--position P] [--email E] [--name N] [--clearance C] --reason TEXT",
+		Use:   "update (USERNAME [--until DATE] [--position P] [--email E] [--name N] [--clearance C] --reason TEXT | --from-file F.csv [--dry-run])",
 		Short: "Correct or extend an account: end date, position, email, name, clearance",
 		Long: `Change an account's details, each field's before and after recorded with the
 reason (account show lists them under Changes): extend a contractor's
@@ -44,13 +45,29 @@ department is custos account transfer.
 
 Refused: no field or no --reason (exit 2), a malformed value or an end
 date in the past (exit 2), a revoked or rejected account (exit 5), an
-unknown account (exit 3).`,
+unknown account (exit 3).
+
+--from-file F.csv updates one account per row (columns username, until,
+position, email, name, clearance, reason; an empty cell leaves the field
+as it is). Each row is checked, done and audited on its own, and the
+result lists every row; --dry-run checks every row and changes nothing.
+The exit code is 0 only if every row succeeded (otherwise that of the
+first failed row).`,
 		Example: `  $ custos account update li.wei --until 2027-12-31 --reason "contract extended to December"
   $ custos account update zoe --name "Zoë Ångström-Berg" --reason "married; HR ticket 4471"
-  $ custos account update zoe --clearance confidential --reason "handles customer contracts"`,
-		Args: cmdutil.ExactArgs("USERNAME"),
+  $ custos account update zoe --clearance confidential --reason "handles customer contracts"
+  $ custos account update --from-file extensions.csv --dry-run`,
+		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Cmd, opts.Username = cmd, args[0]
+			opts.Cmd = cmd
+			if opts.Batch.FromFile != "" {
+				rows, err := updateRows(opts.Batch.FromFile, f)
+				if err != nil {
+					return err
+				}
+				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+			}
+			opts.Username = args[0]
 			fl := cmd.Flags()
 			for _, p := range []struct {
 				flag string
@@ -81,6 +98,7 @@ unknown account (exit 3).`,
 	fl.StringVar(&name, "name", "", "the person's corrected name")
 	cmdutil.EnumFlag(fl, &opts.Clearance, "clearance", "", "", append([]string{""}, account.Levels...), "ask for a new clearance (a request)")
 	fl.StringVar(&opts.Reason, "reason", "", "why it changes (required)")
+	addBatchFlags(cmd, &opts.Batch, updateColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -153,12 +171,13 @@ type LeaveOptions struct {
 	On       string
 	Then     string
 	Reason   string
+	Batch    batchFlags
 }
 
 func newCmdLeave(f *cmdutil.Factory, runF func(*LeaveOptions) error) *cobra.Command {
 	opts := &LeaveOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "leave USERNAME --on DATE --reason TEXT [--then freeze|revoke]",
+		Use:   "leave (USERNAME --on DATE --reason TEXT [--then freeze|revoke] | --from-file F.csv [--dry-run])",
 		Short: "Schedule a leaver: HR's advance notice, carried out on the date",
 		Long: `Record HR's advance notice that the account's holder leaves. From --on DATE
 (the first day without access) the account is frozen, or with --then
@@ -169,12 +188,25 @@ account show lists both.
 
 Refused: a date in the past or no --reason (exit 2), a requested account
 (reject it instead) or a revoked or rejected one (exit 5), an unknown
-account (exit 3).`,
+account (exit 3).
+
+--from-file F.csv (columns username, on, then, reason) schedules one
+leaver per row, each on its own, with --dry-run to check them all first;
+exit 0 only if every row succeeded.`,
 		Example: `  $ custos account leave zoe --on 2026-12-31 --reason "resigned; HR ticket 5120"
-  $ custos account leave li.wei --on 2027-01-15 --then revoke --reason "contract ends"`,
-		Args: cmdutil.ExactArgs("USERNAME"),
+  $ custos account leave li.wei --on 2027-01-15 --then revoke --reason "contract ends"
+  $ custos account leave --from-file leavers-december.csv`,
+		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Cmd, opts.Username = cmd, args[0]
+			opts.Cmd = cmd
+			if opts.Batch.FromFile != "" {
+				rows, err := leaveRows(opts.Batch.FromFile, f)
+				if err != nil {
+					return err
+				}
+				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+			}
+			opts.Username = args[0]
 			if opts.On == "" {
 				return errs.Invalidf("--on is required: the date from which the account is closed")
 			}
@@ -187,6 +219,7 @@ account (exit 3).`,
 	cmd.Flags().StringVar(&opts.On, "on", "", "the first day without access, YYYY-MM-DD (required)")
 	cmdutil.EnumFlag(cmd.Flags(), &opts.Then, "then", "", account.ThenFreeze, []string{account.ThenFreeze, account.ThenRevoke}, "what the account becomes on the date")
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the person leaves (required)")
+	addBatchFlags(cmd, &opts.Batch, leaveColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -233,12 +266,13 @@ type TransferOptions struct {
 	On         string
 	Keep       []string
 	Reason     string
+	Batch      batchFlags
 }
 
 func newCmdTransfer(f *cmdutil.Factory, runF func(*TransferOptions) error) *cobra.Command {
 	opts := &TransferOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "transfer USERNAME --department D --position P --reason TEXT [--on DATE] [--keep RESOURCE:ROLE…]",
+		Use:   "transfer (USERNAME --department D --position P --reason TEXT [--on DATE] [--keep RESOURCE:ROLE…] | --from-file F.csv [--dry-run])",
 		Short: "Ask to move an account to another department (the mover)",
 		Long: `Ask for a transfer: the request (custos request) needs the stages department
 (a manager of the NEW department) and it, each by someone other than the
@@ -256,14 +290,27 @@ account.transfer_grants:
 
 Refused: a missing --department, --position or --reason, a date in the
 past, a --keep the account does not hold or given under another policy
-(exit 2), an account that is not active or frozen, or already there
-(exit 5).`,
+(exit 2), an account that is not active or frozen, or already there, or
+with a transfer already asked for (exit 5).
+
+--from-file F.csv (columns username, department, position, on, keep,
+reason; keep lists RESOURCE:ROLE separated by ';') asks for one transfer
+per row, each on its own, with --dry-run to check them all first; exit 0
+only if every row succeeded.`,
 		Example: `  $ custos account transfer zoe --department Finance --position Controller \
       --reason "internal move, HR ticket 5301" --on 2027-01-01
   Requested REQ-2026-0012: move zoe from Sales to Finance as Controller on 2027-01-01; it needs department, it.`,
-		Args: cmdutil.ExactArgs("USERNAME"),
+		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Cmd, opts.Username = cmd, args[0]
+			opts.Cmd = cmd
+			if opts.Batch.FromFile != "" {
+				rows, err := transferRows(opts.Batch.FromFile, f)
+				if err != nil {
+					return err
+				}
+				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+			}
+			opts.Username = args[0]
 			var err error
 			if opts.Keep, err = access.ParseKeep(opts.Keep); err != nil {
 				return err
@@ -280,6 +327,7 @@ past, a --keep the account does not hold or given under another policy
 	fl.StringVar(&opts.On, "on", "", "the date of the move, YYYY-MM-DD (default: when approved)")
 	fl.StringSliceVar(&opts.Keep, "keep", nil, "a grant to keep, RESOURCE:ROLE, under account.transfer_grants=revoke (repeatable)")
 	fl.StringVar(&opts.Reason, "reason", "", "why the person moves (required)")
+	addBatchFlags(cmd, &opts.Batch, transferColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
