@@ -229,6 +229,12 @@ func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Ac
 	if err != nil {
 		return nil, err
 	}
+	if action == account.ActionActivate {
+		// Trained before starting: policy account.required_training.
+		if err := t.checkTraining(username); err != nil {
+			return nil, err
+		}
+	}
 	if action == account.ActionReactivate {
 		for _, check := range activationChecks {
 			if err := check(t, username); err != nil {

@@ -48,3 +48,24 @@ ALTER TABLE resources ADD COLUMN removed_at TEXT NOT NULL DEFAULT '';
 -- for account.inactive_days ('' when not), flagged inactive-account in
 -- the next access review.
 ALTER TABLE accounts ADD COLUMN inactive_since TEXT NOT NULL DEFAULT '';
+
+-- The training register: courses, and each attempt of one by an account.
+CREATE TABLE courses (
+    name        TEXT PRIMARY KEY,
+    title       TEXT NOT NULL,
+    every       TEXT NOT NULL DEFAULT '',     -- a duration: passed again every so long
+    pass_score  INTEGER NOT NULL DEFAULT 0,   -- 0: results are pass or fail
+    created_at  TEXT NOT NULL,
+    created_by  TEXT NOT NULL
+);
+CREATE TABLE training (
+    id           INTEGER PRIMARY KEY,          -- assigned by custos
+    username     TEXT NOT NULL REFERENCES accounts (username),
+    course       TEXT NOT NULL REFERENCES courses (name),
+    taken_on     TEXT NOT NULL,                -- YYYY-MM-DD
+    score        INTEGER NOT NULL DEFAULT -1,  -- -1: none given
+    passed       INTEGER NOT NULL,
+    recorded_by  TEXT NOT NULL,
+    recorded_at  TEXT NOT NULL
+);
+CREATE INDEX training_account ON training (username, course, taken_on);
