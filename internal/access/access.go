@@ -212,7 +212,7 @@ var Flags = []string{FlagInactiveAccount, FlagExpired, FlagClearanceMismatch, Fl
 // given its account, its resource and every key the account holds.
 func ReviewFlags(g Grant, a *account.Account, r *Resource, held []string, pairs []Pair, today string) []string {
 	var flags []string
-	if a.State != account.Active {
+	if a.State != account.Active || a.InactiveSince != "" {
 		flags = append(flags, FlagInactiveAccount)
 	}
 	if g.Expired(today) {

@@ -61,3 +61,21 @@ func CheckGrant(a *account.Account, r *Resource, held []*Grant, pairs []Pair, re
 	return &Grant{Username: a.Username, Resource: r.Name, Role: req.Role, Reason: req.Reason, Until: req.Until,
 		GrantedBy: req.By, GrantedAt: now}, true, nil
 }
+
+// CheckExtend decides whether the active grant g, granted again with the
+// last day until, changes: a different last day (later or earlier) is a
+// change of g, recorded with its before and after; the same one, or none,
+// changes nothing. An end date in the past is refused, and the account's
+// clearance is checked again (the resource may have been raised since).
+func CheckExtend(a *account.Account, r *Resource, g *Grant, until, today string) (*account.Change, error) {
+	if until == "" || until == g.Until {
+		return nil, nil
+	}
+	if until < today {
+		return nil, errs.Invalidf("the end date %s is in the past", until).WithField("until")
+	}
+	if err := CheckClearance(a, r); err != nil {
+		return nil, err
+	}
+	return &account.Change{Field: "until", Before: g.Until, After: until}, nil
+}

@@ -173,6 +173,10 @@ type Account struct {
 	StateReason string
 	// Incident is the incident a freeze was made under, if any.
 	Incident string
+	// InactiveSince is the day a directory reconciliation found no login
+	// for account.inactive_days (YYYY-MM-DD), or "": the next access
+	// review flags the account's grants inactive-account.
+	InactiveSince string
 }
 
 // Approval is one approval stage given.

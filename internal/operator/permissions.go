@@ -46,6 +46,7 @@ var Permissions = Matrix{
 	{Command: "migrate", Roles: admins},
 	{Command: "operator add", Roles: admins},
 	{Command: "operator list", Roles: everyone},
+	{Command: "operator update", Roles: admins},
 	{Command: "operator remove", Roles: admins},
 	{Command: "policy set", Roles: admins},
 	{Command: "policy show", Roles: everyone},
@@ -57,11 +58,19 @@ var Permissions = Matrix{
 	{Command: "account freeze", Roles: itStaff},
 	{Command: "account revoke", Roles: itStaff},
 	{Command: "account expire", Roles: itStaff},
+	{Command: "account update", Roles: itStaff},
+	{Command: "account leave", Roles: itStaff},
+	// A transfer is a request, approved by the new department's manager
+	// and IT; HR's notice reaches custos through IT or a manager.
+	{Command: "account transfer", Roles: deciders},
+	{Command: "account reconcile", Roles: itStaff},
 	{Command: "account list", Roles: everyone},
 	{Command: "account show", Roles: everyone},
 
 	{Command: "access resource add", Roles: itStaff},
 	{Command: "access resource list", Roles: everyone},
+	{Command: "access resource update", Roles: itStaff},
+	{Command: "access resource remove", Roles: itStaff},
 	{Command: "access grant", Roles: itStaff},
 	{Command: "access request", Roles: everyone},
 	// Who may give, reject or withdraw which request is the request
@@ -72,6 +81,10 @@ var Permissions = Matrix{
 	{Command: "request approve", Roles: everyone},
 	{Command: "request reject", Roles: everyone},
 	{Command: "request withdraw", Roles: everyone},
+	{Command: "training add", Roles: itStaff},
+	{Command: "training record", Roles: itStaff},
+	{Command: "training import", Roles: itStaff},
+	{Command: "training report", Roles: everyone},
 	{Command: "inbox", Roles: everyone},
 	{Command: "due", Roles: []Role{Admin, IT, Officer, Auditor}},
 	{Command: "access revoke", Roles: itStaff},

@@ -39,7 +39,7 @@ func init() {
 }
 
 // Kinds are every kind of request, for --kind.
-var Kinds = []string{KindAccess, KindRetention, KindHoldRelease, KindRetentionLock, KindPurge, KindLookup}
+var Kinds = []string{KindAccess, KindRetention, KindHoldRelease, KindRetentionLock, KindPurge, KindLookup, KindClearance, KindTransfer, KindClassification}
 
 // RetentionChange is the payload of a retention request: the schedule
 // asked for, and the one it replaces.
@@ -114,6 +114,9 @@ func Describe(kind, payload string) string {
 		if l, err := ParseLookup(payload); err == nil {
 			return l.describe()
 		}
+	}
+	if s, ok := describeAccount(kind, payload); ok {
+		return s
 	}
 	return payload
 }

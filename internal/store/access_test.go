@@ -44,16 +44,21 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 	levels := account.Levels
 	for r := range 6 {
 		owner := []string{"own", "gone", "mia", "nobody"}[r%4]
-		exec(`INSERT INTO resources VALUES ($1, $2, $3, 'read,write,admin,pay_out', $4, $5, 'ana')`,
+		exec(`INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by) VALUES ($1, $2, $3, 'read,write,admin,pay_out', $4, $5, 'ana')`,
 			fmt.Sprintf("res%d", r), levels[r%4], owner, []string{"admin", "", "pay_out", "admin,pay_out"}[r%4], now)
 	}
 	states := []string{"active", "active", "frozen", "revoked"}
 	id := 0
 	for a := range 60 {
 		user := fmt.Sprintf("u%02d", a)
+		// Every fifth account went without a login for too long.
+		inactive := ""
+		if a%5 == 0 {
+			inactive = "2026-01-01"
+		}
 		exec(`INSERT INTO accounts (username, name, employee_id, department, position, type, clearance, state, reason,
-			requested_by, requested_at, updated_at) VALUES ($1, $1, $1, $2, 'p', 'employee', $3, $4, 'x', 'ana', $5, $5)`,
-			user, depts[rng.IntN(len(depts))], levels[rng.IntN(4)], states[rng.IntN(4)], now)
+			requested_by, requested_at, updated_at, inactive_since) VALUES ($1, $1, $1, $2, 'p', 'employee', $3, $4, 'x', 'ana', $5, $5, $6)`,
+			user, depts[rng.IntN(len(depts))], levels[rng.IntN(4)], states[rng.IntN(4)], now, inactive)
 		used := map[string]bool{}
 		for range rng.IntN(6) {
 			res, role := fmt.Sprintf("res%d", rng.IntN(6)), []string{"read", "write", "admin", "pay_out"}[rng.IntN(4)]

@@ -13,14 +13,14 @@ import (
 )
 
 const accountColumns = `username, name, employee_id, department, position, email, type, until, clearance, state,
-	reason, must_change_password, agreement_ref, requested_by, requested_at, updated_at, state_reason, incident, requested_by_real`
+	reason, must_change_password, agreement_ref, requested_by, requested_at, updated_at, state_reason, incident, requested_by_real, inactive_since`
 
 func scanAccount(r rowScanner) (*account.Account, error) {
 	var a account.Account
 	var typ, clearance, state, requestedAt, updatedAt string
 	err := r.Scan(&a.Username, &a.Name, &a.EmployeeID, &a.Department, &a.Position, &a.Email, &typ, &a.Until,
 		&clearance, &state, &a.Reason, &a.MustChangePassword, &a.AgreementRef, &a.RequestedBy, &requestedAt,
-		&updatedAt, &a.StateReason, &a.Incident, &a.RequestedByReal)
+		&updatedAt, &a.StateReason, &a.Incident, &a.RequestedByReal, &a.InactiveSince)
 	if err != nil {
 		return nil, err
 	}
@@ -228,6 +228,12 @@ func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Ac
 	next, action, err := account.Activate(*a, agreementRef, reason, t.now)
 	if err != nil {
 		return nil, err
+	}
+	if action == account.ActionActivate {
+		// Trained before starting: policy account.required_training.
+		if err := t.checkTraining(username); err != nil {
+			return nil, err
+		}
 	}
 	if action == account.ActionReactivate {
 		for _, check := range activationChecks {

@@ -70,7 +70,7 @@ func (s *Store) Generate(ctx context.Context, inv *Invocation, sc Scale, progres
 
 func genResources(ctx context.Context, tx *sql.Tx, now string) error {
 	for r := range 100 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO resources VALUES ($1, 'internal', 'ana', 'read,write,admin', 'admin', $2, 'ana')`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by) VALUES ($1, 'internal', 'ana', 'read,write,admin', 'admin', $2, 'ana')`,
 			fmt.Sprintf("res%03d", r), now); err != nil {
 			return err
 		}

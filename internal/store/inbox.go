@@ -160,6 +160,12 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 	}); err != nil {
 		return nil, err
 	}
+	if err := t.dueSchedules(add); err != nil {
+		return nil, err
+	}
+	if err := t.dueTraining(add); err != nil {
+		return nil, err
+	}
 	if err := t.ListReviews(0, func(c *access.Campaign, p ReviewProgress) error {
 		due, err := time.Parse(account.DateFormat, c.Due)
 		if c.State == "open" && err == nil && p.Undecided > 0 {

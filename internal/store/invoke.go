@@ -55,6 +55,10 @@ type Spec struct {
 	Roles []operator.Role
 	// Bootstrap runs without a registered operator; only `custos init`.
 	Bootstrap bool
+	// DryRun (with Write) runs the operation in a write transaction and
+	// rolls it back: every rule is checked as it would be for real, nothing
+	// changes, and the audit entry is appended on its own afterwards.
+	DryRun bool
 	// Targets are the objects the command is about ("operator:alice"),
 	// recorded even when it is refused before its operation runs, so an
 	// object's history shows the attempts on it too.
@@ -148,9 +152,13 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	drain, err := s.drainSpool(t.ctx, tx)
-	if err != nil {
-		return err
+	// A dry run's transaction is rolled back: the spool is drained by the
+	// one that appends its entry.
+	var drain *spoolDrain
+	if !spec.DryRun {
+		if drain, err = s.drainSpool(t.ctx, tx); err != nil {
+			return err
+		}
 	}
 	committed := false
 	defer func() { drain.finish(committed) }()
@@ -161,10 +169,38 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
+	if spec.DryRun {
+		if err := tx.Rollback(); err != nil {
+			return err
+		}
+		return s.appendAlone(t)
+	}
 	if err := t.appendEntry(tx, nil); err != nil {
 		return err
 	}
 	err = tx.Commit()
+	committed = err == nil
+	return err
+}
+
+// appendAlone appends t's audit entry in a short write transaction of its
+// own, after a read or a dry run.
+func (s *Store) appendAlone(t *Tx) error {
+	wtx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
+	if err != nil {
+		return err
+	}
+	defer wtx.Rollback()
+	drain, err := s.drainSpool(t.ctx, wtx)
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() { drain.finish(committed) }()
+	if err := t.appendEntry(wtx, nil); err != nil {
+		return err
+	}
+	err = wtx.Commit()
 	committed = err == nil
 	return err
 }

@@ -30,7 +30,9 @@ var bigTables = map[string]bool{
 // purpose, with the reason. They are keyed by the statement's text, not
 // its position, so that moving code between files does not break them.
 var intendedScans = map[string]string{
-	`SELECT seq, object FROM audit_objects WHERE seq BETWEEN $1 AND $2`: "runs only after a verify found a segment's object index wrong, to name the entry",
+	`SELECT seq, object FROM audit_objects WHERE seq BETWEEN $1 AND $2`:                                                                          "runs only after a verify found a segment's object index wrong, to name the entry",
+	`SELECT username, employee_id, name, department, position, state FROM accounts WHERE state NOT IN ('revoked', 'rejected') ORDER BY username`: "account reconcile compares every live account with the roster",
+	`SELECT username, state, must_change_password, updated_at FROM accounts ORDER BY username`:                                                   "account reconcile --directory compares every account with the directory",
 }
 
 // sqlStatements returns every SQL statement written as a constant in the

@@ -221,6 +221,8 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 			return nil, err
 		}
 		return request.LookupEligible(t.op, t.real.Name, v.Name, v.Department), nil
+	case request.KindClearance, request.KindTransfer, request.KindClassification:
+		return t.accountEligibility(q)
 	}
 	return nil, errs.New(errs.Internal, "unknown kind of request %q", q.Kind)
 }
@@ -337,6 +339,16 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 		q.ExpiresAt = until
 		state, outcome = request.Approved, fmt.Sprintf("approved; %s may see it with custos records lookup show %s until %s", l.Viewer, q.ID,
 			until.UTC().Format(time.RFC3339))
+	case request.KindClearance, request.KindTransfer, request.KindClassification:
+		done, err := t.applyAccountRequest(q)
+		switch {
+		case err == nil:
+			res.Applied, outcome = true, done
+		case errs.CodeOf(err) == errs.Internal || errs.CodeOf(err) == errs.Busy:
+			return nil, err
+		default:
+			state, outcome, res.Failed = request.Approved, "not applied: "+err.Error(), err.Error()
+		}
 	}
 	q.State, q.Outcome = state, outcome
 	_, err = t.tx.ExecContext(t.ctx, `UPDATE requests SET state = $2, outcome = $3, closed_at = $4, closed_by = $5 WHERE id = $1`,
@@ -356,7 +368,7 @@ func (t *Tx) changeApproval() (bool, error) {
 // yet). A new class, a longer period or the same one apply at once; a
 // locked schedule is never shortened, by request or not.
 func (t *Tx) RetainClass(class string, d when.Duration, description string) (changed bool, q *request.Request, err error) {
-	cur, err := t.schedule(class)
+	cur, err := t.retentionOf(class)
 	if err != nil {
 		return false, nil, err
 	}

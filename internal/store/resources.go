@@ -16,10 +16,10 @@ import (
 
 const resourceColumns = `name, classification, owner, roles, privileged, created_at, created_by`
 
-func scanResource(r rowScanner) (*access.Resource, error) {
+func scanResource(r rowScanner, extra ...any) (*access.Resource, error) {
 	var res access.Resource
 	var class, roles, priv, created string
-	if err := r.Scan(&res.Name, &class, &res.Owner, &roles, &priv, &created, &res.CreatedBy); err != nil {
+	if err := r.Scan(append([]any{&res.Name, &class, &res.Owner, &roles, &priv, &created, &res.CreatedBy}, extra...)...); err != nil {
 		return nil, err
 	}
 	res.Classification = account.Level(class)
@@ -42,11 +42,19 @@ func (t *Tx) AddResource(r *access.Resource) (AddResult, error) {
 	if _, err := t.GetOperator(r.Owner); err != nil {
 		return 0, err
 	}
-	existing, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1`, r.Name))
+	var removed string
+	existing, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+`, removed_at FROM resources WHERE name = $1`, r.Name), &removed)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return 0, err
+	case removed != "":
+		// A removed resource's name may be registered again; its old
+		// grants stay revoked.
+		_, err = t.tx.ExecContext(t.ctx, `UPDATE resources SET classification = $2, owner = $3, roles = $4, privileged = $5,
+			created_at = $6, created_by = $7, removed_at = '' WHERE name = $1`, r.Name, string(r.Classification), r.Owner,
+			strings.Join(r.Roles, ","), strings.Join(r.Privileged, ","), formatTime(t.now), t.op.Name)
+		return Readded, err
 	case existing.Classification == r.Classification && existing.Owner == r.Owner &&
 		slices.Equal(existing.Roles, r.Roles) && slices.Equal(existing.Privileged, r.Privileged):
 		return Unchanged, nil
@@ -62,7 +70,7 @@ func (t *Tx) AddResource(r *access.Resource) (AddResult, error) {
 // GetResource returns a resource, or NotFound.
 func (t *Tx) GetResource(name string) (*access.Resource, error) {
 	t.Touch("resource:" + name)
-	r, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1`, name))
+	r, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1 AND removed_at = ''`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no resource named %s", name).WithHint("run `custos access resource list` for the resources")
 	}
@@ -72,7 +80,7 @@ func (t *Tx) GetResource(name string) (*access.Resource, error) {
 // ListResources streams resources in name order, at most limit of them
 // unless limit is 0.
 func (t *Tx) ListResources(limit int, fn func(*access.Resource) error) error {
-	q, args := `SELECT `+resourceColumns+` FROM resources ORDER BY name`, []any{}
+	q, args := `SELECT `+resourceColumns+` FROM resources WHERE removed_at = '' ORDER BY name`, []any{}
 	if limit > 0 {
 		q, args = q+` LIMIT $1`, append(args, limit)
 	}

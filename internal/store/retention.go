@@ -18,7 +18,7 @@ import (
 // changes nothing, and a locked schedule is never shortened.
 func (t *Tx) SetRetention(class string, d when.Duration, description string) (bool, error) {
 	t.Touch("retention:" + class)
-	cur, err := t.schedule(class)
+	cur, err := t.retentionOf(class)
 	if err != nil {
 		return false, err
 	}
@@ -40,7 +40,7 @@ func (t *Tx) SetRetention(class string, d when.Duration, description string) (bo
 // request's id, or the operator); a locked schedule stays locked.
 func (t *Tx) LockRetention(class, by string) (bool, error) {
 	t.Touch("retention:" + class)
-	cur, err := t.schedule(class)
+	cur, err := t.retentionOf(class)
 	if err != nil || !cur.LockedAt.IsZero() {
 		return false, err
 	}
@@ -48,9 +48,9 @@ func (t *Tx) LockRetention(class, by string) (bool, error) {
 	return err == nil, err
 }
 
-// schedule returns a class's schedule, or nil when it has none.
-func (t *Tx) schedule(class string) (*records.Schedule, error) {
-	s, err := scanSchedule(t.tx.QueryRowContext(t.ctx, `SELECT `+scheduleColumns+` FROM retention WHERE class = $1`, class))
+// retentionOf returns a class's schedule, or nil when it has none.
+func (t *Tx) retentionOf(class string) (*records.Schedule, error) {
+	s, err := scanRetention(t.tx.QueryRowContext(t.ctx, `SELECT `+retentionColumns+` FROM retention WHERE class = $1`, class))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -59,16 +59,16 @@ func (t *Tx) schedule(class string) (*records.Schedule, error) {
 
 // Schedule returns a class's schedule, or NotFound.
 func (t *Tx) Schedule(class string) (*records.Schedule, error) {
-	s, err := t.schedule(class)
+	s, err := t.retentionOf(class)
 	if err == nil && s == nil {
 		err = errs.NotFoundf("class %s has no retention schedule", class).WithHint("custos records retain %s --for DURATION", class)
 	}
 	return s, err
 }
 
-const scheduleColumns = `class, retain, description, set_at, set_by, locked_at, locked_by, locked_retain`
+const retentionColumns = `class, retain, description, set_at, set_by, locked_at, locked_by, locked_retain`
 
-func scanSchedule(r rowScanner) (*records.Schedule, error) {
+func scanRetention(r rowScanner) (*records.Schedule, error) {
 	var s records.Schedule
 	var retain, at, locked, lockedRetain string
 	if err := r.Scan(&s.Class, &retain, &s.Description, &at, &s.SetBy, &locked, &s.LockedBy, &lockedRetain); err != nil {
@@ -89,14 +89,14 @@ func scanSchedule(r rowScanner) (*records.Schedule, error) {
 
 // Schedules returns the retention schedules by class.
 func (t *Tx) Schedules() (map[string]records.Schedule, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+scheduleColumns+` FROM retention ORDER BY class`)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+retentionColumns+` FROM retention ORDER BY class`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]records.Schedule{}
 	for rows.Next() {
-		s, err := scanSchedule(rows)
+		s, err := scanRetention(rows)
 		if err != nil {
 			return nil, err
 		}

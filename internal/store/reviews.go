@@ -127,7 +127,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 		r.classification, g.until, g.granted_at,
 		coalesce(ro.owner, dm.manager, '` + access.ReviewerAdmins + `'),
 		trim(
-			CASE WHEN a.state != 'active' THEN ',inactive-account' ELSE '' END ||
+			CASE WHEN a.state != 'active' OR a.inactive_since != '' THEN ',inactive-account' ELSE '' END ||
 			CASE WHEN g.until != '' AND g.until < $2 THEN ',expired' ELSE '' END ||
 			CASE WHEN ` + rankSQL("a.clearance") + ` < ` + rankSQL("r.classification") + ` THEN ',clearance-mismatch' ELSE '' END ||
 			` + sod + ` ||

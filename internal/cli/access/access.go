@@ -35,13 +35,13 @@ Access reviews (certification campaigns) snapshot the grants into items for
 their reviewers; see custos access review --help.`,
 	}
 	cmdutil.Group(cmd)
-	res := &cobra.Command{Use: "resource <command>", Short: "Register and list resources",
+	res := &cobra.Command{Use: "resource <command>", Short: "Register, list, change and retire resources",
 		Long: `A resource is something access is granted to: an application, a share, a
 database. It has a classification (public, internal, confidential,
 restricted) that an account's clearance must reach, an owner (an operator,
 who reviews its grants), and the roles it grants.`}
 	cmdutil.Group(res)
-	res.AddCommand(newCmdResourceAdd(f), newCmdResourceList(f))
+	res.AddCommand(newCmdResourceAdd(f), newCmdResourceList(f), newCmdResourceUpdate(f), newCmdResourceRemove(f))
 	cmd.AddCommand(res, newCmdGrant(f), newCmdRequest(f), newCmdRevoke(f), newCmdList(f), newCmdReview(f))
 	return cmd
 }
@@ -142,13 +142,17 @@ func newCmdGrant(f *cmdutil.Factory) *cobra.Command {
 is not active (exit 5), a role the resource does not have (exit 2), a
 clearance below the resource's classification (exit 4), a grant that would
 break a separation-of-duties pair of the policy key sod (exit 4, naming the
-grant it conflicts with). Granting what is already granted changes nothing.
+grant it conflicts with). Granting what is already granted changes nothing,
+unless --until gives it another last day: the grant is then extended (or
+shortened), the clearance checked again, and the before and after recorded
+(account show lists them under Changes). An end date in the past is exit 2.
 
 Who may grant directly, without a request, is policy access.direct_grant
 (default it,admin; none makes custos access request the only way); anyone
 else is refused (exit 4) with the request to make instead.`,
 		Example: `  $ custos access grant zoe crm --role read --reason "account manager, Sales"
-  $ custos access grant li.wei build --role admin --reason "release duty" --until 2027-03-31`,
+  $ custos access grant li.wei build --role admin --reason "release duty" --until 2027-03-31
+  $ custos access grant li.wei build --role admin --reason "release duty extended" --until 2027-06-30`,
 		Args: cmdutil.ExactArgs("USERNAME", "RESOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			username, resource := args[0], args[1]
@@ -165,22 +169,30 @@ else is refused (exit 4) with the request to make instead.`,
 				}
 				until = d
 			}
-			var g *access.Grant
-			var changed bool
+			var res *store.GrantResult
 			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
 			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
 				if err := tx.CheckDirectGrant(); err != nil {
 					return err
 				}
-				g, changed, err = tx.GrantAccess(username, resource, role, strings.TrimSpace(reason), until)
+				res, err = tx.GrantOrExtend(username, resource, role, strings.TrimSpace(reason), until)
 				return err
 			})
 			if err != nil {
 				return err
 			}
+			g, changed := res.Grant, res.Changed
 			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("id", "username", "resource", "role", "until", "changed"),
-					g.ID, g.Username, g.Resource, g.Role, g.Until, changed)
+				return output.WriteObject(f.IO, format, output.Cols("id", "username", "resource", "role", "until", "changed", "extended_from"),
+					g.ID, g.Username, g.Resource, g.Role, g.Until, changed, extendedFrom(res))
+			}
+			if res.Extended != nil {
+				was := res.Extended.Before
+				if was == "" {
+					was = "no end date"
+				}
+				_, err = fmt.Fprintf(f.IO.Out, "Changed the last day of grant %d (%s on %s for %s) from %s to %s.\n", g.ID, g.Role, g.Resource, g.Username, was, g.Until)
+				return err
 			}
 			if !changed {
 				_, err = fmt.Fprintf(f.IO.Out, "%s already holds %s on %s (grant %d); nothing changed.\n", g.Username, g.Role, g.Resource, g.ID)
@@ -368,4 +380,13 @@ with "…" (never an ID, a username or a resource).`,
 	cmdutil.AddLimitFlag(cmd, &limit, "grants")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// extendedFrom is the last day an extended grant had before ("" for none),
+// or nil when the grant was not extended.
+func extendedFrom(res *store.GrantResult) any {
+	if res.Extended == nil {
+		return nil
+	}
+	return res.Extended.Before
 }

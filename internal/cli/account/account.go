@@ -32,6 +32,7 @@ account held. One person (employee ID) holds one live account.`,
 		newCmdRequest(f, nil), newCmdApprove(f, nil), newCmdReject(f, nil),
 		newCmdActivate(f, nil), newCmdFreeze(f, nil), newCmdRevoke(f, nil),
 		newCmdList(f, nil), newCmdShow(f, nil), newCmdExpire(f, nil),
+		newCmdUpdate(f, nil), newCmdLeave(f, nil), newCmdTransfer(f, nil), newCmdReconcile(f, nil),
 	)
 	return cmd
 }

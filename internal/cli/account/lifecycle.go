@@ -128,21 +128,35 @@ type FreezeOptions struct {
 	Username string
 	Reason   string
 	Incident string
+	Batch    batchFlags
 }
 
 func newCmdFreeze(f *cmdutil.Factory, runF func(*FreezeOptions) error) *cobra.Command {
 	opts := &FreezeOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "freeze USERNAME --reason TEXT [--incident ID]",
+		Use:   "freeze (USERNAME --reason TEXT [--incident ID] | --from-file F.csv [--dry-run])",
 		Short: "Suspend an active account at once",
 		Long: `Freeze an active account: on departure, on suspicion, during an incident.
 Its access grants stay recorded but are not in force while it is frozen.
-Freezing a frozen account changes nothing; other states are exit 5.`,
+Freezing a frozen account changes nothing; other states are exit 5.
+
+--from-file F.csv (columns username, reason, incident) freezes one account
+per row, each on its own, with --dry-run to check them all first; exit 0
+only if every row succeeded.`,
 		Example: `  $ custos account freeze zoe --reason "left the company 2026-11-30"
-  $ custos account freeze ivan --reason "credentials in a paste site" --incident INC-2026-0007`,
-		Args: cmdutil.ExactArgs("USERNAME"),
+  $ custos account freeze ivan --reason "credentials in a paste site" --incident INC-2026-0007
+  $ custos account freeze --from-file leak-2026-11.csv --dry-run`,
+		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Cmd, opts.Username = cmd, args[0]
+			opts.Cmd = cmd
+			if opts.Batch.FromFile != "" {
+				rows, err := freezeRows(opts.Batch.FromFile, f, false)
+				if err != nil {
+					return err
+				}
+				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+			}
+			opts.Username = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -151,6 +165,7 @@ Freezing a frozen account changes nothing; other states are exit 5.`,
 	}
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is frozen (required)")
 	cmd.Flags().StringVar(&opts.Incident, "incident", "", "the incident the freeze is made under")
+	addBatchFlags(cmd, &opts.Batch, freezeColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -168,17 +183,30 @@ func freezeRun(opts *FreezeOptions) error {
 func newCmdRevoke(f *cmdutil.Factory, runF func(*FreezeOptions) error) *cobra.Command {
 	opts := &FreezeOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "revoke USERNAME --reason TEXT",
+		Use:   "revoke (USERNAME --reason TEXT | --from-file F.csv [--dry-run])",
 		Short: "Revoke an account for good",
 		Long: `Revoke an approved, active or frozen account; revocation is final. Every
 access grant of the account is revoked in the same transaction, and a
 snapshot of the account, its approvals and its grants is kept with the
 revocation (see account show). Revoking a revoked account changes nothing;
-a requested account is rejected instead (exit 5).`,
-		Example: `  $ custos account revoke zoe --reason "left the company 2026-11-30"`,
-		Args:    cmdutil.ExactArgs("USERNAME"),
+a requested account is rejected instead (exit 5).
+
+--from-file F.csv (columns username, reason) revokes one account per row,
+each on its own, with --dry-run to check them all first; exit 0 only if
+every row succeeded.`,
+		Example: `  $ custos account revoke zoe --reason "left the company 2026-11-30"
+  $ custos account revoke --from-file leavers.csv --dry-run`,
+		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Cmd, opts.Username = cmd, args[0]
+			opts.Cmd = cmd
+			if opts.Batch.FromFile != "" {
+				rows, err := freezeRows(opts.Batch.FromFile, f, true)
+				if err != nil {
+					return err
+				}
+				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+			}
+			opts.Username = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -190,6 +218,7 @@ a requested account is rejected instead (exit 5).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is revoked (required)")
+	addBatchFlags(cmd, &opts.Batch, revokeColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }

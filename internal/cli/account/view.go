@@ -135,6 +135,8 @@ func showRun(opts *ShowOptions) error {
 	var rev *store.Revocation
 	var grants []*access.Grant
 	var history []audit.Entry
+	var changes []store.ChangeRecord
+	var schedules []account.Schedule
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
 		if a, err = tx.SeeAccount(opts.Username); err != nil {
 			return err
@@ -152,6 +154,9 @@ func showRun(opts *ShowOptions) error {
 		if err != nil {
 			return err
 		}
+		if changes, schedules, err = accountChanges(tx, opts.Username, grants); err != nil {
+			return err
+		}
 		return tx.AuditLog(store.AuditFilter{Object: "account:" + opts.Username}, func(e *audit.Entry) error {
 			history = append(history, *e)
 			return nil
@@ -162,7 +167,7 @@ func showRun(opts *ShowOptions) error {
 	}
 	today := today(f)
 	if opts.Output.Format() == output.JSON {
-		return showJSON(f, a, approvals, grants, today, rev, history)
+		return showJSON(f, a, approvals, grants, today, rev, history, changes, schedules)
 	}
 	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {
 		return err
@@ -181,6 +186,9 @@ func showRun(opts *ShowOptions) error {
 		w.Row(g.ID, g.Resource, g.Role, g.Until, g.InForce(a.State, today), g.GrantedBy, g.RevokedAt, g.RevokeReason)
 	}
 	if err := w.Close(); err != nil {
+		return err
+	}
+	if err := writeAccountChanges(f, changes, schedules); err != nil {
 		return err
 	}
 	if rev != nil {
@@ -202,7 +210,7 @@ func showRun(opts *ShowOptions) error {
 
 func section(f *cmdutil.Factory, title string) { fmt.Fprintf(f.IO.Out, "\n%s\n", title) }
 
-func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, grants []*access.Grant, today string, rev *store.Revocation, history []audit.Entry) error {
+func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, grants []*access.Grant, today string, rev *store.Revocation, history []audit.Entry, changes []store.ChangeRecord, schedules []account.Schedule) error {
 	obj := output.ObjectOf(accountColumns, accountRow(a)...)
 	aps := []output.Object{}
 	for _, ap := range approvals {
@@ -224,7 +232,7 @@ func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approv
 		hist = append(hist, output.Pairs("seq", e.Seq, "time", e.At, "real_operator", e.RealOperator,
 			"operator", e.Operator, "command", e.Command, "outcome", e.Outcome, "error", e.Error))
 	}
-	obj = obj.With("approvals", aps, "grants", gs, "revocation", revocation, "history", hist)
+	obj = obj.With("approvals", aps, "grants", gs, "changes", changesJSON(changes), "scheduled", schedulesJSON(schedules), "revocation", revocation, "history", hist)
 	b, err := output.MarshalJSON(obj)
 	if err != nil {
 		return err
@@ -246,11 +254,13 @@ func newCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Co
 	opts := &ExpireOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "expire [--as-of DATE] [--dry-run]",
-		Short: "Freeze every active account past its last day (for cron)",
+		Short: "Freeze accounts past their last day; carry out leavers and transfers (for cron)",
 		Long: `Freeze every active account whose last day (--until) is before today, or
-before --as-of DATE. Made for cron: it prints the accounts it froze (nothing
-when there are none) and is safe to run as often as you like. --dry-run
-lists them and changes nothing. A future --as-of is refused (exit 2)
+before --as-of DATE, and carry out every leaver (account leave) and
+approved transfer (account transfer) whose date is today or earlier. Made
+for cron: it prints what it did (nothing when there is nothing to do), one
+row each with its action and outcome, and is safe to run as often as you
+like. --dry-run lists them and changes nothing. A future --as-of is refused (exit 2)
 unless with --dry-run, which previews what will expire then.`,
 		Example: `  # crontab: every night at 00:05
   5 0 * * *  custos account expire -o json >> /var/log/custos-expire.jsonl
@@ -288,29 +298,46 @@ func expireRun(opts *ExpireOptions) error {
 	}
 	spec := store.Spec{Write: !opts.DryRun}
 	var due []*account.Account
+	var scheduled []store.ScheduleResult
 	err := cmdutil.Run(f, opts.Cmd, spec, func(tx *store.Tx) (err error) {
-		due, err = tx.ExpireAccounts(asOf, opts.DryRun)
+		if due, err = tx.ExpireAccounts(asOf, opts.DryRun); err != nil {
+			return err
+		}
+		// A leaver's "on" date is the first day without access: due on
+		// asOf itself, where an end date is the last day with it.
+		scheduled, err = tx.CarryOutSchedules(asOf, opts.DryRun)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	format := opts.Output.Format()
-	w := output.NewList(f.IO, format, output.Cols("username", "name", "department", "until", "frozen"))
+	w := output.NewList(f.IO, format, output.Cols("username", "name", "department", "until", "frozen", "action", "outcome"))
 	for _, a := range due {
-		if err := w.Row(a.Username, a.Name, a.Department, a.Until, !opts.DryRun); err != nil {
+		outcome := "frozen"
+		if opts.DryRun {
+			outcome = "would freeze"
+		}
+		if err := w.Row(a.Username, a.Name, a.Department, a.Until, !opts.DryRun, "expire", outcome); err != nil {
 			return err
 		}
 	}
-	if format == output.Table && len(due) == 0 {
-		fmt.Fprintf(f.IO.ErrOut, "No active account ended before %s.\n", asOf)
+	for _, r := range scheduled {
+		a := r.Account
+		action := string(r.Schedule.Kind) + " " + r.Schedule.On
+		if err := w.Row(a.Username, a.Name, a.Department, a.Until, a.State == account.Frozen && !opts.DryRun, action, r.Outcome); err != nil {
+			return err
+		}
+	}
+	if format == output.Table && len(due)+len(scheduled) == 0 {
+		fmt.Fprintf(f.IO.ErrOut, "No active account ended before %s, and no leaver or transfer is due.\n", asOf)
 		return nil
 	}
 	if err := w.Close(); err != nil {
 		return err
 	}
 	if format == output.Table && opts.DryRun {
-		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d account(s) would be frozen; nothing changed.\n", len(due))
+		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d account(s) would be frozen and %d scheduled change(s) made; nothing changed.\n", len(due), len(scheduled))
 	}
 	return nil
 }

@@ -61,7 +61,8 @@ func NewCmdDue(f *cmdutil.Factory) *cobra.Command {
 		Use:   "due [--within DURATION]",
 		Short: "What is overdue or due soon across the organisation",
 		Long: `List everything overdue, or due within --within (default 168h, a week):
-accounts reaching their end date, open access reviews with undecided
+accounts reaching their end date, scheduled leavers and transfers (account
+leave, account transfer), open access reviews with undecided
 items past or near their due date, open incidents not yet reported near or
 past their reporting deadline, pending requests near their expiry, records
 past retention, and the last audit checkpoint against policy

@@ -30,6 +30,6 @@ recorded. Another role (admin, it, auditor) or no department lifts the
 limit.`,
 	}
 	cmdutil.Group(cmd)
-	cmd.AddCommand(newCmdAdd(f, nil), newCmdList(f, nil), newCmdRemove(f, nil))
+	cmd.AddCommand(newCmdAdd(f, nil), newCmdList(f, nil), newCmdUpdate(f, nil), newCmdRemove(f, nil))
 	return cmd
 }

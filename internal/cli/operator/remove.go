@@ -2,6 +2,7 @@ package operator
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -49,12 +50,22 @@ func removeRun(opts *RemoveOptions) error {
 		return err
 	}
 	var removed *operator.Operator
+	var owned []string
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) (err error) {
-		removed, err = tx.RemoveOperator(opts.Name)
+		if removed, err = tx.RemoveOperator(opts.Name); err != nil {
+			return err
+		}
+		owned, err = tx.OwnedResources(opts.Name)
 		return err
 	})
 	if err != nil {
 		return err
+	}
+	if len(owned) > 0 {
+		// Their grants fall to the department's manager or the admins in
+		// reviews until someone adopts them.
+		fmt.Fprintf(f.IO.ErrOut, "custos: notice: %s still owns %s; hand each over: custos access resource update NAME --owner OPERATOR --reason TEXT\n",
+			output.Sanitize(opts.Name), strings.Join(owned, ", "))
 	}
 	if format := opts.Output.Format(); format != output.Table {
 		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "removed"), removed.Name, removed.RoleNames(), true)

@@ -18,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/policy"
 	"github.com/custos-dev/custos/internal/cli/records"
 	"github.com/custos-dev/custos/internal/cli/request"
+	"github.com/custos-dev/custos/internal/cli/training"
 	"github.com/custos-dev/custos/internal/cli/version"
 )
 
@@ -37,6 +38,7 @@ var groups = []group{
 	{"records", "govern", records.NewCmdRecords},
 	{"incident", "govern", incident.NewCmdIncident},
 	{"request", "govern", request.NewCmdRequest},
+	{"training", "govern", training.NewCmdTraining},
 	{"inbox", "govern", inbox.NewCmdInbox},
 	{"due", "govern", inbox.NewCmdDue},
 	{"audit", "audit", audit.NewCmdAudit},
