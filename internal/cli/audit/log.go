@@ -83,6 +83,10 @@ func logRun(opts *LogOptions) error {
 			return errs.Invalidf("--until: %v", err)
 		}
 	}
+	if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Until.After(filter.Since) {
+		return errs.Invalidf("--until %s is not after --since %s: no entry can match", opts.Until, opts.Since).
+			WithHint("a duration means that long ago: --since 30d --until 7d is from 30 days ago to 7 days ago")
+	}
 	if opts.Limit < 0 {
 		return errs.Invalidf("--limit must be 0 (all) or more, got %d", opts.Limit)
 	}

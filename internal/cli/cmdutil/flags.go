@@ -87,11 +87,6 @@ func Redact(cmd *cobra.Command, argv []string) []string {
 	return out
 }
 
-// FlagError turns pflag's parse errors into invalid input (exit 2).
-func FlagError(cmd *cobra.Command, err error) error {
-	return errs.Invalidf("%v", err).WithHint("run `%s --help` for usage", cmd.CommandPath())
-}
-
 // ExactArgs requires exactly the named positional arguments.
 func ExactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -100,7 +95,7 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 			return errs.Invalidf("%s needs %s", CommandName(cmd), strings.Join(names[len(args):], " ")).
 				WithHint("usage: %s", cmd.UseLine())
 		case len(args) > len(names):
-			return errs.Invalidf("%s takes %d argument(s), got %d: unexpected %q", CommandName(cmd), len(names), len(args), args[len(names)]).
+			return errs.Invalidf("%s takes %s, got %d: unexpected %q", CommandName(cmd), Count(len(names), "argument"), len(args), args[len(names)]).
 				WithHint("usage: %s", cmd.UseLine())
 		}
 		return nil
@@ -119,8 +114,11 @@ func Group(cmd *cobra.Command) *cobra.Command {
 		if len(args) == 0 {
 			return c.Help()
 		}
-		return errs.Invalidf("unknown command %q for %q", args[0], c.CommandPath()).
-			WithHint("run `%s --help` for its commands", c.CommandPath())
+		e := errs.Invalidf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := Suggest(c, args[0]); s != "" {
+			return e.WithHint("%s", s)
+		}
+		return e.WithHint("run `%s --help` for its commands", c.CommandPath())
 	}
 	return cmd
 }

@@ -87,6 +87,7 @@ run left that no recorded purge rests on.`,
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "print the plan and change nothing")
 	fl.BoolVar(&opts.Yes, "yes", false, "do not ask for confirmation")
 	out = cmdutil.AddOutputFlag(f, cmd)
+	cmdutil.CheckedInRun(cmd, "archive")
 	return cmdutil.MarkStore(cmd)
 }
 

@@ -121,9 +121,13 @@ store is a local SQLite file by default.`,
 	if only == "" {
 		cmd.AddCommand(helpTopics()...)
 	}
+	cmd.SetHelpCommand(newCmdHelp())
 	cmd.SetHelpCommandGroupID("")
 	cmd.SetCompletionCommandGroupID("")
+	cmd.Version = versionLine()
+	cmd.SetVersionTemplate("custos {{.Version}}\n")
 
+	polish(f, cmd)
 	markEntry(f, cmd)
 	return cmd
 }
