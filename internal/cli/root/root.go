@@ -131,6 +131,9 @@ store is a local SQLite file by default.`,
 	cmd.SetVersionTemplate("custos {{.Version}}\n")
 
 	polish(f, cmd)
+	if completing(f.Argv) {
+		wireCompletion(f, cmd)
+	}
 	markEntry(f, cmd)
 	return cmd
 }
