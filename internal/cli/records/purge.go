@@ -1,7 +1,6 @@
 package records
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -136,7 +135,7 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	if f.IO.IsStdinTTY() && !opts.Yes {
 		req.Confirm = func(plan []*records.ClassPlan, n int64) bool {
 			writePlan(f, output.Table, plan)
-			return confirm(f, fmt.Sprintf("Purge these %d record(s)?", n))
+			return confirm(cmd.Context(), f, fmt.Sprintf("Purge these %d record(s)?", n))
 		}
 	}
 	bar := f.IO.StartProgress("deleting")
@@ -253,11 +252,11 @@ func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, clas
 	return nil
 }
 
-func confirm(f *cmdutil.Factory, question string) bool {
-	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes"
+// confirm asks on the terminal; Ctrl-C there cancels ctx, which makes the
+// purge's refusal an interruption (exit 130).
+func confirm(ctx context.Context, f *cmdutil.Factory, question string) bool {
+	ok, err := cmdutil.Ask(ctx, f, question)
+	return err == nil && ok
 }
 
 func newCmdRestore(f *cmdutil.Factory) *cobra.Command {

@@ -170,15 +170,11 @@ func allMissing(cmd *cobra.Command, err error) error {
 		// (hold --list, request --from-file).
 		return err
 	}
-	var missing []string
+	missing := missingFlags(cmd)
 	about := false
-	for _, name := range requiredFlags(cmd.Use) {
-		fl := cmd.Flags().Lookup(name)
-		if fl == nil || fl.Changed || cmdutil.IsCheckedInRun(fl) {
-			continue
-		}
-		missing = append(missing, "--"+name)
-		about = about || errs.FieldOf(err) == name || strings.Contains(err.Error(), "--"+name) ||
+	for _, flag := range missing {
+		name := strings.TrimPrefix(flag, "--")
+		about = about || errs.FieldOf(err) == name || strings.Contains(err.Error(), flag) ||
 			strings.Contains(err.Error(), name+` ""`)
 	}
 	required := strings.Contains(err.Error(), "required")
@@ -189,6 +185,19 @@ func allMissing(cmd *cobra.Command, err error) error {
 	}
 	return errs.Wrap(errs.Invalid, err, "%s needs %s", cmdutil.CommandName(cmd), joinAnd(missing)).
 		WithHint("usage: %s", cmd.UseLine())
+}
+
+// missingFlags are the required flags of cmd's usage line left out.
+func missingFlags(cmd *cobra.Command) []string {
+	var missing []string
+	for _, name := range requiredFlags(cmd.Use) {
+		fl := cmd.Flags().Lookup(name)
+		if fl == nil || fl.Changed || cmdutil.IsCheckedInRun(fl) {
+			continue
+		}
+		missing = append(missing, "--"+name)
+	}
+	return missing
 }
 
 func joinAnd(list []string) string {

@@ -130,6 +130,7 @@ store is a local SQLite file by default.`,
 	cmd.Version = versionLine()
 	cmd.SetVersionTemplate("custos {{.Version}}\n")
 
+	guard(f, cmd)
 	polish(f, cmd)
 	if completing(f.Argv) {
 		wireCompletion(f, cmd)
