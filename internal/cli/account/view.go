@@ -161,7 +161,7 @@ func showRun(opts *ShowOptions) error {
 		return err
 	}
 	today := today(f)
-	if opts.Output.Format() == output.JSON {
+	if opts.Output.Format().IsJSON() {
 		return showJSON(f, a, approvals, grants, today, rev, history)
 	}
 	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {

@@ -183,6 +183,11 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 	if len(formats) == 0 {
 		formats = []output.Format{output.Table, output.JSON, output.CSV}
 	}
+	if i := slices.Index(formats, output.JSON); i >= 0 && !slices.Contains(formats, output.JSONL) {
+		// Every command that speaks JSON also writes JSON Lines: one
+		// object per line, what `>> file.jsonl` from cron wants.
+		formats = slices.Insert(slices.Clone(formats), i+1, output.JSONL)
+	}
 	o := &Output{f: f, allowed: formats}
 	names := make([]string, len(formats))
 	for i, fm := range formats {
