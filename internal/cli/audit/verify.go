@@ -105,7 +105,7 @@ func verifyRun(opts *VerifyOptions) error {
 				return err
 			}
 		}
-		bar := f.IO.StartProgress("verifying")
+		bar := f.IO.StartProgressIn("verifying", "entries")
 		defer bar.Done()
 		var err error
 		v, err = tx.VerifyAudit(cp, opts.MaxSkew, bar.Set)

@@ -132,14 +132,15 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		Notice: func(format string, args ...any) {
 			fmt.Fprintln(f.IO.ErrOut, output.Sanitize(fmt.Sprintf(format, args...)))
 		}}
+	bar := f.IO.StartProgressIn("selecting", "records")
+	req.Progress, req.Phase = bar.Set, bar.Phase
 	if f.IO.IsStdinTTY() && !opts.Yes {
 		req.Confirm = func(plan []*records.ClassPlan, n int64) bool {
+			bar.Done() // the question on a clean line
 			writePlan(f, output.Table, plan)
 			return confirm(cmd.Context(), f, fmt.Sprintf("Purge these %d record(s)?", n))
 		}
 	}
-	bar := f.IO.StartProgress("deleting")
-	req.Progress = bar.Set
 	// The purge service enters the pipeline several times, all under the
 	// role matrix's permission for this command.
 	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true})
