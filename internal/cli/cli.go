@@ -38,6 +38,11 @@ func Run(f *cmdutil.Factory) int {
 
 	cmd, err := rootCmd.ExecuteContextC(ctx)
 	if err == nil {
+		err = f.FinishOutput()
+	} else {
+		f.DropOutput()
+	}
+	if err == nil {
 		return 0
 	}
 	// Rows a listing wrote before it failed still reach stdout.

@@ -67,6 +67,8 @@ type Factory struct {
 	recorded bool
 	// outputs are the -o flags of the commands, for error formatting.
 	outputs map[*cobra.Command]*Output
+	// json is what --json FIELDS captured, written by FinishOutput.
+	json *jsonFields
 }
 
 // New returns the factory of a real process.

@@ -175,6 +175,8 @@ type Output struct {
 	value   string
 	allowed []output.Format
 	bom     *pflag.Flag
+	// fields is --json FIELDS.
+	fields *pflag.Flag
 }
 
 // AddOutputFlag adds -o/--output to cmd with the formats it supports; the
@@ -199,6 +201,10 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 		cmd.Flags().Bool("bom", false, "with -o csv, begin with a UTF-8 byte-order mark (for Excel)")
 		o.bom = cmd.Flags().Lookup("bom")
 	}
+	if slices.Contains(formats, output.JSON) && cmd.Flags().Lookup("json") == nil {
+		cmd.Flags().StringSlice("json", nil, "write JSON with only these `fields`, in this order (implies -o json)")
+		o.fields = cmd.Flags().Lookup("json")
+	}
 	if f.outputs == nil {
 		f.outputs = map[*cobra.Command]*Output{}
 	}
@@ -215,6 +221,16 @@ func (o *Output) Format() output.Format {
 	format := output.Format(o.value)
 	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
 		format = output.Format(cfg.Output)
+	}
+	if o.fields != nil && o.fields.Changed {
+		if format != output.JSONL {
+			format = output.JSON
+		}
+		if o.f.json == nil {
+			names := o.fields.Value.(pflag.SliceValue).GetSlice()
+			o.f.json = &jsonFields{fields: names}
+			o.f.json.capture(o.f)
+		}
 	}
 	if o.bom != nil {
 		bom := err == nil && cfg.BOM
