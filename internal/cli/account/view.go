@@ -253,7 +253,7 @@ when there are none) and is safe to run as often as you like. --dry-run
 lists them and changes nothing. A future --as-of is refused (exit 2)
 unless with --dry-run, which previews what will expire then.`,
 		Example: `  # crontab: every night at 00:05
-  5 0 * * *  custos account expire -o json >> /var/log/custos-expire.jsonl
+  5 0 * * *  custos account expire -o jsonl >> /var/log/custos-expire.jsonl
   $ custos account expire --as-of 2027-01-01 --dry-run`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

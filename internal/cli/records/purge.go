@@ -73,7 +73,7 @@ the audit log consistent: run the same command again and it finishes
 the interrupted purge, files included, and removes any archive a killed
 run left that no recorded purge rests on.`,
 		Example: `  # nightly, from cron
-  15 2 * * *  custos records purge --archive /srv/archive/custos --delete-files --yes -o json >> /var/log/custos-purge.jsonl
+  15 2 * * *  custos records purge --archive /srv/archive/custos --delete-files --yes -o jsonl >> /var/log/custos-purge.jsonl
   $ custos records purge --dry-run`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return purgeRun(f, cmd, out, opts) },
