@@ -47,6 +47,9 @@ func TestMain(m *testing.M) {
 					os.Setenv("PGUSER", u)
 				}
 			}
+			// CUSTOS_TEST_SYSTEM_CONFIG stands in for
+			// /etc/custos/config.yaml, which a test must not touch.
+			f.SystemConfig = os.Getenv("CUSTOS_TEST_SYSTEM_CONFIG")
 			if s := os.Getenv("CUSTOS_TEST_NOW"); s != "" {
 				now, err := time.Parse(time.RFC3339, s)
 				if err != nil {
@@ -107,6 +110,7 @@ func TestScripts(t *testing.T) {
 			env.Setenv("XDG_CACHE_HOME", filepath.Join(env.WorkDir, "cache"))
 			env.Setenv("DB", filepath.Join(data, "custos", "custos.db"))
 			env.Setenv("CUSTOS_TEST_OSUSER", "ana")
+			env.Setenv("CUSTOS_TEST_SYSTEM_CONFIG", filepath.Join(env.WorkDir, "etc", "custos", "config.yaml"))
 			env.Setenv("TZ", "UTC")
 			if pgtest.Enabled() {
 				loc, drop, err := pgtest.CreateDatabase(true)

@@ -275,7 +275,7 @@ func TestBusyStore(t *testing.T) {
 	}
 	// A second refused command queues behind the first; a line that is
 	// not an entry (a torn write, an edit) is kept, not dropped.
-	custosEnv([]string{"CUSTOS_BUSY_TIMEOUT=10ms"}, "operator", "remove", "ana")
+	custosEnv([]string{"CUSTOS_BUSY_TIMEOUT=10ms"}, "operator", "remove", "ana", "--yes")
 	f, err := os.OpenFile(spool, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -604,7 +604,7 @@ kills:
 			t.Logf("kill %d, when %s: landed after the purge finished", i, marker)
 		}
 		if now.unfinished > 0 && !released {
-			mustCustos(t, db, "records", "release", "case", "--reason", "settled")
+			mustCustos(t, db, "records", "release", "case", "--reason", "settled", "--yes")
 			released = true
 		}
 	}

@@ -90,9 +90,9 @@ latency() {
 	echo
 	echo "hyperfine, $runs runs each, one command after another:"
 	"$out/hyperfine" -N -w 10 -r "$runs" --style basic --export-json "$out/h.json" \
-		-n sqlite --prepare "$out/custos --db $h operator remove hf" "$out/custos --db $h operator add hf --role auditor" \
-		-n socket --prepare "$out/custos --db $hs operator remove hf" "$out/custos --db $hs operator add hf --role auditor" \
-		-n tcp --prepare "$out/custos --db $ht operator remove hf" "$out/custos --db $ht operator add hf --role auditor" >/dev/null
+		-n sqlite --prepare "$out/custos --db $h operator remove hf --yes" "$out/custos --db $h operator add hf --role auditor" \
+		-n socket --prepare "$out/custos --db $hs operator remove hf --yes" "$out/custos --db $hs operator add hf --role auditor" \
+		-n tcp --prepare "$out/custos --db $ht operator remove hf --yes" "$out/custos --db $ht operator add hf --role auditor" >/dev/null
 	python3 - "$out/h.json" <<-'EOF'
 	import json, sys
 	r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}

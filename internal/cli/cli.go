@@ -38,26 +38,37 @@ func Run(f *cmdutil.Factory) int {
 
 	cmd, err := rootCmd.ExecuteContextC(ctx)
 	if err == nil {
+		err = f.FinishOutput()
+	} else {
+		f.DropOutput()
+	}
+	if err == nil {
 		return 0
 	}
 	// Rows a listing wrote before it failed still reach stdout.
 	f.IO.Flush()
-	err = cmdutil.FlagHint(cmd, classify(f, err))
-	if cmdutil.IsStore(cmd) && !errs.IsRecorded(err) {
-		if !f.RecordFailure(cmd, err) {
-			fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store is read-only, or neither it nor its spool could be written")
-		}
-	}
+	err = cmdutil.FlagHint(cmd, classify(ctx, f, err))
+	unrecorded := cmdutil.IsStore(cmd) && !errs.IsRecorded(err) && !f.RecordFailure(cmd, err)
 	if !errors.Is(err, syscall.EPIPE) {
 		// A reader that went away needs no message, as with any filter.
 		printError(f, f.FormatOf(cmd), err)
+	}
+	if unrecorded {
+		// After the error: the first line a user reads is what went wrong.
+		fmt.Fprintln(f.IO.ErrOut, "custos: warning: this failure could not be recorded in the audit log: the store is read-only, or neither it nor its spool could be written")
 	}
 	return errs.ExitCode(err)
 }
 
 // classify gives cobra's own errors a code: anything that went wrong before
 // a command's body ran is invalid input (unknown command, bad arguments).
-func classify(f *cmdutil.Factory, err error) error {
+func classify(ctx context.Context, f *cmdutil.Factory, err error) error {
+	if ctx.Err() != nil && errs.CodeOf(err) != errs.Interrupted {
+		// Ctrl-C or SIGTERM arrived: whatever the work then failed with
+		// (a cancelled query, a read cut short), the command was
+		// interrupted, which shells expect as 130.
+		return errs.Wrap(errs.Interrupted, err, "interrupted")
+	}
 	var coded *errs.Error
 	if errors.As(err, &coded) {
 		return err

@@ -5,6 +5,7 @@ package docs
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -44,7 +45,78 @@ func Generate(dir string) error {
 	if err := doc.GenMarkdownTree(Tree(), ref); err != nil {
 		return err
 	}
-	return doc.GenManTree(Tree(), &doc.GenManHeader{
+	tree := Tree()
+	if err := doc.GenManTree(tree, &doc.GenManHeader{
 		Title: "CUSTOS", Section: "1", Source: "custos", Manual: "custos manual", Date: &manDate,
-	}, man)
+	}, man); err != nil {
+		return err
+	}
+	return addManSections(tree, man)
+}
+
+// files is the FILES section of every man page.
+const files = `/etc/custos/config.yaml
+    the system's client settings (a shared store's db); packages install it
+$XDG_CONFIG_HOME/custos/config.yaml (~/.config/custos/config.yaml)
+    your client settings, merged over the system's key by key
+$XDG_DATA_HOME/custos/custos.db (~/.local/share/custos/custos.db)
+    the default store
+/var/lib/custos/custos.db
+    the usual shared store; packages create /var/lib/custos for the group custos
+custos.db.spool
+    beside a store: refusals recorded while it was locked, appended by the
+    next command that gets the lock
+/usr/share/doc/custos/guide.md, /usr/share/doc/custos/examples/systemd/
+    the user guide, and timers for the jobs it describes`
+
+// addManSections gives every man page the sections an administrator looks
+// for and cobra does not write: EXIT STATUS, ENVIRONMENT and FILES, from
+// the same help topics `custos help exit-codes` and `custos help
+// environment` print, before SEE ALSO.
+func addManSections(tree *cobra.Command, dir string) error {
+	topic := func(name string) string {
+		c, _, err := tree.Find([]string{name})
+		if err != nil || c == tree {
+			return ""
+		}
+		return c.Long
+	}
+	sections := manSection("EXIT STATUS", topic("exit-codes")) +
+		manSection("ENVIRONMENT", topic("environment")) +
+		manSection("FILES", files)
+	pages, err := filepath.Glob(filepath.Join(dir, "*.1"))
+	if err != nil {
+		return err
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		page := string(b)
+		if i := strings.Index(page, ".SH SEE ALSO"); i >= 0 {
+			page = page[:i] + sections + page[i:]
+		} else {
+			page += sections + ".SH SEE ALSO\n\\fBcustos(1)\\fP\n"
+		}
+		if err := os.WriteFile(p, []byte(page), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// manSection is text as a man-page section, its lines kept as they are.
+func manSection(title, text string) string {
+	var b strings.Builder
+	b.WriteString(".SH " + title + "\n.nf\n")
+	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
+		line = strings.ReplaceAll(line, "\\", "\\e")
+		if strings.HasPrefix(line, ".") || strings.HasPrefix(line, "'") {
+			line = "\\&" + line
+		}
+		b.WriteString(line + "\n")
+	}
+	b.WriteString(".fi\n\n")
+	return b.String()
 }

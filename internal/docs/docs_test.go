@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -83,6 +84,34 @@ func TestGuideScriptsAreCurrent(t *testing.T) {
 		c, err := os.ReadFile(filepath.Join("..", "..", "testdata", "script", filepath.Base(p)))
 		if err != nil || !bytes.Equal(g, c) {
 			t.Errorf("testdata/script/%s is stale: run go run ./cmd/gen-docs", filepath.Base(p))
+		}
+	}
+}
+
+// Every man page has the sections an administrator looks for: the exit
+// codes, the environment, the files, and where to read on.
+func TestManPagesHaveTheUsualSections(t *testing.T) {
+	tmp := t.TempDir()
+	if err := Generate(tmp); err != nil {
+		t.Fatal(err)
+	}
+	pages, _ := filepath.Glob(filepath.Join(tmp, "man", "*.1"))
+	if len(pages) < 40 {
+		t.Fatalf("%d man pages", len(pages))
+	}
+	for _, p := range pages {
+		b, _ := os.ReadFile(p)
+		page := string(b)
+		last := -1
+		for _, s := range []string{".SH NAME", ".SH EXIT STATUS", ".SH ENVIRONMENT", ".SH FILES", ".SH SEE ALSO"} {
+			i := strings.Index(page, s)
+			if i < last {
+				t.Errorf("%s: %q missing or out of order", filepath.Base(p), s)
+			}
+			last = i
+		}
+		if !strings.Contains(page, "130  interrupted") || !strings.Contains(page, "CUSTOS_DB") || !strings.Contains(page, "/etc/custos/config.yaml") {
+			t.Errorf("%s: the sections lack the exit codes, the environment or the files", filepath.Base(p))
 		}
 	}
 }

@@ -18,7 +18,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	p.Set(5, 10)
 	p.Set(10, 10)
 	p.Done()
-	if out := errOut.String(); !strings.Contains(out, "verifying [") || !strings.Contains(out, "100% 10/10") {
+	if out := errOut.String(); !strings.Contains(out, "verifying ") || !strings.Contains(out, "[====") || !strings.Contains(out, "10 / 10 items") {
 		t.Fatalf("no progress on a terminal: %q", out)
 	}
 }

@@ -32,9 +32,12 @@ func appendValue(b []byte, v any) ([]byte, error) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
+		if x == "" {
+			return append(b, "null"...), nil
+		}
 		return appendString(b, x)
 	case *string:
-		if x == nil {
+		if x == nil || *x == "" {
 			return append(b, "null"...), nil
 		}
 		return appendString(b, *x)

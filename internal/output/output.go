@@ -31,6 +31,10 @@ const (
 	CSV   Format = "csv"
 )
 
+// IsJSON reports whether f is JSON or JSON Lines: a single object is the
+// same one line in both.
+func (f Format) IsJSON() bool { return f == JSON || f == JSONL }
+
 // Column describes one field of a result.
 type Column struct {
 	// Name is the snake_case JSON key and CSV header.
@@ -169,9 +173,19 @@ func Text(v any) string {
 }
 
 // jsonValue maps a value to what JSON should carry: times as RFC 3339 UTC
-// with nanoseconds, empty times as null.
+// with nanoseconds; empty times and strings as null.
 func jsonValue(v any) any {
 	switch x := v.(type) {
+	case string:
+		// A missing value is null in every command's JSON, never "" in
+		// one and null in another: scripts test for one thing.
+		if x == "" {
+			return nil
+		}
+	case *string:
+		if x == nil || *x == "" {
+			return nil
+		}
 	case time.Time:
 		if x.IsZero() {
 			return nil

@@ -67,7 +67,12 @@ func openPostgres(ctx context.Context, location string, opts Options, create boo
 			return nil, false, err
 		}
 	}
-	if err := s.migrate(ctx); err != nil {
+	if opts.ReadOnly {
+		s.readOnly = true
+		if err := s.checkReadOnlySchema(ctx); err != nil {
+			return nil, false, err
+		}
+	} else if err := s.migrate(ctx); err != nil {
 		return nil, false, err
 	}
 	ok = true

@@ -52,8 +52,11 @@ type PurgeRequest struct {
 	// Confirm, if set, is asked with the plan before anything is recorded;
 	// false cancels the purge.
 	Confirm func(plan []*records.ClassPlan, count int64) bool
-	// Progress, if set, hears how far the deletion is.
+	// Progress, if set, hears how far the current phase is.
 	Progress func(done, total int64)
+	// Phase, if set, hears each long step start: "archiving" (total
+	// unknown), "verifying" and "deleting" the records of the set.
+	Phase func(name, unit string, total int64)
 	// Notice, if set, hears what the purge did beside its work (an orphan
 	// archive removed, an interrupted purge being finished).
 	Notice func(format string, args ...any)
@@ -71,6 +74,18 @@ type PurgeRequest struct {
 func (r *PurgeRequest) notice(format string, args ...any) {
 	if r.Notice != nil {
 		r.Notice(format, args...)
+	}
+}
+
+func (r *PurgeRequest) phase(name string, total int64) {
+	if r.Phase != nil {
+		r.Phase(name, "records", total)
+	}
+}
+
+func (r *PurgeRequest) progress(done, total int64) {
+	if r.Progress != nil {
+		r.Progress(done, total)
 	}
 }
 
@@ -201,6 +216,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		res := &PurgeResult{Resumed: true}
 		for _, p := range unfinished {
 			req.notice("Finishing purge %d, interrupted after deleting %d of %d records.", p.ID, p.Deleted, p.Count)
+			req.phase("deleting", 0)
 			done, err := s.finishPurge(ctx, p, rs, req.Progress)
 			if err != nil {
 				return nil, err
@@ -230,6 +246,8 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	if req.Plan != "" {
 		seen = newPlanMarks(planSet)
 	}
+	var archived int64
+	req.phase("archiving", 0)
 	err = s.View(ctx, inv, spec, func(tx *Tx) error {
 		err := tx.PurgeCandidates(req.Class, req.AsOf, func(r *records.Record) error {
 			if req.Plan != "" {
@@ -238,6 +256,9 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 					return nil
 				}
 				seen.mark(r.ID)
+			}
+			if archived++; archived%4096 == 0 {
+				req.progress(archived, 0)
 			}
 			if w == nil {
 				var err error
@@ -310,7 +331,15 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	}
 	// The deletion set is what the archive holds as read back from disk,
 	// not what was selected, nor a fresh query.
-	_, set, err := archive.Verify(w.Path(), nil)
+	total := w.Set().Count()
+	req.phase("verifying", total)
+	var verified int64
+	_, set, err := archive.Verify(w.Path(), func(*records.Record) error {
+		if verified++; verified%4096 == 0 {
+			req.progress(verified, total)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +351,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	if err := s.Invoke(ctx, inv, spec, func(tx *Tx) error { return tx.CommitPurge(p, set, skips) }); err != nil {
 		return nil, err
 	}
+	req.phase("deleting", total)
 	done, err := s.finishPurge(ctx, p, rs, req.Progress)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"regexp"
+
 	"github.com/custos-dev/custos/internal/errs"
 
 	"modernc.org/sqlite"
@@ -25,14 +27,26 @@ func (sqliteDialect) translate(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT:
 			switch se.Code() {
 			case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-				return errs.Wrap(errs.Conflict, err, "already exists: %v", err)
+				return errs.Wrap(errs.Conflict, err, "already exists: %s", sqliteWords(err))
 			}
 		case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM:
-			return errs.Wrap(errs.Busy, err, "the store is unavailable: %v", err).
+			return errs.Wrap(errs.Busy, err, "the store is unavailable: %s", sqliteWords(err)).
 				WithHint("check that you may read and write the store file and its directory")
 		case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
-			return errs.Wrap(errs.Integrity, err, "the store file is damaged or not a custos store: %v", err)
+			return errs.Wrap(errs.Integrity, err, "the store file is damaged or not a custos store: %s", sqliteWords(err))
 		}
+		// Any other SQLite failure is an internal error, still told in
+		// words rather than SQLite's numbers.
+		return errs.Wrap(errs.Internal, err, "%s", sqliteWords(err))
 	}
 	return nil
+}
+
+// sqliteCode is the " (1544)" SQLite appends to its messages: a number
+// for SQLite's developers, noise for an administrator, who gets the words.
+var sqliteCode = regexp.MustCompile(` \(\d+\)`)
+
+// sqliteWords is err's message without SQLite's numeric result codes.
+func sqliteWords(err error) string {
+	return sqliteCode.ReplaceAllString(err.Error(), "")
 }

@@ -46,6 +46,9 @@ type Options struct {
 	// Notice receives messages for the operator that come up while a
 	// command runs ("warning: ...", "notice: ..."); nil drops them.
 	Notice func(msg string)
+	// ReadOnly opens the store for reading only: no migration, no write
+	// of any kind (shell completion, which must never change a store).
+	ReadOnly bool
 }
 
 // DefaultBusyTimeout is used when Options.BusyTimeout is zero.
@@ -115,7 +118,8 @@ func newStore(ctx context.Context, d dialect, path string, opts Options, readOnl
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	s := &Store{d: d, path: path, opts: opts, readOnly: readOnly}
+	s := &Store{d: d, path: path, opts: opts, readOnly: readOnly || opts.ReadOnly}
+	readOnly = s.readOnly
 	db, err := d.connect(s)
 	if err != nil {
 		return nil, errs.Wrap(errs.Busy, err, "cannot open the store: %v", err)

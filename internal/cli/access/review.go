@@ -81,7 +81,7 @@ plus review.due_days. A progress bar shows on a terminal.`,
 					d, _ := strconv.Atoi(days)
 					c.Due = tx.Now().AddDate(0, 0, d).Format(account.DateFormat)
 				}
-				bar := f.IO.StartProgress("snapshotting grants")
+				bar := f.IO.StartProgressIn("snapshotting grants", "grants")
 				defer bar.Done()
 				var err error
 				n, err = tx.StartReview(c, func(done int64) { bar.Set(done, 0) })

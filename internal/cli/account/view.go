@@ -166,7 +166,7 @@ func showRun(opts *ShowOptions) error {
 		return err
 	}
 	today := today(f)
-	if opts.Output.Format() == output.JSON {
+	if opts.Output.Format().IsJSON() {
 		return showJSON(f, a, approvals, grants, today, rev, history, changes, schedules)
 	}
 	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {
@@ -263,7 +263,7 @@ row each with its action and outcome, and is safe to run as often as you
 like. --dry-run lists them and changes nothing. A future --as-of is refused (exit 2)
 unless with --dry-run, which previews what will expire then.`,
 		Example: `  # crontab: every night at 00:05
-  5 0 * * *  custos account expire -o json >> /var/log/custos-expire.jsonl
+  5 0 * * *  custos account expire -o jsonl >> /var/log/custos-expire.jsonl
   $ custos account expire --as-of 2027-01-01 --dry-run`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

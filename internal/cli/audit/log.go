@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -83,6 +84,10 @@ func logRun(opts *LogOptions) error {
 			return errs.Invalidf("--until: %v", err)
 		}
 	}
+	if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Until.After(filter.Since) {
+		return errs.Invalidf("--until %s is not after --since %s: no entry can match", opts.Until, opts.Since).
+			WithHint("a duration means that long ago: --since 30d --until 7d is from 30 days ago to 7 days ago")
+	}
 	if opts.Limit < 0 {
 		return errs.Invalidf("--limit must be 0 (all) or more, got %d", opts.Limit)
 	}
@@ -95,8 +100,11 @@ func logRun(opts *LogOptions) error {
 		cols = output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error")
 	}
 	w := output.NewList(f.IO, format, cols)
+	shown, more := 0, false
 	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+		defer func() { more = shown == filter.Limit && filter.Limit > 0 && hasMore(tx, filter) }()
 		return tx.AuditLog(filter, func(e *audit.Entry) error {
+			shown++
 			if format != output.Table {
 				notes := e.Notes()
 				if notes == nil {
@@ -114,7 +122,23 @@ func logRun(opts *LogOptions) error {
 	if err != nil {
 		return err
 	}
-	return w.Close()
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if more {
+		// Said on stderr, so a script's output stays the entries alone.
+		fmt.Fprintf(f.IO.ErrOut, "custos: showing the last %d matching entries; use --limit N for more, or --limit 0 for all\n", filter.Limit)
+	}
+	return nil
+}
+
+// hasMore reports whether entries older than the last filter.Limit match
+// too: the listing was cut short.
+func hasMore(tx *store.Tx, filter store.AuditFilter) bool {
+	n := 0
+	filter.Limit++
+	tx.AuditLog(filter, func(*audit.Entry) error { n++; return nil })
+	return n == filter.Limit
 }
 
 // jsonRaw passes a stored JSON array through to JSON output unchanged.

@@ -105,7 +105,7 @@ func verifyRun(opts *VerifyOptions) error {
 				return err
 			}
 		}
-		bar := f.IO.StartProgress("verifying")
+		bar := f.IO.StartProgressIn("verifying", "entries")
 		defer bar.Done()
 		var err error
 		v, err = tx.VerifyAudit(cp, opts.MaxSkew, bar.Set)
@@ -117,7 +117,7 @@ func verifyRun(opts *VerifyOptions) error {
 	seq, hash := v.Head()
 	elapsed := time.Since(start)
 	slices.SortFunc(v.Skews, func(a, b audit.Skew) int { return cmp.Compare(a.Seq, b.Seq) })
-	if opts.Output.Format() == output.JSON {
+	if opts.Output.Format().IsJSON() {
 		var cpSeq any
 		if cp != nil {
 			cpSeq = cp.Seq

@@ -44,7 +44,7 @@ func TestArgumentErrorsAreInvalidInput(t *testing.T) {
 	op.AddCommand(cmd)
 	for args, want := range map[string]string{
 		"":    "operator add needs NAME",
-		"a b": `operator add takes 1 argument(s), got 2: unexpected "b"`,
+		"a b": `operator add takes 1 argument, got 2: unexpected "b"`,
 	} {
 		err := ExactArgs("NAME")(cmd, strings.Fields(args))
 		if errs.CodeOf(err) != errs.Invalid || err.Error() != want {

@@ -43,6 +43,9 @@ type Factory struct {
 	Getenv func(string) string
 	// As is the operator named by --as.
 	As string
+	// SystemConfig is the system config file; "" means
+	// /etc/custos/config.yaml.
+	SystemConfig string
 
 	// rootFlags are the root's persistent flags, set by the root command.
 	rootFlags *pflag.FlagSet
@@ -64,6 +67,8 @@ type Factory struct {
 	recorded bool
 	// outputs are the -o flags of the commands, for error formatting.
 	outputs map[*cobra.Command]*Output
+	// json is what --json FIELDS captured, written by FinishOutput.
+	json *jsonFields
 }
 
 // New returns the factory of a real process.
@@ -96,12 +101,32 @@ func (f *Factory) Config() (*config.Config, error) {
 		if fs == nil {
 			fs = pflag.NewFlagSet("custos", pflag.ContinueOnError)
 		}
-		f.cfg, f.cfgErr = config.Load(fs)
+		strict, _ := fs.GetBool("strict-config")
+		f.cfg, f.cfgErr = config.LoadWith(fs, config.Options{System: f.SystemConfig, Strict: strict})
 		if f.cfgErr == nil {
 			f.IO.SetColorMode(f.cfg.Color)
+			f.warnAll(f.cfg.Warnings)
 		}
 	})
 	return f.cfg, f.cfgErr
+}
+
+// ConfigFiles are the system file and the user's file, for `config set`.
+func (f *Factory) ConfigFiles() (system, user string) {
+	system = f.SystemConfig
+	if system == "" {
+		system = config.SystemFile
+	}
+	return system, config.UserFile()
+}
+
+// ConfigFlag is the file named by --config, or "".
+func (f *Factory) ConfigFlag() string {
+	if f.rootFlags == nil {
+		return ""
+	}
+	s, _ := f.rootFlags.GetString("config")
+	return s
 }
 
 // Store opens the configured store once. A missing store is NotFound.

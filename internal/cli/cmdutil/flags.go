@@ -87,11 +87,6 @@ func Redact(cmd *cobra.Command, argv []string) []string {
 	return out
 }
 
-// FlagError turns pflag's parse errors into invalid input (exit 2).
-func FlagError(cmd *cobra.Command, err error) error {
-	return errs.Invalidf("%v", err).WithHint("run `%s --help` for usage", cmd.CommandPath())
-}
-
 // ExactArgs requires exactly the named positional arguments.
 func ExactArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -100,7 +95,7 @@ func ExactArgs(names ...string) cobra.PositionalArgs {
 			return errs.Invalidf("%s needs %s", CommandName(cmd), strings.Join(names[len(args):], " ")).
 				WithHint("usage: %s", cmd.UseLine())
 		case len(args) > len(names):
-			return errs.Invalidf("%s takes %d argument(s), got %d: unexpected %q", CommandName(cmd), len(names), len(args), args[len(names)]).
+			return errs.Invalidf("%s takes %s, got %d: unexpected %q", CommandName(cmd), Count(len(names), "argument"), len(args), args[len(names)]).
 				WithHint("usage: %s", cmd.UseLine())
 		}
 		return nil
@@ -119,8 +114,11 @@ func Group(cmd *cobra.Command) *cobra.Command {
 		if len(args) == 0 {
 			return c.Help()
 		}
-		return errs.Invalidf("unknown command %q for %q", args[0], c.CommandPath()).
-			WithHint("run `%s --help` for its commands", c.CommandPath())
+		e := errs.Invalidf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := Suggest(c, args[0]); s != "" {
+			return e.WithHint("%s", s)
+		}
+		return e.WithHint("run `%s --help` for its commands", c.CommandPath())
 	}
 	return cmd
 }
@@ -177,6 +175,8 @@ type Output struct {
 	value   string
 	allowed []output.Format
 	bom     *pflag.Flag
+	// fields is --json FIELDS.
+	fields *pflag.Flag
 }
 
 // AddOutputFlag adds -o/--output to cmd with the formats it supports; the
@@ -184,6 +184,11 @@ type Output struct {
 func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Output {
 	if len(formats) == 0 {
 		formats = []output.Format{output.Table, output.JSON, output.CSV}
+	}
+	if i := slices.Index(formats, output.JSON); i >= 0 && !slices.Contains(formats, output.JSONL) {
+		// Every command that speaks JSON also writes JSON Lines: one
+		// object per line, what `>> file.jsonl` from cron wants.
+		formats = slices.Insert(slices.Clone(formats), i+1, output.JSONL)
 	}
 	o := &Output{f: f, allowed: formats}
 	names := make([]string, len(formats))
@@ -195,6 +200,10 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 	if slices.Contains(formats, output.CSV) {
 		cmd.Flags().Bool("bom", false, "with -o csv, begin with a UTF-8 byte-order mark (for Excel)")
 		o.bom = cmd.Flags().Lookup("bom")
+	}
+	if slices.Contains(formats, output.JSON) && cmd.Flags().Lookup("json") == nil {
+		cmd.Flags().StringSlice("json", nil, "write JSON with only these `fields`, in this order (implies -o json)")
+		o.fields = cmd.Flags().Lookup("json")
 	}
 	if f.outputs == nil {
 		f.outputs = map[*cobra.Command]*Output{}
@@ -212,6 +221,16 @@ func (o *Output) Format() output.Format {
 	format := output.Format(o.value)
 	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
 		format = output.Format(cfg.Output)
+	}
+	if o.fields != nil && o.fields.Changed {
+		if format != output.JSONL {
+			format = output.JSON
+		}
+		if o.f.json == nil {
+			names := o.fields.Value.(pflag.SliceValue).GetSlice()
+			o.f.json = &jsonFields{fields: names}
+			o.f.json.capture(o.f)
+		}
 	}
 	if o.bom != nil {
 		bom := err == nil && cfg.BOM

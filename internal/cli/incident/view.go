@@ -123,7 +123,7 @@ history from the audit log, refused attempts included.`,
 			}
 			details := slices.Concat(incidentColumns, output.Cols("root_cause", "resolution", "lessons", "closed_by", "no_freeze"))
 			values := append(incidentRow(inc, pol, ns, f), inc.RootCause, inc.Resolution, inc.Lessons, inc.ClosedBy, inc.NoFreeze)
-			if out.Format() == output.JSON {
+			if out.Format().IsJSON() {
 				obj := output.ObjectOf(details, values...)
 				accts := []output.Object{}
 				for _, n := range named {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/output"
 	"github.com/custos-dev/custos/internal/records"
 	"github.com/custos-dev/custos/internal/store"
@@ -118,7 +119,7 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 	}
 	cr := &countingReader{r: in}
 	br := bufio.NewReaderSize(cr, 1<<20)
-	bar := f.IO.StartProgress("importing")
+	bar := f.IO.StartProgressIn("importing", iostreams.Bytes)
 	defer bar.Done()
 	var read int64
 	return runImport(f, cmd, filepath.Base(path), func(tx *store.Tx, add func(*records.Record) error) error {
@@ -128,7 +129,20 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 			}
 			return add(r)
 		})
-	}, bar.Set)
+	}, loading(bar))
+}
+
+// loading reports an import's second step, loading the staged rows, as a
+// phase of its own: the first counted bytes or files.
+func loading(bar iostreams.Progress) func(done, total int64) {
+	started := false
+	return func(done, total int64) {
+		if !started {
+			bar.Phase("loading", "records", total)
+			started = true
+		}
+		bar.Set(done, total)
+	}
 }
 
 // runImport runs an import through the store's import service: rows are
@@ -178,7 +192,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 		return 0, 0, 0, errs.Invalidf("--dir %s is not a directory", dir)
 	}
 	var skipped, purged int64
-	bar := f.IO.StartProgress("registering files")
+	bar := f.IO.StartProgressIn("registering", "files")
 	defer bar.Done()
 	var staged int64
 	n, err := runImport(f, cmd, abs, func(tx *store.Tx, add func(*records.Record) error) error {
@@ -220,6 +234,6 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 			bar.Set(staged, 0)
 			return add(r)
 		})
-	}, bar.Set)
+	}, loading(bar))
 	return n, skipped, purged, err
 }

@@ -1,7 +1,6 @@
 package records
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,11 +95,11 @@ the audit log consistent: run the same command again and it finishes
 the interrupted purge, files included, and removes any archive a killed
 run left that no recorded purge rests on.`,
 		Example: `  $ custos records purge --dry-run
-  $ custos records purge --plan --reason "quarterly clean-up, 2026-Q4"
+  $ custos records purge --plan --delete-files --reason "quarterly clean-up, 2026-Q4"
   $ custos request approve REQ-2026-0007          # an officer
   $ custos records purge --apply REQ-2026-0007 --archive /srv/archive/custos --yes
   # nightly, from cron: carry out what officers approved
-  15 2 * * *  custos records purge --apply-approved --archive /srv/archive/custos --delete-files --yes -o json >> /var/log/custos-purge.jsonl`,
+  15 2 * * *  custos records purge --apply-approved --archive /srv/archive/custos --yes -o jsonl >> /var/log/custos-purge.jsonl`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return purgeRun(f, cmd, out, opts) },
 	}
@@ -116,6 +115,7 @@ run left that no recorded purge rests on.`,
 	fl.StringVar(&opts.Apply, "apply", "", "carry out this approved purge plan")
 	fl.BoolVar(&opts.ApplyApproved, "apply-approved", false, "carry out every approved purge plan not yet carried out")
 	out = cmdutil.AddOutputFlag(f, cmd)
+	cmdutil.CheckedInRun(cmd, "archive")
 	return cmdutil.MarkStore(cmd)
 }
 
@@ -182,14 +182,15 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		Notice: func(format string, args ...any) {
 			fmt.Fprintln(f.IO.ErrOut, output.Sanitize(fmt.Sprintf(format, args...)))
 		}}
+	bar := f.IO.StartProgressIn("selecting", "records")
+	req.Progress, req.Phase = bar.Set, bar.Phase
 	if f.IO.IsStdinTTY() && !opts.Yes {
 		req.Confirm = func(plan []*records.ClassPlan, n int64) bool {
+			bar.Done() // the question on a clean line
 			writePlan(f, output.Table, plan)
-			return confirm(f, fmt.Sprintf("Purge these %d record(s)?", n))
+			return confirm(cmd.Context(), f, fmt.Sprintf("Purge these %d record(s)?", n))
 		}
 	}
-	bar := f.IO.StartProgress("deleting")
-	req.Progress = bar.Set
 	// The purge service enters the pipeline several times, all under the
 	// role matrix's permission for this command.
 	var targets []string
@@ -389,11 +390,11 @@ func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, clas
 	return nil
 }
 
-func confirm(f *cmdutil.Factory, question string) bool {
-	fmt.Fprintf(f.IO.ErrOut, "%s [y/N] ", question)
-	line, _ := bufio.NewReader(f.IO.In).ReadString('\n')
-	answer := strings.ToLower(strings.TrimSpace(line))
-	return answer == "y" || answer == "yes"
+// confirm asks on the terminal; Ctrl-C there cancels ctx, which makes the
+// purge's refusal an interruption (exit 130).
+func confirm(ctx context.Context, f *cmdutil.Factory, question string) bool {
+	ok, err := cmdutil.Ask(ctx, f, question)
+	return err == nil && ok
 }
 
 func newCmdRestore(f *cmdutil.Factory) *cobra.Command {

@@ -47,7 +47,7 @@ cannot be reached at all (missing, read-only) records nothing.`,
 			Use:   "environment",
 			Short: "Environment variables custos reads",
 			Long: `CUSTOS_DB            the store path (like --db)
-CUSTOS_OUTPUT        the default output format: table, json or csv
+CUSTOS_OUTPUT        the default output format: table, json, jsonl or csv
 CUSTOS_COLOR         auto, always or never
 CUSTOS_BUSY_TIMEOUT  how long to wait for another process's write lock (10s)
 CUSTOS_BOM           true begins CSV output with a UTF-8 byte-order mark for
@@ -56,11 +56,14 @@ CUSTOS_AUDIT_KEY     the key that signs and checks audit checkpoints (HMAC-SHA25
                      never stored, never logged
 NO_COLOR             any value turns color off
 XDG_DATA_HOME        the default store is $XDG_DATA_HOME/custos/custos.db
-XDG_CONFIG_HOME      the config file is $XDG_CONFIG_HOME/custos/config.yaml
+XDG_CONFIG_HOME      your config file is $XDG_CONFIG_HOME/custos/config.yaml
 
-Precedence: flag, then environment, then the config file, then the default.
-The config file holds client settings only (db, output, color, busy_timeout,
-bom); organisation policy lives in the store (see custos help policy).`,
+Precedence: flag, then environment, then --config FILE, then your config
+file, then /etc/custos/config.yaml, then the default, merged key by key.
+Config files hold client settings only (db, output, color, busy_timeout,
+bom); custos config show --origin prints the effective ones and where each
+came from. Organisation policy lives in the store (see custos help
+policy-keys).`,
 		},
 		{
 			Use:   "policy-keys",

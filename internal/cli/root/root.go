@@ -11,6 +11,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	"github.com/custos-dev/custos/internal/cli/configcmd"
 	"github.com/custos-dev/custos/internal/cli/inbox"
 	"github.com/custos-dev/custos/internal/cli/incident"
 	"github.com/custos-dev/custos/internal/cli/initcmd"
@@ -33,6 +34,7 @@ var groups = []group{
 	{"migrate", "setup", func(f *cmdutil.Factory) *cobra.Command { return initcmd.NewCmdMigrate(f, nil) }},
 	{"operator", "setup", operator.NewCmdOperator},
 	{"policy", "setup", policy.NewCmdPolicy},
+	{"config", "setup", configcmd.NewCmdConfig},
 	{"account", "govern", account.NewCmdAccount},
 	{"access", "govern", access.NewCmdAccess},
 	{"records", "govern", records.NewCmdRecords},
@@ -103,7 +105,8 @@ store is a local SQLite file by default.`,
 
 	pf := cmd.PersistentFlags()
 	pf.String("db", "", "store: a file path (default $XDG_DATA_HOME/custos/custos.db) or postgres://ROLE@HOST/DATABASE; env CUSTOS_DB")
-	pf.String("config", "", "config file (default $XDG_CONFIG_HOME/custos/config.yaml, then /etc/custos/config.yaml)")
+	pf.String("config", "", "one more config file, over /etc/custos/config.yaml and $XDG_CONFIG_HOME/custos/config.yaml")
+	pf.Bool("strict-config", false, "an unknown key in a config file is an error (exit 2), not a warning")
 	pf.StringVar(&f.As, "as", "", "act as another operator (admins only; both are recorded)")
 	pf.Bool("no-color", false, "turn off color (also NO_COLOR=1)")
 	f.SetRootFlags(pf)
@@ -123,9 +126,17 @@ store is a local SQLite file by default.`,
 	if only == "" {
 		cmd.AddCommand(helpTopics()...)
 	}
+	cmd.SetHelpCommand(newCmdHelp())
 	cmd.SetHelpCommandGroupID("")
 	cmd.SetCompletionCommandGroupID("")
+	cmd.Version = versionLine()
+	cmd.SetVersionTemplate("custos {{.Version}}\n")
 
+	guard(f, cmd)
+	polish(f, cmd)
+	if completing(f.Argv) {
+		wireCompletion(f, cmd)
+	}
 	markEntry(f, cmd)
 	return cmd
 }

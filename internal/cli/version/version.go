@@ -44,7 +44,7 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 func versionRun(opts *Options) error {
 	io := opts.Factory.IO
 	platform := runtime.GOOS + "/" + runtime.GOARCH
-	if opts.Output.Format() == output.JSON {
+	if opts.Output.Format().IsJSON() {
 		return output.WriteObject(io, output.JSON, output.Cols("version", "schema", "platform", "go"),
 			build.String(), store.SchemaVersion(), platform, runtime.Version())
 	}
