@@ -223,8 +223,10 @@ func (v *Verifier) Check(e *Entry) error {
 	if err := v.follows(e.Seq, e.PrevHash); err != nil {
 		return err
 	}
-	v.buf = e.AppendCanonical(v.buf[:0])
-	sum := sha256.Sum256(v.buf)
+	// The buffer starts with RFC 6962's leaf prefix, so that the entry's
+	// hash and its leaf hash are taken over the same bytes.
+	v.buf = e.AppendCanonical(append(v.buf[:0], 0))
+	sum := sha256.Sum256(v.buf[1:])
 	var hx [2 * sha256.Size]byte
 	hex.Encode(hx[:], sum[:])
 	if string(hx[:]) != e.Hash {
@@ -234,7 +236,8 @@ func (v *Verifier) Check(e *Entry) error {
 	v.prev = append(v.prev[:0], e.Hash...)
 	v.Count++
 	if v.tree != nil {
-		_ = v.tree.Append(hasher.HashLeaf(v.buf), nil)
+		leaf := sha256.Sum256(v.buf)
+		_ = v.tree.Append(leaf[:], nil)
 		if v.RootAt > 0 && e.Seq == v.RootAt {
 			v.RootAtHash = rootOf(v.tree)
 		}

@@ -45,10 +45,28 @@ func newCmdVerify(f *cmdutil.Factory, runF func(*VerifyOptions) error) *cobra.Co
 	opts := &VerifyOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "verify [--checkpoint FILE]",
-		Short: "Verify the audit log's hash chain",
+		Short: "Verify the audit log's hash chain, Merkle tree and checkpoints",
 		Long: `Re-compute the hash of every entry and check that each follows the one
 before it. Exit 0 when the chain is intact; exit 6 naming the first bad entry
-when any entry was edited, deleted, inserted or reordered.
+when any entry was edited, deleted, inserted or reordered. The root of the
+log's Merkle tree is recomputed from the entries too, and compared with the
+stored tree.
+
+Signed checkpoints (C2SP notes from ` + "`custos audit checkpoint`" + ` with
+CUSTOS_AUDIT_SIGNING_KEY) are checked with the log's verifier key only:
+  --checkpoint CP --vkey KEY   everything above, and that the log extends the
+                               tree CP signed (exit 6 when it was cut off or
+                               rewritten)
+  --since CP --vkey KEY        only what was appended after CP, which was
+                               verified in full before: fast on a long log
+  --from OLD --to NEW --vkey KEY
+                               a consistency proof that NEW extends OLD
+                               (-o json writes it, for ` + "`audit witness`" + `)
+  --export FILE --checkpoint CP --vkey KEY
+                               an ` + "`audit export -o jsonl`" + ` file against CP,
+                               without the store
+--witness KEY (repeatable) requires that witness's cosignature on every
+checkpoint given. See docs/audit-log.md.
 
 It also checks the object index (what audit log --object and account show
 read) against the objects each hashed entry names: a row deleted, added or
@@ -56,11 +74,10 @@ moved to another entry is exit 6 naming the entry. And it checks that the
 triggers that make the log append-only are there as created: a dropped or
 changed trigger is exit 6 naming it.
 
-The chain alone cannot show that its newest entries were cut off. With
---checkpoint FILE (written earlier by ` + "`custos audit checkpoint`" + ` and kept
-elsewhere), verify also checks that the entry the checkpoint names is still
-there with the same hash. A signed checkpoint is checked against
-CUSTOS_AUDIT_KEY; when the key is set, an unsigned checkpoint is refused.
+An older JSON checkpoint (--checkpoint FILE without --vkey) names an entry
+that must still be there with the same hash; an HMAC-signed one is checked
+against CUSTOS_AUDIT_KEY, and when the key is set, an unsigned one is
+refused.
 
 Each entry is timed by the clock of the host that ran the command. An entry
 whose time is more than --max-skew (default 1m; 0 turns the check off)
@@ -78,7 +95,11 @@ not be recorded.`,
 		Example: `  $ custos audit verify
   Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
 
-  $ custos audit verify --checkpoint /mnt/offsite/custos-2026-11-01.json
+  $ custos audit verify --checkpoint /mnt/offsite/custos-2026-11-01.txt --vkey custos.vkey
+  Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
+  Checkpoint matches: the log extends the 1187 entries custos.example.org/audit signed.
+
+  $ custos audit verify --export custos-2026-Q4.jsonl --checkpoint cp.txt --vkey custos.vkey
 
   $ custos --db /audit/custos-copy.db audit verify
   Audit log intact: 1204 entries, head entry 1204 (9c1e5f0a42b7…).
