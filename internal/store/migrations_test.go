@@ -13,8 +13,8 @@ import (
 // ever after they merge.
 //
 // branchGaps are the numbers a branch leaves to another that is built at
-// the same time (issue branches each get their own number); whoever
-// merges them empties it.
+// the same time (issue branches each get their own number), allowed to be
+// missing until the other branch is merged; then this can be emptied.
 var branchGaps = map[int]bool{14: true}
 
 func TestMigrationsAreNumberedByPosition(t *testing.T) {
@@ -24,7 +24,7 @@ func TestMigrationsAreNumberedByPosition(t *testing.T) {
 	}
 	v := 0
 	for i, name := range names {
-		if v++; branchGaps[v] {
+		if v++; branchGaps[v] && !strings.HasPrefix(name, fmt.Sprintf("migrations/%04d_", v)) {
 			v++
 		}
 		if want := fmt.Sprintf("migrations/%04d_", v); !strings.HasPrefix(name, want) {
