@@ -241,9 +241,9 @@ func cmdDumpStore(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	db := openDB(ts, args[0])
 	defer db.Close()
-	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects') ORDER BY name`
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects', 'audit_tree') ORDER BY name`
 	if store.IsPostgres(args[0]) {
-		q = `SELECT tablename FROM pg_tables WHERE schemaname = 'custos' AND tablename NOT IN ('audit_log', 'audit_objects') ORDER BY tablename`
+		q = `SELECT tablename FROM pg_tables WHERE schemaname = 'custos' AND tablename NOT IN ('audit_log', 'audit_objects', 'audit_tree') ORDER BY tablename`
 	}
 	rows, err := db.Query(q)
 	ts.Check(err)

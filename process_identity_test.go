@@ -120,7 +120,7 @@ func copyExecutable(t *testing.T, from, to string) {
 func storeRows(t *testing.T, db string) string {
 	t.Helper()
 	raw := rawDB(t, db)
-	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects') ORDER BY name`)
+	rows, err := raw.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('audit_log', 'audit_objects', 'audit_tree') ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}

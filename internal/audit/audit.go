@@ -19,6 +19,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/transparency-dev/merkle/compact"
+
 	"github.com/custos-dev/custos/internal/errs"
 )
 
@@ -171,6 +173,16 @@ type Verifier struct {
 	earliest     string
 	earliestSeq  int64
 	earliestHost string
+
+	// tree is the Merkle tree's compact range over the entries checked
+	// (for a segment, from its first entry on), so that a full check also
+	// yields the root the stored tree must have.
+	tree *compact.Range
+	// RootAt, when positive, asks for the root of the tree of the first
+	// RootAt entries, kept in RootAtHash when the check passes that entry
+	// (for one verifier reading a whole log, e.g. an export).
+	RootAt     int64
+	RootAtHash []byte
 }
 
 // Skew is an entry whose time is earlier than the latest time of the
@@ -186,7 +198,7 @@ const maxSkews = 20
 
 // NewVerifier starts at the genesis.
 func NewVerifier() *Verifier {
-	return &Verifier{next: 1, prev: []byte(GenesisHash)}
+	return &Verifier{next: 1, prev: []byte(GenesisHash), tree: rangeFactory.NewEmptyRange(0)}
 }
 
 // NewSegment starts a verifier for a run of entries whose predecessor is
@@ -204,12 +216,17 @@ func (v *Verifier) Check(e *Entry) error {
 		v.started = true
 		v.firstSeq, v.firstPrev = e.Seq, string([]byte(e.PrevHash))
 		v.next, v.prev = e.Seq, append(v.prev[:0], e.PrevHash...)
+		if e.Seq >= 1 {
+			v.tree = rangeFactory.NewEmptyRange(uint64(e.Seq - 1))
+		}
 	}
 	if err := v.follows(e.Seq, e.PrevHash); err != nil {
 		return err
 	}
-	v.buf = e.AppendCanonical(v.buf[:0])
-	sum := sha256.Sum256(v.buf)
+	// The buffer starts with RFC 6962's leaf prefix, so that the entry's
+	// hash and its leaf hash are taken over the same bytes.
+	v.buf = e.AppendCanonical(append(v.buf[:0], 0))
+	sum := sha256.Sum256(v.buf[1:])
 	var hx [2 * sha256.Size]byte
 	hex.Encode(hx[:], sum[:])
 	if string(hx[:]) != e.Hash {
@@ -218,6 +235,13 @@ func (v *Verifier) Check(e *Entry) error {
 	v.next++
 	v.prev = append(v.prev[:0], e.Hash...)
 	v.Count++
+	if v.tree != nil {
+		leaf := sha256.Sum256(v.buf)
+		_ = v.tree.Append(leaf[:], nil)
+		if v.RootAt > 0 && e.Seq == v.RootAt {
+			v.RootAtHash = rootOf(v.tree)
+		}
+	}
 	if v.MaxSkew > 0 {
 		v.checkTime(e.Seq, e.At, e.Host)
 	}
@@ -291,6 +315,13 @@ func (v *Verifier) Join(s *Verifier, sErr error) error {
 		return sErr
 	}
 	if s.Count > 0 {
+		if v.tree != nil && s.tree != nil {
+			if err := v.tree.AppendRange(s.tree, nil); err != nil {
+				return errs.Integrityf("audit log broken at entry %d: %v", s.firstSeq, err)
+			}
+		} else {
+			v.tree = nil
+		}
 		v.next = s.next
 		v.prev = append(v.prev[:0], s.prev...)
 		v.Count += s.Count
@@ -324,6 +355,15 @@ func (v *Verifier) Join(s *Verifier, sErr error) error {
 // the head.
 func Broken(next, head int64) error {
 	return errs.Integrityf("audit log broken at entry %d: the chain ends before the head (%d)", next, head)
+}
+
+// Root returns the Merkle root of the entries checked, which must start
+// at the genesis; nil when they do not.
+func (v *Verifier) Root() []byte {
+	if v.tree == nil || v.tree.Begin() != 0 {
+		return nil
+	}
+	return rootOf(v.tree)
 }
 
 // Head returns the sequence number and hash of the last entry checked.

@@ -124,6 +124,7 @@ var Permissions = Matrix{
 	{Command: "audit verify", Roles: auditors},
 	{Command: "audit export", Roles: auditors},
 	{Command: "audit checkpoint", Roles: auditors},
+	{Command: "audit prove", Roles: auditors},
 }
 
 // Lookup returns the permission of command.

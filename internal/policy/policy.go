@@ -94,12 +94,27 @@ func Text(max int) func(string) (string, error) {
 	}
 }
 
+// Origin normalizes a checkpoint origin: printable, without spaces or '+'
+// (a note's key names may not have them, and the origin names the key).
+func Origin(s string) (string, error) {
+	s, err := Text(100)(s)
+	if err != nil {
+		return "", err
+	}
+	if strings.ContainsAny(s, " \t+") || strings.ContainsFunc(s, func(r rune) bool { return r > 0x7e }) {
+		return "", errs.Invalidf("must be printable ASCII without spaces or '+', e.g. custos.example.org/audit")
+	}
+	return s, nil
+}
+
 // Keys owned by the foundation.
 const (
 	// OrgName is the organisation's name, shown in checkpoints and reports.
 	OrgName = "org.name"
 	// SignedCheckpoints requires CUSTOS_AUDIT_KEY for audit checkpoints.
 	SignedCheckpoints = "audit.signed_checkpoints"
+	// AuditOrigin names the log in signed checkpoints.
+	AuditOrigin = "audit.origin"
 )
 
 func init() {
@@ -107,6 +122,9 @@ func init() {
 		Doc:       "The organisation's name, recorded in audit checkpoints (text, at most 100 characters).",
 		Normalize: Text(100)})
 	Register(Key{Name: SignedCheckpoints, Default: "false",
-		Doc:       "When true, `audit checkpoint` refuses to write a checkpoint unless CUSTOS_AUDIT_KEY is set to sign it (true or false).",
+		Doc:       "When true, `audit checkpoint` refuses to write a checkpoint unless it is signed: CUSTOS_AUDIT_SIGNING_KEY (or the older CUSTOS_AUDIT_KEY) must be set (true or false).",
 		Normalize: Bool})
+	Register(Key{Name: AuditOrigin, Default: "",
+		Doc:       "The origin line of signed audit checkpoints, a name no other log uses, e.g. custos.example.org/audit (text without spaces or '+', at most 100 characters).",
+		Normalize: Origin})
 }

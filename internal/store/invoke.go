@@ -336,7 +336,7 @@ func insertEntry(ctx context.Context, tx *sql.Tx, e *audit.Entry, objects []stri
 			return err
 		}
 	}
-	return nil
+	return appendTree(ctx, tx, e)
 }
 
 // failureBusyTimeout bounds the wait to record a failure: if the store is

@@ -191,6 +191,9 @@ var pgTriggers = map[string]string{
 	"audit_objects_no_delete":   "audit_objects BEFORE DELETE ROW A custos_append_only",
 	"audit_objects_no_truncate": "audit_objects BEFORE TRUNCATE STATEMENT A custos_append_only",
 	"audit_log_identity":        "audit_log BEFORE INSERT ROW A custos_audit_identity",
+	"audit_tree_no_update":      "audit_tree BEFORE UPDATE ROW A custos_append_only",
+	"audit_tree_no_delete":      "audit_tree BEFORE DELETE ROW A custos_append_only",
+	"audit_tree_no_truncate":    "audit_tree BEFORE TRUNCATE STATEMENT A custos_append_only",
 }
 
 // pgTriggerBodies are the bodies of the triggers' functions as created,

@@ -309,6 +309,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			}
 		}
 	}
+	if s.migratedFrom < treeVersion && want >= treeVersion {
+		if err := buildTree(ctx, tx); err != nil {
+			return errs.Wrap(errs.Internal, translate(err), "migrating the store to schema %d: %v", treeVersion, err)
+		}
+	}
 	if err := s.d.setLegacyVersion(ctx, tx, want); err != nil {
 		return translate(err)
 	}

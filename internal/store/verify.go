@@ -63,11 +63,15 @@ func (t *Tx) VerifyAudit(cp *audit.Checkpoint, maxSkew time.Duration, progress f
 		}
 	}
 	// The chain is intact: now what it does not cover by itself, the
-	// object index (a copy of the hashed objects) and the triggers.
+	// object index (a copy of the hashed objects), the triggers, and the
+	// Merkle tree (hashes of the entries).
 	if err := t.store.verifyObjects(t.ctx, key, head.Seq, objects); err != nil {
 		return v, err
 	}
-	return v, t.verifyTriggers()
+	if err := t.verifyTriggers(); err != nil {
+		return v, err
+	}
+	return v, t.verifyTree(v, head.Seq)
 }
 
 type segmentResult struct {

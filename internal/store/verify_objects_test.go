@@ -26,7 +26,7 @@ func tamperQuietly(t *testing.T, s *Store, stmts ...string) {
 	if pgtest.Enabled() {
 		// A superuser's session: foreign keys off, the triggers disabled
 		// and enabled again as they were.
-		all := []string{`SET session_replication_role = replica`, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `ALTER TABLE audit_objects DISABLE TRIGGER USER`}
+		all := []string{`SET session_replication_role = replica`, `ALTER TABLE audit_log DISABLE TRIGGER USER`, `ALTER TABLE audit_objects DISABLE TRIGGER USER`, `ALTER TABLE audit_tree DISABLE TRIGGER USER`}
 		all = append(all, stmts...)
 		for name, def := range pgTriggers {
 			all = append(all, "ALTER TABLE "+strings.Fields(def)[0]+" ENABLE ALWAYS TRIGGER "+name)

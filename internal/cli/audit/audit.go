@@ -25,7 +25,8 @@ before it, so any edit, deletion, insertion or reordering shows in
 Admins and auditors may use these commands.`,
 	}
 	cmdutil.Group(cmd)
-	cmd.AddCommand(newCmdLog(f, nil), newCmdVerify(f, nil), newCmdCheckpoint(f, nil), newCmdExport(f, nil))
+	cmd.AddCommand(newCmdLog(f, nil), newCmdVerify(f, nil), newCmdCheckpoint(f, nil), newCmdExport(f, nil),
+		newCmdKeygen(f, nil), newCmdProve(f, nil), newCmdCheckProof(f, nil), newCmdWitness(f, nil))
 	return cmd
 }
 
