@@ -34,7 +34,13 @@ func scanGrant(r rowScanner, extra ...any) (*access.Grant, error) {
 }
 
 func (t *Tx) activeGrants(username string) ([]*access.Grant, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+grantColumns+` FROM grants WHERE username = $1 AND revoked_at = '' ORDER BY id`, username)
+	return t.activeGrantsWhere(`username = $1`, username)
+}
+
+// activeGrantsWhere returns the active grants that where (one parameter,
+// $1) selects, in id order.
+func (t *Tx) activeGrantsWhere(where string, arg any) ([]*access.Grant, error) {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+grantColumns+` FROM grants WHERE `+where+` AND revoked_at = '' ORDER BY id`, arg)
 	if err != nil {
 		return nil, err
 	}

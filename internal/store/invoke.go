@@ -228,23 +228,7 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 	}
 	// The read is done; its entry is appended in a short write transaction
 	// so a long listing never holds the write lock.
-	wtx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
-	if err != nil {
-		return err
-	}
-	defer wtx.Rollback()
-	drain, err := s.drainSpool(t.ctx, wtx)
-	if err != nil {
-		return err
-	}
-	committed := false
-	defer func() { drain.finish(committed) }()
-	if err := t.appendEntry(wtx, nil); err != nil {
-		return err
-	}
-	err = wtx.Commit()
-	committed = err == nil
-	return err
+	return s.appendAlone(t)
 }
 
 // authorize resolves the operators and checks the permission.

@@ -26,20 +26,7 @@ func (t *Tx) setResource(name, column, value string) error {
 }
 
 func (t *Tx) resourceGrants(name string) ([]*access.Grant, error) {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+grantColumns+` FROM grants WHERE resource = $1 AND revoked_at = '' ORDER BY id`, name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*access.Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return t.activeGrantsWhere(`resource = $1`, name)
 }
 
 // ResourceUpdate is what UpdateResource did.

@@ -62,6 +62,27 @@ func openCheckpointFile(path string, logKey note.Verifier, witnesses []note.Veri
 	return audit.OpenCheckpoint(b, logKey, witnesses...)
 }
 
+// openSigned reads the log's verifier key (--vkey), the witnesses'
+// (--witness) and each checkpoint file in paths, each checked against
+// them.
+func openSigned(vkey string, witnesses []string, paths ...string) ([]*audit.SignedCheckpoint, error) {
+	v, err := verifierArg("--vkey", vkey)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := witnessArgs(witnesses)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*audit.SignedCheckpoint, len(paths))
+	for i, p := range paths {
+		if out[i], err = openCheckpointFile(p, v, ws); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func witnessArgs(ws []string) ([]note.Verifier, error) {
 	var out []note.Verifier
 	for _, w := range ws {
@@ -293,18 +314,11 @@ that is not a proof or a checkpoint.`,
 }
 
 func checkProofRun(opts *CheckProofOptions) error {
-	v, err := verifierArg("--vkey", opts.VKey)
+	cps, err := openSigned(opts.VKey, opts.Witnesses, opts.Checkpoint)
 	if err != nil {
 		return err
 	}
-	ws, err := witnessArgs(opts.Witnesses)
-	if err != nil {
-		return err
-	}
-	cp, err := openCheckpointFile(opts.Checkpoint, v, ws)
-	if err != nil {
-		return err
-	}
+	cp := cps[0]
 	b, err := os.ReadFile(opts.Proof)
 	if err != nil {
 		return errs.Invalidf("cannot read the proof: %v", err)

@@ -247,18 +247,11 @@ func witnessed(cp *audit.SignedCheckpoint) string {
 // root of the first entries against the one the checkpoint signed.
 func verifyExportRun(opts *VerifyOptions) error {
 	f := opts.Factory
-	v, err := verifierArg("--vkey", opts.VKey)
+	cps, err := openSigned(opts.VKey, opts.Witnesses, opts.Checkpoint)
 	if err != nil {
 		return err
 	}
-	ws, err := witnessArgs(opts.Witnesses)
-	if err != nil {
-		return err
-	}
-	cp, err := openCheckpointFile(opts.Checkpoint, v, ws)
-	if err != nil {
-		return err
-	}
+	cp := cps[0]
 	fh, err := os.Open(opts.Export)
 	if err != nil {
 		return errs.Invalidf("cannot read the export: %v", err)
@@ -305,22 +298,11 @@ func verifyExportRun(opts *VerifyOptions) error {
 // signed in --from, with a consistency proof from the store.
 func verifyConsistencyRun(opts *VerifyOptions) error {
 	f := opts.Factory
-	v, err := verifierArg("--vkey", opts.VKey)
+	cps, err := openSigned(opts.VKey, opts.Witnesses, opts.From, opts.To)
 	if err != nil {
 		return err
 	}
-	ws, err := witnessArgs(opts.Witnesses)
-	if err != nil {
-		return err
-	}
-	from, err := openCheckpointFile(opts.From, v, ws)
-	if err != nil {
-		return err
-	}
-	to, err := openCheckpointFile(opts.To, v, ws)
-	if err != nil {
-		return err
-	}
+	from, to := cps[0], cps[1]
 	if to.Size < from.Size {
 		return errs.Integrityf("the --to checkpoint signs %d entries, fewer than the %d of --from: the log was cut off or rewritten (or the two are swapped)", to.Size, from.Size)
 	}
@@ -350,18 +332,11 @@ func verifyConsistencyRun(opts *VerifyOptions) error {
 // verifySinceRun checks what was appended after a signed checkpoint.
 func verifySinceRun(opts *VerifyOptions) error {
 	f := opts.Factory
-	v, err := verifierArg("--vkey", opts.VKey)
+	cps, err := openSigned(opts.VKey, opts.Witnesses, opts.Since)
 	if err != nil {
 		return err
 	}
-	ws, err := witnessArgs(opts.Witnesses)
-	if err != nil {
-		return err
-	}
-	cp, err := openCheckpointFile(opts.Since, v, ws)
-	if err != nil {
-		return err
-	}
+	cp := cps[0]
 	var head int64
 	start := time.Now()
 	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
