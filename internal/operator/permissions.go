@@ -111,6 +111,7 @@ var Permissions = Matrix{
 	{Command: "audit verify", Roles: auditors},
 	{Command: "audit export", Roles: auditors},
 	{Command: "audit checkpoint", Roles: auditors},
+	{Command: "report", Roles: []Role{Admin, Officer, Auditor}},
 }
 
 // Lookup returns the permission of command.
