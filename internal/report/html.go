@@ -82,7 +82,8 @@ h3 { font-size: 1.05rem; margin: 1.2rem 0 .4rem; }
 .figure { border: 1px solid #999; border-radius: 4px; padding: .5rem .6rem; break-inside: avoid; }
 .figure .value { font-size: 1.6rem; font-weight: bold; display: block; }
 .figure .label { display: block; }
-.trace { font-size: .75rem; color: #333; display: block; margin-top: .25rem; word-break: break-all; }
+.trace { font-size: .75rem; color: #333; word-break: break-all; }
+span.trace { display: block; margin-top: .25rem; }
 .trace a { color: #1d3557; }
 table { border-collapse: collapse; width: 100%; margin: .4rem 0 1rem; font-size: .85rem; }
 th, td { border: 1px solid #999; padding: .25rem .4rem; text-align: left; vertical-align: top; }
