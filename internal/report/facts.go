@@ -56,9 +56,10 @@ type Entry struct {
 	At       time.Time `json:"at"`
 	Operator string    `json:"operator"`
 	Command  string    `json:"command"`
-	Args     []string  `json:"-"`
-	Objects  []string  `json:"objects"`
-	Hash     string    `json:"hash"`
+	// Args are the names of the flags given (their values left out).
+	Args    []string `json:"-"`
+	Objects []string `json:"objects"`
+	Hash    string   `json:"hash"`
 }
 
 // Counted are the commands whose successful entries in the period the
