@@ -3,7 +3,6 @@ package report
 import (
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"strings"
 	"time"
@@ -39,40 +38,124 @@ func (r *Report) JSON(w io.Writer) error {
 
 // HTML writes the report as one self-contained HTML page: no scripts, no
 // external resources, charts as inline SVG, a print stylesheet for A4.
+// Every string from the store is escaped. It is written by hand rather
+// than with html/template: that package's reflection makes the linker keep
+// every exported method in the binary (3.4 MB more, stripped), for one
+// page of fixed shape.
 func (r *Report) HTML(w io.Writer) error {
-	return page.Execute(w, r)
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	p("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+	p("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>%s</title>\n<style>\n%s</style>\n</head>\n<body>\n<header>\n", esc(r.Title), css)
+	p("<h1>%s</h1>\n", esc(r.Title))
+	p("<p class=\"meta\">Period %s to %s (UTC) · generated %s by %s · computed against audit entry <a href=\"#e%d\">%d</a>, hash <code>%s</code></p>\n",
+		r.Period.From.Format(time.DateOnly), r.Period.To.AddDate(0, 0, -1).Format(time.DateOnly), stamp(r.GeneratedAt), esc(r.GeneratedBy), r.Head.Seq, r.Head.Seq, esc(r.Head.Hash))
+	p("<p class=\"meta\">Every figure lists the audit entries it counts; the numbers link to the list at the end. This file's SHA-256 is recorded in the audit entry of the command that wrote it: <code>custos audit log --object report:SHA256</code> finds it.</p>\n")
+	p("<nav><ol>")
+	for _, s := range r.Sections {
+		p("<li><a href=\"#%s\">%s</a></li>", esc(s.Key), esc(s.Title))
+	}
+	p("<li><a href=\"#entries\">Audit entries traced</a></li></ol></nav>\n</header>\n")
+	for _, s := range r.Sections {
+		p("<section id=\"%s\">\n<h2>%s</h2>\n", esc(s.Key), esc(s.Title))
+		for _, m := range s.Missing {
+			p("<p class=\"missing\">Not reported: %s</p>\n", esc(m))
+		}
+		if len(s.Figures) > 0 {
+			p("<div class=\"figures\">\n")
+			for _, f := range s.Figures {
+				p("<div class=\"figure\" id=\"f-%s\"><span class=\"value\">%s</span><span class=\"label\">%s</span>", esc(f.Key), rate(f), esc(f.Label))
+				if f.Goal > 0 {
+					p("<span class=\"trace\">goal %d%%</span>", f.Goal)
+				}
+				p("<span class=\"trace\">audit entries:")
+				links(&b, f.Seqs, " ", " none")
+				if n := len(f.Seqs) - MaxLinks; n > 0 {
+					p(" and %d more (all in -o json)", n)
+				}
+				p("</span></div>\n")
+			}
+			p("</div>\n")
+		}
+		for i, c := range s.Charts {
+			p("<figure class=\"chart\">\n<h3>%s</h3>\n", esc(c.Title))
+			if drawable(c) {
+				b.WriteString(SVG(c, fmt.Sprintf("c-%s-%d", esc(s.Key), i)))
+				b.WriteString("\n")
+			} else {
+				p("<p class=\"nodata\">Nothing to draw in this period.</p>\n")
+			}
+			p("<figcaption>%s</figcaption>\n</figure>\n", esc(c.Alt))
+		}
+		for _, t := range s.Tables {
+			p("<h3>%s</h3>\n<table id=\"t-%s\">\n<thead><tr>", esc(t.Title), esc(t.Key))
+			for _, c := range t.Columns {
+				p("<th>%s</th>", esc(c))
+			}
+			p("<th>audit entries</th></tr></thead>\n<tbody>\n")
+			for _, row := range t.Rows {
+				p("<tr>")
+				for _, c := range row.Cells {
+					if len(c) == 64 {
+						p("<td class=\"hash\">%s</td>", esc(c))
+					} else {
+						p("<td>%s</td>", esc(c))
+					}
+				}
+				p("<td class=\"trace\">")
+				links(&b, row.Seqs, "", "none")
+				if n := len(row.Seqs) - MaxLinks; n > 0 {
+					p(" and %d more", n)
+				}
+				p("</td></tr>\n")
+			}
+			if len(t.Rows) == 0 {
+				p("<tr><td colspan=\"%d\">none</td><td></td></tr>\n", len(t.Columns))
+			}
+			p("</tbody>\n</table>\n")
+		}
+		p("</section>\n")
+	}
+	p("<div class=\"appendix\" id=\"entries\">\n<h2>Audit entries traced</h2>\n")
+	p("<p>Each entry as the log holds it; <code>custos audit log --object OBJECT</code> shows an object's whole history, and <code>custos audit verify</code> re-computes every hash.</p>\n")
+	p("<table class=\"entries\">\n<thead><tr><th>seq</th><th>time (UTC)</th><th>operator</th><th>command</th><th>objects</th><th>hash</th></tr></thead>\n<tbody>\n")
+	for _, e := range r.Entries {
+		p("<tr id=\"e%d\"><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td class=\"hash\">%s…</td></tr>\n",
+			e.Seq, e.Seq, stamp(e.At), esc(e.Operator), esc(e.Command), esc(strings.Join(e.Objects, " ")), esc(e.Hash[:min(len(e.Hash), 16)]))
+	}
+	p("</tbody>\n</table>\n</div>\n</body>\n</html>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"svg": func(c Chart, id string) template.HTML {
-		// SVG escapes every string it draws.
-		return template.HTML(SVG(c, id))
-	},
-	"drawable": drawable,
-	"links":    func(seqs []int64) []int64 { return seqs[:min(len(seqs), MaxLinks)] },
-	"more":     func(seqs []int64) int { return max(0, len(seqs)-MaxLinks) },
-	"day":      func(t time.Time) string { return t.Format(time.DateOnly) },
-	"stamp":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") },
-	"last":     func(t time.Time) string { return t.AddDate(0, 0, -1).Format(time.DateOnly) },
-	"rate": func(f Figure) string {
-		if f.Of == 0 {
-			return fmt.Sprint(f.Value)
+// links writes up to MaxLinks links to entries, each after sep, or none
+// when there are no entries.
+func links(b *strings.Builder, seqs []int64, sep, none string) {
+	if len(seqs) == 0 {
+		b.WriteString(none)
+		return
+	}
+	for i, s := range seqs[:min(len(seqs), MaxLinks)] {
+		if i > 0 || sep != "" {
+			b.WriteString(" ")
 		}
-		return fmt.Sprintf("%d of %d (%.0f%%)", f.Value, f.Of, float64(100*f.Value)/float64(f.Of))
-	},
-	"short":   func(h string) string { return h[:min(len(h), 16)] },
-	"objects": func(o []string) string { return strings.Join(o, " ") },
-	"chartid": func(s Section, i int) string { return fmt.Sprintf("c-%s-%d", s.Key, i) },
-}).Parse(pageTemplate))
+		fmt.Fprintf(b, "<a href=\"#e%d\">%d</a>", s, s)
+	}
+}
 
-const pageTemplate = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
-<style>
-:root { color-scheme: light; }
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// rate is a figure's value, with its share of the whole when it has one.
+func rate(f Figure) string {
+	if f.Of == 0 {
+		return fmt.Sprint(f.Value)
+	}
+	return fmt.Sprintf("%d of %d (%.0f%%)", f.Value, f.Of, float64(100*f.Value)/float64(f.Of))
+}
+
+// css is the page's stylesheet: screen, and A4 print (each section on a
+// new page, no table row, figure or chart cut in two).
+const css = `:root { color-scheme: light; }
 body { font: 14px/1.45 "DejaVu Sans", "Liberation Sans", Arial, sans-serif; color: #111; background: #fff; margin: 0 auto; max-width: 60rem; padding: 1.5rem; }
 h1 { font-size: 1.7rem; margin: 0 0 .3rem; }
 h2 { font-size: 1.3rem; border-bottom: 2px solid #1d3557; padding-bottom: .2rem; margin-top: 2.2rem; }
@@ -106,51 +189,4 @@ svg .axis, svg .legend text { font: 11px "DejaVu Sans", Arial, sans-serif; fill:
   thead { display: table-header-group; }
   a { color: inherit; text-decoration: none; }
 }
-</style>
-</head>
-<body>
-<header>
-<h1>{{.Title}}</h1>
-<p class="meta">Period {{day .Period.From}} to {{last .Period.To}} (UTC) · generated {{stamp .GeneratedAt}} by {{.GeneratedBy}} · computed against audit entry <a href="#e{{.Head.Seq}}">{{.Head.Seq}}</a>, hash <code>{{.Head.Hash}}</code></p>
-<p class="meta">Every figure lists the audit entries it counts; the numbers link to the list at the end. This file's SHA-256 is recorded in the audit entry of the command that wrote it: <code>custos audit log --object report:SHA256</code> finds it.</p>
-<nav><ol>{{range .Sections}}<li><a href="#{{.Key}}">{{.Title}}</a></li>{{end}}<li><a href="#entries">Audit entries traced</a></li></ol></nav>
-</header>
-{{range $s := .Sections}}
-<section id="{{$s.Key}}">
-<h2>{{$s.Title}}</h2>
-{{range $s.Missing}}<p class="missing">Not reported: {{.}}</p>{{end}}
-{{if $s.Figures}}<div class="figures">
-{{range $s.Figures}}<div class="figure" id="f-{{.Key}}"><span class="value">{{rate .}}</span><span class="label">{{.Label}}</span>{{if .Goal}}<span class="trace">goal {{.Goal}}%</span>{{end}}<span class="trace">audit entries:{{range links .Seqs}} <a href="#e{{.}}">{{.}}</a>{{else}} none{{end}}{{with more .Seqs}} and {{.}} more (all in -o json){{end}}</span></div>
-{{end}}</div>{{end}}
-{{range $i, $c := $s.Charts}}
-<figure class="chart">
-<h3>{{$c.Title}}</h3>
-{{if drawable $c}}{{svg $c (chartid $s $i)}}{{else}}<p class="nodata">Nothing to draw in this period.</p>{{end}}
-<figcaption>{{$c.Alt}}</figcaption>
-</figure>
-{{end}}
-{{range $s.Tables}}
-<h3>{{.Title}}</h3>
-<table id="t-{{.Key}}">
-<thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}<th>audit entries</th></tr></thead>
-<tbody>
-{{range .Rows}}<tr>{{range .Cells}}<td{{if eq (len .) 64}} class="hash"{{end}}>{{.}}</td>{{end}}<td class="trace">{{range links .Seqs}}<a href="#e{{.}}">{{.}}</a> {{else}}none{{end}}{{with more .Seqs}}and {{.}} more{{end}}</td></tr>
-{{else}}<tr><td colspan="{{len .Columns}}">none</td><td></td></tr>
-{{end}}</tbody>
-</table>
-{{end}}
-</section>
-{{end}}
-<div class="appendix" id="entries">
-<h2>Audit entries traced</h2>
-<p>Each entry as the log holds it; <code>custos audit log --object OBJECT</code> shows an object's whole history, and <code>custos audit verify</code> re-computes every hash.</p>
-<table class="entries">
-<thead><tr><th>seq</th><th>time (UTC)</th><th>operator</th><th>command</th><th>objects</th><th>hash</th></tr></thead>
-<tbody>
-{{range .Entries}}<tr id="e{{.Seq}}"><td>{{.Seq}}</td><td>{{stamp .At}}</td><td>{{.Operator}}</td><td>{{.Command}}</td><td>{{objects .Objects}}</td><td class="hash">{{short .Hash}}…</td></tr>
-{{end}}</tbody>
-</table>
-</div>
-</body>
-</html>
 `

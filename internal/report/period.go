@@ -2,8 +2,8 @@ package report
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -36,16 +36,14 @@ func (p Period) Months() []time.Time {
 	return out
 }
 
-var quarterRE = regexp.MustCompile(`^([0-9]{4})-[Qq]([1-4])$`)
-
 // Quarter is the calendar quarter named like 2026-Q4.
 func Quarter(s string) (Period, error) {
-	m := quarterRE.FindStringSubmatch(s)
-	if m == nil {
+	ys, qs, ok := strings.Cut(strings.ToUpper(s), "-Q")
+	y, err1 := strconv.Atoi(ys)
+	q, err2 := strconv.Atoi(qs)
+	if !ok || len(ys) != 4 || len(qs) != 1 || err1 != nil || err2 != nil || q < 1 || q > 4 {
 		return Period{}, fmt.Errorf("quarter %q is not like 2026-Q4", s)
 	}
-	y, _ := strconv.Atoi(m[1])
-	q, _ := strconv.Atoi(m[2])
 	from := time.Date(y, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC)
 	return Period{From: from, To: from.AddDate(0, 3, 0), Label: s}, nil
 }
