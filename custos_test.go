@@ -7,11 +7,14 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +138,7 @@ func TestScripts(t *testing.T) {
 			"nosecret":  cmdNoSecret,
 			"mkarchive": cmdMkArchive,
 			"output":    cmdOutput,
+			"exits":     cmdExits,
 		},
 	})
 }
@@ -340,5 +344,27 @@ func cmdOutput(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("unexpected match for %#q in the output", args[0])
 		}
 		ts.Fatalf("no match for %#q in the output", args[0])
+	}
+}
+
+// exits N PROG ARGS… runs a program that must exit with status N, keeping
+// its output for the commands that follow, as exec does.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits N PROG [ARGS…]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	err = ts.Exec(args[1], args[2:]...)
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		ts.Fatalf("%s succeeded; want exit status %d", args[1], want)
+	case errors.As(err, &exit):
+		if got := exit.ExitCode(); got != want {
+			ts.Fatalf("%s exited with %d; want %d", args[1], got, want)
+		}
+	default:
+		ts.Fatalf("%s: %v", args[1], err)
 	}
 }

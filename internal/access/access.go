@@ -42,6 +42,17 @@ type Grant struct {
 	RevokedAt    time.Time `json:"revoked_at"`
 	RevokedBy    string    `json:"revoked_by"`
 	RevokeReason string    `json:"revoke_reason"`
+	// RequestID is the access request whose approval made the grant; ""
+	// for a direct grant (access grant).
+	RequestID string `json:"request_id"`
+}
+
+// Via says how a grant was made: "direct", or the request that made it.
+func (g Grant) Via() string {
+	if g.RequestID == "" {
+		return "direct"
+	}
+	return g.RequestID
 }
 
 // Key names the resource and role, as SoD pairs do: "payroll:approve".

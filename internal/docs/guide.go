@@ -27,7 +27,7 @@ import (
 // the operator NAME; the lines after it are what it prints, each of which
 // must appear in full (on stderr for lines starting "custos: " or "hint: ",
 // on either stream otherwise, as on a terminal; a line ending in "…" is
-// matched up to there); "[exit N]" says the command fails. GuideScripts turns each session into
+// matched up to there); "[exit N]" says the command exits with status N. GuideScripts turns each session into
 // testdata/script/guide_NAME.txtar.
 
 var (
@@ -48,7 +48,7 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 			return
 		}
 		var b bytes.Buffer
-		fmt.Fprintf(&b, "# Generated from docs/guide.md by go run ./cmd/gen-docs; edit the guide, not this file.\n")
+		b.WriteString(generatedHeader)
 		for _, l := range script {
 			fmt.Fprintln(&b, l)
 		}
@@ -58,11 +58,11 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 				fmt.Fprintf(&b, "env CUSTOS_TEST_OSUSER=%s\n", c.user)
 				user = c.user
 			}
-			neg := ""
-			if c.fails {
-				neg = "! "
+			if c.exit != "" {
+				fmt.Fprintf(&b, "exits %s %s\n", c.exit, c.line)
+			} else {
+				fmt.Fprintf(&b, "exec %s\n", c.line)
 			}
-			fmt.Fprintf(&b, "%sexec %s\n", neg, c.line)
 			for _, o := range c.out {
 				stream := "output" // stdout or stderr, as on a terminal
 				if strings.HasPrefix(o, "custos: ") || strings.HasPrefix(o, "hint: ") {
@@ -112,8 +112,8 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 				return nil, fmt.Errorf("guide.md:%d: output before any command of session %s", n, name)
 			}
 			c := &cmds[len(cmds)-1]
-			if exitLine.MatchString(l) {
-				c.fails = true
+			if m := exitLine.FindStringSubmatch(l); m != nil {
+				c.exit = m[1]
 			} else if strings.TrimSpace(l) != "" {
 				c.out = append(c.out, l)
 			}
@@ -130,14 +130,22 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 	return out, sc.Err()
 }
 
+// generatedHeader starts every script GuideScripts writes, so that
+// WriteGuideScripts replaces only those.
+const generatedHeader = "# Generated from docs/guide.md by go run ./cmd/gen-docs; edit the guide, not this file.\n"
+
+// IsGenerated reports whether a script is one GuideScripts wrote.
+func IsGenerated(script []byte) bool { return bytes.HasPrefix(script, []byte(generatedHeader)) }
+
 type guideCmd struct {
 	user, line string
 	out        []string
-	fails      bool
+	exit       string // the exit status it must have; "" for 0
 }
 
 // WriteGuideScripts writes the guide's sessions into dir as
-// guide_NAME.txtar, removing those of sessions the guide no longer has.
+// guide_NAME.txtar, removing those it wrote for sessions the guide no
+// longer has (a script written by hand is left alone).
 func WriteGuideScripts(guidePath, dir string) error {
 	b, err := os.ReadFile(guidePath)
 	if err != nil {
@@ -149,6 +157,9 @@ func WriteGuideScripts(guidePath, dir string) error {
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "guide_*.txtar"))
 	for _, p := range old {
+		if b, err := os.ReadFile(p); err != nil || !IsGenerated(b) {
+			continue // written by hand
+		}
 		if err := os.Remove(p); err != nil {
 			return err
 		}

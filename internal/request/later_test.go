@@ -91,9 +91,11 @@ func TestAppliedLaterGolden(t *testing.T) {
 	}
 	for _, op := range ops {
 		for _, st := range LookupStages(true) {
-			line(&b, op.Name+" gives "+st, LookupEligible(op, "kim", "Sales")(st))
+			line(&b, op.Name+" gives "+st, LookupEligible(op, op.Name, "kim", "Sales")(st))
 		}
 	}
+	line(&b, "ivan gives it for his own look-up", LookupEligible(ops[2], "ivan", "ivan", "Sales")(StageIT))
+	line(&b, "ana as olivia gives officer for ana's own look-up", LookupEligible(ops[3], "ana", "ana", "")(StageOfficer))
 	kim := &operator.Operator{Name: "kim", Roles: []operator.Role{operator.Auditor}, Department: "Sales"}
 	line(&b, "kim asks for herself", CheckAskFor(kim, kim))
 	line(&b, "maria asks for kim", CheckAskFor(ops[0], kim))

@@ -116,11 +116,15 @@ func LookupStages(external bool) []string {
 }
 
 // LookupEligible is who may give each stage of a look-up whose viewer is
-// in department dept: admins any; a manager of that department (or with
-// none) the department stage; IT the it stage; an officer the officer
+// in department dept: never the viewer (by name or in person, real being
+// the one at the keyboard); admins any; a manager of that department (or
+// with none) the department stage; IT the it stage; an officer the officer
 // stage.
-func LookupEligible(op *operator.Operator, viewer, dept string) func(stage string) error {
+func LookupEligible(op *operator.Operator, real, viewer, dept string) func(stage string) error {
 	return func(stage string) error {
+		if op.Name == viewer || real == viewer {
+			return errs.Deniedf("%s is who the look-up is for and cannot approve it: separation of duties", viewer)
+		}
 		if op.Has(operator.Admin) {
 			return nil
 		}

@@ -20,12 +20,12 @@ func init() {
 	})
 }
 
-const grantColumns = `id, username, resource, role, reason, until, granted_by, granted_at, revoked_at, revoked_by, revoke_reason`
+const grantColumns = `id, username, resource, role, reason, until, granted_by, granted_at, revoked_at, revoked_by, revoke_reason, request_id`
 
 func scanGrant(r rowScanner, extra ...any) (*access.Grant, error) {
 	var g access.Grant
 	var granted, revoked string
-	dest := append([]any{&g.ID, &g.Username, &g.Resource, &g.Role, &g.Reason, &g.Until, &g.GrantedBy, &granted, &revoked, &g.RevokedBy, &g.RevokeReason}, extra...)
+	dest := append([]any{&g.ID, &g.Username, &g.Resource, &g.Role, &g.Reason, &g.Until, &g.GrantedBy, &granted, &revoked, &g.RevokedBy, &g.RevokeReason, &g.RequestID}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"time"
@@ -14,43 +15,50 @@ import (
 	"github.com/custos-dev/custos/internal/request"
 )
 
-// PlanPurge records a purge plan: the records a purge of class (every
-// scheduled class when "") as of asOf would delete now, their id set kept
-// beside the request and named by its SHA-256 in the payload, for the
-// officer stage. With nothing due it records nothing and returns nil.
-func (t *Tx) PlanPurge(class string, asOf time.Time, reason string) (*request.Request, error) {
+// PlanPurge is records purge --plan: it selects the records a purge of
+// class (every scheduled class when "") as of asOf would delete, in a read
+// snapshot so that a large selection holds no lock, then records them as
+// a plan for the officer stage in the invocation's audited transaction:
+// the id set kept beside the request and named by its SHA-256 in the
+// payload. With nothing due it records a read and returns nil.
+func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class string, asOf time.Time, reason string) (*request.Request, error) {
 	var ids []int64
 	var plan []*records.ClassPlan
-	if err := t.PurgeCandidates(class, asOf, func(r *records.Record) error {
-		ids = append(ids, r.ID)
-		plan = records.AddToPlan(plan, r)
-		return nil
+	if err := s.View(ctx, inv, spec, func(tx *Tx) error {
+		return tx.PurgeCandidates(class, asOf, func(r *records.Record) error {
+			ids = append(ids, r.ID)
+			plan = records.AddToPlan(plan, r)
+			return nil
+		})
 	}); err != nil {
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
 	}
 	set := records.BuildIDSet(ids, nil)
 	p := request.PurgePlan{Class: class, AsOf: asOf.UTC(), SetSHA256: set.Hash(), Count: set.Count(), Reason: reason}
 	for _, c := range plan {
 		p.Classes = append(p.Classes, request.PlanClass{Class: c.Class, Count: c.Count, Oldest: c.Oldest.UTC(), Newest: c.Newest.UTC()})
 	}
-	q, err := t.newRequest(request.KindPurge, p.Payload(), reason, []string{request.StageOfficer})
-	if err != nil {
-		return nil, err
-	}
-	ins, err := t.tx.PrepareContext(t.ctx, `INSERT INTO plan_ranges (request_id, lo, hi) VALUES ($1, $2, $3)`)
-	if err != nil {
-		return nil, err
-	}
-	defer ins.Close()
-	for _, r := range set.Ranges {
-		if _, err := ins.ExecContext(t.ctx, q.ID, r.Lo, r.Hi); err != nil {
-			return nil, err
+	var q *request.Request
+	err := s.Invoke(ctx, inv, spec, func(t *Tx) (err error) {
+		if q, err = t.newRequest(request.KindPurge, p.Payload(), reason, []string{request.StageOfficer}); err != nil {
+			return err
 		}
-	}
-	return q, nil
+		ins, err := t.tx.PrepareContext(t.ctx, `INSERT INTO plan_ranges (request_id, lo, hi) VALUES ($1, $2, $3)`)
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, r := range set.Ranges {
+			if _, err := ins.ExecContext(t.ctx, q.ID, r.Lo, r.Hi); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return q, err
 }
 
 // approvedPlan reads an approved purge plan that may be carried out now

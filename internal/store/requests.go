@@ -220,7 +220,7 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 		if err != nil {
 			return nil, err
 		}
-		return request.LookupEligible(t.op, v.Name, v.Department), nil
+		return request.LookupEligible(t.op, t.real.Name, v.Name, v.Department), nil
 	}
 	return nil, errs.New(errs.Internal, "unknown kind of request %q", q.Kind)
 }

@@ -338,10 +338,10 @@ with "…" (never an ID, a username or a resource).`,
 			today := f.Now().Format(account.DateFormat)
 			format := out.Format()
 			cols := output.Cols("id", "username", "resource", "role", "until", "in_force", "account_state", "reason",
-				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason")
+				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason", "via")
 			short := format == output.Table
 			if short {
-				cols = output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "reason"), "username", "resource")
+				cols = output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "via", "reason"), "username", "resource")
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}
@@ -349,10 +349,10 @@ with "…" (never an ID, a username or a resource).`,
 				return tx.ListGrants(filter, func(g *access.Grant, state account.State) error {
 					inForce := g.InForce(state, today)
 					if short {
-						return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, g.GrantedBy, g.Reason)
+						return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, g.GrantedBy, g.Via(), g.Reason)
 					}
 					return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, string(state), g.Reason,
-						g.GrantedBy, g.GrantedAt, g.RevokedAt, g.RevokedBy, g.RevokeReason)
+						g.GrantedBy, g.GrantedAt, g.RevokedAt, g.RevokedBy, g.RevokeReason, g.Via())
 				})
 			})
 			if err != nil {

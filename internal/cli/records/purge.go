@@ -573,11 +573,20 @@ func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, cla
 	if err := account.Text("--reason", reason, true); err != nil {
 		return err
 	}
-	var q *request.Request
-	err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) (err error) {
-		q, err = tx.PlanPurge(class, asOf, reason)
+	st, err := f.Store()
+	if err != nil {
 		return err
-	})
+	}
+	inv, err := f.Invocation(cmd)
+	if err != nil {
+		return err
+	}
+	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true})
+	if err != nil {
+		return err
+	}
+	// The store service selects in a snapshot, then records the plan.
+	q, err := st.PlanPurge(cmd.Context(), inv, spec, class, asOf, reason)
 	if err != nil {
 		return err
 	}

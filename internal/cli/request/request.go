@@ -90,7 +90,8 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show ID",
 		Short: "Show a request: its change, stages, approvals and outcome",
-		Long: `Show a request: the change it asks for and its SHA-256, who asked and why,
+		Long: `Show a request: the change it asks for (in words, and the exact payload
+approvals name) and its SHA-256, who asked and why,
 the stages it needs, each approval (stage, who, when, why), what it still
 waits for, and what became of it.`,
 		Example: `  $ custos request show REQ-2026-0007`,
@@ -121,6 +122,7 @@ waits for, and what became of it.`,
 			w := f.IO.Out
 			fmt.Fprintf(w, "%s  %s request, %s\n", q.ID, q.Kind, state)
 			fmt.Fprintf(w, "change:     %s\n", output.Sanitize(changeText(q)))
+			fmt.Fprintf(w, "payload:    %s\n", output.Sanitize(q.Payload))
 			fmt.Fprintf(w, "asked by:   %s, %s\n", output.Sanitize(account.Party{Operator: q.Requester.Operator, Real: q.Requester.Real}.String()), output.Text(q.CreatedAt))
 			fmt.Fprintf(w, "reason:     %s\n", output.Sanitize(q.Reason))
 			fmt.Fprintf(w, "stages:     %s\n", strings.Join(q.Stages, ", "))

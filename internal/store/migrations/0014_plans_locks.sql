@@ -12,5 +12,5 @@ ALTER TABLE purges ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
 -- A locked schedule is a minimum: it can be lengthened, never shortened.
 ALTER TABLE retention ADD COLUMN locked_at TEXT NOT NULL DEFAULT '';
 ALTER TABLE retention ADD COLUMN locked_by TEXT NOT NULL DEFAULT '';
--- Record look-ups and subject holds select records by subject.
-CREATE INDEX records_subject ON records (subject, id) WHERE subject != '';
+-- custos due counts the direct grants since the last review began.
+CREATE INDEX grants_direct ON grants (granted_at) WHERE request_id = '' AND revoked_at = '';
