@@ -316,3 +316,25 @@ func checkPage(t *testing.T, page []byte, wantCharts bool) {
 		t.Errorf("%d charts drawn for a period with nothing to draw", svgs)
 	}
 }
+
+// Names come from the store: a campaign, hold or incident named like
+// markup is shown as text, in the tables and in the charts alike.
+func TestHTMLEscapesStoreStrings(t *testing.T) {
+	q4, _ := Quarter("2026-Q4")
+	f := sample()
+	f.Reviews[0].Name = `<script>alert(1)</script>`
+	f.Schedules[0].Class = `"><img src=x>`
+	r := Build(f, q4, `<b>aurora</b>`)
+	var b bytes.Buffer
+	if err := r.HTML(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script", "<img", "<b>aurora"} {
+		if strings.Contains(b.String(), bad) {
+			t.Errorf("the page contains %q unescaped", bad)
+		}
+	}
+	if !strings.Contains(b.String(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("the campaign's name is missing from the page")
+	}
+}
