@@ -125,6 +125,7 @@ var Permissions = Matrix{
 	{Command: "audit export", Roles: auditors},
 	{Command: "audit checkpoint", Roles: auditors},
 	{Command: "audit prove", Roles: auditors},
+	{Command: "report", Roles: []Role{Admin, Officer, Auditor}},
 }
 
 // Lookup returns the permission of command.

@@ -18,6 +18,7 @@ import (
 	"github.com/custos-dev/custos/internal/cli/operator"
 	"github.com/custos-dev/custos/internal/cli/policy"
 	"github.com/custos-dev/custos/internal/cli/records"
+	"github.com/custos-dev/custos/internal/cli/report"
 	"github.com/custos-dev/custos/internal/cli/request"
 	"github.com/custos-dev/custos/internal/cli/training"
 	"github.com/custos-dev/custos/internal/cli/version"
@@ -43,6 +44,7 @@ var groups = []group{
 	{"training", "govern", training.NewCmdTraining},
 	{"inbox", "govern", inbox.NewCmdInbox},
 	{"due", "govern", inbox.NewCmdDue},
+	{"report", "audit", report.NewCmdReport},
 	{"audit", "audit", audit.NewCmdAudit},
 	{"version", "", func(f *cmdutil.Factory) *cobra.Command { return version.NewCmdVersion(f, nil) }},
 }

@@ -1,0 +1,202 @@
+package report
+
+import "time"
+
+// Facts are what the store hands the report: the period's audit entries
+// that change something, and the state of the objects the report counts,
+// each with the sequence numbers of the entries that made it so. Build
+// computes every figure from them and nothing else.
+type Facts struct {
+	// Head is the last audit entry the facts were read against.
+	Head Head
+	// Now is when the facts were read.
+	Now time.Time
+	// Entries are the period's successful entries of the commands the
+	// report counts (Counted), in sequence order.
+	Entries []Entry
+	// Accounts is every account as it stands, with the entry that last
+	// changed it.
+	Accounts []Account
+	// Reviews are the access review campaigns open at some time in the
+	// period.
+	Reviews []Review
+	// Schedules are the retention schedules in force.
+	Schedules []Schedule
+	// Purges are the purges that started before the period's end and did
+	// not finish before its start.
+	Purges []Purge
+	// Holds are the legal holds placed before the period's end and not
+	// released before its start.
+	Holds []Hold
+	// Lookups are the record look-ups requested in the period.
+	Lookups []Lookup
+	// Incidents are those detected in the period or the same period a
+	// year earlier, and those still open.
+	Incidents []Incident
+	// Verify is the outcome of verifying the audit chain at report time.
+	Verify Verification
+	// Checkpoints, Training and Drift are what custos does not keep yet:
+	// nil says so in the report. The engineers adding signed checkpoints
+	// with witnesses, training records and directory reconciliation fill
+	// them in, and Build gains their figures.
+	Checkpoints []Checkpoint
+	Training    []TrainingDept
+	Drift       *Drift
+}
+
+// Head names the audit entry a report was computed against.
+type Head struct {
+	Seq  int64  `json:"seq"`
+	Hash string `json:"hash"`
+}
+
+// Entry is an audit entry as the report counts it.
+type Entry struct {
+	Seq      int64     `json:"seq"`
+	At       time.Time `json:"at"`
+	Operator string    `json:"operator"`
+	Command  string    `json:"command"`
+	// Args are the names of the flags given (their values left out).
+	Args    []string `json:"-"`
+	Objects []string `json:"objects"`
+	Hash    string   `json:"hash"`
+}
+
+// Counted are the commands whose successful entries in the period the
+// report classifies (the store reads only these).
+var Counted = []string{
+	"account request", "account reject", "account activate", "account freeze",
+	"account revoke", "account expire",
+	"access grant", "access revoke", "request approve",
+}
+
+// Account is one account as it stands.
+type Account struct {
+	Username string
+	Type     string
+	State    string
+	// Until is the end date (YYYY-MM-DD) or "".
+	Until string
+	// Seq is the last successful entry that touched the account; 0 when
+	// the log has none (an account made by a bulk load).
+	Seq int64
+}
+
+// Review is one access review campaign.
+type Review struct {
+	Name      string
+	State     string
+	Due       string // YYYY-MM-DD
+	StartedAt time.Time
+	ClosedAt  time.Time
+	Items     int64
+	Kept      int64
+	Revoked   int64
+	// SoD and Clearance count the items flagged sod-conflict and
+	// clearance-mismatch; their Kept counterparts those kept or undecided.
+	SoD, SoDKept             int64
+	Clearance, ClearanceKept int64
+	// Seqs are the successful entries that touched the campaign.
+	Seqs []int64
+}
+
+// Schedule is a retention schedule in force.
+type Schedule struct {
+	Class  string
+	Retain string
+	Locked bool
+	Seqs   []int64
+}
+
+// Purge is one purge of records.
+type Purge struct {
+	ID            int64
+	State         string
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	Class         string
+	Count         int64
+	Deleted       int64
+	ArchiveSHA256 string
+	// RequestID is the approved plan it carried out, and Approvers who
+	// gave its stages.
+	RequestID string
+	Approvers []string
+	Seqs      []int64
+}
+
+// Hold is one legal hold.
+type Hold struct {
+	Name       string
+	Kind       string
+	CreatedAt  time.Time
+	ReleasedAt time.Time
+	Seqs       []int64
+}
+
+// Lookup is one request to look records up.
+type Lookup struct {
+	ID        string
+	CreatedAt time.Time
+	State     string
+	External  bool
+	Seqs      []int64
+}
+
+// Incident is one security incident.
+type Incident struct {
+	ID         string
+	Type       string
+	Severity   string
+	State      string
+	DetectedAt time.Time
+	Deadline   time.Time
+	// ReportedAt is its first notification (regulator, customers or
+	// management); zero while it has none.
+	ReportedAt    time.Time
+	Notifications int64
+	ClosedAt      time.Time
+	Frozen        int64
+	Restored      int64
+	// OpenSeq is the entry that opened it; Seqs every successful entry
+	// that touched it.
+	OpenSeq int64
+	Seqs    []int64
+	// NotifySeqs are the entries that recorded its notifications, and
+	// CloseSeq the one that closed it (0 while open).
+	NotifySeqs []int64
+	CloseSeq   int64
+}
+
+// Verification is the outcome of `audit verify` run for the report.
+type Verification struct {
+	OK      bool   `json:"ok"`
+	Entries int64  `json:"entries"`
+	Error   string `json:"error,omitempty"`
+}
+
+// Checkpoint is a signed checkpoint of the log (a seam: not kept yet).
+type Checkpoint struct {
+	Size      int64     `json:"size"`
+	At        time.Time `json:"at"`
+	Witnesses []string  `json:"witnesses"`
+	Seq       int64     `json:"seq"`
+}
+
+// TrainingDept is one department's training figures (a seam: not kept
+// yet).
+type TrainingDept struct {
+	Department string
+	Staff      int64
+	Trained    int64
+	Passed     int64
+	Seqs       []int64
+}
+
+// Drift is what the last directory reconciliation found (a seam: not
+// kept yet).
+type Drift struct {
+	At    time.Time
+	Count int64
+	Seq   int64
+}
