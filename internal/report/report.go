@@ -574,7 +574,7 @@ func incidents(f *Facts, p Period) Section {
 func training(f *Facts) Section {
 	s := Section{Key: "training", Title: "Training"}
 	if f.Training == nil {
-		s.Missing = []string{"Training coverage and pass rate per department (goals: 100% coverage, 90% pass rate): custos does not record training yet."}
+		s.Missing = []string{"Training coverage and pass rate per department (goals: 100% coverage, 90% pass rate): no course is registered (custos training add)."}
 		return s
 	}
 	c := Chart{Key: "training.coverage", Title: "Training coverage per department", Unit: "% of staff", Limit: 100, LimitLabel: "goal 100%"}

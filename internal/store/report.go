@@ -25,7 +25,7 @@ func (t *Tx) ReportFacts(p report.Period) (*report.Facts, error) {
 	f := &report.Facts{Head: report.Head{Seq: head.Seq, Hash: head.Hash}, Now: t.now}
 	steps := []func(*report.Facts, report.Period) error{
 		t.reportEntries, t.reportAccounts, t.reportReviews, t.reportSchedules,
-		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents,
+		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining,
 	}
 	for _, step := range steps {
 		if err := step(f, p); err != nil {
@@ -366,6 +366,36 @@ func (t *Tx) reportLookups(f *report.Facts, p report.Period) error {
 		f.Lookups = append(f.Lookups, l)
 	}
 	return rows.Err()
+}
+
+// reportTraining is the training register's coverage and pass rate per
+// department as of the report (training.Report), traced to the entries
+// that registered courses and recorded results. With no course
+// registered it reports nothing, and the report says so.
+func (t *Tx) reportTraining(f *report.Facts, _ report.Period) error {
+	courses, err := t.Courses()
+	if err != nil || len(courses) == 0 {
+		return err
+	}
+	depts, _, err := t.TrainingReport("")
+	if err != nil {
+		return err
+	}
+	bySeq, err := t.objectSeqs("course", f.Head.Seq)
+	if err != nil {
+		return err
+	}
+	var seqs []int64
+	for _, s := range bySeq {
+		seqs = append(seqs, s...)
+	}
+	slices.Sort(seqs)
+	f.Training = []report.TrainingDept{}
+	for _, d := range depts {
+		f.Training = append(f.Training, report.TrainingDept{Department: d.Department, Staff: int64(d.People),
+			Trained: int64(d.Covered), Passed: int64(d.Passed), Seqs: slices.Compact(seqs)})
+	}
+	return nil
 }
 
 func (t *Tx) reportIncidents(f *report.Facts, p report.Period) error {
