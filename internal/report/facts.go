@@ -42,6 +42,21 @@ type Facts struct {
 	Checkpoints []Checkpoint
 	Training    []TrainingDept
 	Drift       *Drift
+	// People are the transfers carried out and the leave dates that fell
+	// in the period (account transfer, account leave); nil when custos
+	// predates them.
+	People []ScheduledChange
+}
+
+// ScheduledChange is a transfer or a leave, as account expire carries
+// them out on their date.
+type ScheduledChange struct {
+	Username string
+	Kind     string // transfer, leave
+	OnDate   time.Time
+	State    string // scheduled, done, cancelled
+	DoneAt   time.Time
+	Seqs     []int64
 }
 
 // Head names the audit entry a report was computed against.

@@ -30,6 +30,16 @@ func sample() *Facts {
 	return &Facts{
 		Head: Head{Seq: 60, Hash: strings.Repeat("ab", 32)},
 		Now:  at("2026-12-20T09:00:00Z"),
+		// A transfer carried out, a leaver carried out on the day, one a
+		// day and a half late, one still live past the date, and a leave
+		// still to come.
+		People: []ScheduledChange{
+			{Username: "kai", Kind: "transfer", OnDate: at("2026-11-10T00:00:00Z"), State: "done", DoneAt: at("2026-11-10T00:05:00Z"), Seqs: []int64{41, 42}},
+			{Username: "zoe", Kind: "leave", OnDate: at("2026-11-15T00:00:00Z"), State: "done", DoneAt: at("2026-11-15T00:05:00Z"), Seqs: []int64{43}},
+			{Username: "eve", Kind: "leave", OnDate: at("2026-11-16T00:00:00Z"), State: "done", DoneAt: at("2026-11-17T12:00:00Z"), Seqs: []int64{44, 45}},
+			{Username: "bob", Kind: "leave", OnDate: at("2026-12-01T00:00:00Z"), State: "scheduled", Seqs: []int64{46}},
+			{Username: "amy", Kind: "leave", OnDate: at("2026-12-31T00:00:00Z"), State: "scheduled", Seqs: []int64{47}},
+		},
 		Entries: []Entry{
 			e(10, "2026-10-02T09:00:00Z", "account request", []string{"zoe", "--name", "Zoë"}, "account:zoe"),
 			e(11, "2026-10-02T09:05:00Z", "account request", []string{"kai"}, "account:kai"),

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/report"
@@ -25,7 +27,7 @@ func (t *Tx) ReportFacts(p report.Period) (*report.Facts, error) {
 	f := &report.Facts{Head: report.Head{Seq: head.Seq, Hash: head.Hash}, Now: t.now}
 	steps := []func(*report.Facts, report.Period) error{
 		t.reportEntries, t.reportAccounts, t.reportReviews, t.reportSchedules,
-		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining,
+		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining, t.reportPeople,
 	}
 	for _, step := range steps {
 		if err := step(f, p); err != nil {
@@ -366,6 +368,56 @@ func (t *Tx) reportLookups(f *report.Facts, p report.Period) error {
 		f.Lookups = append(f.Lookups, l)
 	}
 	return rows.Err()
+}
+
+// reportPeople reads the transfers and leaves whose date falls in the
+// period (or, for a transfer, that were carried out in it), each traced
+// to the entries that touched its account.
+func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
+	from, to := p.From.Format(account.DateFormat), p.To.Format(account.DateFormat)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, kind, on_date, state, done_at FROM account_schedule
+		WHERE (on_date >= $1 AND on_date < $2) OR (done_at >= $3 AND done_at < $4) ORDER BY id`, from, to, formatTime(p.From), formatTime(p.To))
+	if err != nil {
+		return err
+	}
+	var out []report.ScheduledChange
+	for rows.Next() {
+		var c report.ScheduledChange
+		var on, done string
+		if err := rows.Scan(&c.Username, &c.Kind, &on, &c.State, &done); err != nil {
+			rows.Close()
+			return err
+		}
+		c.OnDate, _ = time.Parse(account.DateFormat, on)
+		c.DoneAt = parseTime(done)
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range out {
+		q, err := t.tx.QueryContext(t.ctx, `SELECT o.seq FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
+			WHERE o.object = $1 AND o.seq <= $2 AND l.outcome = 'ok' AND l.command IN ('account leave', 'account transfer', 'account expire', 'request approve')
+			ORDER BY o.seq`, "account:"+out[i].Username, f.Head.Seq)
+		if err != nil {
+			return err
+		}
+		for q.Next() {
+			var seq int64
+			if err := q.Scan(&seq); err != nil {
+				q.Close()
+				return err
+			}
+			out[i].Seqs = append(out[i].Seqs, seq)
+		}
+		q.Close()
+		if err := q.Err(); err != nil {
+			return err
+		}
+	}
+	f.People = out
+	return nil
 }
 
 // reportTraining is the training register's coverage and pass rate per
