@@ -636,13 +636,21 @@ func integrity(f *Facts) Section {
 	}
 	t.Rows = []Row{{Cells: []string{fmt.Sprint(f.Head.Seq), f.Head.Hash, verdict}, Seqs: []int64{f.Head.Seq}}}
 	s.Tables = append(s.Tables, t)
-	if f.Checkpoints == nil {
-		s.Missing = []string{"The latest signed checkpoint, its witnesses and the checkpoints' ages: custos does not keep signed checkpoints in the store yet; keep `custos audit checkpoint` files and check them with `custos audit verify --checkpoint FILE`."}
+	if len(f.Checkpoints) == 0 {
+		s.Missing = []string{"The latest signed checkpoint and the checkpoints' ages: the log records no signed checkpoint; take one with CUSTOS_AUDIT_SIGNING_KEY=FILE custos audit checkpoint (docs/audit-log.md)."}
 		return s
 	}
-	ct := Table{Key: "integrity.checkpoints", Title: "Signed checkpoints", Columns: []string{"size", "signed", "age (days)", "witnesses"}}
+	s.Missing = []string{"The witnesses of each checkpoint: they cosign the note outside custos; check them with custos audit verify --checkpoint FILE --vkey KEY --witness KEY."}
+	latest := f.Checkpoints[0]
+	s.Figures = append(s.Figures, Figure{Key: "integrity.checkpoint_age", Label: "Age of the latest signed checkpoint (days)",
+		Value: int64(f.Now.Sub(latest.At).Hours() / 24), Seqs: []int64{latest.Seq}})
+	ct := Table{Key: "integrity.checkpoints", Title: "Signed checkpoints (newest first)", Columns: []string{"size", "signed", "age (days)", "witnesses"}}
 	for _, c := range f.Checkpoints {
-		ct.Rows = append(ct.Rows, Row{Cells: []string{fmt.Sprint(c.Size), c.At.Format(time.DateOnly), fmt.Sprintf("%.0f", f.Now.Sub(c.At).Hours()/24), strings.Join(c.Witnesses, ", ")}, Seqs: []int64{c.Seq}})
+		w := strings.Join(c.Witnesses, ", ")
+		if w == "" {
+			w = "see the cosigned note"
+		}
+		ct.Rows = append(ct.Rows, Row{Cells: []string{fmt.Sprint(c.Size), c.At.Format(time.DateOnly), fmt.Sprintf("%.0f", f.Now.Sub(c.At).Hours()/24), w}, Seqs: []int64{c.Seq}})
 	}
 	s.Tables = append(s.Tables, ct)
 	return s

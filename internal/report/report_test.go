@@ -33,6 +33,10 @@ func sample() *Facts {
 		// A transfer carried out, a leaver carried out on the day, one a
 		// day and a half late, one still live past the date, and a leave
 		// still to come.
+		Checkpoints: []Checkpoint{
+			{Size: 55, At: at("2026-12-18T09:00:00Z"), Seq: 56},
+			{Size: 30, At: at("2026-11-01T09:00:00Z"), Seq: 31, Witnesses: []string{"witness.example.org"}},
+		},
 		People: []ScheduledChange{
 			{Username: "kai", Kind: "transfer", OnDate: at("2026-11-10T00:00:00Z"), State: "done", DoneAt: at("2026-11-10T00:05:00Z"), Seqs: []int64{41, 42}},
 			{Username: "zoe", Kind: "leave", OnDate: at("2026-11-15T00:00:00Z"), State: "done", DoneAt: at("2026-11-15T00:05:00Z"), Seqs: []int64{43}},

@@ -27,7 +27,7 @@ func (t *Tx) ReportFacts(p report.Period) (*report.Facts, error) {
 	f := &report.Facts{Head: report.Head{Seq: head.Seq, Hash: head.Hash}, Now: t.now}
 	steps := []func(*report.Facts, report.Period) error{
 		t.reportEntries, t.reportAccounts, t.reportReviews, t.reportSchedules,
-		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining, t.reportPeople,
+		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining, t.reportPeople, t.reportCheckpoints,
 	}
 	for _, step := range steps {
 		if err := step(f, p); err != nil {
@@ -418,6 +418,31 @@ func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
 	}
 	f.People = out
 	return nil
+}
+
+// reportCheckpoints lists the signed checkpoints the log records, newest
+// first: each audit checkpoint signed with a key names the tree size it
+// signed as the object audit:SIZE. Their witnesses' cosignatures are
+// added to the note outside custos, so the store does not know them.
+func (t *Tx) reportCheckpoints(f *report.Facts, _ report.Period) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
+		WHERE o.object >= 'audit:' AND o.object < 'audit;' AND o.seq <= $1 AND l.command = 'audit checkpoint' AND l.outcome = 'ok'
+		ORDER BY o.seq DESC LIMIT 20`, f.Head.Seq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c report.Checkpoint
+		var obj, at string
+		if err := rows.Scan(&obj, &c.Seq, &at); err != nil {
+			return err
+		}
+		fmt.Sscanf(strings.TrimPrefix(obj, "audit:"), "%d", &c.Size)
+		c.At = parseTime(at)
+		f.Checkpoints = append(f.Checkpoints, c)
+	}
+	return rows.Err()
 }
 
 // reportTraining is the training register's coverage and pass rate per
