@@ -103,38 +103,32 @@ func copyAudit(ctx context.Context, location string, n int, progress func(done, 
 // statements that make them again as they were.
 func dropIndexes(ctx context.Context, tx pgx.Tx) ([]string, error) {
 	var drop, rebuild []string
-	rows, err := tx.Query(ctx, `SELECT 'DROP INDEX ' || i.oid::regclass::text, pg_get_indexdef(i.oid)
+	// Each query gives pairs of statements: one that drops, one that makes
+	// again. The primary key comes before the foreign key, as the schema
+	// makes them.
+	for _, q := range []string{
+		`SELECT 'DROP INDEX ' || i.oid::regclass::text, pg_get_indexdef(i.oid)
 		FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-		WHERE x.indrelid = 'audit_log'::regclass AND NOT x.indisprimary ORDER BY i.relname`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var d, r string
-		if err := rows.Scan(&d, &r); err != nil {
-			return nil, err
-		}
-		drop, rebuild = append(drop, d), append(rebuild, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// The primary key before the foreign key, as the schema makes them.
-	rows, err = tx.Query(ctx, `SELECT 'ALTER TABLE audit_objects DROP CONSTRAINT ' || quote_ident(conname),
+		WHERE x.indrelid = 'audit_log'::regclass AND NOT x.indisprimary ORDER BY i.relname`,
+		`SELECT 'ALTER TABLE audit_objects DROP CONSTRAINT ' || quote_ident(conname),
 		'ALTER TABLE audit_objects ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
-		FROM pg_constraint WHERE conrelid = 'audit_objects'::regclass ORDER BY contype = 'f', conname`)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var d, r string
-		if err := rows.Scan(&d, &r); err != nil {
+		FROM pg_constraint WHERE conrelid = 'audit_objects'::regclass ORDER BY contype = 'f', conname`,
+	} {
+		rows, err := tx.Query(ctx, q)
+		if err != nil {
 			return nil, err
 		}
-		drop, rebuild = append(drop, d), append(rebuild, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		for rows.Next() {
+			var d, r string
+			if err := rows.Scan(&d, &r); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			drop, rebuild = append(drop, d), append(rebuild, r)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	// Constraints are dropped in the reverse order of their making.
 	for i := len(drop) - 1; i >= 0; i-- {

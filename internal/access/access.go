@@ -5,7 +5,6 @@
 package access
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -151,7 +150,7 @@ func init() {
 		}})
 	policy.Register(policy.Key{Name: KeyReviewDueDays, Default: "30",
 		Doc:       "Days from the start of an access review to its default due date (1 to 365).",
-		Normalize: normDays})
+		Normalize: policy.Count("days", 1, 365)})
 }
 
 // ParseSoD parses the sod policy value.
@@ -253,11 +252,3 @@ const (
 
 // KeyReviewDueDays is the default time a review campaign runs.
 const KeyReviewDueDays = "review.due_days"
-
-func normDays(s string) (string, error) {
-	var n int
-	if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &n); err != nil || n < 1 || n > 365 || fmt.Sprint(n) != strings.TrimSpace(s) {
-		return "", errs.Invalidf("%q is not a number of days from 1 to 365", s)
-	}
-	return fmt.Sprint(n), nil
-}

@@ -468,12 +468,6 @@ const KeyInactiveDays = "account.inactive_days"
 
 func init() {
 	policy.Register(policy.Key{Name: KeyInactiveDays, Default: "90",
-		Doc: "Days without a login after which account reconcile --directory flags an active account inactive-account in the next access review (1 to 3650; default 90).",
-		Normalize: func(s string) (string, error) {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || n < 1 || n > 3650 {
-				return "", errs.Invalidf("%q is not a number of days from 1 to 3650", s)
-			}
-			return strconv.Itoa(n), nil
-		}})
+		Doc:       "Days without a login after which account reconcile --directory flags an active account inactive-account in the next access review (1 to 3650; default 90).",
+		Normalize: policy.Count("days", 1, 3650)})
 }

@@ -112,14 +112,8 @@ const (
 
 func init() {
 	policy.Register(policy.Key{Name: KeyReportHours, Default: "24",
-		Doc: "Hours from detection by which an incident must be reported (1 to 720).",
-		Normalize: func(s string) (string, error) {
-			n, err := strconv.Atoi(strings.TrimSpace(s))
-			if err != nil || n < 1 || n > 720 {
-				return "", errs.Invalidf("%q is not a number of hours from 1 to 720", s)
-			}
-			return strconv.Itoa(n), nil
-		}})
+		Doc:       "Hours from detection by which an incident must be reported (1 to 720).",
+		Normalize: policy.Count("hours", 1, 720)})
 	policy.Register(policy.Key{Name: KeyAutoFreeze, Default: "credential-leak,unauthorized-access",
 		Doc:       "Incident types whose named accounts are frozen when the incident is opened (a comma list of types, or none).",
 		Normalize: func(s string) (string, error) { return normList(s, Types, true) }})

@@ -7,6 +7,7 @@ package policy
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -77,6 +78,19 @@ func Bool(s string) (string, error) {
 		return "false", nil
 	}
 	return "", errs.Invalidf("%q is not true or false", s)
+}
+
+// Count returns a Normalize function for a whole number of unit (days,
+// hours) from lo to hi, written without sign or leading zeros.
+func Count(unit string, lo, hi int) func(string) (string, error) {
+	return func(s string) (string, error) {
+		t := strings.TrimSpace(s)
+		n, err := strconv.Atoi(t)
+		if err != nil || n < lo || n > hi || strconv.Itoa(n) != t {
+			return "", errs.Invalidf("%q is not a number of %s from %d to %d", s, unit, lo, hi)
+		}
+		return t, nil
+	}
 }
 
 // Text returns a Normalize function for free text of at most max characters

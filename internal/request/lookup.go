@@ -25,14 +25,8 @@ const KeyLookupDays = "records.lookup_days"
 
 func init() {
 	policy.Register(policy.Key{Name: KeyLookupDays, Default: "7",
-		Doc: "Days after its approval during which a record look-up may be shown with records lookup show (1 to 90; default 7).",
-		Normalize: func(s string) (string, error) {
-			var d int
-			if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &d); err != nil || d < 1 || d > 90 || fmt.Sprint(d) != strings.TrimSpace(s) {
-				return "", errs.Invalidf("%q is not a number of days from 1 to 90", s)
-			}
-			return fmt.Sprint(d), nil
-		}})
+		Doc:       "Days after its approval during which a record look-up may be shown with records lookup show (1 to 90; default 7).",
+		Normalize: policy.Count("days", 1, 90)})
 }
 
 // Lookup is the payload of a look-up: the records in scope (a subject, a

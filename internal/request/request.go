@@ -26,14 +26,8 @@ const KeyExpireDays = "request.expire_days"
 
 func init() {
 	policy.Register(policy.Key{Name: KeyExpireDays, Default: "14",
-		Doc: "Days a request may stay pending before it expires and must be asked again (1 to 365; default 14).",
-		Normalize: func(s string) (string, error) {
-			var d int
-			if _, err := fmt.Sscanf(strings.TrimSpace(s), "%d", &d); err != nil || d < 1 || d > 365 || fmt.Sprint(d) != strings.TrimSpace(s) {
-				return "", errs.Invalidf("%q is not a number of days from 1 to 365", s)
-			}
-			return fmt.Sprint(d), nil
-		}})
+		Doc:       "Days a request may stay pending before it expires and must be asked again (1 to 365; default 14).",
+		Normalize: policy.Count("days", 1, 365)})
 }
 
 // State is where a request is in its life.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/custos-dev/custos/internal/access"
 	"github.com/custos-dev/custos/internal/account"
-	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/incident"
 	"github.com/custos-dev/custos/internal/policy"
 	"github.com/custos-dev/custos/internal/records"
@@ -25,14 +24,8 @@ const KeyCheckpointDays = "audit.checkpoint_days"
 
 func init() {
 	policy.Register(policy.Key{Name: KeyCheckpointDays, Default: "7",
-		Doc: "Days after which custos due reports that no audit checkpoint was taken (1 to 365; default 7).",
-		Normalize: func(s string) (string, error) {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 1 || n > 365 {
-				return "", errs.Invalidf("%q is not a number of days from 1 to 365", s)
-			}
-			return strconv.Itoa(n), nil
-		}})
+		Doc:       "Days after which custos due reports that no audit checkpoint was taken (1 to 365; default 7).",
+		Normalize: policy.Count("days", 1, 365)})
 }
 
 // InboxItem is one thing the operator can act on.
