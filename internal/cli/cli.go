@@ -43,10 +43,13 @@ func Run(f *cmdutil.Factory) int {
 		f.DropOutput()
 	}
 	if err == nil {
+		f.IO.StopPager()
 		return 0
 	}
-	// Rows a listing wrote before it failed still reach stdout.
+	// Rows a listing wrote before it failed still reach stdout, and the
+	// reader has quit the pager before the error shows.
 	f.IO.Flush()
+	f.IO.StopPager()
 	err = cmdutil.FlagHint(cmd, classify(ctx, f, err))
 	unrecorded := cmdutil.IsStore(cmd) && !errs.IsRecorded(err) && !f.RecordFailure(cmd, err)
 	if !errors.Is(err, syscall.EPIPE) {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"strconv"
 
 	"golang.org/x/term"
 )
@@ -22,6 +23,22 @@ type IOStreams struct {
 	// colorMode is "auto", "always" or "never".
 	colorMode string
 	width     int
+	// height is the stdout terminal's height in lines, for the pager.
+	height int
+	// fitWidth is the width tables fit: COLUMNS when set, else the stdout
+	// terminal's; 0 (piped, COLUMNS unset) leaves tables as wide as their
+	// values.
+	fitWidth int
+	// wide asks tables for every column, whole (-o wide); columns names
+	// the columns to show (--columns).
+	wide    bool
+	columns []string
+	// outputErr is the first mistake found in how the output was asked
+	// for (an unknown --columns name, a --jq expression that does not
+	// parse), for the pipeline to refuse the command with.
+	outputErr error
+	// pager pages Out on a terminal; nil when off.
+	pager *pager
 	// csvBOM asks CSV output to begin with a UTF-8 byte-order mark.
 	csvBOM bool
 	// pending flush what buffered writers of Out hold: a command that
@@ -48,9 +65,20 @@ func System() *IOStreams {
 	s.outTTY = isTerminal(os.Stdout)
 	s.errTTY = isTerminal(os.Stderr)
 	if s.outTTY {
-		if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
-			s.width = w
+		if w, h, err := term.GetSize(int(os.Stdout.Fd())); err == nil {
+			s.width, s.height = w, h
 		}
+		// Out goes through the pager's writer from the start, so that a
+		// writer made before the pager is armed pages too; until then it
+		// writes straight through.
+		s.pager = &pager{tty: os.Stdout, errOut: os.Stderr}
+		s.Out = s.pager
+	}
+	s.fitWidth = s.width
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n > 0 {
+		// COLUMNS wins, as for ls and less: a script or a test asks for a
+		// width, and gets tables fitted to it even off a terminal.
+		s.fitWidth = n
 	}
 	return s
 }
@@ -111,5 +139,47 @@ func (s *IOStreams) ColorEnabledStderr() bool {
 	return s.errTTY
 }
 
+// Terminal is what Out ends in, for a library that asks the stream
+// itself whether it is a terminal (lipgloss): the terminal when Out goes
+// through the pager's writer, else Out.
+func (s *IOStreams) Terminal() io.Writer {
+	if s.pager != nil && s.Out == io.Writer(s.pager) {
+		return s.pager.tty
+	}
+	return s.Out
+}
+
 // TerminalWidth is the width of the stdout terminal, or 0 when unknown.
 func (s *IOStreams) TerminalWidth() int { return s.width }
+
+// TableWidth is the width, in cells, that tables fit: the COLUMNS
+// environment variable when set, else the stdout terminal's width, else 0,
+// which leaves a table as wide as its values (piped output, for scripts).
+func (s *IOStreams) TableWidth() int { return s.fitWidth }
+
+// SetTableWidth sets the width tables fit; for tests.
+func (s *IOStreams) SetTableWidth(n int) { s.fitWidth = n }
+
+// SetWide asks tables for every column, each value whole (-o wide).
+func (s *IOStreams) SetWide(on bool) { s.wide = on }
+
+// Wide reports whether tables show every column, whole.
+func (s *IOStreams) Wide() bool { return s.wide }
+
+// SetColumns names the columns tables (and CSV) show, in order
+// (--columns); nil means the command's own choice.
+func (s *IOStreams) SetColumns(names []string) { s.columns = names }
+
+// Columns are the columns asked for with SetColumns, or nil.
+func (s *IOStreams) Columns() []string { return s.columns }
+
+// SetOutputErr records a mistake in how the output was asked for; the
+// first one is kept.
+func (s *IOStreams) SetOutputErr(err error) {
+	if s.outputErr == nil {
+		s.outputErr = err
+	}
+}
+
+// OutputErr is the first mistake recorded by SetOutputErr, or nil.
+func (s *IOStreams) OutputErr() error { return s.outputErr }

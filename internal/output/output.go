@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/iostreams"
 )
 
@@ -46,7 +47,20 @@ type Column struct {
 	// table that streams, a value wider than its column pushes the rest
 	// of its row out of line instead. Integers are always whole.
 	Whole bool
+	// Wide marks a column a table fitted to the terminal leaves out, to
+	// keep the narrow and useful ones: -o wide shows it, --columns may
+	// name it, and a table that is not fitted (piped, COLUMNS unset)
+	// shows it as before.
+	Wide bool
+	// Hash marks a hex digest. A table fitted to the terminal shows its
+	// first HashPrefix characters, as git shows a commit, rather than cut
+	// it anywhere; -o wide, JSON and CSV carry it whole.
+	Hash bool
 }
+
+// HashPrefix is how many characters of a Hash column a fitted table
+// shows: git's short form, unique among millions of values.
+const HashPrefix = 12
 
 func (c Column) header() string {
 	if c.Header != "" {
@@ -66,16 +80,89 @@ func Cols(names ...string) []Column {
 
 // Whole returns a copy of cols with the named columns marked Whole.
 func Whole(cols []Column, names ...string) []Column {
+	return mark(cols, names, func(c *Column) { c.Whole = true })
+}
+
+// WideOnly returns a copy of cols with the named columns marked Wide:
+// left out of a table fitted to the terminal.
+func WideOnly(cols []Column, names ...string) []Column {
+	return mark(cols, names, func(c *Column) { c.Wide = true })
+}
+
+// Hashes returns a copy of cols with the named columns marked Hash.
+func Hashes(cols []Column, names ...string) []Column {
+	return mark(cols, names, func(c *Column) { c.Hash = true })
+}
+
+func mark(cols []Column, names []string, set func(*Column)) []Column {
 	out := slices.Clone(cols)
 	for _, n := range names {
 		i := slices.IndexFunc(out, func(c Column) bool { return c.Name == n })
 		if i < 0 {
 			panic("output: no column " + n)
 		}
-		out[i].Whole = true
+		set(&out[i])
 	}
 	return out
 }
+
+// shown picks the columns a table or CSV shows, as indexes into cols:
+// those --columns names, in its order (an unknown name is invalid
+// input, naming the columns there are); else, for a table fitted to the
+// terminal, those not marked Wide; else all (nil).
+func shown(ios *iostreams.IOStreams, f Format, cols []Column) ([]int, error) {
+	if names := ios.Columns(); len(names) > 0 {
+		pick := make([]int, 0, len(names))
+		for _, n := range names {
+			i := slices.IndexFunc(cols, func(c Column) bool { return c.Name == n })
+			if i < 0 {
+				all := make([]string, len(cols))
+				for k, c := range cols {
+					all[k] = c.Name
+				}
+				return nil, errs.Invalidf("--columns: no column %q", n).WithHint("the columns are %s", strings.Join(all, ","))
+			}
+			pick = append(pick, i)
+		}
+		return pick, nil
+	}
+	if f != Table || !fitted(ios) {
+		return nil, nil
+	}
+	var pick []int
+	for i, c := range cols {
+		if !c.Wide {
+			pick = append(pick, i)
+		}
+	}
+	if len(pick) == len(cols) || len(pick) == 0 {
+		return nil, nil
+	}
+	return pick, nil
+}
+
+// fitted reports whether tables fit a width (TableWidth) rather than
+// show every column whole.
+func fitted(ios *iostreams.IOStreams) bool { return ios.TableWidth() > 0 && !ios.Wide() }
+
+// picked returns the columns at pick, or cols when pick is nil.
+func picked(cols []Column, pick []int) []Column {
+	if pick == nil {
+		return cols
+	}
+	out := make([]Column, len(pick))
+	for k, i := range pick {
+		out[k] = cols[i]
+	}
+	return out
+}
+
+// failed is the writer of a list whose output was asked for wrongly: it
+// writes nothing and says why.
+type failed struct{ err error }
+
+func (w failed) Row(...any) error { return w.err }
+func (w failed) Close() error     { return w.err }
 
 // RowWriter receives the rows of a list, one value per column, and writes
 // them in its format. Every format streams: JSON, JSON Lines and CSV row by
@@ -88,6 +175,11 @@ type RowWriter interface {
 
 // NewList returns a writer for a list of rows in the format.
 func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
+	pick, err := shown(ios, f, cols)
+	if err != nil {
+		ios.SetOutputErr(err)
+		return failed{err}
+	}
 	switch f {
 	case JSON:
 		j := &jsonList{w: newBuffer(ios.Out), keys: objectKeys(cols)}
@@ -98,11 +190,11 @@ func NewList(ios *iostreams.IOStreams, f Format, cols []Column) RowWriter {
 		ios.OnFlush(func() { j.w.Flush() })
 		return j
 	case CSV:
-		c := newCSV(ios, cols)
+		c := newCSV(ios, cols, pick)
 		ios.OnFlush(func() { c.w.Flush() })
 		return c
 	default:
-		return newTable(ios, cols)
+		return newTable(ios, cols, pick)
 	}
 }
 
@@ -118,15 +210,40 @@ func WriteObject(ios *iostreams.IOStreams, f Format, cols []Column, values ...an
 		b = append(b, '\n')
 		_, err = ios.Out.Write(b)
 		return err
-	case CSV:
-		w := newCSV(ios, cols)
+	}
+	pick, err := shown(ios, f, cols)
+	if err != nil {
+		ios.SetOutputErr(err)
+		return err
+	}
+	if f == CSV {
+		w := newCSV(ios, cols, pick)
 		if err := w.Row(values...); err != nil {
 			return err
 		}
 		return w.Close()
-	default:
-		return writeFields(ios, cols, values)
 	}
+	if len(values) != len(cols) {
+		return fmt.Errorf("output: %d values for %d columns", len(values), len(cols))
+	}
+	if len(ios.Columns()) == 0 {
+		// The field view shows every field, those a fitted table leaves
+		// out included: a long value wraps as one line.
+		pick = nil
+	}
+	return writeFields(ios, picked(cols, pick), pickValues(nil, values, pick))
+}
+
+// pickValues appends the values at pick to dst, or all of them when pick
+// is nil.
+func pickValues(dst, values []any, pick []int) []any {
+	if pick == nil {
+		return append(dst, values...)
+	}
+	for _, i := range pick {
+		dst = append(dst, values[i])
+	}
+	return dst
 }
 
 // Text formats a value for a table or CSV cell, escaped.
@@ -313,13 +430,18 @@ type csvWriter struct {
 	cols   []Column
 	header bool
 	rec    []string
+	// all is how many values a row has; pick the ones written (--columns),
+	// nil for all.
+	all  int
+	pick []int
 }
 
-func newCSV(ios *iostreams.IOStreams, cols []Column) *csvWriter {
+func newCSV(ios *iostreams.IOStreams, cols []Column, pick []int) *csvWriter {
 	// csv.NewWriter keeps a *bufio.Writer at least its default size as
 	// is, so the CSV writer and the byte-order mark share one buffer.
 	buf := newBuffer(ios.Out)
-	return &csvWriter{w: csv.NewWriter(buf), out: buf, bom: ios.CSVBOM(), cols: cols, rec: make([]string, len(cols))}
+	shown := picked(cols, pick)
+	return &csvWriter{w: csv.NewWriter(buf), out: buf, bom: ios.CSVBOM(), cols: shown, rec: make([]string, len(shown)), all: len(cols), pick: pick}
 }
 
 func (c *csvWriter) writeHeader() error {
@@ -340,14 +462,20 @@ func (c *csvWriter) writeHeader() error {
 }
 
 func (c *csvWriter) Row(values ...any) error {
-	if len(values) != len(c.cols) {
-		return flushWith(c.out, fmt.Errorf("output: %d values for %d columns", len(values), len(c.cols)))
+	if len(values) != c.all {
+		return flushWith(c.out, fmt.Errorf("output: %d values for %d columns", len(values), c.all))
 	}
 	if err := c.writeHeader(); err != nil {
 		return err
 	}
-	for i, v := range values {
-		c.rec[i] = NeutraliseCell(Text(v))
+	if c.pick == nil {
+		for i, v := range values {
+			c.rec[i] = NeutraliseCell(Text(v))
+		}
+	} else {
+		for k, i := range c.pick {
+			c.rec[k] = NeutraliseCell(Text(values[i]))
+		}
 	}
 	return c.w.Write(c.rec)
 }

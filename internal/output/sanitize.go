@@ -105,3 +105,8 @@ func escapeJSON(b []byte) []byte {
 	}
 	return out
 }
+
+// EscapeJSON rewrites, in encoded JSON from another encoder (a jq
+// result), the characters that could drive a terminal as \u escapes, as
+// every JSON custos writes has them.
+func EscapeJSON(b []byte) []byte { return escapeJSON(b) }

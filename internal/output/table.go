@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -41,13 +42,20 @@ const intWidth = 10
 // table holds back the first block of rows, then streams: with box
 // drawing on a terminal, as plain aligned columns when piped.
 type table struct {
-	ios  *iostreams.IOStreams
+	ios *iostreams.IOStreams
+	// cols are the columns shown; a row has all values, of which pick
+	// are shown (nil: all), copied into vals.
 	cols []Column
+	all  int
+	pick []int
+	vals []any
+	// fit is the width the table fits (see fitBlock), 0 for none.
+	fit int
 	// rows is the first block, until it is printed.
 	rows [][]string
-	// numeric and textual count, per column, the integers and the other
-	// values that are not empty in the first block.
-	numeric, textual []int
+	// numeric, timed and textual count, per column, the integers, the
+	// times and the other values that are not empty in the first block.
+	numeric, timed, textual []int
 	// first is when the first row of the block came; now reads the clock.
 	first time.Time
 	now   func() time.Time
@@ -55,13 +63,23 @@ type table struct {
 	stream *tableStream
 }
 
-func newTable(ios *iostreams.IOStreams, cols []Column) *table {
-	return &table{ios: ios, cols: cols, now: time.Now, numeric: make([]int, len(cols)), textual: make([]int, len(cols))}
+func newTable(ios *iostreams.IOStreams, cols []Column, pick []int) *table {
+	shown := picked(cols, pick)
+	t := &table{ios: ios, cols: shown, all: len(cols), pick: pick, now: time.Now,
+		numeric: make([]int, len(shown)), timed: make([]int, len(shown)), textual: make([]int, len(shown))}
+	if fitted(ios) {
+		t.fit = ios.TableWidth()
+	}
+	return t
 }
 
 func (t *table) Row(values ...any) error {
-	if len(values) != len(t.cols) {
-		return fmt.Errorf("output: %d values for %d columns", len(values), len(t.cols))
+	if len(values) != t.all {
+		return fmt.Errorf("output: %d values for %d columns", len(values), t.all)
+	}
+	if t.pick != nil {
+		t.vals = pickValues(t.vals[:0], values, t.pick)
+		values = t.vals
 	}
 	if t.stream != nil {
 		return t.stream.row(values)
@@ -74,9 +92,11 @@ func (t *table) Row(values ...any) error {
 	}
 	row := make([]string, len(values))
 	for i, v := range values {
-		row[i] = Text(v)
+		row[i] = cellText(v, t.fit > 0 && t.cols[i].Hash)
 		if isInt(v) {
 			t.numeric[i]++
+		} else if isTime(v) {
+			t.timed[i]++
 		} else if row[i] != "" {
 			t.textual[i]++
 		}
@@ -100,10 +120,115 @@ func (t *table) Close() error {
 	if t.stream != nil {
 		return t.stream.close()
 	}
-	if t.ios.IsStdoutTTY() {
-		return renderBoxed(t.ios, t.ios.Out, t.headers(), t.rows)
+	headers := t.headers()
+	if t.fit > 0 {
+		t.fitBlock(headers, columnWidths(headers, t.rows))
 	}
-	return renderPlain(t.ios.Out, newStyles(t.ios), t.headers(), t.rows)
+	if t.ios.IsStdoutTTY() {
+		return renderBoxed(t.ios, t.ios.Out, headers, t.rows)
+	}
+	return renderPlain(t.ios.Out, newStyles(t.ios), headers, t.rows)
+}
+
+// ints reports whether column i of the block holds integers only.
+func (t *table) ints(i int) bool { return t.numeric[i] > 0 && t.textual[i] == 0 && t.timed[i] == 0 }
+
+// flexible reports whether column i of a fitted table may be cut: not a
+// Whole column, a hash, nor one of integers or times, which a cut would
+// make wrong rather than short.
+func (t *table) flexible(i int) bool {
+	c := t.cols[i]
+	return !c.Whole && !c.Hash && (t.textual[i] > 0 || t.numeric[i]+t.timed[i] == 0)
+}
+
+// minFlex is the least width a fitted table cuts a column to: enough for
+// a date, or a word and the start of the next.
+const minFlex = 10
+
+// fitBlock cuts the headers and cells of the block so that the table,
+// with its column widths, fits t.fit cells: the widest columns give way
+// first, none below minFlex, and never a Whole column, a hash (already
+// short) or a column of integers or times (see flexible). A table whose
+// fixed columns alone are too wide still wraps; the commands choose
+// their default columns so that at 80 cells it does not.
+func (t *table) fitBlock(headers []string, widths []int) {
+	flex := make([]bool, len(t.cols))
+	mins := make([]int, len(t.cols))
+	for i := range t.cols {
+		flex[i] = t.flexible(i)
+		mins[i] = min(widths[i], minFlex)
+	}
+	overhead := 2 * (len(widths) - 1)
+	if t.ios.IsStdoutTTY() {
+		overhead = 1 + 3*len(widths) // "│ " before each cell, " " after, and the last "│"
+	}
+	target := fitWidths(widths, flex, mins, t.fit-overhead)
+	for i, w := range target {
+		if w >= widths[i] {
+			continue
+		}
+		headers[i], _ = fit(headers[i], w, false)
+		for _, r := range t.rows {
+			r[i], _ = fit(r[i], w, false)
+		}
+	}
+}
+
+// fitWidths returns the widths with the flexible ones cut so that all add
+// up to at most room: the narrower flexible columns keep their width
+// while it is within an equal share of what is left, and the wider share
+// the rest equally, none below its minimum.
+func fitWidths(widths []int, flex []bool, mins []int, room int) []int {
+	out := slices.Clone(widths)
+	var idx []int
+	need := 0
+	for i, w := range widths {
+		if flex[i] {
+			idx = append(idx, i)
+			need += w
+		} else {
+			room -= w
+		}
+	}
+	if need <= room {
+		return out
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return widths[a] - widths[b] })
+	for k, i := range idx {
+		n := len(idx) - k
+		if widths[i]*n <= room {
+			room -= widths[i]
+			continue
+		}
+		for j, c := range idx[k:] {
+			w := room / n
+			if j < room%n {
+				w++
+			}
+			out[c] = max(w, mins[c])
+		}
+		break
+	}
+	return out
+}
+
+// cellText is Text(v), cut to HashPrefix characters for a hash in a
+// fitted table.
+func cellText(v any, hash bool) string {
+	s := Text(v)
+	if hash && len(s) > HashPrefix && isHex(s) {
+		return s[:HashPrefix]
+	}
+	return s
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // start prints the first block, as a table of only those rows would print
@@ -111,23 +236,42 @@ func (t *table) Close() error {
 func (t *table) start() error {
 	headers := t.headers()
 	s := &tableStream{
-		w:      newBuffer(t.ios.Out),
-		widths: columnWidths(headers, t.rows),
-		boxed:  t.ios.IsStdoutTTY(),
-		cells:  make([]string, len(t.cols)),
-		whole:  make([]bool, len(t.cols)),
-		keep:   make([]bool, len(t.cols)),
-		now:    t.now,
+		w:     newBuffer(t.ios.Out),
+		boxed: t.ios.IsStdoutTTY(),
+		cells: make([]string, len(t.cols)),
+		whole: make([]bool, len(t.cols)),
+		hash:  make([]bool, len(t.cols)),
+		keep:  make([]bool, len(t.cols)),
+		fit:   t.fit > 0,
+		now:   t.now,
+	}
+	widths := columnWidths(headers, t.rows)
+	for i := range t.cols {
+		if t.ints(i) {
+			if t.fit > 0 {
+				// Room to fit comes first: two more digits (a hundred
+				// times the block's IDs) before a later row is pushed.
+				widths[i] = max(widths[i], min(widths[i]+2, intWidth))
+			} else {
+				widths[i] = max(widths[i], intWidth)
+			}
+		}
+	}
+	if t.fit > 0 {
+		t.fitBlock(headers, widths)
 	}
 	for i, c := range t.cols {
 		s.whole[i] = c.Whole
-		if t.numeric[i] > 0 && t.textual[i] == 0 && s.widths[i] < intWidth {
-			s.widths[i] = intWidth
+		s.hash[i] = t.fit > 0 && c.Hash
+		if t.ints(i) && cellWidth(t.rows[0][i]) < widths[i] {
 			// tablewriter sizes a column by its widest cell; blanks after
 			// a left-aligned cell draw as the wider column would.
-			t.rows[0][i] += strings.Repeat(" ", intWidth-cellWidth(t.rows[0][i]))
+			t.rows[0][i] += strings.Repeat(" ", widths[i]-cellWidth(t.rows[0][i]))
 		}
 	}
+	// The widths the block was drawn with, after cutting: a cut that
+	// would split a wide character leaves its column one cell short.
+	s.widths = columnWidths(headers, t.rows)
 	if s.boxed {
 		var block bytes.Buffer
 		if err := renderBoxed(t.ios, &block, headers, t.rows); err != nil {
@@ -159,8 +303,11 @@ type tableStream struct {
 	boxed  bool
 	// bottom is a boxed table's bottom border, printed by close.
 	bottom string
-	// whole marks the columns never cut (Column.Whole).
-	whole []bool
+	// whole marks the columns never cut (Column.Whole), and hash those
+	// shown as a prefix (Column.Hash, in a fitted table).
+	whole, hash []bool
+	// fit cuts a plain table's last column too, which otherwise runs on.
+	fit bool
 	// cells is the row being printed and keep the cells of it not to cut
 	// (whole, or integers); both reused.
 	cells   []string
@@ -171,14 +318,14 @@ type tableStream struct {
 
 func (s *tableStream) row(values []any) error {
 	for i, v := range values {
-		s.cells[i] = Text(v)
-		s.keep[i] = s.whole[i] || isInt(v)
+		s.cells[i] = cellText(v, s.hash[i])
+		s.keep[i] = s.whole[i] || isInt(v) || isTime(v)
 	}
 	b := s.w.AvailableBuffer()
 	if s.boxed {
 		b = appendBoxedRow(b, s.cells, s.widths, s.keep)
 	} else {
-		b = appendPlainRow(b, s.cells, s.widths, s.keep)
+		b = appendPlainRow(b, s.cells, s.widths, s.keep, s.fit)
 	}
 	if _, err := s.w.Write(b); err != nil {
 		return err
@@ -306,6 +453,17 @@ func fit(cell string, width int, keep bool) (string, int) {
 	return truncate(cell, width)
 }
 
+// isTime reports whether v is a time, which a table never cuts.
+func isTime(v any) bool {
+	switch x := v.(type) {
+	case time.Time:
+		return !x.IsZero()
+	case *time.Time:
+		return x != nil && !x.IsZero()
+	}
+	return false
+}
+
 // isInt reports whether v is an integer, which a table never cuts.
 func isInt(v any) bool {
 	switch v.(type) {
@@ -338,11 +496,12 @@ var boxColumn = tw.NewSymbols(tw.StyleLight).Column()
 // appendPlainRow appends one line of a plain table: each cell padded to
 // its column's width and two blanks, no trailing blanks. A cell wider than
 // its column is cut to it unless keep is nil or says not to; the last
-// column's never is, as it runs on without pushing any other out of line.
-func appendPlainRow(b []byte, cells []string, widths []int, keep []bool) []byte {
+// column's only when cutLast (a fitted table), as otherwise it runs on
+// without pushing any other out of line.
+func appendPlainRow(b []byte, cells []string, widths []int, keep []bool, cutLast bool) []byte {
 	start := len(b)
 	for i, c := range cells {
-		if i == len(cells)-1 {
+		if i == len(cells)-1 && !(cutLast && keep != nil) {
 			b = append(b, c...)
 			break
 		}
@@ -374,7 +533,7 @@ func newStyles(ios *iostreams.IOStreams) *Styles {
 	if !ios.ColorEnabled() {
 		return nil
 	}
-	r := lipgloss.NewRenderer(ios.Out)
+	r := lipgloss.NewRenderer(ios.Terminal())
 	if ios.ColorForced() {
 		// lipgloss would detect "no color" on a pipe; always means always.
 		r.SetColorProfile(termenv.ANSI)
@@ -422,7 +581,7 @@ func renderPlain(w io.Writer, st *Styles, headers []string, rows [][]string) err
 func writePlain(w io.Writer, st *Styles, headers []string, rows [][]string, widths []int) error {
 	var b []byte
 	if st == nil {
-		b = appendPlainRow(b, headers, widths, nil)
+		b = appendPlainRow(b, headers, widths, nil, false)
 	} else {
 		// Styled, a header is padded by the width of its text alone.
 		for i, h := range headers {
@@ -437,7 +596,7 @@ func writePlain(w io.Writer, st *Styles, headers []string, rows [][]string, widt
 		return err
 	}
 	for _, r := range rows {
-		b = appendPlainRow(b[:0], r, widths, nil)
+		b = appendPlainRow(b[:0], r, widths, nil, false)
 		if _, err := w.Write(b); err != nil {
 			return err
 		}

@@ -351,9 +351,10 @@ with "…" (never an ID, a username or a resource).`,
 			format := out.Format()
 			cols := output.Cols("id", "username", "resource", "role", "until", "in_force", "account_state", "reason",
 				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason", "via")
-			short := format == output.Table
+			short := format == output.Table && !out.Wide()
 			if short {
-				cols = output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "via", "reason"), "username", "resource")
+				cols = output.WideOnly(output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "via", "reason"), "username", "resource"),
+					"granted_by", "via", "reason")
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}

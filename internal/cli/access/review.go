@@ -137,8 +137,10 @@ undecided; --limit N lists the newest N only.`,
 }
 
 // itemColumns is the sheet a reviewer fills in: decision and reason last.
-var itemColumns = output.Whole(output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
-	"classification", "until", "flags", "decision", "reason"), "campaign", "reviewer", "username", "resource")
+// A table fitted to the terminal shows who reviews what and the decision.
+var itemColumns = output.WideOnly(output.Whole(output.Cols("campaign", "item", "reviewer", "username", "name", "department", "resource", "role",
+	"classification", "until", "flags", "decision", "reason"), "campaign", "reviewer", "username", "resource"),
+	"campaign", "name", "department", "classification", "until", "reason")
 
 func itemRow(it *access.Item) []any {
 	return []any{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,
@@ -150,7 +152,8 @@ func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name
 	format := out.Format()
 	cols := itemColumns
 	if extra {
-		cols = append(cols[:len(cols):len(cols)], output.Cols("decided_by", "decided_at", "imported_by", "overrides")...)
+		cols = append(cols[:len(cols):len(cols)], output.WideOnly(output.Cols("decided_by", "decided_at", "imported_by", "overrides"),
+			"decided_by", "decided_at", "imported_by", "overrides")...)
 	}
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx *store.Tx) error {

@@ -79,13 +79,17 @@ func listRun(opts *ListOptions) error {
 	}
 	format := opts.Output.Format()
 	cols := accountColumns
-	if format == output.Table {
-		cols = output.Whole(output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance"), "username")
+	// A table has columns of its own, and fitted to a terminal leaves out
+	// the wide ones; -o wide and --columns have every field.
+	short := format == output.Table && !opts.Output.Wide()
+	if short {
+		cols = output.WideOnly(output.Whole(output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance"), "username"),
+			"type", "position", "clearance")
 	}
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
 		return tx.ListAccounts(filter, func(a *account.Account) error {
-			if format != output.Table {
+			if !short {
 				return w.Row(accountRow(a)...)
 			}
 			return w.Row(a.Username, a.Name, string(a.State), string(a.Type), a.Department, a.Position, a.Until, string(a.Clearance))

@@ -31,8 +31,8 @@ Admins and auditors may use these commands.`,
 }
 
 // entryColumns are every field of an entry, as exported.
-var entryColumns = output.Cols("seq", "time", "real_operator", "operator", "host", "pid", "command",
-	"args", "outcome", "exit_code", "error", "objects", "prev_hash", "hash")
+var entryColumns = output.Hashes(output.Cols("seq", "time", "real_operator", "operator", "host", "pid", "command",
+	"args", "outcome", "exit_code", "error", "objects", "prev_hash", "hash"), "prev_hash", "hash")
 
 // entryRow is an entry's values in entryColumns order. args and objects are
 // JSON arrays in JSON output and their stored JSON text in CSV.

@@ -96,8 +96,11 @@ func logRun(opts *LogOptions) error {
 	// log shows them so a dry run or a proxy approval is told apart at a
 	// glance, while the export keeps exactly the stored fields.
 	cols := append(slices.Clip(entryColumns), output.Cols("notes")...)
-	if format == output.Table {
-		cols = output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error")
+	short := format == output.Table && !opts.Output.Wide()
+	if short {
+		// Fitted to a terminal: who did what when, and how it went.
+		cols = output.WideOnly(output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error"),
+			"note", "objects", "error")
 	}
 	w := output.NewList(f.IO, format, cols)
 	shown, more := 0, false
@@ -105,7 +108,7 @@ func logRun(opts *LogOptions) error {
 		defer func() { more = shown == filter.Limit && filter.Limit > 0 && hasMore(tx, filter) }()
 		return tx.AuditLog(filter, func(e *audit.Entry) error {
 			shown++
-			if format != output.Table {
+			if !short {
 				notes := e.Notes()
 				if notes == nil {
 					notes = []string{}

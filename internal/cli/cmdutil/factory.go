@@ -41,6 +41,9 @@ type Factory struct {
 	Now func() time.Time
 	// Getenv reads the environment (CUSTOS_AUDIT_KEY and the like).
 	Getenv func(string) string
+	// LookupEnv reads the environment where set-but-empty differs from
+	// unset (CUSTOS_PAGER); nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 	// As is the operator named by --as.
 	As string
 	// SystemConfig is the system config file; "" means
@@ -266,7 +269,23 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 	if err != nil {
 		return err
 	}
-	if err := st.Invoke(cmd.Context(), inv, spec, fn); err != nil {
+	if !spec.Write {
+		// A read never prompts, so its output may go to a pager.
+		f.startPager()
+	}
+	// A mistake in how the output was asked for (--columns, --jq) is
+	// refused inside the pipeline, so the refusal is what gets recorded,
+	// whether it was found before the command's work or during it.
+	checked := func(tx *store.Tx) error {
+		if err := f.IO.OutputErr(); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return f.IO.OutputErr()
+	}
+	if err := st.Invoke(cmd.Context(), inv, spec, checked); err != nil {
 		return err
 	}
 	f.recorded = !st.ReadOnly()
@@ -276,6 +295,24 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 		fmt.Fprintf(f.IO.ErrOut, "custos: notice: this invocation was not recorded in the audit log: the store %s is read-only\n", output.Sanitize(st.Path()))
 	}
 	return nil
+}
+
+// startPager pages the output on a terminal unless --no-pager, or
+// CUSTOS_PAGER set empty or to cat, says not to.
+func (f *Factory) startPager() {
+	if !f.IO.IsStdoutTTY() {
+		return
+	}
+	if f.rootFlags != nil {
+		if off, _ := f.rootFlags.GetBool("no-pager"); off {
+			return
+		}
+	}
+	lookup := f.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	f.IO.StartPager(iostreams.PagerCommand(lookup))
 }
 
 // RecordFailure writes the audit entry of a store command that failed

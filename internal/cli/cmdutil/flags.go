@@ -175,9 +175,12 @@ type Output struct {
 	value   string
 	allowed []output.Format
 	bom     *pflag.Flag
-	// fields is --json FIELDS.
-	fields *pflag.Flag
+	// fields is --json FIELDS, jq --jq EXPR and columns --columns.
+	fields, jq, columns *pflag.Flag
 }
+
+// wide is -o wide: a table with every column, each value whole.
+const wide = "wide"
 
 // AddOutputFlag adds -o/--output to cmd with the formats it supports; the
 // first is the default unless the configuration names another allowed one.
@@ -191,12 +194,20 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 		formats = slices.Insert(slices.Clone(formats), i+1, output.JSONL)
 	}
 	o := &Output{f: f, allowed: formats}
-	names := make([]string, len(formats))
-	for i, fm := range formats {
-		names[i] = string(fm)
+	names := make([]string, 0, len(formats)+1)
+	for _, fm := range formats {
+		names = append(names, string(fm))
+		if fm == output.Table {
+			names = append(names, wide)
+			o.allowed = append(slices.Clip(o.allowed), wide)
+		}
 	}
 	EnumFlag(cmd.Flags(), &o.value, "output", "o", string(formats[0]), names, "output format")
 	o.flag = cmd.Flags().Lookup("output")
+	if slices.Contains(formats, output.Table) && cmd.Flags().Lookup("columns") == nil {
+		cmd.Flags().StringSlice("columns", nil, "show only these table (or CSV) `columns`, in this order; -o wide shows them all")
+		o.columns = cmd.Flags().Lookup("columns")
+	}
 	if slices.Contains(formats, output.CSV) {
 		cmd.Flags().Bool("bom", false, "with -o csv, begin with a UTF-8 byte-order mark (for Excel)")
 		o.bom = cmd.Flags().Lookup("bom")
@@ -204,6 +215,10 @@ func AddOutputFlag(f *Factory, cmd *cobra.Command, formats ...output.Format) *Ou
 	if slices.Contains(formats, output.JSON) && cmd.Flags().Lookup("json") == nil {
 		cmd.Flags().StringSlice("json", nil, "write JSON with only these `fields`, in this order (implies -o json)")
 		o.fields = cmd.Flags().Lookup("json")
+	}
+	if slices.Contains(formats, output.JSON) && cmd.Flags().Lookup("jq") == nil {
+		cmd.Flags().String("jq", "", "filter the JSON output with a jq `expression`; strings print bare (implies -o json)")
+		o.jq = cmd.Flags().Lookup("jq")
 	}
 	if f.outputs == nil {
 		f.outputs = map[*cobra.Command]*Output{}
@@ -222,15 +237,38 @@ func (o *Output) Format() output.Format {
 	if !o.flag.Changed && err == nil && slices.Contains(o.allowed, output.Format(cfg.Output)) {
 		format = output.Format(cfg.Output)
 	}
-	if o.fields != nil && o.fields.Changed {
+	if format == wide {
+		// Still a table to the command; the table shows every column.
+		format = output.Table
+		o.f.IO.SetWide(true)
+	}
+	fields, jq := o.fields != nil && o.fields.Changed, o.jq != nil && o.jq.Changed
+	if fields || jq {
 		if format != output.JSONL {
 			format = output.JSON
 		}
 		if o.f.json == nil {
-			names := o.fields.Value.(pflag.SliceValue).GetSlice()
-			o.f.json = &jsonFields{fields: names}
+			o.f.json = &jsonFields{}
+			if fields {
+				o.f.json.fields = o.fields.Value.(pflag.SliceValue).GetSlice()
+			}
+			if jq {
+				o.f.json.jq = o.jq.Value.String()
+				if err := o.f.json.parse(); err != nil {
+					o.f.IO.SetOutputErr(err)
+				}
+			}
 			o.f.json.capture(o.f)
 		}
+	}
+	if o.columns != nil && o.columns.Changed {
+		names := o.columns.Value.(pflag.SliceValue).GetSlice()
+		if format.IsJSON() {
+			o.f.IO.SetOutputErr(errs.Invalidf("--columns is for tables and CSV").WithHint("choose JSON fields with --json FIELDS"))
+		} else if len(names) == 0 || slices.Contains(names, "") {
+			o.f.IO.SetOutputErr(errs.Invalidf("--columns needs column names, as in --columns id,username"))
+		}
+		o.f.IO.SetColumns(names)
 	}
 	if o.bom != nil {
 		bom := err == nil && cfg.BOM
@@ -242,10 +280,22 @@ func (o *Output) Format() output.Format {
 	return format
 }
 
+// Wide reports whether the table shows every column: -o wide, or
+// --columns naming them. A command whose table has columns of its own
+// (narrower than its JSON) gives it the JSON's columns then.
+func (o *Output) Wide() bool {
+	o.Format()
+	return o.f.IO.Wide() || len(o.f.IO.Columns()) > 0
+}
+
 // FormatOf is the output format cmd would print in, for its error message;
 // "" for a command without -o.
 func (f *Factory) FormatOf(cmd *cobra.Command) output.Format {
 	if o := f.outputs[cmd]; o != nil {
+		if o.jq != nil && o.jq.Changed && !o.flag.Changed {
+			// --jq's reader wants text, as from jq itself.
+			return output.Table
+		}
 		return o.Format()
 	}
 	return ""

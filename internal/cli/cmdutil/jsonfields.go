@@ -9,17 +9,34 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/errs"
+	"github.com/custos-dev/custos/internal/jq"
 	"github.com/custos-dev/custos/internal/output"
 )
 
-// jsonFields is --json FIELDS: the command writes its JSON into a buffer,
-// and only the named fields, in that order, reach stdout, as gh's --json
-// does. It is in-process field selection, not a jq: custos links no jq
-// implementation, whose init would cost every command (gojq: 0.4-2 ms).
+// jsonFields is --json FIELDS and --jq EXPR: the command writes its JSON
+// into a buffer, and only the named fields, in that order, reach stdout,
+// as gh's --json does; then, with --jq, what the expression makes of
+// them.
 type jsonFields struct {
 	fields []string
+	jq     string
+	query  *jq.Query
 	buf    bytes.Buffer
 	out    io.Writer
+}
+
+// parse parses --jq before the command runs: a bad expression is
+// invalid input (exit 2) that changes nothing.
+func (j *jsonFields) parse() error {
+	if strings.TrimSpace(j.jq) == "" {
+		return errs.Invalidf("--jq needs an expression, as in --jq '.[].username'")
+	}
+	q, err := jq.Parse(j.jq)
+	if err != nil {
+		return errs.Invalidf("--jq %q: %v", j.jq, err).WithHint("the expression is jq's language: https://jqlang.org/manual/")
+	}
+	j.query = q
+	return nil
 }
 
 // capture sends the command's output to the buffer from now on.
@@ -36,15 +53,30 @@ func (j *jsonFields) capture(f *Factory) {
 // input (exit 2) naming the fields there are.
 func (f *Factory) FinishOutput() error {
 	j := f.json
+	if j != nil && j.out != nil {
+		f.IO.Out = j.out
+	}
+	if err := f.IO.OutputErr(); err != nil {
+		// A command that never entered the pipeline, which refuses it.
+		return err
+	}
 	if j == nil || j.out == nil {
 		return nil
 	}
-	f.IO.Out = j.out
-	b, err := selectFields(j.buf.Bytes(), j.fields)
-	if err != nil {
-		return err
+	b := j.buf.Bytes()
+	if len(j.fields) > 0 {
+		var err error
+		if b, err = selectFields(b, j.fields); err != nil {
+			return err
+		}
 	}
-	_, err = f.IO.Out.Write(b)
+	if j.query != nil {
+		if err := j.query.Run(b, f.IO.Out, output.Sanitize, output.EscapeJSON); err != nil {
+			return errs.Invalidf("--jq: %v", err)
+		}
+		return nil
+	}
+	_, err := f.IO.Out.Write(b)
 	return err
 }
 

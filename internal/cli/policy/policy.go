@@ -61,7 +61,10 @@ func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	return cmdutil.MarkStore(cmd)
 }
 
-var showColumns = output.Cols("key", "value", "default", "set_by", "set_at", "description")
+// showColumns are a policy key's fields; a table fitted to the terminal
+// shows the key, its value and who set it.
+var showColumns = output.WideOnly(output.Whole(output.Cols("key", "value", "default", "set_by", "set_at", "description"), "key"),
+	"default", "set_at", "description")
 
 func showRun(opts *ShowOptions) error {
 	f := opts.Factory
@@ -80,7 +83,7 @@ func showRun(opts *ShowOptions) error {
 	}
 	cols := showColumns
 	format := opts.Output.Format()
-	if format == output.Table && opts.Key == "" {
+	if format == output.Table && opts.Key == "" && !opts.Output.Wide() {
 		cols = cols[:5] // descriptions are too long for a table; see help policy-keys
 	}
 	w := output.NewList(f.IO, format, cols)

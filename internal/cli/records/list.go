@@ -16,8 +16,12 @@ import (
 )
 
 // recordColumns are a record's fields; a table never cuts the class or
-// the subject, which holds and filters name.
-var recordColumns = output.Whole(output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by"), "class", "subject")
+// the subject, which holds and filters name. Fitted to a terminal it
+// leaves out the size and who added the record when, and shows the
+// digest's first characters.
+var recordColumns = output.Hashes(output.WideOnly(output.Whole(
+	output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by"),
+	"class", "subject"), "size", "added_at", "added_by"), "sha256")
 
 func recordRow(r *records.Record) []any {
 	return []any{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}

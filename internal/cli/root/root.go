@@ -111,6 +111,7 @@ store is a local SQLite file by default.`,
 	pf.Bool("strict-config", false, "an unknown key in a config file is an error (exit 2), not a warning")
 	pf.StringVar(&f.As, "as", "", "act as another operator (admins only; both are recorded)")
 	pf.Bool("no-color", false, "turn off color (also NO_COLOR=1)")
+	pf.Bool("no-pager", false, "do not page long output on a terminal (also CUSTOS_PAGER=cat)")
 	f.SetRootFlags(pf)
 
 	cmd.AddGroup(
