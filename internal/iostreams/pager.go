@@ -164,4 +164,3 @@ func (s *IOStreams) StopPager() {
 		s.pager.stop()
 	}
 }
-
