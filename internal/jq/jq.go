@@ -1,3 +1,5 @@
+//go:build !nojq
+
 // Package jq runs a jq expression over a command's JSON output: --jq, as
 // gh has it, with gojq (a jq implementation in Go) rather than a
 // hand-written subset.
