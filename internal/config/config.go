@@ -80,7 +80,7 @@ type Key struct {
 // Keys are the settings custos knows, in the order they are shown.
 var Keys = []Key{
 	{KeyDB, DefaultDB, "db", "the store: a file path or a postgres:// URL; ~ and $VAR are expanded", checkDB},
-	{KeyOutput, constant("table"), "", "the default output format: table, json, jsonl or csv", oneOf("table", "json", "jsonl", "csv")},
+	{KeyOutput, constant("table"), "", "the default output format: table, wide, json, jsonl or csv", oneOf("table", "wide", "json", "jsonl", "csv")},
 	{KeyColor, constant("auto"), "no-color", "auto, always or never", oneOf("auto", "always", "never")},
 	{KeyBusyTimeout, constant("10s"), "", "how long to wait for another process's write lock, e.g. 10s", checkDuration},
 	{KeyBOM, constant("false"), "", "true begins CSV output with a UTF-8 byte-order mark (for Excel)", checkBool},
