@@ -18,6 +18,8 @@ r=${3:-1000000}
 runs=${4:-3}
 . "$(dirname "$0")/ab.sh"
 export XDG_CONFIG_HOME=$out/cfg NO_COLOR=1
+# The table, not a pager: a terminal listing longer than the screen pages.
+export CUSTOS_PAGER=cat
 (cd "$repo" && CGO_ENABLED=0 go build -o "$out/gen" ./bench/gen)
 db=$out/c.db
 "$out/custos-new" --db "$db" init >/dev/null
