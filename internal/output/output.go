@@ -4,7 +4,11 @@
 //
 // On a terminal a table has box drawing, upper-case headers and color; piped,
 // it is plain columns aligned by display width (an East Asian wide character
-// counts two cells). JSON field names are the columns' snake_case names.
+// counts two cells). Given a width (the terminal's, or COLUMNS) a table
+// fits it: columns marked Wide are left out, long free text is cut with
+// "…", a hash shows its first HashPrefix characters; -o wide (SetWide) and
+// --columns (SetColumns) choose otherwise. JSON field names are the
+// columns' snake_case names.
 package output
 
 import (

@@ -175,7 +175,8 @@ type Output struct {
 	value   string
 	allowed []output.Format
 	bom     *pflag.Flag
-	// fields is --json FIELDS, jq --jq EXPR and columns --columns.
+	// fields, jq and columns are --json FIELDS, --jq EXPR and --columns
+	// NAMES, where the command has them.
 	fields, jq, columns *pflag.Flag
 }
 
