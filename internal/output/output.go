@@ -49,7 +49,9 @@ type Column struct {
 	// Whole marks a column whose values a reader copies into another
 	// command (an ID, a username): a table never cuts them short. In a
 	// table that streams, a value wider than its column pushes the rest
-	// of its row out of line instead. Integers are always whole.
+	// of its row out of line instead. Integers are always whole. The one
+	// exception is a table fitted to a terminal that the Whole columns
+	// alone would overflow: they give way, with "…", rather than wrap.
 	Whole bool
 	// Wide marks a column a table fitted to the terminal leaves out, to
 	// keep the narrow and useful ones: -o wide shows it, --columns may

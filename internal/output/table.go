@@ -49,8 +49,10 @@ type table struct {
 	all  int
 	pick []int
 	vals []any
-	// fit is the width the table fits (see fitBlock), 0 for none.
+	// fit is the width the table fits (see fitBlock), 0 for none; cut
+	// marks the columns fitBlock cut.
 	fit int
+	cut []bool
 	// rows is the first block, until it is printed.
 	rows [][]string
 	// numeric, timed and textual count, per column, the integers, the
@@ -69,6 +71,7 @@ func newTable(ios *iostreams.IOStreams, cols []Column, pick []int) *table {
 		numeric: make([]int, len(shown)), timed: make([]int, len(shown)), textual: make([]int, len(shown))}
 	if fitted(ios) {
 		t.fit = ios.TableWidth()
+		t.cut = make([]bool, len(shown))
 	}
 	return t
 }
@@ -163,15 +166,37 @@ func (t *table) fitBlock(headers []string, widths []int) {
 		overhead = 1 + 3*len(widths) // "│ " before each cell, " " after, and the last "│"
 	}
 	target := fitWidths(widths, flex, mins, t.fit-overhead)
+	if sum(target) > t.fit-overhead {
+		// The columns never cut are wider than the screen on their own:
+		// a box that wraps is unreadable, so as a last resort the Whole
+		// columns of text (names, never integers, times or hashes) give
+		// way too, marked with "…" like any other; -o wide and --columns
+		// show them whole.
+		for i, c := range t.cols {
+			if c.Whole && t.textual[i] > 0 {
+				flex[i] = true
+			}
+		}
+		target = fitWidths(widths, flex, mins, t.fit-overhead)
+	}
 	for i, w := range target {
 		if w >= widths[i] {
 			continue
 		}
+		t.cut[i] = true
 		headers[i], _ = fit(headers[i], w, false)
 		for _, r := range t.rows {
 			r[i], _ = fit(r[i], w, false)
 		}
 	}
+}
+
+func sum(ns []int) int {
+	n := 0
+	for _, v := range ns {
+		n += v
+	}
+	return n
 }
 
 // fitWidths returns the widths with the flexible ones cut so that all add
@@ -261,7 +286,8 @@ func (t *table) start() error {
 		t.fitBlock(headers, widths)
 	}
 	for i, c := range t.cols {
-		s.whole[i] = c.Whole
+		// A Whole column the block had to cut is cut in later rows too.
+		s.whole[i] = c.Whole && (t.cut == nil || !t.cut[i])
 		s.hash[i] = t.fit > 0 && c.Hash
 		if t.ints(i) && cellWidth(t.rows[0][i]) < widths[i] {
 			// tablewriter sizes a column by its widest cell; blanks after

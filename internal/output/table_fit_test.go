@@ -165,3 +165,28 @@ func stripANSI(s string) string {
 	}
 	return b.String()
 }
+
+// Whole columns that alone overflow the width give way too, with "…",
+// rather than wrap the table; in the rows after the block as well.
+func TestWholeColumnsGiveWayAsALastResort(t *testing.T) {
+	cols := Whole(Cols("id", "username", "resource", "role"), "username", "resource")
+	for name, streams := range tableStreams() {
+		for _, n := range []int{2, blockRows + 3} {
+			ios, out := streams()
+			ios.SetTableWidth(46)
+			rows := make([][]any, n)
+			for i := range rows {
+				rows[i] = []any{int64(i + 1), "bartholomew.longname", "customer-relationship-management", "edit"}
+			}
+			writeTable(t, ios, cols, rows)
+			for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+				if w := twwidth.Width(stripANSI(l)); w > 46 {
+					t.Fatalf("%s, %d rows: line of %d cells %q", name, n, w, stripANSI(l))
+				}
+			}
+			if !strings.Contains(out.String(), "…") || !strings.Contains(out.String(), "edit") {
+				t.Errorf("%s, %d rows:\n%s", name, n, out)
+			}
+		}
+	}
+}
