@@ -226,10 +226,10 @@ func (o *Output) Format() output.Format {
 		if format != output.JSONL {
 			format = output.JSON
 		}
-		if o.f.json == nil {
-			names := o.fields.Value.(pflag.SliceValue).GetSlice()
-			o.f.json = &jsonFields{fields: names}
-			o.f.json.capture(o.f)
+		if o.f.json == nil || o.f.json.fields == nil {
+			// A dry run may have started the capture already.
+			o.f.captureJSON()
+			o.f.json.fields = o.fields.Value.(pflag.SliceValue).GetSlice()
 		}
 	}
 	if o.bom != nil {

@@ -37,11 +37,18 @@ func (j *jsonFields) capture(f *Factory) {
 func (f *Factory) FinishOutput() error {
 	j := f.json
 	if j == nil || j.out == nil {
-		return nil
+		_, err := f.finishDryRun(nil)
+		return err
 	}
 	f.IO.Out = j.out
-	b, err := selectFields(j.buf.Bytes(), j.fields)
-	if err != nil {
+	b := j.buf.Bytes()
+	var err error
+	if j.fields != nil {
+		if b, err = selectFields(b, j.fields); err != nil {
+			return err
+		}
+	}
+	if b, err = f.finishDryRun(b); err != nil {
 		return err
 	}
 	_, err = f.IO.Out.Write(b)

@@ -385,6 +385,7 @@ func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, clas
 		for _, c := range plan {
 			n += c.Count
 		}
+		f.DryRunNoted()
 		fmt.Fprintf(f.IO.ErrOut, "Dry run as of %s: %d record(s) would be archived and deleted; nothing changed.\n", asOf.UTC().Format(time.RFC3339), n)
 	}
 	return nil
@@ -512,12 +513,15 @@ a hold first if they must stay.`,
 				restored, err = ins.Close()
 				return err
 			})
-			if err != nil {
-				// Nothing was restored: neither are the files.
+			if err != nil || cmdutil.IsDryRun(cmd) {
+				// Nothing was restored (or, in a dry run, everything was
+				// checked and rolled back): neither are the files.
 				for _, p := range written {
 					os.Remove(p)
 				}
-				return err
+				if err != nil {
+					return err
+				}
 			}
 			files = int64(len(written))
 			if format := out.Format(); format != output.Table {
