@@ -28,6 +28,29 @@ func AddDryRunFlag(cmd *cobra.Command) {
 	cmd.Flags().Bool("dry-run", false, "check everything and print what would change, changing nothing")
 }
 
+const annotationNoDryRun = "custos/no-dry-run"
+
+// MarkNoDryRun marks a command that changes the store without --dry-run
+// (init, which creates the store; the review commands that bring their
+// own): Run refuses a write from any other command that lacks one.
+func MarkNoDryRun(cmd *cobra.Command) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[annotationNoDryRun] = "true"
+}
+
+// checkDryRunnable is the guard that keeps --dry-run on every command
+// that changes the store: a write from a command without it, and not
+// marked as such, is an internal error, so that a new command or a
+// command wrongly listed as read-only fails its first test.
+func checkDryRunnable(cmd *cobra.Command) error {
+	if cmd.Flags().Lookup("dry-run") != nil || cmd.Annotations[annotationNoDryRun] == "true" {
+		return nil
+	}
+	return errs.New(errs.Internal, "%s changes the store but has no --dry-run", CommandName(cmd))
+}
+
 // IsDryRun reports whether cmd was asked for a dry run.
 func IsDryRun(cmd *cobra.Command) bool {
 	v, err := cmd.Flags().GetBool("dry-run")

@@ -257,6 +257,11 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 	if err != nil {
 		return err
 	}
+	if spec.Write && !spec.Bootstrap {
+		if err := checkDryRunnable(cmd); err != nil {
+			return err
+		}
+	}
 	if IsDryRun(cmd) {
 		// The operation runs as it would for real, every rule checked,
 		// and is rolled back; only the audit entry is written, which

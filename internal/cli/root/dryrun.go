@@ -48,6 +48,9 @@ func dryRunnable(name string) bool {
 // cmdutil.AddDryRunFlag (cmdutil.Run then rolls the operation back and
 // writes only the audit entry), and says so in its help.
 func addDryRun(c *cobra.Command) {
+	if noDryRun[cmdutil.CommandName(c)] {
+		cmdutil.MarkNoDryRun(c)
+	}
 	if c.RunE != nil && cmdutil.IsStore(c) && dryRunnable(cmdutil.CommandName(c)) {
 		own := c.Flags().Lookup("dry-run") != nil
 		cmdutil.AddDryRunFlag(c)
