@@ -48,17 +48,27 @@ func dryRunnable(name string) bool {
 // cmdutil.AddDryRunFlag (cmdutil.Run then rolls the operation back and
 // writes only the audit entry), and says so in its help.
 func addDryRun(c *cobra.Command) {
-	if noDryRun[cmdutil.CommandName(c)] {
-		cmdutil.MarkNoDryRun(c)
-	}
-	if c.RunE != nil && cmdutil.IsStore(c) && dryRunnable(cmdutil.CommandName(c)) {
-		own := c.Flags().Lookup("dry-run") != nil
-		cmdutil.AddDryRunFlag(c)
-		if !own {
-			c.Long = strings.TrimRight(c.Long, "\n") + "\n\n--dry-run checks everything as the real command would and prints what it\nwould print, changing nothing; only the audit entry is written (audit log\nmarks it \"dry run\"). A change the command would refuse is still refused,\nwith the same exit code."
+	if c.RunE != nil && cmdutil.IsStore(c) {
+		name := cmdutil.CommandName(c)
+		if noDryRun[name] {
+			cmdutil.MarkNoDryRun(c)
+		} else if !readOnly[name] && dryRunnable(name) {
+			own := c.Flags().Lookup("dry-run") != nil
+			cmdutil.AddDryRunFlag(c)
+			if !own {
+				c.Long = strings.TrimRight(c.Long, "\n") + dryRunHelp
+			}
 		}
 	}
 	for _, sub := range c.Commands() {
 		addDryRun(sub)
 	}
 }
+
+// dryRunHelp is what the help of a command given --dry-run here says.
+const dryRunHelp = `
+
+--dry-run checks everything as the real command would and prints what it
+would print, changing nothing; only the audit entry is written (audit log
+marks it "dry run"). A change the command would refuse is still refused,
+with the same exit code.`

@@ -155,3 +155,22 @@ func TestEveryWriteCommandHasDryRun(t *testing.T) {
 	}
 	t.Logf("%d commands that change the store have --dry-run", writes)
 }
+
+// The root is built on every run: adding --dry-run to the commands that
+// change the store is part of its cost (compare BenchmarkAddDryRun).
+func BenchmarkNewCmdRoot(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		NewCmdRoot(factory())
+	}
+}
+
+func BenchmarkAddDryRun(b *testing.B) {
+	roots := make([]*cobra.Command, b.N)
+	for i := range roots {
+		roots[i] = NewCmdRoot(factory())
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		addDryRun(roots[i])
+	}
+}
