@@ -83,7 +83,10 @@ type ImportResult struct {
 // adapts to batchTarget as the purge's deletion batches do.
 const importSpan = 2000
 
-// RunImport is `records import`: see the steps above.
+// RunImport is `records import`: see the steps above. With spec.DryRun
+// (and Write) it stages and checks the rows and records the import in a
+// transaction that is rolled back, finishes no interrupted import and
+// loads nothing; Imported is then what would be imported.
 func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*ImportResult, error) {
 	if s.readOnly {
 		return nil, s.errReadOnly(inv.Command)
@@ -105,6 +108,13 @@ func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req I
 		return nil, err
 	}
 	for _, imp := range unfinished {
+		if spec.DryRun {
+			// A dry run finishes nothing: it says what the real run would
+			// finish first.
+			notice("Would finish import %d of %s first, interrupted after loading %d of %d records.", imp.ID, imp.Source, imp.Loaded, imp.Count)
+			res.Finished = append(res.Finished, imp)
+			continue
+		}
 		notice("Finishing import %d of %s, interrupted after loading %d of %d records.", imp.ID, imp.Source, imp.Loaded, imp.Count)
 		if err := s.loadImport(ctx, imp, req.Progress); err != nil {
 			return nil, err
@@ -143,6 +153,15 @@ func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req I
 		return nil, err
 	}
 	res.Recorded = true
+	if spec.DryRun {
+		// Staged and checked, the import recorded and rolled back:
+		// nothing is loaded.
+		res.Imported = st.count
+		if again != nil {
+			res.Resumed, res.Imported = true, again.Count
+		}
+		return res, nil
+	}
 	if again != nil {
 		res.Resumed, res.Imported = true, again.Count
 		return res, nil

@@ -34,7 +34,7 @@ type batchFlags struct {
 // and --dry-run to cmd.
 func addBatchFlags(cmd *cobra.Command, b *batchFlags, columns []string) {
 	cmd.Flags().StringVar(&b.FromFile, "from-file", "", "one change per row of a CSV file; columns: "+strings.Join(columns, ", "))
-	cmd.Flags().BoolVar(&b.DryRun, "dry-run", false, "with --from-file: check every row and change nothing")
+	cmd.Flags().BoolVar(&b.DryRun, "dry-run", false, "check everything (with --from-file, every row) and change nothing")
 }
 
 // batchArgs is the Args of a command with --from-file: no USERNAME then.
@@ -42,9 +42,6 @@ func batchArgs(b *batchFlags) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if b.FromFile != "" {
 			return cmdutil.NoArgs(cmd, args)
-		}
-		if b.DryRun {
-			return errs.Invalidf("--dry-run is for --from-file")
 		}
 		return cmdutil.ExactArgs("USERNAME")(cmd, args)
 	}
@@ -93,6 +90,9 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 	if err != nil {
 		return err
 	}
+	if dryRun {
+		f.StartDryRun(cmd)
+	}
 	w := output.NewList(f.IO, out.Format(), output.Cols("row", "username", "status", "result", "error"))
 	failed, firstErr := 0, error(nil)
 	for _, row := range rows {
@@ -130,6 +130,7 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 		return err
 	}
 	if dryRun && out.Format() == output.Table {
+		f.DryRunNoted()
 		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d of %d row(s) would succeed; nothing changed.\n", len(rows)-failed, len(rows))
 	}
 	if failed > 0 {

@@ -67,7 +67,7 @@ func activateRun(opts *ActivateOptions) error {
 	if err := account.Text("--reason", opts.Reason, false); err != nil {
 		return err
 	}
-	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file"}
+	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", DryRun: cmdutil.IsDryRun(opts.Cmd)}
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) error {
 		// The file is created before the account changes, so a bad path
 		// refuses the activation instead of losing the password after it.

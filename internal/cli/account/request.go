@@ -133,6 +133,10 @@ func requestBatchRun(opts *RequestOptions) error {
 	if err != nil {
 		return err
 	}
+	dryRun := cmdutil.IsDryRun(opts.Cmd)
+	if dryRun {
+		f.StartDryRun(opts.Cmd)
+	}
 	w := output.NewList(f.IO, opts.Output.Format(), batchResultColumns)
 	failed, firstErr := 0, error(nil)
 	for _, row := range rows {
@@ -145,11 +149,15 @@ func requestBatchRun(opts *RequestOptions) error {
 		if err != nil {
 			return err
 		}
+		spec.DryRun = dryRun
 		err = st.Invoke(opts.Cmd.Context(), inv, spec, func(tx *store.Tx) error {
 			_, err := request(tx, row.req, today(f))
 			return err
 		})
 		status, msg := "ok", ""
+		if dryRun {
+			status = "would succeed"
+		}
 		if err != nil {
 			failed++
 			status, msg = errs.Outcome(err), err.Error()
@@ -164,9 +172,17 @@ func requestBatchRun(opts *RequestOptions) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
+	if dryRun && opts.Output.Format() == output.Table {
+		f.DryRunNoted()
+		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d of %d row(s) would succeed; nothing changed.\n", len(rows)-failed, len(rows))
+	}
 	if failed > 0 {
+		what := "the others were requested"
+		if dryRun {
+			what = "nothing changed"
+		}
 		return errs.MarkRecorded(&errs.Error{Code: errs.CodeOf(firstErr),
-			Msg: fmt.Sprintf("%d of %d rows failed; the others were requested", failed, len(rows)), Err: firstErr})
+			Msg: fmt.Sprintf("%d of %d rows failed; %s", failed, len(rows), what), Err: firstErr})
 	}
 	return nil
 }

@@ -341,6 +341,7 @@ func expireRun(opts *ExpireOptions) error {
 		return err
 	}
 	if format == output.Table && opts.DryRun {
+		f.DryRunNoted()
 		fmt.Fprintf(f.IO.ErrOut, "Dry run: %d account(s) would be frozen and %d scheduled change(s) made; nothing changed.\n", len(due), len(scheduled))
 	}
 	return nil

@@ -72,6 +72,8 @@ type Factory struct {
 	outputs map[*cobra.Command]*Output
 	// json is what --json FIELDS captured, written by FinishOutput.
 	json *jsonFields
+	// dry is the running command's dry run, or nil.
+	dry *dryRun
 }
 
 // New returns the factory of a real process.
@@ -257,6 +259,18 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 	spec, err := Permit(cmd, spec)
 	if err != nil {
 		return err
+	}
+	if spec.Write && !spec.Bootstrap {
+		if err := checkDryRunnable(cmd); err != nil {
+			return err
+		}
+	}
+	if IsDryRun(cmd) {
+		// The operation runs as it would for real, every rule checked,
+		// and is rolled back; only the audit entry is written, which
+		// audit log marks "dry run" from its arguments.
+		spec.DryRun = spec.Write
+		f.StartDryRun(cmd)
 	}
 	// Who is running comes first: an unknown uid is refused before the
 	// store is opened (or, for init, created). On PostgreSQL the store

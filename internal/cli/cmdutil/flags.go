@@ -248,8 +248,10 @@ func (o *Output) Format() output.Format {
 		if format != output.JSONL {
 			format = output.JSON
 		}
-		if o.f.json == nil {
-			o.f.json = &jsonFields{}
+		if o.f.json == nil || !o.f.json.set {
+			// A dry run may have started the capture already.
+			o.f.captureJSON()
+			o.f.json.set = true
 			if fields {
 				o.f.json.fields = o.fields.Value.(pflag.SliceValue).GetSlice()
 			}
@@ -259,7 +261,6 @@ func (o *Output) Format() output.Format {
 					o.f.IO.SetOutputErr(err)
 				}
 			}
-			o.f.json.capture(o.f)
 		}
 	}
 	if o.columns != nil && o.columns.Changed {

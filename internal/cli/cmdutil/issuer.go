@@ -31,9 +31,17 @@ type Issuer struct {
 	Named bool
 	// Random is the source of the passwords; nil means crypto/rand.
 	Random io.Reader
+	// DryRun issues no password: the file sink is created (so a bad
+	// path is refused as for real) and removed by Close, and the output
+	// shows DryRunPassword in the password's place.
+	DryRun bool
 
 	file *os.File
 }
+
+// DryRunPassword stands in a dry run's output for a password that a real
+// run would issue: a dry run issues none.
+const DryRunPassword = "(none: dry run)"
 
 // ToFile reports whether the passwords go to a file rather than the output.
 func (is *Issuer) ToFile() bool { return is.Path != "" }
@@ -59,6 +67,9 @@ func (is *Issuer) Issue(pol account.PasswordPolicy, username string) (string, er
 		if err := is.Open(); err != nil {
 			return "", err
 		}
+	}
+	if is.DryRun {
+		return DryRunPassword, nil
 	}
 	pw, err := pol.Generate(is.Random)
 	if err != nil {
@@ -103,7 +114,7 @@ func (is *Issuer) Close(failed error) {
 	}
 	is.file.Close()
 	is.file = nil
-	if failed != nil {
+	if failed != nil || is.DryRun {
 		os.Remove(is.Path)
 	}
 }

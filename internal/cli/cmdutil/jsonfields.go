@@ -18,6 +18,8 @@ import (
 // as gh's --json does; then, with --jq, what the expression makes of
 // them.
 type jsonFields struct {
+	// set is true once the -o flags have configured the capture.
+	set    bool
 	fields []string
 	jq     string
 	query  *jq.Query
@@ -61,14 +63,18 @@ func (f *Factory) FinishOutput() error {
 		return err
 	}
 	if j == nil || j.out == nil {
-		return nil
+		_, err := f.finishDryRun(nil)
+		return err
 	}
 	b := j.buf.Bytes()
-	if len(j.fields) > 0 {
-		var err error
+	var err error
+	if j.fields != nil {
 		if b, err = selectFields(b, j.fields); err != nil {
 			return err
 		}
+	}
+	if b, err = f.finishDryRun(b); err != nil {
+		return err
 	}
 	if j.query != nil {
 		if err := j.query.Run(b, f.IO.Out, output.Sanitize, output.EscapeJSON); err != nil {
@@ -76,7 +82,7 @@ func (f *Factory) FinishOutput() error {
 		}
 		return nil
 	}
-	_, err := f.IO.Out.Write(b)
+	_, err = f.IO.Out.Write(b)
 	return err
 }
 

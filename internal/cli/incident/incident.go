@@ -332,7 +332,7 @@ func closeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, id st
 		return errs.Invalidf("--password-file goes with --restore")
 	}
 	var results []restored
-	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", Named: true}
+	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", Named: true, DryRun: cmdutil.IsDryRun(cmd)}
 	render := func(ios *iostreams.IOStreams) error { return writeClose(ios, out, id, results, opts.PasswordFile) }
 	err := cmdutil.Run(f, cmd, write(id), func(tx *store.Tx) error {
 		// The file is created before anything changes, so a bad path

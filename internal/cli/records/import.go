@@ -46,7 +46,11 @@ from its modification time, its size, its SHA-256 and its absolute path.
 Files already registered are skipped, so the command can run again as new
 files arrive, and so are files a purge removed from the catalogue (same
 path and content), unless --allow-purged. Links, FIFOs, devices and
-sockets are never opened.`,
+sockets are never opened.
+
+--dry-run reads and checks every row as the real import does, and says
+how many records it would import (and which interrupted import it would
+finish first); it loads nothing.`,
 		Example: `  $ custos records import calls-2026-11.csv
   $ export-chats --jsonl | custos records import -
   $ custos records import --dir /srv/recordings/2026-11 --class voice`,
@@ -70,11 +74,15 @@ sockets are never opened.`,
 			if format := out.Format(); format != output.Table {
 				return output.WriteObject(f.IO, format, output.Cols("imported", "skipped", "purged"), n, skipped, purged)
 			}
+			verb := "Imported"
+			if cmdutil.IsDryRun(cmd) {
+				verb = "Would import"
+			}
 			if skipped > 0 || purged > 0 {
-				_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s); skipped %d already registered and %d purged.\n", n, skipped, purged)
+				_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s); skipped %d already registered and %d purged.\n", verb, n, skipped, purged)
 				return err
 			}
-			_, err = fmt.Fprintf(f.IO.Out, "Imported %d record(s).\n", n)
+			_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s).\n", verb, n)
 			return err
 		},
 	}
@@ -82,6 +90,7 @@ sockets are never opened.`,
 	cmd.Flags().StringVar(&class, "class", "", "with --dir, the class of the files")
 	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "with --dir, register files a purge removed")
 	out = cmdutil.AddOutputFlag(f, cmd)
+	cmdutil.AddDryRunFlag(cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
@@ -156,6 +165,10 @@ func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(
 	if err != nil {
 		return 0, err
 	}
+	if cmdutil.IsDryRun(cmd) {
+		spec.DryRun = true
+		f.StartDryRun(cmd)
+	}
 	st, err := f.Store()
 	if err != nil {
 		return 0, err
@@ -174,7 +187,9 @@ func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(
 	if err != nil {
 		return 0, err
 	}
-	if res.Resumed {
+	if res.Resumed && spec.DryRun {
+		fmt.Fprintf(f.IO.ErrOut, "custos: these rows are those of the interrupted import, which the real run would finish; they would not be imported again.\n")
+	} else if res.Resumed {
 		fmt.Fprintf(f.IO.ErrOut, "custos: these rows were those of the interrupted import, now finished; they were not imported again.\n")
 	}
 	return res.Imported, nil

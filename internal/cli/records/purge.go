@@ -87,7 +87,9 @@ opens a file in a way that can block.
 
 --as-of is for catching up on the past: a future date is refused unless
 with --dry-run, which previews what will be due then. --dry-run prints
-the plan (per class: count, oldest, newest) and changes nothing. Without
+the plan (per class: count, oldest, newest) and changes nothing; with
+--plan it selects and records the plan as for real, prints it, and rolls
+it back. Without
 a terminal a real purge needs --yes (exit 2); on a terminal it asks.
 
 A purge killed at any point leaves the catalogue, the purge record and
@@ -128,7 +130,10 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		}
 		asOf = t
 	}
-	if err := records.CheckAsOf(asOf, f.Now(), opts.DryRun); err != nil {
+	// A plan's dry run checks the plan it would record, as of now or
+	// the past like the plan itself.
+	preview := opts.DryRun && !opts.Plan
+	if err := records.CheckAsOf(asOf, f.Now(), preview); err != nil {
 		return errs.Invalidf("--%v", err).WithHint("%s", errs.HintOf(err))
 	}
 	if opts.Class != "" {
@@ -137,14 +142,14 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		}
 	}
 	modes := 0
-	for _, on := range []bool{opts.Plan, opts.Apply != "", opts.ApplyApproved, opts.DryRun} {
+	for _, on := range []bool{opts.Plan, opts.Apply != "", opts.ApplyApproved, preview} {
 		if on {
 			modes++
 		}
 	}
 	switch {
 	case modes > 1:
-		return errs.Invalidf("--plan, --apply, --apply-approved and --dry-run do not go together")
+		return errs.Invalidf("--apply, --apply-approved and --dry-run do not go together, nor --plan with --apply or --apply-approved")
 	case opts.Reason != "" && !opts.Plan:
 		return errs.Invalidf("--reason goes with --plan")
 	case (opts.Apply != "" || opts.ApplyApproved) && (opts.Class != "" || opts.AsOf != ""):
@@ -154,7 +159,7 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	case (opts.Apply != "" || opts.ApplyApproved) && opts.DeleteFiles:
 		return errs.Invalidf("the plan says whether the records' files are destroyed: plan with --delete-files, then --apply without it")
 	}
-	if opts.DryRun {
+	if preview {
 		return purgePlan(f, cmd, out, opts.Class, asOf)
 	}
 	if opts.Plan {
@@ -385,6 +390,7 @@ func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, clas
 		for _, c := range plan {
 			n += c.Count
 		}
+		f.DryRunNoted()
 		fmt.Fprintf(f.IO.ErrOut, "Dry run as of %s: %d record(s) would be archived and deleted; nothing changed.\n", asOf.UTC().Format(time.RFC3339), n)
 	}
 	return nil
@@ -512,12 +518,15 @@ a hold first if they must stay.`,
 				restored, err = ins.Close()
 				return err
 			})
-			if err != nil {
-				// Nothing was restored: neither are the files.
+			if err != nil || cmdutil.IsDryRun(cmd) {
+				// Nothing was restored (or, in a dry run, everything was
+				// checked and rolled back): neither are the files.
 				for _, p := range written {
 					os.Remove(p)
 				}
-				return err
+				if err != nil {
+					return err
+				}
 			}
 			files = int64(len(written))
 			if format := out.Format(); format != output.Table {
@@ -596,6 +605,11 @@ func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, cla
 	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true})
 	if err != nil {
 		return err
+	}
+	if cmdutil.IsDryRun(cmd) {
+		// The plan is selected and recorded as for real, and rolled back.
+		spec.DryRun = true
+		f.StartDryRun(cmd)
 	}
 	// The store service selects in a snapshot, then records the plan.
 	q, err := st.PlanPurge(cmd.Context(), inv, spec, class, asOf, deleteFiles, reason)

@@ -135,6 +135,7 @@ store is a local SQLite file by default.`,
 	cmd.Version = versionLine()
 	cmd.SetVersionTemplate("custos {{.Version}}\n")
 
+	addDryRun(cmd)
 	guard(f, cmd)
 	polish(f, cmd)
 	if completing(f.Argv) {

@@ -117,3 +117,60 @@ func TestEveryStoreCommandIsInTheRoleMatrix(t *testing.T) {
 		}
 	}
 }
+
+// Every command of the role matrix that changes the store has --dry-run;
+// the read-only ones, which change nothing but the log, have none. (Run
+// also refuses a write from a command without it, so a command wrongly
+// listed as read-only fails the first script that runs it.)
+func TestEveryWriteCommandHasDryRun(t *testing.T) {
+	full := NewCmdRoot(factory())
+	writes := 0
+	for _, p := range operator.Permissions {
+		c, _, err := full.Find(strings.Fields(p.Command))
+		if err != nil || cmdutil.CommandName(c) != p.Command {
+			t.Errorf("%s: not in the command tree", p.Command)
+			continue
+		}
+		has := c.Flags().Lookup("dry-run") != nil
+		switch {
+		case readOnly[p.Command] && has:
+			t.Errorf("%s is read-only but has --dry-run", p.Command)
+		case noDryRun[p.Command]:
+		case !readOnly[p.Command] && !has:
+			t.Errorf("%s changes the store but has no --dry-run", p.Command)
+		case !readOnly[p.Command]:
+			writes++
+			if !strings.Contains(c.Long, "--dry-run") {
+				t.Errorf("%s: its help does not say what --dry-run does", p.Command)
+			}
+		}
+	}
+	for name := range readOnly {
+		if _, ok := operator.Permissions.Lookup(name); !ok {
+			t.Errorf("read-only %s is not in the role matrix", name)
+		}
+	}
+	if writes < 40 {
+		t.Errorf("%d commands with --dry-run; the role matrix has more writes than that", writes)
+	}
+	t.Logf("%d commands that change the store have --dry-run", writes)
+}
+
+// The root is built on every run: adding --dry-run to the commands that
+// change the store is part of its cost (compare BenchmarkAddDryRun).
+func BenchmarkNewCmdRoot(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		NewCmdRoot(factory())
+	}
+}
+
+func BenchmarkAddDryRun(b *testing.B) {
+	roots := make([]*cobra.Command, b.N)
+	for i := range roots {
+		roots[i] = NewCmdRoot(factory())
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		addDryRun(roots[i])
+	}
+}
