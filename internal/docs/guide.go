@@ -24,21 +24,37 @@ import (
 //
 // Every ```console block after it, up to the next session or chapter, is
 // part of the session. In a block, "NAME$ custos …" is a command run by
-// the operator NAME; the lines after it are what it prints, each of which
-// must appear in full (on stderr for lines starting "custos: " or "hint: ",
-// on either stream otherwise, as on a terminal; a line ending in "…" is
-// matched up to there); "[exit N]" says the command exits with status N. GuideScripts turns each session into
-// testdata/script/guide_NAME.txtar.
+// the operator NAME, and "$ custos …" one run by ana, the login the test
+// suite gives the reader; a command is read as a shell reads it (quotes,
+// a trailing "\" continuing it on the next line, a "# comment", and
+// "> FILE" keeping what it prints in FILE). The lines after it are what it
+// prints, each of which must appear in full (on stderr for lines starting
+// "custos: " or "hint: ", on either stream otherwise, as on a terminal);
+// "…" in a line stands for any text (what differs from one run to the
+// next: a time, a password, a path), and a line ending in "…" is matched
+// up to there. "[exit N]" says the command exits with status N.
+// GuideScripts turns each session into testdata/script/guide_NAME.txtar.
 
 var (
 	sessionStart = regexp.MustCompile(`^<!-- session: ([a-z0-9-]+)\s*$`)
-	prompt       = regexp.MustCompile(`^([a-z][a-z0-9_.-]*)\$ (.+)$`)
+	prompt       = regexp.MustCompile(`^([a-z][a-z0-9_.-]*)?\$ (.+)$`)
 	exitLine     = regexp.MustCompile(`^\[exit (\d+)\]$`)
 )
+
+// reader is the operator a prompt without a name ("$ custos …") runs as:
+// the login the test suite gives every script.
+const reader = "ana"
 
 // GuideScripts returns the testscript of each session of the guide, by
 // name.
 func GuideScripts(guide []byte) (map[string][]byte, error) {
+	return sessionScripts("docs/guide.md", guide)
+}
+
+// sessionScripts returns the testscript of each session of a Markdown
+// file, by name; source names the file in errors and in each script's
+// first line.
+func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	var name string
 	var script, files []string
@@ -48,7 +64,7 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 			return
 		}
 		var b bytes.Buffer
-		b.WriteString(generatedHeader)
+		fmt.Fprintf(&b, generatedHeader, source)
 		for _, l := range script {
 			fmt.Fprintln(&b, l)
 		}
@@ -63,15 +79,15 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 			} else {
 				fmt.Fprintf(&b, "exec %s\n", c.line)
 			}
+			if c.to != "" {
+				fmt.Fprintf(&b, "cp stdout %s\n", quoteArg(c.to))
+			}
 			for _, o := range c.out {
 				stream := "output" // stdout or stderr, as on a terminal
 				if strings.HasPrefix(o, "custos: ") || strings.HasPrefix(o, "hint: ") {
 					stream = "stderr"
 				}
-				re := "^" + regexp.QuoteMeta(o) + "$"
-				if p, ok := strings.CutSuffix(o, "…"); ok {
-					re = "^" + regexp.QuoteMeta(p)
-				}
+				re := outputPattern(o)
 				fmt.Fprintf(&b, "%s '%s'\n", stream, strings.ReplaceAll(re, "'", "''"))
 			}
 		}
@@ -83,8 +99,16 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 	}
 	sc := bufio.NewScanner(bytes.NewReader(guide))
 	inComment, inFiles, inBlock := false, false, false
+	cont := "" // a command continued on the next line
 	for n := 1; sc.Scan(); n++ {
 		l := sc.Text()
+		if inBlock && cont != "" {
+			l, cont = cont+" "+strings.TrimSpace(l), ""
+		}
+		if inBlock && prompt.MatchString(l) && strings.HasSuffix(l, "\\") {
+			cont = strings.TrimSuffix(l, "\\")
+			continue
+		}
 		switch {
 		case inComment:
 			if strings.TrimSpace(l) == "-->" {
@@ -105,11 +129,19 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 				continue
 			}
 			if m := prompt.FindStringSubmatch(l); m != nil {
-				cmds = append(cmds, guideCmd{user: m[1], line: m[2]})
+				user := m[1]
+				if user == "" {
+					user = reader
+				}
+				line, to, err := shellLine(m[2])
+				if err != nil {
+					return nil, fmt.Errorf("%s:%d: %v", source, n, err)
+				}
+				cmds = append(cmds, guideCmd{user: user, line: line, to: to})
 				continue
 			}
 			if len(cmds) == 0 {
-				return nil, fmt.Errorf("guide.md:%d: output before any command of session %s", n, name)
+				return nil, fmt.Errorf("%s:%d: output before any command of session %s", source, n, name)
 			}
 			c := &cmds[len(cmds)-1]
 			if m := exitLine.FindStringSubmatch(l); m != nil {
@@ -132,28 +164,155 @@ func GuideScripts(guide []byte) (map[string][]byte, error) {
 
 // generatedHeader starts every script GuideScripts writes, so that
 // WriteGuideScripts replaces only those.
-const generatedHeader = "# Generated from docs/guide.md by go run ./cmd/gen-docs; edit the guide, not this file.\n"
+const generatedHeader = "# Generated from %s by go run ./cmd/gen-docs; edit it, not this file.\n"
+
+var generatedLine = regexp.MustCompile(`^# Generated from \S+ by go run ./cmd/gen-docs; edit`)
 
 // IsGenerated reports whether a script is one GuideScripts wrote.
-func IsGenerated(script []byte) bool { return bytes.HasPrefix(script, []byte(generatedHeader)) }
+func IsGenerated(script []byte) bool { return generatedLine.Match(script) }
 
 type guideCmd struct {
 	user, line string
+	to         string // the file its standard output goes to, if any
 	out        []string
 	exit       string // the exit status it must have; "" for 0
 }
 
-// WriteGuideScripts writes the guide's sessions into dir as
-// guide_NAME.txtar, removing those it wrote for sessions the guide no
-// longer has (a script written by hand is left alone).
-func WriteGuideScripts(guidePath, dir string) error {
-	b, err := os.ReadFile(guidePath)
-	if err != nil {
-		return err
+// outputPattern is the regexp a line of expected output must match in
+// full: "…" stands for any text, and at the end of the line for the rest
+// of it.
+func outputPattern(o string) string {
+	p, prefix := strings.CutSuffix(o, "…")
+	parts := strings.Split(p, "…")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(parts[i])
 	}
-	scripts, err := GuideScripts(b)
-	if err != nil {
-		return err
+	re := "^" + strings.Join(parts, ".*")
+	if !prefix {
+		re += "$"
+	}
+	return re
+}
+
+// shellLine reads a command as a shell would (single and double quotes,
+// backslashes, a "# comment", "> FILE") and writes it as testscript
+// reads it; to is the file its output is redirected to.
+func shellLine(line string) (args, to string, err error) {
+	var words []string
+	var w strings.Builder
+	inWord, redirect := false, false
+	end := func() error {
+		if !inWord {
+			return nil
+		}
+		if redirect {
+			if to != "" {
+				return fmt.Errorf("%q: more than one > FILE", line)
+			}
+			to, redirect = w.String(), false
+		} else {
+			words = append(words, w.String())
+		}
+		w.Reset()
+		inWord = false
+		return nil
+	}
+	rs := []rune(line)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		switch {
+		case r == ' ' || r == '\t':
+			if err := end(); err != nil {
+				return "", "", err
+			}
+		case r == '#' && !inWord:
+			i = len(rs)
+		case r == '>' && !inWord:
+			redirect = true
+		case r == '\'':
+			j := i + 1
+			for j < len(rs) && rs[j] != '\'' {
+				j++
+			}
+			if j == len(rs) {
+				return "", "", fmt.Errorf("%q: unterminated quote", line)
+			}
+			w.WriteString(string(rs[i+1 : j]))
+			inWord, i = true, j
+		case r == '"':
+			j := i + 1
+			for ; j < len(rs) && rs[j] != '"'; j++ {
+				if rs[j] == '$' || rs[j] == '`' {
+					return "", "", fmt.Errorf("%q: a session cannot expand $ or `", line)
+				}
+				if rs[j] == '\\' && j+1 < len(rs) {
+					j++
+				}
+				w.WriteRune(rs[j])
+			}
+			if j == len(rs) {
+				return "", "", fmt.Errorf("%q: unterminated quote", line)
+			}
+			inWord, i = true, j
+		case r == '\\' && i+1 < len(rs):
+			i++
+			w.WriteRune(rs[i])
+			inWord = true
+		case r == '$' || r == '`' || r == '|' || r == ';' || r == '&' || r == '<' || r == '*' || r == '?':
+			return "", "", fmt.Errorf("%q: a session runs one command, without %q", line, r)
+		default:
+			w.WriteRune(r)
+			inWord = true
+		}
+	}
+	if err := end(); err != nil {
+		return "", "", err
+	}
+	if redirect || len(words) == 0 {
+		return "", "", fmt.Errorf("%q: incomplete command", line)
+	}
+	for i, a := range words {
+		words[i] = quoteArg(a)
+	}
+	return strings.Join(words, " "), to, nil
+}
+
+var plainArg = regexp.MustCompile(`^[A-Za-z0-9_./:,=@+%-]+$`)
+
+// quoteArg writes one argument as testscript reads it.
+func quoteArg(a string) string {
+	if plainArg.MatchString(a) {
+		return a
+	}
+	return "'" + strings.ReplaceAll(a, "'", "''") + "'"
+}
+
+// SessionSources are the Markdown files, relative to the repository's
+// root, whose sessions the test suite runs.
+var SessionSources = []string{"README.md", "docs/guide.md", "docs/audit-log.md", "docs/postgresql.md"}
+
+// WriteGuideScripts writes the sessions of the Markdown files at paths
+// (SessionSources, under root) into dir as guide_NAME.txtar, removing
+// those it wrote for sessions the files no longer have (a script written
+// by hand is left alone).
+func WriteGuideScripts(root, dir string) error {
+	scripts := map[string][]byte{}
+	from := map[string]string{}
+	for _, src := range SessionSources {
+		b, err := os.ReadFile(filepath.Join(root, src))
+		if err != nil {
+			return err
+		}
+		s, err := sessionScripts(src, b)
+		if err != nil {
+			return err
+		}
+		for name, script := range s {
+			if other, ok := from[name]; ok {
+				return fmt.Errorf("%s and %s both have a session %s: rename one", other, src, name)
+			}
+			from[name], scripts[name] = src, script
+		}
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "guide_*.txtar"))
 	for _, p := range old {
