@@ -30,9 +30,9 @@ import (
 // "> FILE" keeping what it prints in FILE). The lines after it are what it
 // prints, each of which must appear in full (on stderr for lines starting
 // "custos: " or "hint: ", on either stream otherwise, as on a terminal);
-// "…" in a line stands for any text (what differs from one run to the
-// next: a time, a password, a path), and a line ending in "…" is matched
-// up to there. "[exit N]" says the command exits with status N.
+// "…" in a line (with the spaces around it) stands for any text (what
+// differs from one run to the next: a time, a password, a path), and a
+// line ending in "…" is matched up to there. "[exit N]" says the command exits with status N.
 // GuideScripts turns each session into testdata/script/guide_NAME.txtar.
 
 var (
@@ -185,6 +185,14 @@ func outputPattern(o string) string {
 	p, prefix := strings.CutSuffix(o, "…")
 	parts := strings.Split(p, "…")
 	for i := range parts {
+		// The spaces around "…" keep a table's columns aligned for the
+		// reader; they are part of what it stands for.
+		if i > 0 {
+			parts[i] = strings.TrimLeft(parts[i], " ")
+		}
+		if i < len(parts)-1 {
+			parts[i] = strings.TrimRight(parts[i], " ")
+		}
 		parts[i] = regexp.QuoteMeta(parts[i])
 	}
 	re := "^" + strings.Join(parts, ".*")
