@@ -27,7 +27,8 @@ import (
 // the operator NAME, and "$ custos …" one run by ana, the login the test
 // suite gives the reader; a command is read as a shell reads it (quotes,
 // a trailing "\" continuing it on the next line, a "# comment", and
-// "> FILE" keeping what it prints in FILE). The lines after it are what it
+// "> FILE" keeping what it prints in FILE), and "export NAME=VALUE" sets
+// a variable for the commands after it. The lines after it are what it
 // prints, each of which must appear in full (on stderr for lines starting
 // "custos: " or "hint: ", on either stream otherwise, as on a terminal);
 // "…" in a line (with the spaces around it) stands for any text (what
@@ -39,6 +40,7 @@ var (
 	sessionStart = regexp.MustCompile(`^<!-- session: ([a-z0-9-]+)\s*$`)
 	prompt       = regexp.MustCompile(`^([a-z][a-z0-9_.-]*)?\$ (.+)$`)
 	exitLine     = regexp.MustCompile(`^\[exit (\d+)\]$`)
+	envAssign    = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_./:,@+%-]*$`)
 )
 
 // reader is the operator a prompt without a name ("$ custos …") runs as:
@@ -73,6 +75,10 @@ func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 			if c.user != user {
 				fmt.Fprintf(&b, "env CUSTOS_TEST_OSUSER=%s\n", c.user)
 				user = c.user
+			}
+			if c.env != "" {
+				fmt.Fprintf(&b, "env %s\n", c.env)
+				continue
 			}
 			if c.exit != "" {
 				fmt.Fprintf(&b, "exits %s %s\n", c.exit, c.line)
@@ -133,6 +139,13 @@ func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 				if user == "" {
 					user = reader
 				}
+				if v, ok := strings.CutPrefix(m[2], "export "); ok {
+					if !envAssign.MatchString(v) {
+						return nil, fmt.Errorf("%s:%d: %q: export NAME=VALUE, one plain value", source, n, m[2])
+					}
+					cmds = append(cmds, guideCmd{user: user, env: v})
+					continue
+				}
 				line, to, err := shellLine(m[2])
 				if err != nil {
 					return nil, fmt.Errorf("%s:%d: %v", source, n, err)
@@ -174,6 +187,7 @@ func IsGenerated(script []byte) bool { return generatedLine.Match(script) }
 type guideCmd struct {
 	user, line string
 	to         string // the file its standard output goes to, if any
+	env        string // NAME=VALUE for "export NAME=VALUE", instead of a command
 	out        []string
 	exit       string // the exit status it must have; "" for 0
 }
