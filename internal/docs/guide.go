@@ -197,6 +197,9 @@ type guideCmd struct {
 // of it.
 func outputPattern(o string) string {
 	p, prefix := strings.CutSuffix(o, "…")
+	if prefix {
+		p = strings.TrimRight(p, " ")
+	}
 	parts := strings.Split(p, "…")
 	for i := range parts {
 		// The spaces around "…" keep a table's columns aligned for the
