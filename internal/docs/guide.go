@@ -28,7 +28,9 @@ import (
 // suite gives the reader; a command is read as a shell reads it (quotes,
 // a trailing "\" continuing it on the next line, a "# comment", and
 // "> FILE" keeping what it prints in FILE), and "export NAME=VALUE" sets
-// a variable for the commands after it. The lines after it are what it
+// a variable for the commands after it. A comment "<!-- then" in a session
+// holds testscript lines run at that point, which the reader need not see
+// (the clock moving on to the day a later block shows). The lines after it are what it
 // prints, each of which must appear in full (on stderr for lines starting
 // "custos: " or "hint: ", on either stream otherwise, as on a terminal);
 // "…" in a line (with the spaces around it) stands for any text (what
@@ -38,6 +40,7 @@ import (
 
 var (
 	sessionStart = regexp.MustCompile(`^<!-- session: ([a-z0-9-]+)\s*$`)
+	sessionThen  = regexp.MustCompile(`^<!-- then\s*$`)
 	prompt       = regexp.MustCompile(`^([a-z][a-z0-9_.-]*)?\$ (.+)$`)
 	exitLine     = regexp.MustCompile(`^\[exit (\d+)\]$`)
 	envAssign    = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*=[A-Za-z0-9_./:,@+%-]*$`)
@@ -72,6 +75,13 @@ func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 		}
 		user := ""
 		for _, c := range cmds {
+			if c.raw != nil {
+				for _, l := range c.raw {
+					fmt.Fprintln(&b, l)
+				}
+				user = "" // the lines may have changed it
+				continue
+			}
 			if c.user != user {
 				fmt.Fprintf(&b, "env CUSTOS_TEST_OSUSER=%s\n", c.user)
 				user = c.user
@@ -104,7 +114,7 @@ func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 		name, script, files, cmds = "", nil, nil, nil
 	}
 	sc := bufio.NewScanner(bytes.NewReader(guide))
-	inComment, inFiles, inBlock := false, false, false
+	inComment, inFiles, inBlock, inThen := false, false, false, false
 	cont := "" // a command continued on the next line
 	for n := 1; sc.Scan(); n++ {
 		l := sc.Text()
@@ -116,6 +126,16 @@ func sessionScripts(source string, guide []byte) (map[string][]byte, error) {
 			continue
 		}
 		switch {
+		case inThen:
+			if strings.TrimSpace(l) == "-->" {
+				inThen = false
+				continue
+			}
+			c := &cmds[len(cmds)-1]
+			c.raw = append(c.raw, l)
+		case name != "" && sessionThen.MatchString(l):
+			inThen = true
+			cmds = append(cmds, guideCmd{raw: []string{}})
 		case inComment:
 			if strings.TrimSpace(l) == "-->" {
 				inComment = false
@@ -186,8 +206,9 @@ func IsGenerated(script []byte) bool { return generatedLine.Match(script) }
 
 type guideCmd struct {
 	user, line string
-	to         string // the file its standard output goes to, if any
-	env        string // NAME=VALUE for "export NAME=VALUE", instead of a command
+	to         string   // the file its standard output goes to, if any
+	env        string   // NAME=VALUE for "export NAME=VALUE", instead of a command
+	raw        []string // the lines of a "<!-- then" comment, instead of a command
 	out        []string
 	exit       string // the exit status it must have; "" for 0
 }
