@@ -23,7 +23,7 @@ import (
 //	-->
 //
 // Every ```console block after it, up to the next session or chapter, is
-// part of the session. In a block, "NAME$ custos …" is a command run by
+// part of the session (a ```shell-session block is shown, not run). In a block, "NAME$ custos …" is a command run by
 // the operator NAME, and "$ custos …" one run by ana, the login the test
 // suite gives the reader; a command is read as a shell reads it (quotes,
 // a trailing "\" continuing it on the next line, a "# comment", and
@@ -316,6 +316,9 @@ func shellLine(line string) (args, to string, err error) {
 	}
 	if redirect || len(words) == 0 {
 		return "", "", fmt.Errorf("%q: incomplete command", line)
+	}
+	if strings.Contains(words[0], "=") {
+		return "", "", fmt.Errorf("%q: set a variable with export NAME=VALUE on a line of its own, or show the block as shell-session, which does not run", line)
 	}
 	for i, a := range words {
 		words[i] = quoteArg(a)

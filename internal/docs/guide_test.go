@@ -24,6 +24,7 @@ func TestSessionCommandsReadAsAShellReadsThem(t *testing.T) {
 		{line: `custos x "$HOME"`, err: "cannot expand"},
 		{line: `custos x 'open`, err: "unterminated quote"},
 		{line: `custos x >`, err: "incomplete command"},
+		{line: `PGUSER=alice custos x`, err: "export NAME=VALUE"},
 	} {
 		args, to, err := shellLine(c.line)
 		if c.err != "" {
@@ -62,7 +63,8 @@ func TestEllipsisInOutputStandsForAnyText(t *testing.T) {
 
 // The prompt names the operator; a bare "$" is the reader, ana. A command
 // continues after a trailing backslash, > FILE keeps its output, and
-// export sets a variable for what follows.
+// export sets a variable for what follows; a "then" comment runs hidden
+// lines there; a shell-session block is not run.
 func TestSessionScript(t *testing.T) {
 	md := "## Chapter\n\n<!-- session: demo\nexec custos init\n-- a.csv --\nx\n-->\n\n" +
 		"```console\n" +
@@ -73,7 +75,8 @@ func TestSessionScript(t *testing.T) {
 		"[exit 4]\n" +
 		"$ export CUSTOS_AUDIT_SIGNING_KEY=k.key\n" +
 		"$ custos audit export -o jsonl > log.jsonl\n" +
-		"```\n\n## Next\n\n```console\n$ custos not in a session\n```\n"
+		"```\n\n<!-- then\nenv CUSTOS_TEST_NOW=2026-12-31T00:00:00Z\n-->\n\n```console\n$ custos account expire\n```\n" +
+		"\n```shell-session\n$ PGUSER=x custos shown only\n```\n\n## Next\n\n```console\n$ custos not in a session\n```\n"
 	scripts, err := sessionScripts("x.md", []byte(md))
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +93,9 @@ env CUSTOS_TEST_OSUSER=ana
 env CUSTOS_AUDIT_SIGNING_KEY=k.key
 exec custos audit export -o jsonl
 cp stdout log.jsonl
+env CUSTOS_TEST_NOW=2026-12-31T00:00:00Z
+env CUSTOS_TEST_OSUSER=ana
+exec custos account expire
 -- a.csv --
 x
 `
