@@ -4,7 +4,7 @@
 //
 //	go run ./cmd/gen-docs --dir docs
 //
-// and turns the sessions of docs/guide.md into testscripts under
+// and turns the sessions of README.md and docs/*.md into testscripts under
 // testdata/script (guide_*.txtar), which the test suite runs.
 //
 // It is a separate program, not a custos subcommand, so that the man-page
@@ -30,7 +30,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}
-	if err := docs.WriteGuideScripts(filepath.Join(*dir, "guide.md"), *scripts); err != nil {
+	if err := docs.WriteGuideScripts(filepath.Join(*dir, ".."), *scripts); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-docs:", err)
 		os.Exit(1)
 	}

@@ -46,7 +46,7 @@ the exit code is 0 only if every row succeeded (otherwise that of the first
 failed row).`,
 		Example: `  $ custos account request zoe --name "Zoë Ångström" --employee-id E-1042 \
       --department Sales --position "Account manager" --reason "new hire, starts 2026-12-01"
-  $ custos account request li.wei --name 张伟 --employee-id C-77 --department R&D \
+  $ custos account request li.wei --name 张伟 --employee-id C-77 --department 'R&D' \
       --position Contractor --type contractor --until 2027-06-30 --reason "firmware project"
   $ custos account request --from-file new-hires.csv -o json`,
 		Args: func(cmd *cobra.Command, args []string) error {
