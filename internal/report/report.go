@@ -93,6 +93,8 @@ var (
 	incidentTypes = []string{"credential-leak", "unauthorized-access", "data-leak", "tampering", "malware", "lost-device", "other"}
 	accountStates = []string{"requested", "approved", "active", "frozen", "revoked", "rejected"}
 	accountTypes  = []string{"employee", "contractor", "intern", "temporary"}
+	// driftKinds are account.Drift* in the order reconcile lists them.
+	driftKinds = []string{"enabled-not-live", "disabled-but-active", "password-changed", "inactive", "not-in-directory"}
 )
 
 // Build computes the report of period p from f. by is the operator
@@ -297,12 +299,17 @@ func accounts(f *Facts, p Period) Section {
 		Series: []Series{{"joiners", perMonth["joiners"]}, {"frozen", perMonth["frozen"]}, {"leavers", perMonth["leavers"]}}}
 	c.Alt = alt(c)
 	s.Charts = append(s.Charts, c)
-	s.Missing = []string{
-		"Drift found by the last directory reconciliation: custos keeps what account reconcile --directory found in its audit entry only (exit 5 when dangerous), not as figures.",
-	}
+	s.Missing = []string{"Drift found by the last directory reconciliation: the log records no account reconcile --directory yet."}
 	if f.Drift != nil {
 		s.Missing = nil
-		s.Figures = append(s.Figures, Figure{Key: "accounts.drift", Label: "Drift found by the last directory reconciliation", Value: f.Drift.Count, Seqs: []int64{f.Drift.Seq}})
+		var total int64
+		dt := Table{Key: "accounts.drift", Title: "Drift found by the last directory reconciliation (" + f.Drift.At.UTC().Format(time.DateOnly) + ")", Columns: []string{"kind", "accounts"}}
+		for _, k := range driftKinds {
+			total += f.Drift.Kinds[k]
+			dt.Rows = append(dt.Rows, Row{Cells: []string{k, fmt.Sprint(f.Drift.Kinds[k])}, Seqs: []int64{f.Drift.Seq}})
+		}
+		s.Figures = append(s.Figures, Figure{Key: "accounts.drift", Label: "Drift found by the last directory reconciliation", Value: total, Seqs: []int64{f.Drift.Seq}})
+		s.Tables = append(s.Tables, dt)
 	}
 	movers, late := moversAndLateLeavers(f, p)
 	s.Figures = append(s.Figures, movers, late)
@@ -354,6 +361,13 @@ func accessSection(f *Facts, p Period) Section {
 		direct.figure("access.granted_direct", "Grants given directly"),
 		revoked.figure("access.revoked", "Grants revoked by hand"),
 	)
+	var expired tally
+	for _, g := range f.Expired {
+		if day, err := time.Parse(time.DateOnly, g.Until); err == nil && p.Contains(day) {
+			expired.add(1, g.Seq)
+		}
+	}
+	s.Figures = append(s.Figures, expired.figure("access.expired", "Grants that expired (their last day fell in the period, not revoked before)"))
 	t := Table{Key: "access.reviews", Title: "Access review campaigns", Columns: []string{"campaign", "due", "items", "decided", "kept", "revoked", "undecided", "closed", "on time"}}
 	var sod, sodKept, clr, clrKept tally
 	c := Chart{Key: "access.review_completion", Title: "Review completion per campaign", Unit: "% decided", Limit: 100, LimitLabel: "goal 100%"}
@@ -405,7 +419,6 @@ func accessSection(f *Facts, p Period) Section {
 	c.Series = []Series{done}
 	c.Alt = alt(c)
 	s.Charts = append(s.Charts, c)
-	s.Missing = []string{"Grants that expired in the period are not counted yet: an expiry is not an audited event, and the report counts only what the log records."}
 	return s
 }
 
@@ -625,17 +638,32 @@ func integrity(f *Facts) Section {
 	if f.Verify.OK {
 		ok = 1
 	}
+	verified, entries, verdict := "Chain verified at report time (1 intact, 0 broken)", "Entries verified", "intact"
+	if cp := f.Verify.Since; cp != nil {
+		// What was checked, and no more: the entries up to the checkpoint
+		// were verified when the checkpoint was, not now.
+		verified = fmt.Sprintf("Log verified at report time since the signed checkpoint of %d entries: its signature, the Merkle tree root at %d matching the signed root, and the entries after it chained on to the root now (1 intact, 0 broken)", cp.Size, cp.Size)
+		entries = fmt.Sprintf("Entries chained after the checkpoint (entries 1 to %d were not re-read: run custos audit verify for a full check)", cp.Size)
+		verdict = fmt.Sprintf("intact since the checkpoint of %d entries", cp.Size)
+	}
 	s.Figures = append(s.Figures,
-		Figure{Key: "integrity.verified", Label: "Chain verified at report time (1 intact, 0 broken)", Value: ok, Seqs: []int64{f.Head.Seq}},
-		Figure{Key: "integrity.entries", Label: "Entries verified", Value: f.Verify.Entries, Seqs: []int64{f.Head.Seq}},
+		Figure{Key: "integrity.verified", Label: verified, Value: ok, Seqs: []int64{f.Head.Seq}},
+		Figure{Key: "integrity.entries", Label: entries, Value: f.Verify.Entries, Seqs: []int64{f.Head.Seq}},
 	)
 	t := Table{Key: "integrity.head", Title: "Computed against", Columns: []string{"entry", "hash", "verification"}}
-	verdict := "intact"
 	if !f.Verify.OK {
 		verdict = "BROKEN: " + f.Verify.Error
 	}
 	t.Rows = []Row{{Cells: []string{fmt.Sprint(f.Head.Seq), f.Head.Hash, verdict}, Seqs: []int64{f.Head.Seq}}}
 	s.Tables = append(s.Tables, t)
+	if cp := f.Verify.Since; cp != nil {
+		w := strings.Join(cp.Witnesses, ", ")
+		if w == "" {
+			w = "none checked (--witness KEY)"
+		}
+		s.Tables = append(s.Tables, Table{Key: "integrity.since", Title: "Signed checkpoint verified from", Columns: []string{"log", "size", "witnesses checked"},
+			Rows: []Row{{Cells: []string{cp.Origin, fmt.Sprint(cp.Size), w}, Seqs: []int64{cp.Size}}}})
+	}
 	if len(f.Checkpoints) == 0 {
 		s.Missing = []string{"The latest signed checkpoint and the checkpoints' ages: the log records no signed checkpoint; take one with CUSTOS_AUDIT_SIGNING_KEY=FILE custos audit checkpoint (docs/audit-log.md)."}
 		return s
