@@ -633,7 +633,7 @@ func (t *Tx) reportExpired(f *report.Facts, p report.Period) error {
 		COALESCE((SELECT max(o.seq) FROM audit_objects o WHERE o.object = 'grant:' || g.id AND o.seq <= $3),
 			(SELECT max(l.seq) FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
 			 WHERE o.object = 'account:' || g.username AND o.seq <= $3 AND l.command = 'access grant' AND l.at = g.granted_at), 0)
-		FROM grants g WHERE g.until >= $1 AND g.until < $2 ORDER BY g.id`, from, to, f.Head.Seq)
+		FROM grants g WHERE g.until != '' AND g.until >= $1 AND g.until < $2 ORDER BY g.id`, from, to, f.Head.Seq)
 	if err != nil {
 		return err
 	}
