@@ -11,8 +11,10 @@ type Facts struct {
 	Head Head
 	// Now is when the facts were read.
 	Now time.Time
-	// Entries are the period's successful entries of the commands the
-	// report counts (Counted), in sequence order.
+	// Counts are the period's successful entries of the commands the
+	// report counts (Counted), classified as the store read them; when
+	// nil, Build classifies Entries instead.
+	Counts  *Counts
 	Entries []Entry
 	// Accounts is every account as it stands, with the entry that last
 	// changed it.

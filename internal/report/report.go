@@ -107,9 +107,16 @@ func Build(f *Facts, p Period, by string) *Report {
 		GeneratedBy: by,
 		Head:        f.Head,
 	}
+	counts := f.Counts
+	if counts == nil {
+		counts = NewCounts(p)
+		for _, e := range f.Entries {
+			counts.Add(e)
+		}
+	}
 	r.Sections = []Section{
-		accounts(f, p),
-		accessSection(f, p),
+		accounts(f, p, counts),
+		accessSection(f, p, counts),
 		recordsSection(f, p),
 		incidents(f, p),
 		training(f),
@@ -205,46 +212,74 @@ func objects(e Entry, prefix string) int64 {
 	return n
 }
 
-func accounts(f *Facts, p Period) Section {
-	s := Section{Key: "accounts", Title: "Accounts"}
-	var requested, joiners, restored, frozen, leavers, rejected tally
+// Counts classifies the period's counted entries one at a time, as the
+// store reads them, so that a quarter of millions of entries is tallied
+// without being held.
+type Counts struct {
+	p        Period
+	months   []time.Time
+	perMonth map[string][]float64
+
+	requested, joiners, restored, frozen, leavers, rejected tally
+	direct, approved, revoked                               tally
+}
+
+// NewCounts starts the counts of period p.
+func NewCounts(p Period) *Counts {
 	months := p.Months()
-	perMonth := map[string][]float64{"joiners": make([]float64, len(months)), "frozen": make([]float64, len(months)), "leavers": make([]float64, len(months))}
-	bump := func(series string, at time.Time, n int64) {
-		for i := len(months) - 1; i >= 0; i-- {
-			if !at.Before(months[i]) {
-				perMonth[series][i] += float64(n)
+	return &Counts{p: p, months: months, perMonth: map[string][]float64{
+		"joiners": make([]float64, len(months)), "frozen": make([]float64, len(months)), "leavers": make([]float64, len(months))}}
+}
+
+// Add counts one successful entry of a Counted command.
+func (c *Counts) Add(e Entry) {
+	if hasArg(e.Args, "--dry-run") || !c.p.Contains(e.At) {
+		return // changed nothing, or not in the period
+	}
+	bump := func(series string, n int64) {
+		for i := len(c.months) - 1; i >= 0; i-- {
+			if !e.At.Before(c.months[i]) {
+				c.perMonth[series][i] += float64(n)
 				return
 			}
 		}
 	}
-	for _, e := range f.Entries {
-		if hasArg(e.Args, "--dry-run") || !p.Contains(e.At) {
-			continue // changed nothing, or not in the period
+	n := objects(e, "account:")
+	switch e.Command {
+	case "account request":
+		c.requested.add(n, e.Seq)
+	case "account reject":
+		c.rejected.add(n, e.Seq)
+	case "account activate":
+		if hasArg(e.Args, "--agreement-ref") {
+			c.joiners.add(n, e.Seq)
+			bump("joiners", n)
+		} else {
+			c.restored.add(n, e.Seq)
 		}
-		n := objects(e, "account:")
-		switch e.Command {
-		case "account request":
-			requested.add(n, e.Seq)
-		case "account reject":
-			rejected.add(n, e.Seq)
-		case "account activate":
-			if hasArg(e.Args, "--agreement-ref") {
-				joiners.add(n, e.Seq)
-				bump("joiners", e.At, n)
-			} else {
-				restored.add(n, e.Seq)
-			}
-		case "account freeze", "account expire":
-			if n > 0 {
-				frozen.add(n, e.Seq)
-				bump("frozen", e.At, n)
-			}
-		case "account revoke":
-			leavers.add(n, e.Seq)
-			bump("leavers", e.At, n)
+	case "account freeze", "account expire":
+		if n > 0 {
+			c.frozen.add(n, e.Seq)
+			bump("frozen", n)
 		}
+	case "account revoke":
+		c.leavers.add(n, e.Seq)
+		bump("leavers", n)
+	case "access grant":
+		c.direct.add(1, e.Seq)
+	case "request approve":
+		if n := objects(e, "grant:"); n > 0 {
+			c.approved.add(n, e.Seq)
+		}
+	case "access revoke":
+		c.revoked.add(1, e.Seq)
 	}
+}
+
+func accounts(f *Facts, p Period, cn *Counts) Section {
+	s := Section{Key: "accounts", Title: "Accounts"}
+	requested, joiners, restored, frozen, leavers, rejected := cn.requested, cn.joiners, cn.restored, cn.frozen, cn.leavers, cn.rejected
+	months, perMonth := cn.months, cn.perMonth
 	s.Figures = append(s.Figures,
 		requested.figure("accounts.requested", "Accounts requested"),
 		joiners.figure("accounts.joiners", "Joiners (accounts activated after signing the usage agreement)"),
@@ -338,24 +373,9 @@ func moversAndLateLeavers(f *Facts, p Period) (Figure, Figure) {
 	return movers, late
 }
 
-func accessSection(f *Facts, p Period) Section {
+func accessSection(f *Facts, p Period, cn *Counts) Section {
 	s := Section{Key: "access", Title: "Access"}
-	var direct, approved, revoked tally
-	for _, e := range f.Entries {
-		if hasArg(e.Args, "--dry-run") || !p.Contains(e.At) {
-			continue // changed nothing, or not in the period
-		}
-		switch e.Command {
-		case "access grant":
-			direct.add(1, e.Seq)
-		case "request approve":
-			if n := objects(e, "grant:"); n > 0 {
-				approved.add(n, e.Seq)
-			}
-		case "access revoke":
-			revoked.add(1, e.Seq)
-		}
-	}
+	direct, approved, revoked := cn.direct, cn.approved, cn.revoked
 	s.Figures = append(s.Figures,
 		approved.figure("access.granted_approved", "Grants applied on an approved access request"),
 		direct.figure("access.granted_direct", "Grants given directly"),
