@@ -188,7 +188,27 @@ func reportRun(opts *Options) error {
 
 // writeFile writes the report atomically (a reader never sees half a
 // file), readable by the owner's group: it names people and incidents.
+// A path that exists and is not a regular file (/dev/null, a pipe, a
+// terminal) is written to as it is: renaming a new file over it would
+// replace the device.
 func writeFile(path string, b []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return errs.Invalidf("cannot write the report: %s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		if err := f.Close(); err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".custos-report-*")
 	if err != nil {
 		return errs.Invalidf("cannot write the report: %v", err)
