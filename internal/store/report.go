@@ -451,18 +451,23 @@ func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
 // signed as the object audit:SIZE. Their witnesses' cosignatures are
 // added to the note outside custos, so the store does not know them.
 func (t *Tx) reportCheckpoints(f *report.Facts, _ report.Period) error {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
-		WHERE o.object >= 'audit:' AND o.object < 'audit;' AND o.seq <= $1 AND l.command = 'audit checkpoint' AND l.outcome = 'ok'
-		ORDER BY o.seq DESC LIMIT 20`, f.Head.Seq)
+	// From the (command, seq) index, the outcome checked here: with
+	// outcome = 'ok' in the query SQLite walks every successful entry.
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at, l.outcome FROM audit_log l JOIN audit_objects o ON o.seq = l.seq
+		WHERE l.command = 'audit checkpoint' AND l.seq <= $1 AND o.object >= 'audit:' AND o.object < 'audit;'
+		ORDER BY l.seq DESC`, f.Head.Seq)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for rows.Next() && len(f.Checkpoints) < 20 {
 		var c report.Checkpoint
-		var obj, at string
-		if err := rows.Scan(&obj, &c.Seq, &at); err != nil {
+		var obj, at, outcome string
+		if err := rows.Scan(&obj, &c.Seq, &at, &outcome); err != nil {
 			return err
+		}
+		if outcome != "ok" {
+			continue
 		}
 		fmt.Sscanf(strings.TrimPrefix(obj, "audit:"), "%d", &c.Size)
 		c.At = parseTime(at)
