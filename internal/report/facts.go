@@ -11,8 +11,10 @@ type Facts struct {
 	Head Head
 	// Now is when the facts were read.
 	Now time.Time
-	// Entries are the period's successful entries of the commands the
-	// report counts (Counted), in sequence order.
+	// Counts are the period's successful entries of the commands the
+	// report counts (Counted), classified as the store read them; when
+	// nil, Build classifies Entries instead.
+	Counts  *Counts
 	Entries []Entry
 	// Accounts is every account as it stands, with the entry that last
 	// changed it.
@@ -35,10 +37,9 @@ type Facts struct {
 	Incidents []Incident
 	// Verify is the outcome of verifying the audit chain at report time.
 	Verify Verification
-	// Checkpoints, Training and Drift are what custos does not keep yet:
-	// nil says so in the report. The engineers adding signed checkpoints
-	// with witnesses, training records and directory reconciliation fill
-	// them in, and Build gains their figures.
+	// Checkpoints, Training and Drift are nil when the log records no
+	// signed checkpoint, no course, or no directory reconciliation: the
+	// report says so.
 	Checkpoints []Checkpoint
 	Training    []TrainingDept
 	Drift       *Drift
@@ -46,6 +47,8 @@ type Facts struct {
 	// in the period (account transfer, account leave); nil when custos
 	// predates them.
 	People []ScheduledChange
+	// Expired are the grants whose last day fell in the period.
+	Expired []ExpiredGrant
 }
 
 // ScheduledChange is a transfer or a leave, as account expire carries
@@ -185,13 +188,20 @@ type Incident struct {
 
 // Verification is the outcome of `audit verify` run for the report.
 type Verification struct {
-	OK      bool   `json:"ok"`
+	OK bool `json:"ok"`
+	// Entries are the entries whose chain was checked: all of them, or
+	// with Since those appended after the signed checkpoint.
 	Entries int64  `json:"entries"`
 	Error   string `json:"error,omitempty"`
+	// Since is the signed checkpoint the verification started from
+	// (report --since), or nil for a full verification from entry 1.
+	Since *Checkpoint `json:"since_checkpoint,omitempty"`
 }
 
-// Checkpoint is a signed checkpoint of the log (a seam: not kept yet).
+// Checkpoint is a signed checkpoint of the log.
 type Checkpoint struct {
+	// Origin names the log, for a checkpoint read from its note.
+	Origin    string    `json:"origin,omitempty"`
 	Size      int64     `json:"size"`
 	At        time.Time `json:"at"`
 	Witnesses []string  `json:"witnesses"`
@@ -208,10 +218,20 @@ type TrainingDept struct {
 	Seqs       []int64
 }
 
-// Drift is what the last directory reconciliation found (a seam: not
-// kept yet).
+// Drift is what the last directory reconciliation found, as its audit
+// entry records it (one object drift:KIND:USERNAME per finding).
 type Drift struct {
-	At    time.Time
-	Count int64
+	At  time.Time
+	Seq int64
+	// Kinds counts the findings by kind.
+	Kinds map[string]int64
+}
+
+// ExpiredGrant is a grant whose last day (--until) fell in the period
+// and that was not revoked before it: it lapsed by itself, as custos
+// grants do. Seq is the entry that gave it (and set its last day).
+type ExpiredGrant struct {
+	ID    int64
+	Until string // YYYY-MM-DD, the last day it was in force
 	Seq   int64
 }

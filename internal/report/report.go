@@ -93,6 +93,8 @@ var (
 	incidentTypes = []string{"credential-leak", "unauthorized-access", "data-leak", "tampering", "malware", "lost-device", "other"}
 	accountStates = []string{"requested", "approved", "active", "frozen", "revoked", "rejected"}
 	accountTypes  = []string{"employee", "contractor", "intern", "temporary"}
+	// driftKinds are account.Drift* in the order reconcile lists them.
+	driftKinds = []string{"enabled-not-live", "disabled-but-active", "password-changed", "inactive", "not-in-directory"}
 )
 
 // Build computes the report of period p from f. by is the operator
@@ -105,9 +107,16 @@ func Build(f *Facts, p Period, by string) *Report {
 		GeneratedBy: by,
 		Head:        f.Head,
 	}
+	counts := f.Counts
+	if counts == nil {
+		counts = NewCounts(p)
+		for _, e := range f.Entries {
+			counts.Add(e)
+		}
+	}
 	r.Sections = []Section{
-		accounts(f, p),
-		accessSection(f, p),
+		accounts(f, p, counts),
+		accessSection(f, p, counts),
 		recordsSection(f, p),
 		incidents(f, p),
 		training(f),
@@ -203,46 +212,74 @@ func objects(e Entry, prefix string) int64 {
 	return n
 }
 
-func accounts(f *Facts, p Period) Section {
-	s := Section{Key: "accounts", Title: "Accounts"}
-	var requested, joiners, restored, frozen, leavers, rejected tally
+// Counts classifies the period's counted entries one at a time, as the
+// store reads them, so that a quarter of millions of entries is tallied
+// without being held.
+type Counts struct {
+	p        Period
+	months   []time.Time
+	perMonth map[string][]float64
+
+	requested, joiners, restored, frozen, leavers, rejected tally
+	direct, approved, revoked                               tally
+}
+
+// NewCounts starts the counts of period p.
+func NewCounts(p Period) *Counts {
 	months := p.Months()
-	perMonth := map[string][]float64{"joiners": make([]float64, len(months)), "frozen": make([]float64, len(months)), "leavers": make([]float64, len(months))}
-	bump := func(series string, at time.Time, n int64) {
-		for i := len(months) - 1; i >= 0; i-- {
-			if !at.Before(months[i]) {
-				perMonth[series][i] += float64(n)
+	return &Counts{p: p, months: months, perMonth: map[string][]float64{
+		"joiners": make([]float64, len(months)), "frozen": make([]float64, len(months)), "leavers": make([]float64, len(months))}}
+}
+
+// Add counts one successful entry of a Counted command.
+func (c *Counts) Add(e Entry) {
+	if hasArg(e.Args, "--dry-run") || !c.p.Contains(e.At) {
+		return // changed nothing, or not in the period
+	}
+	bump := func(series string, n int64) {
+		for i := len(c.months) - 1; i >= 0; i-- {
+			if !e.At.Before(c.months[i]) {
+				c.perMonth[series][i] += float64(n)
 				return
 			}
 		}
 	}
-	for _, e := range f.Entries {
-		if hasArg(e.Args, "--dry-run") || !p.Contains(e.At) {
-			continue // changed nothing, or not in the period
+	n := objects(e, "account:")
+	switch e.Command {
+	case "account request":
+		c.requested.add(n, e.Seq)
+	case "account reject":
+		c.rejected.add(n, e.Seq)
+	case "account activate":
+		if hasArg(e.Args, "--agreement-ref") {
+			c.joiners.add(n, e.Seq)
+			bump("joiners", n)
+		} else {
+			c.restored.add(n, e.Seq)
 		}
-		n := objects(e, "account:")
-		switch e.Command {
-		case "account request":
-			requested.add(n, e.Seq)
-		case "account reject":
-			rejected.add(n, e.Seq)
-		case "account activate":
-			if hasArg(e.Args, "--agreement-ref") {
-				joiners.add(n, e.Seq)
-				bump("joiners", e.At, n)
-			} else {
-				restored.add(n, e.Seq)
-			}
-		case "account freeze", "account expire":
-			if n > 0 {
-				frozen.add(n, e.Seq)
-				bump("frozen", e.At, n)
-			}
-		case "account revoke":
-			leavers.add(n, e.Seq)
-			bump("leavers", e.At, n)
+	case "account freeze", "account expire":
+		if n > 0 {
+			c.frozen.add(n, e.Seq)
+			bump("frozen", n)
 		}
+	case "account revoke":
+		c.leavers.add(n, e.Seq)
+		bump("leavers", n)
+	case "access grant":
+		c.direct.add(1, e.Seq)
+	case "request approve":
+		if n := objects(e, "grant:"); n > 0 {
+			c.approved.add(n, e.Seq)
+		}
+	case "access revoke":
+		c.revoked.add(1, e.Seq)
 	}
+}
+
+func accounts(f *Facts, p Period, cn *Counts) Section {
+	s := Section{Key: "accounts", Title: "Accounts"}
+	requested, joiners, restored, frozen, leavers, rejected := cn.requested, cn.joiners, cn.restored, cn.frozen, cn.leavers, cn.rejected
+	months, perMonth := cn.months, cn.perMonth
 	s.Figures = append(s.Figures,
 		requested.figure("accounts.requested", "Accounts requested"),
 		joiners.figure("accounts.joiners", "Joiners (accounts activated after signing the usage agreement)"),
@@ -297,12 +334,17 @@ func accounts(f *Facts, p Period) Section {
 		Series: []Series{{"joiners", perMonth["joiners"]}, {"frozen", perMonth["frozen"]}, {"leavers", perMonth["leavers"]}}}
 	c.Alt = alt(c)
 	s.Charts = append(s.Charts, c)
-	s.Missing = []string{
-		"Drift found by the last directory reconciliation: custos keeps what account reconcile --directory found in its audit entry only (exit 5 when dangerous), not as figures.",
-	}
+	s.Missing = []string{"Drift found by the last directory reconciliation: the log records no account reconcile --directory yet."}
 	if f.Drift != nil {
 		s.Missing = nil
-		s.Figures = append(s.Figures, Figure{Key: "accounts.drift", Label: "Drift found by the last directory reconciliation", Value: f.Drift.Count, Seqs: []int64{f.Drift.Seq}})
+		var total int64
+		dt := Table{Key: "accounts.drift", Title: "Drift found by the last directory reconciliation (" + f.Drift.At.UTC().Format(time.DateOnly) + ")", Columns: []string{"kind", "accounts"}}
+		for _, k := range driftKinds {
+			total += f.Drift.Kinds[k]
+			dt.Rows = append(dt.Rows, Row{Cells: []string{k, fmt.Sprint(f.Drift.Kinds[k])}, Seqs: []int64{f.Drift.Seq}})
+		}
+		s.Figures = append(s.Figures, Figure{Key: "accounts.drift", Label: "Drift found by the last directory reconciliation", Value: total, Seqs: []int64{f.Drift.Seq}})
+		s.Tables = append(s.Tables, dt)
 	}
 	movers, late := moversAndLateLeavers(f, p)
 	s.Figures = append(s.Figures, movers, late)
@@ -331,29 +373,21 @@ func moversAndLateLeavers(f *Facts, p Period) (Figure, Figure) {
 	return movers, late
 }
 
-func accessSection(f *Facts, p Period) Section {
+func accessSection(f *Facts, p Period, cn *Counts) Section {
 	s := Section{Key: "access", Title: "Access"}
-	var direct, approved, revoked tally
-	for _, e := range f.Entries {
-		if hasArg(e.Args, "--dry-run") || !p.Contains(e.At) {
-			continue // changed nothing, or not in the period
-		}
-		switch e.Command {
-		case "access grant":
-			direct.add(1, e.Seq)
-		case "request approve":
-			if n := objects(e, "grant:"); n > 0 {
-				approved.add(n, e.Seq)
-			}
-		case "access revoke":
-			revoked.add(1, e.Seq)
-		}
-	}
+	direct, approved, revoked := cn.direct, cn.approved, cn.revoked
 	s.Figures = append(s.Figures,
 		approved.figure("access.granted_approved", "Grants applied on an approved access request"),
 		direct.figure("access.granted_direct", "Grants given directly"),
 		revoked.figure("access.revoked", "Grants revoked by hand"),
 	)
+	var expired tally
+	for _, g := range f.Expired {
+		if day, err := time.Parse(time.DateOnly, g.Until); err == nil && p.Contains(day) {
+			expired.add(1, g.Seq)
+		}
+	}
+	s.Figures = append(s.Figures, expired.figure("access.expired", "Grants that expired (their last day fell in the period, not revoked before)"))
 	t := Table{Key: "access.reviews", Title: "Access review campaigns", Columns: []string{"campaign", "due", "items", "decided", "kept", "revoked", "undecided", "closed", "on time"}}
 	var sod, sodKept, clr, clrKept tally
 	c := Chart{Key: "access.review_completion", Title: "Review completion per campaign", Unit: "% decided", Limit: 100, LimitLabel: "goal 100%"}
@@ -405,7 +439,6 @@ func accessSection(f *Facts, p Period) Section {
 	c.Series = []Series{done}
 	c.Alt = alt(c)
 	s.Charts = append(s.Charts, c)
-	s.Missing = []string{"Grants that expired in the period are not counted yet: an expiry is not an audited event, and the report counts only what the log records."}
 	return s
 }
 
@@ -625,17 +658,32 @@ func integrity(f *Facts) Section {
 	if f.Verify.OK {
 		ok = 1
 	}
+	verified, entries, verdict := "Chain verified at report time (1 intact, 0 broken)", "Entries verified", "intact"
+	if cp := f.Verify.Since; cp != nil {
+		// What was checked, and no more: the entries up to the checkpoint
+		// were verified when the checkpoint was, not now.
+		verified = fmt.Sprintf("Log verified at report time since the signed checkpoint of %d entries: its signature, the Merkle tree root at %d matching the signed root, and the entries after it chained on to the root now (1 intact, 0 broken)", cp.Size, cp.Size)
+		entries = fmt.Sprintf("Entries chained after the checkpoint (entries 1 to %d were not re-read: run custos audit verify for a full check)", cp.Size)
+		verdict = fmt.Sprintf("intact since the checkpoint of %d entries", cp.Size)
+	}
 	s.Figures = append(s.Figures,
-		Figure{Key: "integrity.verified", Label: "Chain verified at report time (1 intact, 0 broken)", Value: ok, Seqs: []int64{f.Head.Seq}},
-		Figure{Key: "integrity.entries", Label: "Entries verified", Value: f.Verify.Entries, Seqs: []int64{f.Head.Seq}},
+		Figure{Key: "integrity.verified", Label: verified, Value: ok, Seqs: []int64{f.Head.Seq}},
+		Figure{Key: "integrity.entries", Label: entries, Value: f.Verify.Entries, Seqs: []int64{f.Head.Seq}},
 	)
 	t := Table{Key: "integrity.head", Title: "Computed against", Columns: []string{"entry", "hash", "verification"}}
-	verdict := "intact"
 	if !f.Verify.OK {
 		verdict = "BROKEN: " + f.Verify.Error
 	}
 	t.Rows = []Row{{Cells: []string{fmt.Sprint(f.Head.Seq), f.Head.Hash, verdict}, Seqs: []int64{f.Head.Seq}}}
 	s.Tables = append(s.Tables, t)
+	if cp := f.Verify.Since; cp != nil {
+		w := strings.Join(cp.Witnesses, ", ")
+		if w == "" {
+			w = "none checked (--witness KEY)"
+		}
+		s.Tables = append(s.Tables, Table{Key: "integrity.since", Title: "Signed checkpoint verified from", Columns: []string{"log", "size", "witnesses checked"},
+			Rows: []Row{{Cells: []string{cp.Origin, fmt.Sprint(cp.Size), w}, Seqs: []int64{cp.Size}}}})
+	}
 	if len(f.Checkpoints) == 0 {
 		s.Missing = []string{"The latest signed checkpoint and the checkpoints' ages: the log records no signed checkpoint; take one with CUSTOS_AUDIT_SIGNING_KEY=FILE custos audit checkpoint (docs/audit-log.md)."}
 		return s

@@ -107,6 +107,11 @@ func sample() *Facts {
 				Deadline: at("2025-06-02T10:00:00Z"), OpenSeq: 2, Seqs: []int64{2}},
 		},
 		Verify: Verification{OK: true, Entries: 60},
+		// The last directory reconciliation, on 2026-12-19 (entry 57).
+		Drift: &Drift{At: at("2026-12-19T08:00:00Z"), Seq: 57, Kinds: map[string]int64{"enabled-not-live": 1, "inactive": 2, "not-in-directory": 1}},
+		// Grants whose last day fell in Q4 (one given directly, one on
+		// an approved request), and one in Q3.
+		Expired: []ExpiredGrant{{ID: 1, Until: "2026-08-31", Seq: 8}, {ID: 2, Until: "2026-11-30", Seq: 15}, {ID: 3, Until: "2026-12-10", Seq: 14}},
 	}
 }
 
@@ -138,6 +143,19 @@ func summary(r *Report) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// A report verified from a signed checkpoint says what it verified, and
+// no more.
+func TestIntegritySinceCheckpointGolden(t *testing.T) {
+	q4, _ := Quarter("2026-Q4")
+	f := sample()
+	f.Verify = Verification{OK: true, Entries: 5, Since: &Checkpoint{Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{"witness.example.org"}}}
+	r := Build(f, q4, "aurora")
+	var integ Report
+	integ.Title, integ.Period, integ.Head, integ.Sections = r.Title, r.Period, r.Head, r.Sections[len(r.Sections)-1:]
+	golden.Check(t, "since_checkpoint_2026q4.txt", summary(&integ))
+	checkInvariants(t, r)
 }
 
 func TestBuildGolden(t *testing.T) {

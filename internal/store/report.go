@@ -1,7 +1,6 @@
 package store
 
 import (
-	"cmp"
 	"database/sql"
 	"fmt"
 	"slices"
@@ -18,8 +17,12 @@ import (
 // ReportFacts reads what the compliance report of period p counts, as of
 // the audit log's head when it starts: every traced sequence number is at
 // most that head. It verifies the chain too, since the report states
-// whether the log it counts is intact.
-func (t *Tx) ReportFacts(p report.Period) (*report.Facts, error) {
+// whether the log it counts is intact: in full from entry 1, or, given
+// since (a signed checkpoint whose signature the caller checked), only
+// what was appended after it (VerifySince: the stored tree still has the
+// signed root at the signed size, and the entries after it chain on and
+// give the stored tree's root now).
+func (t *Tx) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
@@ -28,11 +31,28 @@ func (t *Tx) ReportFacts(p report.Period) (*report.Facts, error) {
 	steps := []func(*report.Facts, report.Period) error{
 		t.reportEntries, t.reportAccounts, t.reportReviews, t.reportSchedules,
 		t.reportPurges, t.reportHolds, t.reportLookups, t.reportIncidents, t.reportTraining, t.reportPeople, t.reportCheckpoints,
+		t.reportDrift, t.reportExpired,
 	}
 	for _, step := range steps {
 		if err := step(f, p); err != nil {
 			return nil, err
 		}
+	}
+	if since != nil {
+		cp := &report.Checkpoint{Origin: since.Origin, Size: since.Size, Witnesses: since.Witnesses}
+		if cp.Witnesses == nil {
+			cp.Witnesses = []string{}
+		}
+		_, err := t.VerifySince(since.Size, since.Root)
+		switch {
+		case err == nil:
+			f.Verify = report.Verification{OK: true, Entries: head.Seq - since.Size, Since: cp}
+		case errs.CodeOf(err) == errs.Integrity:
+			f.Verify = report.Verification{Error: firstLine(err.Error()), Since: cp}
+		default:
+			return nil, err
+		}
+		return f, nil
 	}
 	v, err := t.VerifyAudit(nil, 0, nil)
 	switch {
@@ -96,7 +116,8 @@ func (t *Tx) reportEntries(f *report.Facts, p report.Period) error {
 	// The period's times bound seq (as in AuditLog), so each command's
 	// part is one range of the (command, seq) index: at enterprise size a
 	// quarter holds millions of entries, of which the counted commands are
-	// a fraction.
+	// a fraction. Each entry is counted as it is read, not held.
+	f.Counts = report.NewCounts(p)
 	b, ok, err := t.auditBounds(AuditFilter{Since: p.From, Until: p.To})
 	if err != nil || !ok {
 		return err
@@ -106,28 +127,33 @@ func (t *Tx) reportEntries(f *report.Facts, p report.Period) error {
 		hi = min(hi, b.hi)
 	}
 	for _, c := range report.Counted {
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT seq, at, command, args, objects FROM audit_log
-			WHERE command = $1 AND seq >= $2 AND seq <= $3 AND at >= $4 AND at < $5 AND outcome = 'ok' ORDER BY seq`,
+		// The outcome is checked here, not in SQL: given outcome = 'ok',
+		// SQLite walks the (outcome, seq) index over every successful
+		// entry of the log (nearly all of them) instead of this command's.
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT seq, at, command, args, objects, outcome FROM audit_log
+			WHERE command = $1 AND seq >= $2 AND seq <= $3 AND at >= $4 AND at < $5 ORDER BY seq`,
 			c, b.lo, hi, formatTime(p.From), formatTime(p.To))
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var e report.Entry
-			var at, args, objects string
-			if err := rows.Scan(&e.Seq, &at, &e.Command, &args, &objects); err != nil {
+			var at, args, objects, outcome string
+			if err := rows.Scan(&e.Seq, &at, &e.Command, &args, &objects, &outcome); err != nil {
 				rows.Close()
 				return err
 			}
+			if outcome != "ok" {
+				continue
+			}
 			e.At, e.Args, e.Objects = parseTime(at), flagNames(audit.DecodeList(args)), audit.DecodeList(objects)
-			f.Entries = append(f.Entries, e)
+			f.Counts.Add(e)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
-	slices.SortFunc(f.Entries, func(a, b report.Entry) int { return cmp.Compare(a.Seq, b.Seq) })
 	return nil
 }
 
@@ -425,18 +451,23 @@ func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
 // signed as the object audit:SIZE. Their witnesses' cosignatures are
 // added to the note outside custos, so the store does not know them.
 func (t *Tx) reportCheckpoints(f *report.Facts, _ report.Period) error {
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
-		WHERE o.object >= 'audit:' AND o.object < 'audit;' AND o.seq <= $1 AND l.command = 'audit checkpoint' AND l.outcome = 'ok'
-		ORDER BY o.seq DESC LIMIT 20`, f.Head.Seq)
+	// From the (command, seq) index, the outcome checked here: with
+	// outcome = 'ok' in the query SQLite walks every successful entry.
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at, l.outcome FROM audit_log l JOIN audit_objects o ON o.seq = l.seq
+		WHERE l.command = 'audit checkpoint' AND l.seq <= $1 AND o.object >= 'audit:' AND o.object < 'audit;'
+		ORDER BY l.seq DESC`, f.Head.Seq)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for rows.Next() && len(f.Checkpoints) < 20 {
 		var c report.Checkpoint
-		var obj, at string
-		if err := rows.Scan(&obj, &c.Seq, &at); err != nil {
+		var obj, at, outcome string
+		if err := rows.Scan(&obj, &c.Seq, &at, &outcome); err != nil {
 			return err
+		}
+		if outcome != "ok" {
+			continue
 		}
 		fmt.Sscanf(strings.TrimPrefix(obj, "audit:"), "%d", &c.Size)
 		c.At = parseTime(at)
@@ -561,4 +592,70 @@ func (t *Tx) objectEntries(prefix string, head int64) (map[string][]objectEntry,
 		out[name] = append(out[name], e)
 	}
 	return out, rows.Err()
+}
+
+// reportDrift reads the findings of the last directory reconciliation
+// from its audit entry: account reconcile --directory records each as
+// the object drift:KIND:USERNAME (exit 5 included, which it records as
+// a conflict). With none in the log, Drift stays nil.
+func (t *Tx) reportDrift(f *report.Facts, _ report.Period) error {
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT seq, at, args, objects FROM audit_log
+		WHERE command = 'account reconcile' AND seq <= $1 AND outcome IN ('ok', 'conflict') ORDER BY seq DESC`, f.Head.Seq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var at, args, objects string
+		if err := rows.Scan(&seq, &at, &args, &objects); err != nil {
+			return err
+		}
+		if !slices.Contains(flagNames(audit.DecodeList(args)), "--directory") {
+			continue // an HR reconciliation
+		}
+		d := &report.Drift{At: parseTime(at), Seq: seq, Kinds: map[string]int64{}}
+		for _, o := range audit.DecodeList(objects) {
+			if rest, ok := strings.CutPrefix(o, "drift:"); ok {
+				kind, _, _ := strings.Cut(rest, ":")
+				d.Kinds[kind]++
+			}
+		}
+		f.Drift = d
+		return nil
+	}
+	return rows.Err()
+}
+
+// reportExpired reads the grants whose last day fell in the period and
+// that were not revoked before it ended, each traced to the entry that
+// last set that day: a grant:ID entry (an approved request, a changed
+// last day) or else the access grant that gave it.
+func (t *Tx) reportExpired(f *report.Facts, p report.Period) error {
+	from, to := p.From.Format(account.DateFormat), p.To.Format(account.DateFormat)
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT g.id, g.until, g.revoked_at,
+		COALESCE((SELECT max(o.seq) FROM audit_objects o WHERE o.object = 'grant:' || g.id AND o.seq <= $3),
+			(SELECT max(l.seq) FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
+			 WHERE o.object = 'account:' || g.username AND o.seq <= $3 AND l.command = 'access grant' AND l.at = g.granted_at), 0)
+		FROM grants g WHERE g.until != '' AND g.until >= $1 AND g.until < $2 ORDER BY g.id`, from, to, f.Head.Seq)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g report.ExpiredGrant
+		var revoked string
+		if err := rows.Scan(&g.ID, &g.Until, &revoked, &g.Seq); err != nil {
+			return err
+		}
+		last, err := time.Parse(account.DateFormat, g.Until)
+		if err != nil {
+			continue
+		}
+		if revoked != "" && parseTime(revoked).Before(last.AddDate(0, 0, 1)) {
+			continue // revoked while still in force: counted as a revocation
+		}
+		f.Expired = append(f.Expired, g)
+	}
+	return rows.Err()
 }

@@ -259,6 +259,12 @@ func reconcileDirectoryRun(opts *ReconcileOptions) error {
 		}
 		drifts = account.ReconcileDirectory(users, accounts, days, tx.Now())
 		actions, err = tx.ApplyDirectory(drifts, users, filepath.Base(opts.Directory))
+		// The findings go into this invocation's entry, one object
+		// drift:KIND:USERNAME each, so the report can count the last
+		// reconciliation's drift from the log itself.
+		for _, d := range drifts {
+			tx.Touch("drift:" + d.Kind + ":" + d.Username)
+		}
 		return err
 	})
 	if err != nil {

@@ -65,6 +65,13 @@ func openCheckpointFile(path string, logKey note.Verifier, witnesses []note.Veri
 // openSigned reads the log's verifier key (--vkey), the witnesses'
 // (--witness) and each checkpoint file in paths, each checked against
 // them.
+// OpenSigned reads signed checkpoint notes and checks their signature
+// by the log's key vkey (a verifier key or a file holding one) and each
+// witness's cosignature, as audit verify --since does.
+func OpenSigned(vkey string, witnesses []string, paths ...string) ([]*audit.SignedCheckpoint, error) {
+	return openSigned(vkey, witnesses, paths...)
+}
+
 func openSigned(vkey string, witnesses []string, paths ...string) ([]*audit.SignedCheckpoint, error) {
 	v, err := verifierArg("--vkey", vkey)
 	if err != nil {

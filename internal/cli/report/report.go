@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/audit"
+	auditcmd "github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/output"
@@ -32,6 +34,11 @@ type Options struct {
 	// --to (the current quarter when none is given).
 	Period report.Period
 	Out    string
+	// Since, VKey and Witnesses name a signed checkpoint to verify the
+	// log from (audit verify --since), instead of from entry 1.
+	Since     string
+	VKey      string
+	Witnesses []string
 }
 
 // NewCmdReport returns `custos report`.
@@ -41,7 +48,7 @@ func newCmdReport(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 	opts := &Options{Factory: f}
 	var quarter, from, to string
 	cmd := &cobra.Command{
-		Use:   "report [--quarter 2026-Q4 | --from DATE --to DATE] [-o html|json] [--out FILE]",
+		Use:   "report [--quarter 2026-Q4 | --from DATE --to DATE] [--since CP --vkey KEY] [-o html|json] [--out FILE]",
 		Short: "The compliance report of a quarter, with charts, traced to the audit log",
 		Long: `Write the compliance report of a quarter (--quarter 2026-Q4), or of the days
 from --from to --to (both included), as one self-contained HTML page (the
@@ -67,9 +74,19 @@ against. The report's own SHA-256 is recorded in its audit entry as the
 object report:SHA256, so a copy can be checked later:
 ` + "`custos audit log --object report:$(sha256sum FILE | cut -d' ' -f1)`" + `.
 
+The integrity section verifies the whole chain from entry 1, which takes
+most of a report's time over a large log. With --since CP --vkey KEY (a
+signed checkpoint and the log's verifier key, as for audit verify
+--since) it checks only what was appended after the checkpoint: the
+signature, the stored Merkle tree's root at the signed size against the
+signed root, and the entries after it chained on to today's root. The
+section then says so, and names the checkpoint and its witnesses
+(--witness KEY, repeatable, as for audit verify).
+
 Only auditors, officers and admins may run it; it changes nothing.`,
 		Example: `  $ custos report --quarter 2026-Q4 --out q4.html
   custos: wrote the report of 2026-Q4 to q4.html (SHA-256 3f1c…, recorded in the audit log)
+  $ custos report --quarter 2026-Q4 --since cp.txt --vkey custos.vkey --out q4.html
   $ custos report --from 2026-01-01 --to 2026-06-30 -o json | jq '.sections[] | select(.key=="incidents") | .figures[0]'
   $ custos audit log --object report:$(sha256sum q4.html | cut -d' ' -f1)`,
 		Args: cmdutil.NoArgs,
@@ -96,6 +113,12 @@ Only auditors, officers and admins may run it; it changes nothing.`,
 			default:
 				opts.Period = report.QuarterOf(f.Now())
 			}
+			if opts.Since != "" && opts.VKey == "" {
+				return cmdutil.FlagError(cmd, fmt.Errorf("--since needs the log's verifier key: --vkey"))
+			}
+			if opts.Since == "" && (opts.VKey != "" || len(opts.Witnesses) > 0) {
+				return cmdutil.FlagError(cmd, fmt.Errorf("--vkey and --witness go with --since"))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -106,6 +129,9 @@ Only auditors, officers and admins may run it; it changes nothing.`,
 	cmd.Flags().StringVar(&from, "from", "", "report from this day (YYYY-MM-DD, UTC), with --to")
 	cmd.Flags().StringVar(&to, "to", "", "report up to and including this day, with --from")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the report to FILE instead of stdout")
+	cmd.Flags().StringVar(&opts.Since, "since", "", "verify the log only after this signed checkpoint (verified in full before)")
+	cmd.Flags().StringVar(&opts.VKey, "vkey", "", "with --since: the log's verifier key (or a file holding it)")
+	cmd.Flags().StringArrayVar(&opts.Witnesses, "witness", nil, "with --since: a witness's verifier key whose cosignature the checkpoint must carry (repeatable)")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd, HTML, output.JSON)
 	return cmdutil.MarkStore(cmd)
 }
@@ -115,8 +141,16 @@ func reportRun(opts *Options) error {
 	format := opts.Output.Format()
 	var page bytes.Buffer
 	var sum string
+	var since *audit.SignedCheckpoint
+	if opts.Since != "" {
+		cps, err := auditcmd.OpenSigned(opts.VKey, opts.Witnesses, opts.Since)
+		if err != nil {
+			return err
+		}
+		since = cps[0]
+	}
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		facts, err := tx.ReportFacts(opts.Period)
+		facts, err := tx.ReportFacts(opts.Period, since)
 		if err != nil {
 			return err
 		}
@@ -154,7 +188,27 @@ func reportRun(opts *Options) error {
 
 // writeFile writes the report atomically (a reader never sees half a
 // file), readable by the owner's group: it names people and incidents.
+// A path that exists and is not a regular file (/dev/null, a pipe, a
+// terminal) is written to as it is: renaming a new file over it would
+// replace the device.
 func writeFile(path string, b []byte) error {
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return errs.Invalidf("cannot write the report: %s is a directory", path)
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		if _, err := f.Write(b); err != nil {
+			f.Close()
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		if err := f.Close(); err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		return nil
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".custos-report-*")
 	if err != nil {
 		return errs.Invalidf("cannot write the report: %v", err)
