@@ -361,13 +361,17 @@ type DecideResult struct {
 	Changed int
 	// Overrides maps an item to the decision its override replaced.
 	Overrides map[int64]string
+	// Changes lists, in sheet order, the decisions that changed (or, in a
+	// dry run, would change) an item.
+	Changes []Decision
 }
 
 // DecideReview records decisions by the effective operator, all or none:
 // every decision is checked before any is written. When an admin records
 // decisions on a reviewer's behalf (onBehalf), each counts as the item's
-// reviewer's, and the admin is recorded as having imported it.
-func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResult, error) {
+// reviewer's, and the admin is recorded as having imported it. With dryRun
+// every decision is checked and nothing is written.
+func (t *Tx) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error) {
 	res := DecideResult{Overrides: map[int64]string{}}
 	if _, err := t.openReview(name); err != nil {
 		return res, err
@@ -405,7 +409,12 @@ func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResu
 		}
 		if check.Changed {
 			changes = append(changes, change{d, decider, check.Overrides})
+			res.Changes = append(res.Changes, d)
 		}
+	}
+	res.Changed = len(changes)
+	if dryRun {
+		return res, nil
 	}
 	for _, c := range changes {
 		imported := ""
@@ -424,7 +433,6 @@ func (t *Tx) DecideReview(name string, ds []Decision, onBehalf bool) (DecideResu
 			res.Overrides[c.d.Item] = c.overrides
 		}
 	}
-	res.Changed = len(changes)
 	return res, nil
 }
 

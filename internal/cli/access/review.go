@@ -259,7 +259,7 @@ it replaced, shown by review show as overrides.`,
 			}
 			var res store.DecideResult
 			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
-				res, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason), Override: override}}, false)
+				res, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason), Override: override}}, false, false)
 				return err
 			})
 			if err != nil {
@@ -291,9 +291,10 @@ it replaced, shown by review show as overrides.`,
 }
 
 func newCmdReviewImport(f *cmdutil.Factory) *cobra.Command {
+	var dryRun bool
 	var out *cmdutil.Output
 	cmd := &cobra.Command{
-		Use:   "import NAME FILE.csv",
+		Use:   "import NAME FILE.csv [--dry-run]",
 		Short: "Import a filled-in review sheet",
 		Long: `Read a sheet written by access review export ("-" reads stdin): its
 campaign, item, username, resource and role columns say which grant a row
@@ -307,9 +308,13 @@ too (an admin overrides with review decide --override); and then nothing
 is applied. Rows with an empty decision are skipped; a row repeating a
 recorded decision changes nothing. A revoke needs a reason. Reviewers
 import their own items; an admin may import any, recorded as decided by the
-item's reviewer and imported by the admin.`,
-		Example: `  $ custos access review import 2026-Q4 review-olga.csv`,
-		Args:    cmdutil.ExactArgs("NAME", "FILE"),
+item's reviewer and imported by the admin. --dry-run checks the sheet the
+same way (same refusals, same exit codes), prints each decision it would
+change and the summary, and changes nothing; its audit entry shows as
+"dry run" in audit log.`,
+		Example: `  $ custos access review import 2026-Q4 review-olga.csv --dry-run
+  $ custos access review import 2026-Q4 review-olga.csv`,
+		Args: cmdutil.ExactArgs("NAME", "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			ds, err := readSheet(args[1], f.IO.In)
@@ -317,8 +322,8 @@ item's reviewer and imported by the admin.`,
 				return err
 			}
 			var res store.DecideResult
-			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
-				res, err = tx.DecideReview(name, ds, true)
+			err = cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx *store.Tx) (err error) {
+				res, err = tx.DecideReview(name, ds, true, dryRun)
 				return err
 			})
 			changed := res.Changed
@@ -326,12 +331,23 @@ item's reviewer and imported by the admin.`,
 				return err
 			}
 			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("campaign", "rows", "changed"), name, len(ds), changed)
+				return output.WriteObject(f.IO, format, output.Cols("campaign", "rows", "changed", "dry_run"), name, len(ds), changed, dryRun)
+			}
+			if dryRun {
+				f.DryRunNoted()
+				for _, d := range res.Changes {
+					if _, err := fmt.Fprintf(f.IO.Out, "Would decide item %d: %s (%s).\n", d.Item, d.Decision, output.Sanitize(d.Reason)); err != nil {
+						return err
+					}
+				}
+				_, err = fmt.Fprintf(f.IO.Out, "Dry run, nothing changed: %d decision(s) for %s; %d would change.\n", len(ds), output.Sanitize(name), changed)
+				return err
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "Imported %d decision(s) into %s; %d changed.\n", len(ds), output.Sanitize(name), changed)
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the sheet, print what it would decide and change nothing")
 	out = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
@@ -421,6 +437,7 @@ so audit log --object and account show list it.`,
 			}
 			verb := "Closed"
 			if dryRun {
+				f.DryRunNoted()
 				verb = "Dry run, nothing changed:"
 			}
 			_, err = fmt.Fprintf(f.IO.Out, "%s %s: %d kept, %d revoked (%d already revoked meanwhile), %d undecided.\n",
