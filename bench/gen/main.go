@@ -59,8 +59,8 @@ func main() {
 	if *hashrate > 0 {
 		inv.Command = "audit log"
 		var entries []audit.Entry
-		check(st.Invoke(ctx, inv, store.Spec{}, func(tx *store.Tx) error {
-			return tx.AuditLog(store.AuditFilter{Limit: *hashrate}, func(e *audit.Entry) error { entries = append(entries, *e); return nil })
+		check(st.Invoke(ctx, inv, store.Spec{}, func(tx store.Tx) error {
+			return tx.Audit().AuditLog(store.AuditFilter{Limit: *hashrate}, func(e *audit.Entry) error { entries = append(entries, *e); return nil })
 		}))
 		start := time.Now()
 		var buf []byte
@@ -83,10 +83,10 @@ func main() {
 	if store.IsPostgres(*db) {
 		copied, sc.AuditEntries = sc.AuditEntries, 0
 	}
-	check(st.Generate(ctx, inv, sc, progress))
+	check(st.(store.Generator).Generate(ctx, inv, sc, progress))
 	if copied > 0 {
 		check(copyAudit(ctx, *db, copied, func(done, total int) { progress("audit entries (COPY)", done, total) }))
-		check(st.Invoke(ctx, inv, store.Spec{Write: true}, func(t *store.Tx) error { t.Touch("bench:audit entries"); return nil }))
+		check(st.Invoke(ctx, inv, store.Spec{Write: true}, func(t store.Tx) error { t.Touch("bench:audit entries"); return nil }))
 	}
 	fmt.Fprintf(os.Stderr, "gen: done in %s\n", time.Since(start).Round(time.Second))
 }

@@ -28,8 +28,8 @@ func main() {
 	}
 	defer st.Close()
 	inv := &store.Invocation{Command: "operator add", Args: os.Args[1:], OSUser: "root", Host: "bench", PID: os.Getpid()}
-	err = st.Invoke(ctx, inv, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}}, func(tx *store.Tx) error {
-		_, err := tx.AddOperator(&operator.Operator{Name: os.Args[2], Roles: []operator.Role{operator.Auditor}, CreatedBy: "root"})
+	err = st.Invoke(ctx, inv, store.Spec{Write: true, Roles: []operator.Role{operator.Admin}}, func(tx store.Tx) error {
+		_, err := tx.Operators().AddOperator(&operator.Operator{Name: os.Args[2], Roles: []operator.Role{operator.Auditor}, CreatedBy: "root"})
 		return err
 	})
 	if err != nil {

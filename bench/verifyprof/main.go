@@ -46,8 +46,8 @@ func main() {
 	}
 	start := time.Now()
 	var chain time.Duration
-	err = st.View(ctx, inv, store.Spec{}, func(tx *store.Tx) error {
-		v, err := tx.VerifyAudit(nil, 0, func(done, total int64) {
+	err = st.View(ctx, inv, store.Spec{}, func(tx store.Tx) error {
+		v, err := tx.Audit().VerifyAudit(nil, 0, func(done, total int64) {
 			if done == total {
 				chain = time.Since(start)
 			}

@@ -82,24 +82,24 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 	}
 
 	var items []*access.Item
-	err = s.Invoke(ctx, inv("access review start", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		if _, err := tx.StartReview(&access.Campaign{Name: "check", Due: "2099-01-01"}, nil); err != nil {
+	err = s.Invoke(ctx, inv("access review start", "ana"), Spec{Write: true}, func(tx Tx) error {
+		if _, err := tx.Access().StartReview(&access.Campaign{Name: "check", Due: "2099-01-01"}, nil); err != nil {
 			return err
 		}
-		return tx.ReviewItems("check", ItemFilter{}, func(it *access.Item) error { items = append(items, it); return nil })
+		return tx.Access().ReviewItems("check", ItemFilter{}, func(it *access.Item) error { items = append(items, it); return nil })
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// What the pure rules say, computed independently.
-	err = s.Invoke(ctx, inv("check", "ana"), Spec{}, func(tx *Tx) error {
-		pairs, err := tx.sodPairs()
+	err = s.Invoke(ctx, inv("check", "ana"), Spec{}, func(tx Tx) error {
+		pairs, err := tx.(*txn).sodPairs()
 		if err != nil {
 			return err
 		}
 		ops := map[string]*operator.Operator{}
-		tx.ListOperators(false, 0, func(o *operator.Operator) error { ops[o.Name] = o; return nil })
+		tx.Operators().ListOperators(false, 0, func(o *operator.Operator) error { ops[o.Name] = o; return nil })
 		isOp := func(n string) bool { return ops[n] != nil }
 		manager := func(d string) string {
 			var names []string
@@ -116,7 +116,7 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 		}
 		var active []*access.Grant
 		accounts := map[string]account.State{}
-		tx.ListGrants(GrantFilter{}, func(g *access.Grant, st account.State) error {
+		tx.Access().ListGrants(GrantFilter{}, func(g *access.Grant, st account.State) error {
 			active = append(active, g)
 			accounts[g.Username] = st
 			return nil
@@ -127,11 +127,11 @@ func TestReviewSQLAgreesWithTheRules(t *testing.T) {
 		slices.SortFunc(active, func(a, b *access.Grant) int { return int(a.ID - b.ID) })
 		flagged := map[string]int{}
 		for i, g := range active {
-			a, err := tx.GetAccount(g.Username)
+			a, err := tx.Accounts().GetAccount(g.Username)
 			if err != nil {
 				return err
 			}
-			r, err := tx.GetResource(g.Resource)
+			r, err := tx.Access().GetResource(g.Resource)
 			if err != nil {
 				return err
 			}

@@ -37,10 +37,10 @@ type AccountPolicy struct {
 }
 
 // AccountPolicy reads the account policy keys.
-func (t *Tx) AccountPolicy() (*AccountPolicy, error) {
+func (t *txn) AccountPolicy() (*AccountPolicy, error) {
 	var vals [4]string
 	for i, k := range []string{account.KeyUsernamePattern, account.KeyApprovalStages, account.KeyPasswordLength, account.KeyPasswordRequire} {
-		v, err := t.Policy(k)
+		v, err := t.PolicyValue(k)
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +62,7 @@ func (t *Tx) AccountPolicy() (*AccountPolicy, error) {
 }
 
 // GetAccount returns an account, or NotFound.
-func (t *Tx) GetAccount(username string) (*account.Account, error) {
+func (t *txn) GetAccount(username string) (*account.Account, error) {
 	t.Touch("account:" + username)
 	a, err := scanAccount(t.tx.QueryRowContext(t.ctx, `SELECT `+accountColumns+` FROM accounts WHERE username = $1`, username))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -74,7 +74,7 @@ func (t *Tx) GetAccount(username string) (*account.Account, error) {
 // RequestAccount records a validated request. A username already taken,
 // even by a revoked account, and a second live account for the same
 // employee ID are conflicts.
-func (t *Tx) RequestAccount(a *account.Account) error {
+func (t *txn) RequestAccount(a *account.Account) error {
 	t.Touch("account:" + a.Username)
 	var holder string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT username FROM accounts WHERE username = $1`, a.Username).Scan(&holder)
@@ -102,7 +102,7 @@ func (t *Tx) RequestAccount(a *account.Account) error {
 }
 
 // Approvals returns the approval stages given to an account.
-func (t *Tx) Approvals(username string) ([]account.Approval, error) {
+func (t *txn) Approvals(username string) ([]account.Approval, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, stage, operator, at, reason, real_operator, proxy FROM account_approvals WHERE username = $1 ORDER BY at`, username)
 	if err != nil {
 		return nil, err
@@ -133,7 +133,7 @@ type ApproveResult struct {
 }
 
 // ApproveAccount gives one approval stage as the effective operator.
-func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, error) {
+func (t *txn) ApproveAccount(username, stage, reason string) (*ApproveResult, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 	if err != nil {
 		return nil, err
 	}
-	rule, err := t.Policy(account.KeyApprovalProxy)
+	rule, err := t.PolicyValue(account.KeyApprovalProxy)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +180,7 @@ func (t *Tx) ApproveAccount(username, stage, reason string) (*ApproveResult, err
 
 // saveLifecycle writes the lifecycle columns of next, the account a as a
 // rule of the account package left it, and updates a to match.
-func (t *Tx) saveLifecycle(a *account.Account, next account.Account) error {
+func (t *txn) saveLifecycle(a *account.Account, next account.Account) error {
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET state = $2, updated_at = $3, state_reason = $4,
 		must_change_password = $5, agreement_ref = $6, incident = $7 WHERE username = $1`,
 		next.Username, string(next.State), formatTime(next.UpdatedAt), next.StateReason,
@@ -192,7 +192,7 @@ func (t *Tx) saveLifecycle(a *account.Account, next account.Account) error {
 }
 
 // RejectAccount rejects a requested account.
-func (t *Tx) RejectAccount(username, reason string) (*account.Account, bool, error) {
+func (t *txn) RejectAccount(username, reason string) (*account.Account, bool, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, false, err
@@ -207,20 +207,10 @@ func (t *Tx) RejectAccount(username, reason string) (*account.Account, bool, err
 	return a, true, t.saveLifecycle(a, next)
 }
 
-// ActivationCheck may refuse re-activating an account; the incidents
-// module registers one that refuses while an open incident names it.
-type ActivationCheck func(t *Tx, username string) error
-
-var activationChecks []ActivationCheck
-
-// RegisterActivationCheck adds a check run before an account is
-// re-activated.
-func RegisterActivationCheck(c ActivationCheck) { activationChecks = append(activationChecks, c) }
-
 // ActivateAccount makes an approved account active (agreementRef required)
 // or re-activates a frozen one (reason required). The account must then
 // change its password; the caller generates it and never stores it.
-func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Account, error) {
+func (t *txn) ActivateAccount(username, agreementRef, reason string) (*account.Account, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, err
@@ -236,10 +226,8 @@ func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Ac
 		}
 	}
 	if action == account.ActionReactivate {
-		for _, check := range activationChecks {
-			if err := check(t, username); err != nil {
-				return nil, err
-			}
+		if err := t.checkNoOpenIncident(username); err != nil {
+			return nil, err
 		}
 	}
 	return a, t.saveLifecycle(a, next)
@@ -247,7 +235,7 @@ func (t *Tx) ActivateAccount(username, agreementRef, reason string) (*account.Ac
 
 // FreezeAccount freezes an active account; freezing a frozen one changes
 // nothing.
-func (t *Tx) FreezeAccount(username, reason, incident string) (*account.Account, bool, error) {
+func (t *txn) FreezeAccount(username, reason, incident string) (*account.Account, bool, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, false, err
@@ -259,18 +247,9 @@ func (t *Tx) FreezeAccount(username, reason, incident string) (*account.Account,
 	return a, true, t.saveLifecycle(a, next)
 }
 
-// GrantRevoker revokes an account's access grants at revocation and
-// returns them for the snapshot; the access module registers it.
-type GrantRevoker func(t *Tx, username, reason string) (any, error)
-
-var grantRevoker GrantRevoker
-
-// RegisterGrantRevoker sets the function that revokes an account's grants.
-func RegisterGrantRevoker(r GrantRevoker) { grantRevoker = r }
-
 // RevokeAccount revokes an account for good, with its grants, and keeps a
 // snapshot of both. Revoking a revoked account changes nothing.
-func (t *Tx) RevokeAccount(username, reason string) (*account.Account, bool, error) {
+func (t *txn) RevokeAccount(username, reason string) (*account.Account, bool, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, false, err
@@ -282,11 +261,11 @@ func (t *Tx) RevokeAccount(username, reason string) (*account.Account, bool, err
 	if !changed {
 		return a, false, nil
 	}
-	var grants any = []any{}
-	if grantRevoker != nil {
-		if grants, err = grantRevoker(t, username, reason); err != nil {
-			return nil, false, err
-		}
+	// The account's grants go with it, in the same transaction, and into
+	// the revocation snapshot.
+	grants, err := t.RevokeGrants(username, "", "", "account revoked: "+reason)
+	if err != nil {
+		return nil, false, err
 	}
 	approvals, err := t.Approvals(username)
 	if err != nil {
@@ -313,7 +292,7 @@ type Revocation struct {
 }
 
 // AccountRevocation returns the revocation record, or nil.
-func (t *Tx) AccountRevocation(username string) (*Revocation, error) {
+func (t *txn) AccountRevocation(username string) (*Revocation, error) {
 	var r Revocation
 	var at string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT at, revoked_by, reason, snapshot FROM account_revocations WHERE username = $1`, username).
@@ -349,7 +328,7 @@ type AccountFilter struct {
 }
 
 // ListAccounts streams accounts in username order.
-func (t *Tx) ListAccounts(f AccountFilter, fn func(*account.Account) error) error {
+func (t *txn) ListAccounts(f AccountFilter, fn func(*account.Account) error) error {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -398,7 +377,7 @@ func (t *Tx) ListAccounts(f AccountFilter, fn func(*account.Account) error) erro
 
 // ExpireAccounts freezes every active account whose last day is before
 // asOf (YYYY-MM-DD); with dryRun it only lists them.
-func (t *Tx) ExpireAccounts(asOf string, dryRun bool) ([]*account.Account, error) {
+func (t *txn) ExpireAccounts(asOf string, dryRun bool) ([]*account.Account, error) {
 	var due []*account.Account
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+accountColumns+` FROM accounts WHERE state = 'active' AND until != '' AND until < $1 ORDER BY username`, asOf)
 	if err != nil {

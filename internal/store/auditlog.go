@@ -56,7 +56,7 @@ const (
 
 // auditBounds reads the command paths and the sequence bounds of f; ok is
 // false when nothing can match.
-func (t *Tx) auditBounds(f AuditFilter) (b auditBounds, ok bool, err error) {
+func (t *txn) auditBounds(f AuditFilter) (b auditBounds, ok bool, err error) {
 	if f.Command != "" {
 		// "operator" stands for "operator" and every "operator ..."; the
 		// range [c, c+"!") holds them and nothing else but c followed by a
@@ -208,7 +208,7 @@ func (f AuditFilter) query(b auditBounds) (string, []any) {
 }
 
 // AuditLog streams the entries matching f in sequence order.
-func (t *Tx) AuditLog(f AuditFilter, fn func(*audit.Entry) error) error {
+func (t *txn) AuditLog(f AuditFilter, fn func(*audit.Entry) error) error {
 	b, ok, err := t.auditBounds(f)
 	if err != nil || !ok {
 		return err
@@ -233,7 +233,7 @@ func (t *Tx) AuditLog(f AuditFilter, fn func(*audit.Entry) error) error {
 
 // AuditHead returns the last entry, or a zero entry with GenesisHash when
 // the log is empty.
-func (t *Tx) AuditHead() (audit.Entry, error) {
+func (t *txn) AuditHead() (audit.Entry, error) {
 	var e audit.Entry
 	err := scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+auditColumns+` FROM audit_log ORDER BY seq DESC LIMIT 1`), &e)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -245,20 +245,20 @@ func (t *Tx) AuditHead() (audit.Entry, error) {
 // ListenAudit returns a wait for new entries, for audit export --follow:
 // on PostgreSQL it returns as soon as a commit appends one (or after at
 // most max), on SQLite after max.
-func (s *Store) ListenAudit(ctx context.Context) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error) {
+func (s *sqlStore) ListenAudit(ctx context.Context) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error) {
 	return s.d.listen(ctx, s)
 }
 
 // TailAudit streams the entries after seq in a read transaction of its
 // own, outside the pipeline; `audit export --follow` polls with it after its
 // one recorded invocation. It returns the last sequence number seen.
-func (s *Store) TailAudit(ctx context.Context, after int64, fn func(*audit.Entry) error) (int64, error) {
+func (s *sqlStore) TailAudit(ctx context.Context, after int64, fn func(*audit.Entry) error) (int64, error) {
 	tx, err := s.db.BeginTx(ctx, s.d.readOptions())
 	if err != nil {
 		return after, translate(err)
 	}
 	defer tx.Rollback()
-	t := &Tx{ctx: ctx, tx: tx, store: s}
+	t := &txn{ctx: ctx, tx: tx, store: s}
 	last := after
 	err = t.AuditLog(AuditFilter{After: after}, func(e *audit.Entry) error {
 		last = e.Seq

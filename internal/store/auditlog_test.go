@@ -67,7 +67,7 @@ func oldAuditQuery(f AuditFilter) (string, []any) {
 // another), commands of groups that share prefixes, outcomes, objects, and
 // times that now and then go backwards, as a clock set back does. The
 // entries need no valid chain: only the listing reads them.
-func genAuditLog(t *testing.T, s *Store, n int) time.Time {
+func genAuditLog(t *testing.T, s *sqlStore, n int) time.Time {
 	t.Helper()
 	r := rand.New(rand.NewPCG(17, 17))
 	ops := []string{"ana", "bob", "eve", "ann"}
@@ -123,7 +123,7 @@ func TestAuditLogMatchesOldQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sqltx.Rollback()
-	rt := &Tx{ctx: ctx, tx: sqltx, store: s}
+	rt := &txn{ctx: ctx, tx: sqltx, store: s}
 	seqs := func(q string, args []any) []int64 {
 		rows, err := rt.tx.QueryContext(ctx, q, args...)
 		if err != nil {
@@ -169,7 +169,7 @@ func TestAuditLogMatchesOldQuery(t *testing.T) {
 		}
 		want := seqs(oldAuditQuery(f))
 		var got []int64
-		if err := rt.AuditLog(f, func(e *audit.Entry) error { got = append(got, e.Seq); return nil }); err != nil {
+		if err := rt.Audit().AuditLog(f, func(e *audit.Entry) error { got = append(got, e.Seq); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		combos++

@@ -208,17 +208,17 @@ func buildTree(ctx context.Context, tx *sql.Tx) error {
 }
 
 // AuditTreeSize is the number of entries the stored Merkle tree holds.
-func (t *Tx) AuditTreeSize() (int64, error) { return treeSize(t.ctx, t.tx) }
+func (t *txn) AuditTreeSize() (int64, error) { return treeSize(t.ctx, t.tx) }
 
 // AuditRoot is the Merkle root of the first size entries.
-func (t *Tx) AuditRoot(size int64) ([]byte, error) {
+func (t *txn) AuditRoot(size int64) ([]byte, error) {
 	if err := t.checkTreeSize(size); err != nil {
 		return nil, err
 	}
 	return audit.RootAt(uint64(size), nodeReader(t.ctx, t.tx))
 }
 
-func (t *Tx) checkTreeSize(size int64) error {
+func (t *txn) checkTreeSize(size int64) error {
 	have, err := treeSize(t.ctx, t.tx)
 	if err != nil {
 		return err
@@ -230,7 +230,7 @@ func (t *Tx) checkTreeSize(size int64) error {
 }
 
 // AuditEntry reads entry seq.
-func (t *Tx) AuditEntry(seq int64) (audit.Entry, error) {
+func (t *txn) AuditEntry(seq int64) (audit.Entry, error) {
 	var e audit.Entry
 	err := scanEntry(t.tx.QueryRowContext(t.ctx, `SELECT `+auditColumns+` FROM audit_log WHERE seq = $1`, seq), &e)
 	if err == sql.ErrNoRows {
@@ -243,7 +243,7 @@ func (t *Tx) AuditEntry(seq int64) (audit.Entry, error) {
 // the first size entries, whose root is root. The proof is checked before
 // it is returned, so a store whose tree does not match its entries shows
 // here rather than on the auditor's laptop.
-func (t *Tx) AuditInclusion(seq, size int64) (e audit.Entry, proof, root []byte, hashes [][]byte, err error) {
+func (t *txn) AuditInclusion(seq, size int64) (e audit.Entry, proof, root []byte, hashes [][]byte, err error) {
 	if err = t.checkTreeSize(size); err != nil {
 		return
 	}
@@ -269,7 +269,7 @@ func (t *Tx) AuditInclusion(seq, size int64) (e audit.Entry, proof, root []byte,
 
 // AuditConsistency returns the proof that the tree of the first size2
 // entries extends the tree of the first size1.
-func (t *Tx) AuditConsistency(size1, size2 int64) ([][]byte, error) {
+func (t *txn) AuditConsistency(size1, size2 int64) ([][]byte, error) {
 	if err := t.checkTreeSize(size2); err != nil {
 		return nil, err
 	}
@@ -281,7 +281,7 @@ func (t *Tx) AuditConsistency(size1, size2 int64) ([][]byte, error) {
 
 // verifyTree checks the stored tree against the root v computed from the
 // entries themselves: same size, same root.
-func (t *Tx) verifyTree(v *audit.Verifier, head int64) error {
+func (t *txn) verifyTree(v *audit.Verifier, head int64) error {
 	size, err := treeSize(t.ctx, t.tx)
 	if err != nil {
 		return err
@@ -304,7 +304,7 @@ func (t *Tx) verifyTree(v *audit.Verifier, head int64) error {
 
 // treeDiffers names the first entry whose stored leaf differs from its
 // contents, for a stored tree whose root does not match the entries'.
-func (t *Tx) treeDiffers(head int64) error {
+func (t *txn) treeDiffers(head int64) error {
 	for from := int64(1); from <= head; from += extendBatch {
 		to := min(from+extendBatch-1, head)
 		var leaves [][]byte
@@ -352,7 +352,7 @@ var errStopWalk = errs.Invalidf("stop")
 // root of the entries v checked. When it does not, and the stored tree
 // still has the signed root, the first entry that differs from its leaf
 // is named; otherwise the tree was rewritten with the entries.
-func (t *Tx) VerifyAgainst(v *audit.Verifier, size int64, root []byte) error {
+func (t *txn) VerifyAgainst(v *audit.Verifier, size int64, root []byte) error {
 	head, _ := v.Head()
 	if size > head {
 		return errs.Integrityf("audit log truncated: the checkpoint signs %d entries but the log ends at entry %d", size, head)
@@ -380,7 +380,7 @@ func (t *Tx) VerifyAgainst(v *audit.Verifier, size int64, root []byte) error {
 // root is the stored tree's root now. What came before the checkpoint is
 // taken as verified when the checkpoint was (a full audit verify does it
 // again). It returns the head.
-func (t *Tx) VerifySince(size int64, root []byte) (int64, error) {
+func (t *txn) VerifySince(size int64, root []byte) (int64, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return 0, err

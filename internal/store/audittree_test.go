@@ -30,7 +30,7 @@ func mth(leaves [][]byte) []byte {
 }
 
 // treeStore is a store with at least n entries, and their leaf hashes.
-func treeStore(t *testing.T, n int) (*Store, [][]byte) {
+func treeStore(t *testing.T, n int) (*sqlStore, [][]byte) {
 	t.Helper()
 	s := MustOpen(t)
 	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: n}, nil); err != nil {
@@ -43,7 +43,7 @@ func treeStore(t *testing.T, n int) (*Store, [][]byte) {
 	return s, leaves
 }
 
-func readTx(t *testing.T, s *Store, fn func(tx *Tx) error) {
+func readTx(t *testing.T, s *sqlStore, fn func(tx Tx) error) {
 	t.Helper()
 	if err := s.View(context.Background(), inv("audit prove", "ana"), Spec{}, fn); err != nil {
 		t.Fatal(err)
@@ -56,25 +56,25 @@ func readTx(t *testing.T, s *Store, fn func(tx *Tx) error) {
 // size's root.
 func TestTreeInclusionProofs(t *testing.T) {
 	s, leaves := treeStore(t, 1000)
-	readTx(t, s, func(tx *Tx) error {
-		size, err := tx.AuditTreeSize()
+	readTx(t, s, func(tx Tx) error {
+		size, err := tx.Audit().AuditTreeSize()
 		if err != nil || size != int64(len(leaves)) {
 			t.Fatalf("tree of %d leaves (%v), log of %d entries", size, err, len(leaves))
 		}
 		for _, n := range []int64{1, 2, 3, 7, 8, 9, 1000} {
-			root, err := tx.AuditRoot(n)
+			root, err := tx.Audit().AuditRoot(n)
 			if err != nil {
 				return err
 			}
 			if want := mth(leaves[:n]); !bytes.Equal(root, want) {
 				t.Errorf("size %d: root %x, want %x", n, root, want)
 			}
-			other, err := tx.AuditRoot(n + 1)
+			other, err := tx.Audit().AuditRoot(n + 1)
 			if err != nil {
 				return err
 			}
 			for _, seq := range []int64{1, (n + 1) / 2, n} {
-				e, _, r, p, err := tx.AuditInclusion(seq, n)
+				e, _, r, p, err := tx.Audit().AuditInclusion(seq, n)
 				if err != nil {
 					t.Errorf("entry %d of %d: %v", seq, n, err)
 					continue
@@ -90,7 +90,7 @@ func TestTreeInclusionProofs(t *testing.T) {
 				}
 			}
 		}
-		if _, _, _, _, err := tx.AuditInclusion(5, 1<<40); errs.CodeOf(err) != errs.NotFound {
+		if _, _, _, _, err := tx.Audit().AuditInclusion(5, 1<<40); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("proof in a tree larger than the log: %v", err)
 		}
 		return nil
@@ -100,11 +100,11 @@ func TestTreeInclusionProofs(t *testing.T) {
 // Consistency proofs between every pair of sizes up to 64 verify.
 func TestTreeConsistencyProofs(t *testing.T) {
 	s, leaves := treeStore(t, 64)
-	readTx(t, s, func(tx *Tx) error {
+	readTx(t, s, func(tx Tx) error {
 		for n2 := int64(1); n2 <= 64; n2++ {
 			root2 := mth(leaves[:n2])
 			for n1 := int64(1); n1 <= n2; n1++ {
-				p, err := tx.AuditConsistency(n1, n2)
+				p, err := tx.Audit().AuditConsistency(n1, n2)
 				if err != nil {
 					return err
 				}
@@ -122,8 +122,8 @@ func TestTreeConsistencyProofs(t *testing.T) {
 func TestTreeIsBuiltForOlderStores(t *testing.T) {
 	s, _ := treeStore(t, 30)
 	tamperQuietly(t, s, `DELETE FROM audit_tree`)
-	readTx(t, s, func(tx *Tx) error {
-		if _, err := tx.VerifyAudit(nil, 0, nil); err == nil || !strings.Contains(err.Error(), "Merkle tree holds 0 entries") {
+	readTx(t, s, func(tx Tx) error {
+		if _, err := tx.Audit().VerifyAudit(nil, 0, nil); err == nil || !strings.Contains(err.Error(), "Merkle tree holds 0 entries") {
 			t.Errorf("verify of a store without its tree: %v", err)
 		}
 		return nil
@@ -139,18 +139,18 @@ func TestTreeIsBuiltForOlderStores(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(*Tx) error { return nil }); err != nil {
+	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var leaves [][]byte
 	for _, e := range entries(t, s) {
 		leaves = append(leaves, e.LeafHash())
 	}
-	readTx(t, s, func(tx *Tx) error {
-		if _, err := tx.VerifyAudit(nil, 0, nil); err != nil {
+	readTx(t, s, func(tx Tx) error {
+		if _, err := tx.Audit().VerifyAudit(nil, 0, nil); err != nil {
 			t.Error(err)
 		}
-		root, err := tx.AuditRoot(int64(len(leaves)))
+		root, err := tx.Audit().AuditRoot(int64(len(leaves)))
 		if err == nil && !bytes.Equal(root, mth(leaves)) {
 			t.Errorf("root %x, want %x", root, mth(leaves))
 		}
@@ -177,14 +177,14 @@ func TestTreeTamperingIsCaught(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := treeStore(t, 40)
 			tamperQuietly(t, s, tc.stmt)
-			readTx(t, s, func(tx *Tx) error {
+			readTx(t, s, func(tx Tx) error {
 				var err error
 				if tc.verify {
-					_, err = tx.VerifyAudit(nil, 0, nil)
+					_, err = tx.Audit().VerifyAudit(nil, 0, nil)
 				} else {
 					var size int64
-					if size, err = tx.AuditTreeSize(); err == nil {
-						_, _, _, _, err = tx.AuditInclusion(5, size)
+					if size, err = tx.Audit().AuditTreeSize(); err == nil {
+						_, _, _, _, err = tx.Audit().AuditInclusion(5, size)
 					}
 				}
 				if errs.CodeOf(err) != errs.Integrity || !strings.Contains(err.Error(), tc.want) {

@@ -18,7 +18,7 @@ import (
 
 // seedGrants gives the store accounts × perAccount active grants over 100
 // resources (see Generate).
-func seedGrants(b *testing.B, s *Store, accounts, perAccount int) {
+func seedGrants(b *testing.B, s *sqlStore, accounts, perAccount int) {
 	b.Helper()
 	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{Accounts: accounts, GrantsPerAccount: perAccount}, nil); err != nil {
 		b.Fatal(err)
@@ -65,8 +65,8 @@ func BenchmarkReviewStart(b *testing.B) {
 				start := time.Now()
 				var n int64
 				err := s.Invoke(context.Background(), inv("access review start", "ana"), Spec{Write: true, Roles: []operator.Role{operator.Admin}},
-					func(tx *Tx) (err error) {
-						n, err = tx.StartReview(&access.Campaign{Name: fmt.Sprintf("bench-%d", i), Due: "2099-01-01"}, nil)
+					func(tx Tx) (err error) {
+						n, err = tx.Access().StartReview(&access.Campaign{Name: fmt.Sprintf("bench-%d", i), Due: "2099-01-01"}, nil)
 						return err
 					})
 				if err != nil {
@@ -107,15 +107,15 @@ func peakRSS() uint64 {
 	return 0
 }
 
-func mustOpenB(b *testing.B) *Store {
+func mustOpenB(b *testing.B) *sqlStore {
 	b.Helper()
-	s, _, err := Create(context.Background(), b.TempDir()+"/custos.db", Options{})
+	s, _, err := createSQL(context.Background(), b.TempDir()+"/custos.db", Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	err = s.Invoke(context.Background(), inv("init", "ana"), Spec{Write: true, Bootstrap: true}, func(tx *Tx) error {
-		_, err := tx.AddOperator(&operator.Operator{Name: "ana", Roles: []operator.Role{operator.Admin}, CreatedBy: "ana"})
+	err = s.Invoke(context.Background(), inv("init", "ana"), Spec{Write: true, Bootstrap: true}, func(tx Tx) error {
+		_, err := tx.Operators().AddOperator(&operator.Operator{Name: "ana", Roles: []operator.Role{operator.Admin}, CreatedBy: "ana"})
 		return err
 	})
 	if err != nil {
@@ -125,7 +125,7 @@ func mustOpenB(b *testing.B) *Store {
 }
 
 // seedAudit appends n entries with a valid chain (see Generate).
-func seedAudit(b *testing.B, s *Store, n int) {
+func seedAudit(b *testing.B, s *sqlStore, n int) {
 	b.Helper()
 	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: n}, nil); err != nil {
 		b.Fatal(err)
@@ -145,8 +145,8 @@ func BenchmarkAuditVerify(b *testing.B) {
 	for range b.N {
 		start := time.Now()
 		var v *audit.Verifier
-		err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx *Tx) (err error) {
-			v, err = tx.VerifyAudit(nil, 0, nil)
+		err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx Tx) (err error) {
+			v, err = tx.Audit().VerifyAudit(nil, 0, nil)
 			return err
 		})
 		if err != nil {
@@ -158,8 +158,8 @@ func BenchmarkAuditVerify(b *testing.B) {
 	b.StopTimer()
 	// The floor: SHA-256 over the same canonical encodings, no database.
 	var entries []audit.Entry
-	s.Invoke(context.Background(), inv("audit log", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.AuditLog(AuditFilter{Limit: 100_000}, func(e *audit.Entry) error { entries = append(entries, *e); return nil })
+	s.Invoke(context.Background(), inv("audit log", "ana"), Spec{}, func(tx Tx) error {
+		return tx.Audit().AuditLog(AuditFilter{Limit: 100_000}, func(e *audit.Entry) error { entries = append(entries, *e); return nil })
 	})
 	start := time.Now()
 	var buf []byte

@@ -38,7 +38,7 @@ func scanRecord(r rowScanner) (*records.Record, error) {
 // that sends its batch, or from Close; either way the invocation fails
 // and its transaction rolls back.
 type RecordInserter struct {
-	t    *Tx
+	t    *txn
 	stmt *sql.Stmt // the statement of a full batch, prepared once
 	next int64
 	n    int64
@@ -50,10 +50,10 @@ type RecordInserter struct {
 
 // BulkCache prepares the store's session for the rest of the command to
 // touch many records (the dialect's bulk session).
-func (s *Store) BulkCache(ctx context.Context) error { return s.d.bulk(ctx, s.db) }
+func (s *sqlStore) BulkCache(ctx context.Context) error { return s.d.bulk(ctx, s.db) }
 
 // NewRecordInserter prepares the insert (in a bulk session).
-func (t *Tx) NewRecordInserter() (*RecordInserter, error) {
+func (t *txn) NewRecordInserter() (*RecordInserter, error) {
 	if err := t.store.d.bulk(t.ctx, t.tx); err != nil {
 		return nil, err
 	}
@@ -154,7 +154,7 @@ func (ri *RecordInserter) Close() (int64, error) {
 }
 
 // RecordExists reports whether a record id is in the catalogue.
-func (t *Tx) RecordExists(id int64) (bool, error) {
+func (t *txn) RecordExists(id int64) (bool, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM records WHERE id = $1`, id).Scan(&n)
 	return n > 0, err
@@ -164,14 +164,14 @@ func (t *Tx) RecordExists(id int64) (bool, error) {
 // the partial index's condition (a non-empty location) lets the planner use
 // that index: without it, each file of an `import --dir` read the whole
 // catalogue.
-func (t *Tx) LocationRegistered(loc string) (bool, error) {
+func (t *txn) LocationRegistered(loc string) (bool, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM records WHERE location = $1 AND location != ''`, loc).Scan(&n)
 	return n > 0, err
 }
 
 // GetRecord returns a record, or NotFound.
-func (t *Tx) GetRecord(id int64) (*records.Record, error) {
+func (t *txn) GetRecord(id int64) (*records.Record, error) {
 	t.Touch("record:" + strconv.FormatInt(id, 10))
 	r, err := scanRecord(t.tx.QueryRowContext(t.ctx, `SELECT `+recordColumns+` FROM records WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -290,7 +290,7 @@ func (f RecordFilter) query(holds []records.Hold, scope func(col string, arg fun
 // statement reads at most the records still wanted (LIMIT); when Decide
 // left out some of them (created near the window's end), the class is
 // read on from the last one.
-func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
+func (t *txn) ListRecords(f RecordFilter, fn func(*records.Record, records.Decision) error) error {
 	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
@@ -328,7 +328,7 @@ func (t *Tx) ListRecords(f RecordFilter, fn func(*records.Record, records.Decisi
 // listRecords runs one listing statement and passes fn the records it
 // selects, the due ones only for a due listing. It returns how many rows
 // it read, how many records it passed and the last record read.
-func (t *Tx) listRecords(f RecordFilter, schedules map[string]records.Schedule, holds []records.Hold, fn func(*records.Record, records.Decision) error) (read, listed int, last *records.Record, err error) {
+func (t *txn) listRecords(f RecordFilter, schedules map[string]records.Schedule, holds []records.Hold, fn func(*records.Record, records.Decision) error) (read, listed int, last *records.Record, err error) {
 	q, args := f.query(holds, t.subjectScopeSQL)
 	rows, err := t.tx.QueryContext(t.ctx, q, args...)
 	if err != nil {

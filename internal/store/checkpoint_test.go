@@ -10,7 +10,7 @@ import (
 	"github.com/custos-dev/custos/internal/operator"
 )
 
-func walSize(t *testing.T, s *Store) int64 {
+func walSize(t *testing.T, s *sqlStore) int64 {
 	t.Helper()
 	fi, err := os.Stat(s.path + "-wal")
 	if err != nil {
@@ -31,12 +31,12 @@ func TestCheckpointIsDeferredUntilTheWALIsLarge(t *testing.T) {
 	kept, truncated := false, false
 	var prev int64
 	for i := 0; i < 40; i++ {
-		st, err := Open(ctx, path, Options{})
+		st, err := openSQL(ctx, path, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = st.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx *Tx) error {
-			_, err := tx.AddOperator(&operator.Operator{Name: fmt.Sprintf("op%d", i), Roles: []operator.Role{operator.Auditor}, CreatedBy: "ana"})
+		err = st.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx Tx) error {
+			_, err := tx.Operators().AddOperator(&operator.Operator{Name: fmt.Sprintf("op%d", i), Roles: []operator.Role{operator.Auditor}, CreatedBy: "ana"})
 			return err
 		})
 		if err != nil {
@@ -66,7 +66,7 @@ func TestCheckpointIsDeferredUntilTheWALIsLarge(t *testing.T) {
 	if !truncated {
 		t.Fatal("40 commands never truncated the WAL")
 	}
-	st, err := Open(ctx, path, Options{})
+	st, err := openSQL(ctx, path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

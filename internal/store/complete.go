@@ -47,7 +47,7 @@ var completionQueries = map[string]string{
 // shell completion. It reads in one read-only transaction and writes
 // nothing, not even an audit entry: pressing TAB is not an invocation.
 // Open the store with Options.ReadOnly so that not even a migration runs.
-func (s *Store) Complete(ctx context.Context, kind, scope, prefix string, limit int) ([]Completion, error) {
+func (s *sqlStore) Complete(ctx context.Context, kind, scope, prefix string, limit int) ([]Completion, error) {
 	tx, err := s.db.BeginTx(ctx, s.d.readOptions())
 	if err != nil {
 		return nil, translate(err)

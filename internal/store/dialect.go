@@ -20,14 +20,14 @@ import (
 type dialect interface {
 	// open opens the existing store at location, migrating it; create
 	// makes it when it does not exist, reporting whether it did.
-	open(ctx context.Context, location string, opts Options) (*Store, error)
-	create(ctx context.Context, location string, opts Options) (*Store, bool, error)
+	open(ctx context.Context, location string, opts Options) (*sqlStore, error)
+	create(ctx context.Context, location string, opts Options) (*sqlStore, bool, error)
 	// connect opens the connection pool of s (s.readOnly decides how).
-	connect(s *Store) (*sql.DB, error)
+	connect(s *sqlStore) (*sql.DB, error)
 	// prepare readies the pool of a writable store before it migrates.
 	prepare(ctx context.Context, db *sql.DB) error
 	// close ends the store's session with the engine and closes its pool.
-	close(s *Store) error
+	close(s *sqlStore) error
 
 	// beginWrite begins a write transaction that holds the store's write
 	// lock, waiting up to timeout for another writer; busyTimeout is the
@@ -36,7 +36,7 @@ type dialect interface {
 	// readOptions are the options of a read transaction.
 	readOptions() *sql.TxOptions
 	// beginMigrate begins the transaction that migrates the schema of s.
-	beginMigrate(ctx context.Context, s *Store) (*sql.Tx, error)
+	beginMigrate(ctx context.Context, s *sqlStore) (*sql.Tx, error)
 	// isBusy reports whether err says the write lock could not be had.
 	isBusy(err error) bool
 	// translate returns the coded error for an error of the engine's
@@ -63,7 +63,7 @@ type dialect interface {
 
 	// verifyDB opens a pool of read connections for verifying the audit
 	// log of s: for the chain (index false) or the object index (true).
-	verifyDB(s *Store, index bool) (*sql.DB, error)
+	verifyDB(s *sqlStore, index bool) (*sql.DB, error)
 	// checkSegment checks entries lo to hi of the chain; checkIndexChunk
 	// digests rows lo to hi of the object index.
 	checkSegment(ctx context.Context, db *sql.DB, key *audit.ObjectKey, seg *audit.Verifier, lo, hi int64) (*audit.Verifier, audit.ObjectDigest, error)
@@ -79,7 +79,7 @@ type dialect interface {
 
 	// listen returns a wait for new audit entries: it returns when one may
 	// have been appended, or after at most max.
-	listen(ctx context.Context, s *Store) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error)
+	listen(ctx context.Context, s *sqlStore) (wait func(ctx context.Context, max time.Duration) error, stop func(), err error)
 
 	// spoolPath is the file where failures wait while the store is locked.
 	spoolPath(location string) string

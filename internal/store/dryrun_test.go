@@ -15,16 +15,16 @@ func TestDryRunChangesNothingAndIsRecorded(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
 	ran := false
-	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true, DryRun: true, Targets: []string{"operator:ivan"}}, func(tx *Tx) error {
+	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true, DryRun: true, Targets: []string{"operator:ivan"}}, func(tx Tx) error {
 		ran = true
-		_, err := tx.AddOperator(&operator.Operator{Name: "ivan", Roles: []operator.Role{operator.IT}, CreatedBy: "ana"})
+		_, err := tx.Operators().AddOperator(&operator.Operator{Name: "ivan", Roles: []operator.Role{operator.IT}, CreatedBy: "ana"})
 		return err
 	})
 	if err != nil || !ran {
 		t.Fatalf("dry run: ran %t, err %v", ran, err)
 	}
-	_ = s.Invoke(ctx, inv("operator list", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.ListOperators(true, 0, func(o *operator.Operator) error {
+	_ = s.Invoke(ctx, inv("operator list", "ana"), Spec{}, func(tx Tx) error {
+		return tx.Operators().ListOperators(true, 0, func(o *operator.Operator) error {
 			if o.Name == "ivan" {
 				t.Error("the dry run's change was committed")
 			}

@@ -29,12 +29,12 @@ const genBatch = 100_000
 // transaction through the pipeline, so the batches are recorded too and
 // the chain, which the generated entries extend, stays valid. progress,
 // if set, is called after each batch.
-func (s *Store) Generate(ctx context.Context, inv *Invocation, sc Scale, progress func(what string, done, total int)) error {
+func (s *sqlStore) Generate(ctx context.Context, inv *Invocation, sc Scale, progress func(what string, done, total int)) error {
 	spec := Spec{Write: true}
 	step := func(what string, total int, fn func(tx *sql.Tx, from, to int) error) error {
 		for from := 0; from < total; from += genBatch {
 			to := min(from+genBatch, total)
-			err := s.Invoke(ctx, inv, spec, func(t *Tx) error {
+			err := s.invoke(ctx, inv, spec, func(t *txn) error {
 				t.Touch("bench:" + what)
 				return fn(t.tx, from, to)
 			})
@@ -49,7 +49,7 @@ func (s *Store) Generate(ctx context.Context, inv *Invocation, sc Scale, progres
 	}
 	now := formatTime(time.Now())
 	if sc.Accounts > 0 {
-		if err := s.Invoke(ctx, inv, spec, func(t *Tx) error { return genResources(ctx, t.tx, now) }); err != nil {
+		if err := s.invoke(ctx, inv, spec, func(t *txn) error { return genResources(ctx, t.tx, now) }); err != nil {
 			return err
 		}
 	}

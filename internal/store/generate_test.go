@@ -41,8 +41,8 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("progress called %d times, want once per batch", calls)
 	}
 	// init, the resources, three batches, the entries, and the verification.
-	err := s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
-		v, err := tx.VerifyAudit(nil, 0, nil)
+	err := s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx Tx) error {
+		v, err := tx.Audit().VerifyAudit(nil, 0, nil)
 		if err == nil && v.Count != 1+1+3+1200 {
 			t.Errorf("verified %d entries", v.Count)
 		}

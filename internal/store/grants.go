@@ -12,14 +12,6 @@ import (
 	"github.com/custos-dev/custos/internal/account"
 )
 
-func init() {
-	// Revoking an account revokes its grants in the same transaction and
-	// hands them to the revocation snapshot.
-	RegisterGrantRevoker(func(t *Tx, username, reason string) (any, error) {
-		return t.RevokeGrants(username, "", "", "account revoked: "+reason)
-	})
-}
-
 const grantColumns = `id, username, resource, role, reason, until, granted_by, granted_at, revoked_at, revoked_by, revoke_reason, request_id`
 
 func scanGrant(r rowScanner, extra ...any) (*access.Grant, error) {
@@ -33,13 +25,13 @@ func scanGrant(r rowScanner, extra ...any) (*access.Grant, error) {
 	return &g, nil
 }
 
-func (t *Tx) activeGrants(username string) ([]*access.Grant, error) {
+func (t *txn) activeGrants(username string) ([]*access.Grant, error) {
 	return t.activeGrantsWhere(`username = $1`, username)
 }
 
 // activeGrantsWhere returns the active grants that where (one parameter,
 // $1) selects, in id order.
-func (t *Tx) activeGrantsWhere(where string, arg any) ([]*access.Grant, error) {
+func (t *txn) activeGrantsWhere(where string, arg any) ([]*access.Grant, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+grantColumns+` FROM grants WHERE `+where+` AND revoked_at = '' ORDER BY id`, arg)
 	if err != nil {
 		return nil, err
@@ -56,8 +48,8 @@ func (t *Tx) activeGrantsWhere(where string, arg any) ([]*access.Grant, error) {
 	return out, rows.Err()
 }
 
-func (t *Tx) sodPairs() ([]access.Pair, error) {
-	v, err := t.Policy(access.KeySoD)
+func (t *txn) sodPairs() ([]access.Pair, error) {
+	v, err := t.PolicyValue(access.KeySoD)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +58,7 @@ func (t *Tx) sodPairs() ([]access.Pair, error) {
 
 // GrantAccess grants a role on a resource to an account if
 // access.CheckGrant allows it. An identical active grant changes nothing.
-func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*access.Grant, bool, error) {
+func (t *txn) GrantAccess(username, resource, role, reason, until string) (*access.Grant, bool, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, false, err
@@ -97,7 +89,7 @@ func (t *Tx) GrantAccess(username, resource, role, reason, until string) (*acces
 
 // RevokeGrants revokes the active grants of an account, on one resource
 // (and one role) when given. It returns what it revoked.
-func (t *Tx) RevokeGrants(username, resource, role, reason string) ([]*access.Grant, error) {
+func (t *txn) RevokeGrants(username, resource, role, reason string) ([]*access.Grant, error) {
 	t.Touch("account:" + username)
 	held, err := t.activeGrants(username)
 	if err != nil {
@@ -168,7 +160,7 @@ func (f GrantFilter) query(scope func(col string, arg func(any) string) string) 
 }
 
 // ListGrants streams grants with their account's state, by account then id.
-func (t *Tx) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
+func (t *txn) ListGrants(f GrantFilter, fn func(*access.Grant, account.State) error) error {
 	if f.Account != "" && t.scope() != "" {
 		// Asking for another department's account is refused, not
 		// answered with an empty list that reads as "no grants".

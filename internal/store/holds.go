@@ -14,7 +14,7 @@ const holdColumns = `name, reason, kind, value, from_at, to_at, created_at, crea
 
 // Holds returns the holds, active ones only unless all is set, with the
 // record ids of record holds.
-func (t *Tx) Holds(all bool) ([]records.Hold, error) {
+func (t *txn) Holds(all bool) ([]records.Hold, error) {
 	q := `SELECT ` + holdColumns + ` FROM holds`
 	if !all {
 		q += ` WHERE released_at = ''`
@@ -60,7 +60,7 @@ func (t *Tx) Holds(all bool) ([]records.Hold, error) {
 }
 
 // AddHold places a legal hold. Record holds must name existing records.
-func (t *Tx) AddHold(h *records.Hold) error {
+func (t *txn) AddHold(h *records.Hold) error {
 	t.Touch("hold:" + h.Name)
 	var exists string
 	if err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM holds WHERE name = $1`, h.Name).Scan(&exists); err == nil {
@@ -95,7 +95,7 @@ func (t *Tx) AddHold(h *records.Hold) error {
 }
 
 // ReleaseHold releases a hold; releasing a released hold changes nothing.
-func (t *Tx) ReleaseHold(name, reason string) (bool, error) {
+func (t *txn) ReleaseHold(name, reason string) (bool, error) {
 	t.Touch("hold:" + name)
 	var released string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT released_at FROM holds WHERE name = $1`, name).Scan(&released)

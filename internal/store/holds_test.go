@@ -25,14 +25,14 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 		{Class: "voice", CreatedAt: day(2023, 6)},
 		{Class: "fax", Subject: "x", CreatedAt: day(2024, 6)},
 	}
-	write := func(what string, fn func(*Tx) error) {
+	write := func(what string, fn func(Tx) error) {
 		t.Helper()
 		if err := s.Invoke(ctx, inv(what, "ana"), Spec{Write: true}, fn); err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	write("records import", func(tx *Tx) error {
-		ins, err := tx.NewRecordInserter()
+	write("records import", func(tx Tx) error {
+		ins, err := tx.Records().NewRecordInserter()
 		if err != nil {
 			return err
 		}
@@ -45,7 +45,7 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 		return err
 	})
 	// Released holds of every kind, each of which would cover record 6.
-	write("records hold", func(tx *Tx) error {
+	write("records hold", func(tx Tx) error {
 		for _, h := range []records.Hold{
 			{Name: "old-class", Kind: records.HoldClass, Value: "fax"},
 			{Name: "old-subject", Kind: records.HoldSubject, Value: "x"},
@@ -53,10 +53,10 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 			{Name: "old-range", Kind: records.HoldRange, From: day(2024, 1), To: day(2025, 1)},
 		} {
 			h.Reason = "closed matter"
-			if err := tx.AddHold(&h); err != nil {
+			if err := tx.Records().AddHold(&h); err != nil {
 				return err
 			}
-			if _, err := tx.ReleaseHold(h.Name, "closed"); err != nil {
+			if _, err := tx.Records().ReleaseHold(h.Name, "closed"); err != nil {
 				return err
 			}
 		}
@@ -70,21 +70,21 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 	}
 	for mask := range 1 << len(kinds) {
 		var names []string
-		write("records hold", func(tx *Tx) error {
+		write("records hold", func(tx Tx) error {
 			for i, h := range kinds {
 				if mask&(1<<i) == 0 {
 					continue
 				}
 				h.Name, h.Reason = fmt.Sprintf("h%d-%d", mask, i), "matter"
 				names = append(names, h.Name)
-				if err := tx.AddHold(&h); err != nil {
+				if err := tx.Records().AddHold(&h); err != nil {
 					return err
 				}
 			}
 			return nil
 		})
-		err := s.Invoke(ctx, inv("records list", "ana"), Spec{}, func(tx *Tx) error {
-			holds, err := tx.Holds(false)
+		err := s.Invoke(ctx, inv("records list", "ana"), Spec{}, func(tx Tx) error {
+			holds, err := tx.Records().Holds(false)
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 				}
 			}
 			var got []int64
-			rows, err := tx.tx.Query(`SELECT r.id FROM records r WHERE ` + notHeld(holds) + ` ORDER BY r.id`)
+			rows, err := tx.(*txn).tx.Query(`SELECT r.id FROM records r WHERE ` + notHeld(holds) + ` ORDER BY r.id`)
 			if err != nil {
 				return err
 			}
@@ -114,9 +114,9 @@ func TestNotHeldAgreesWithCovers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		write("records release", func(tx *Tx) error {
+		write("records release", func(tx Tx) error {
 			for _, n := range names {
-				if _, err := tx.ReleaseHold(n, "done"); err != nil {
+				if _, err := tx.Records().ReleaseHold(n, "done"); err != nil {
 					return err
 				}
 			}

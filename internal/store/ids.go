@@ -8,7 +8,7 @@ package store
 // package doc: every write transaction holds the store's write lock from
 // its start, so no two writers read the same maximum. table, column and
 // where are constants of this package, never input.
-func (t *Tx) nextNumber(table, column, where string, args ...any) (int64, error) {
+func (t *txn) nextNumber(table, column, where string, args ...any) (int64, error) {
 	q := `SELECT coalesce(max(` + column + `), 0) + 1 FROM ` + table
 	if where != "" {
 		q += ` WHERE ` + where
@@ -19,7 +19,7 @@ func (t *Tx) nextNumber(table, column, where string, args ...any) (int64, error)
 }
 
 // nextID returns the next id of table (see nextNumber).
-func (t *Tx) nextID(table string) (int64, error) { return t.nextNumber(table, "id", "") }
+func (t *txn) nextID(table string) (int64, error) { return t.nextNumber(table, "id", "") }
 
 // flag is a yes-or-no column's value: 1 or 0 in a BIGINT on both engines,
 // for PostgreSQL's driver does not turn a Go bool into a number.

@@ -57,7 +57,7 @@ type ImportRequest struct {
 	// Rows produces the records, validated, in a read transaction (a
 	// directory import asks what is registered already); an error refuses
 	// the import and nothing is recorded.
-	Rows func(tx *Tx, add func(*records.Record) error) error
+	Rows func(tx Tx, add func(*records.Record) error) error
 	// Progress, if set, hears how far the loading is.
 	Progress func(done, total int64)
 	// Notice, if set, hears of the interrupted imports this run finishes.
@@ -87,7 +87,7 @@ const importSpan = 2000
 // (and Write) it stages and checks the rows and records the import in a
 // transaction that is rolled back, finishes no interrupted import and
 // loads nothing; Imported is then what would be imported.
-func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*ImportResult, error) {
+func (s *sqlStore) RunImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*ImportResult, error) {
 	if s.readOnly {
 		return nil, s.errReadOnly(inv.Command)
 	}
@@ -101,7 +101,7 @@ func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req I
 	}
 	res := &ImportResult{}
 	var unfinished []*Import
-	if err := s.View(ctx, inv, spec, func(tx *Tx) (err error) {
+	if err := s.view(ctx, inv, spec, func(tx *txn) (err error) {
 		unfinished, err = tx.unfinishedImports()
 		return err
 	}); err != nil {
@@ -141,7 +141,7 @@ func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req I
 		spec.Targets = append(spec.Targets, "import:"+strconv.FormatInt(imp.ID, 10))
 	}
 	var imp *Import
-	err = s.Invoke(ctx, inv, spec, func(tx *Tx) error {
+	err = s.invoke(ctx, inv, spec, func(tx *txn) error {
 		if again != nil || st.count == 0 {
 			return nil
 		}
@@ -183,7 +183,7 @@ func (s *Store) RunImport(ctx context.Context, inv *Invocation, spec Spec, req I
 
 // stagePath is where the staged rows of an import wait until it is
 // loaded: beside the spool, named by their SHA-256.
-func (s *Store) stagePath(sum string) string {
+func (s *sqlStore) stagePath(sum string) string {
 	return strings.TrimSuffix(s.spoolPath(), ".spool") + ".import-" + sum[:16]
 }
 
@@ -198,7 +198,7 @@ type staging struct {
 
 // stageImport runs req.Rows in a read transaction and writes the records
 // to a new staging file, gob-encoded, hashing them.
-func (s *Store) stageImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*staging, error) {
+func (s *sqlStore) stageImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*staging, error) {
 	dir := filepath.Dir(s.stagePath(strings.Repeat("0", 16)))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "cannot stage the import: %v", err)
@@ -211,7 +211,7 @@ func (s *Store) stageImport(ctx context.Context, inv *Invocation, spec Spec, req
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
 	enc := gob.NewEncoder(bw)
-	err = s.View(ctx, inv, spec, func(tx *Tx) error {
+	err = s.view(ctx, inv, spec, func(tx *txn) error {
 		return req.Rows(tx, func(r *records.Record) error {
 			st.count++
 			return enc.Encode(r)
@@ -249,7 +249,7 @@ func (st *staging) discard() {
 }
 
 // recordImport records an import of count records and reserves their ids.
-func (t *Tx) recordImport(source, sum string, count int64) (*Import, error) {
+func (t *txn) recordImport(source, sum string, count int64) (*Import, error) {
 	id, err := t.nextID("imports")
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (t *Tx) recordImport(source, sum string, count int64) (*Import, error) {
 }
 
 // unfinishedImports are the imports still loading, oldest first.
-func (t *Tx) unfinishedImports() ([]*Import, error) {
+func (t *txn) unfinishedImports() ([]*Import, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, source, sha256, first_id, count, loaded, state, operator, started_at
 		FROM imports WHERE state = 'loading' ORDER BY id`)
 	if err != nil {
@@ -295,7 +295,7 @@ func (t *Tx) unfinishedImports() ([]*Import, error) {
 // file, in batches, and marks it done. Each batch commits whole with the
 // import's count of loaded records, so a kill at any point leaves a state
 // the next run continues from.
-func (s *Store) loadImport(ctx context.Context, imp *Import, progress func(done, total int64)) error {
+func (s *sqlStore) loadImport(ctx context.Context, imp *Import, progress func(done, total int64)) error {
 	path := s.stagePath(imp.SHA256)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -357,13 +357,13 @@ func (s *Store) loadImport(ctx context.Context, imp *Import, progress func(done,
 // loadImportBatch inserts one batch of an import's records (their ids
 // reserved when it was recorded) and counts them loaded, in one write
 // transaction.
-func (s *Store) loadImportBatch(ctx context.Context, imp *Import, batch []*records.Record) error {
+func (s *sqlStore) loadImportBatch(ctx context.Context, imp *Import, batch []*records.Record) error {
 	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return translate(err)
 	}
 	defer tx.Rollback()
-	t := &Tx{ctx: ctx, tx: tx, now: imp.StartedAt, store: s, op: &operator.Operator{Name: imp.Operator}}
+	t := &txn{ctx: ctx, tx: tx, now: imp.StartedAt, store: s, op: &operator.Operator{Name: imp.Operator}}
 	var loaded int64
 	if err := tx.QueryRowContext(ctx, `SELECT loaded FROM imports WHERE id = $1`, imp.ID).Scan(&loaded); err != nil {
 		return translate(err)
@@ -397,7 +397,7 @@ func (s *Store) loadImportBatch(ctx context.Context, imp *Import, batch []*recor
 }
 
 // finishImport marks a loaded import done.
-func (s *Store) finishImport(ctx context.Context, imp *Import) error {
+func (s *sqlStore) finishImport(ctx context.Context, imp *Import) error {
 	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return translate(err)

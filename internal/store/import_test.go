@@ -10,8 +10,8 @@ import (
 	"github.com/custos-dev/custos/internal/records"
 )
 
-func importRows(n int, subject string) func(*Tx, func(*records.Record) error) error {
-	return func(_ *Tx, add func(*records.Record) error) error {
+func importRows(n int, subject string) func(Tx, func(*records.Record) error) error {
+	return func(_ Tx, add func(*records.Record) error) error {
 		for i := range n {
 			r := &records.Record{Class: "voice", CreatedAt: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
 				Subject: fmt.Sprintf("%s-%d", subject, i)}
@@ -97,7 +97,7 @@ func TestInterruptedImportIsFinishedNotRepeated(t *testing.T) {
 // A bad row refuses the import before anything is recorded or staged.
 func TestImportWithABadRowChangesNothing(t *testing.T) {
 	s := MustOpen(t)
-	bad := func(_ *Tx, add func(*records.Record) error) error {
+	bad := func(_ Tx, add func(*records.Record) error) error {
 		if err := importRows(100, "x")(nil, add); err != nil {
 			return err
 		}

@@ -39,13 +39,13 @@ type InboxItem struct {
 // Inbox lists what awaits the invoking operator: account stages they may
 // give, requests they may approve, their undecided review items (one line
 // per campaign), and the open incidents assigned to them.
-func (t *Tx) Inbox() ([]InboxItem, error) {
+func (t *txn) Inbox() ([]InboxItem, error) {
 	var out []InboxItem
 	pol, err := t.AccountPolicy()
 	if err != nil {
 		return nil, err
 	}
-	rule, err := t.Policy(account.KeyApprovalProxy)
+	rule, err := t.PolicyValue(account.KeyApprovalProxy)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ type DueItem struct {
 // organisation: accounts reaching their end date, open reviews and their
 // due date, open incidents and their reporting deadline, pending requests
 // and their expiry, records past retention, and the last audit checkpoint.
-func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
+func (t *txn) Due(within time.Duration) ([]DueItem, error) {
 	var out []DueItem
 	horizon := t.now.Add(within)
 	add := func(kind, id, what string, when time.Time, command string) {
@@ -238,7 +238,7 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 		return nil, err
 	}
 	if n > 0 {
-		approval, err := t.Policy(request.KeyPurgeApproval)
+		approval, err := t.PolicyValue(request.KeyPurgeApproval)
 		if err != nil {
 			return nil, err
 		}
@@ -259,7 +259,7 @@ func (t *Tx) Due(within time.Duration) ([]DueItem, error) {
 		out = append(out, DueItem{"grants", "", fmt.Sprintf("%d direct grant(s) since the last access review", direct), horizon, false,
 			"custos access list -o csv"})
 	}
-	days, err := t.Policy(KeyCheckpointDays)
+	days, err := t.PolicyValue(KeyCheckpointDays)
 	if err != nil {
 		return nil, err
 	}

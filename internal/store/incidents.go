@@ -13,17 +13,16 @@ import (
 	"github.com/custos-dev/custos/internal/incident"
 )
 
-func init() {
-	// An account named by an open incident stays frozen until the incident
-	// is closed (with --restore, or before re-activating it by hand).
-	RegisterActivationCheck(func(t *Tx, username string) error {
-		ids, err := t.openIncidentsNaming(username, "")
-		if err != nil || len(ids) == 0 {
-			return err
-		}
-		return errs.Conflictf("%s is named by open incident %s; close the incident first", username, strings.Join(ids, ", ")).
-			WithHint("custos incident close %s --root-cause ... --resolution ... --restore", ids[0])
-	})
+// checkNoOpenIncident refuses re-activating an account named by an open
+// incident: it stays frozen until the incident is closed (with --restore,
+// or before re-activating it by hand).
+func (t *txn) checkNoOpenIncident(username string) error {
+	ids, err := t.openIncidentsNaming(username, "")
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return errs.Conflictf("%s is named by open incident %s; close the incident first", username, strings.Join(ids, ", ")).
+		WithHint("custos incident close %s --root-cause ... --resolution ... --restore", ids[0])
 }
 
 const incidentColumns = `id, type, severity, summary, state, detected_at, opened_at, opened_by, deadline,
@@ -43,10 +42,10 @@ func scanIncident(r rowScanner) (*incident.Incident, error) {
 }
 
 // IncidentPolicy reads the incident policy keys.
-func (t *Tx) IncidentPolicy() (incident.Policy, error) {
+func (t *txn) IncidentPolicy() (incident.Policy, error) {
 	var vals [3]string
 	for i, k := range []string{incident.KeyReportHours, incident.KeyAutoFreeze, incident.KeyDisclosure} {
-		v, err := t.Policy(k)
+		v, err := t.PolicyValue(k)
 		if err != nil {
 			return incident.Policy{}, err
 		}
@@ -67,7 +66,7 @@ type NamedAccount struct {
 // those incident.OpenPlan says to, in the same transaction. IDs are
 // INC-YEAR-NNNN, numbered per year under the write lock, so concurrent
 // opens never collide.
-func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAccount, error) {
+func (t *txn) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAccount, error) {
 	pol, err := t.IncidentPolicy()
 	if err != nil {
 		return nil, err
@@ -131,7 +130,7 @@ func (t *Tx) OpenIncident(inc *incident.Incident, usernames []string) ([]NamedAc
 	return named, nil
 }
 
-func (t *Tx) incidentEvent(id, kind, detail string) error {
+func (t *txn) incidentEvent(id, kind, detail string) error {
 	seq, err := t.nextNumber("incident_events", "seq", "incident_id = $1", id)
 	if err != nil {
 		return err
@@ -142,7 +141,7 @@ func (t *Tx) incidentEvent(id, kind, detail string) error {
 }
 
 // GetIncident returns an incident, or NotFound.
-func (t *Tx) GetIncident(id string) (*incident.Incident, error) {
+func (t *txn) GetIncident(id string) (*incident.Incident, error) {
 	t.Touch("incident:" + id)
 	inc, err := scanIncident(t.tx.QueryRowContext(t.ctx, `SELECT `+incidentColumns+` FROM incidents WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -152,7 +151,7 @@ func (t *Tx) GetIncident(id string) (*incident.Incident, error) {
 }
 
 // openIncident returns an incident that the action may change.
-func (t *Tx) openIncident(id string, action incident.Action) (*incident.Incident, error) {
+func (t *txn) openIncident(id string, action incident.Action) (*incident.Incident, error) {
 	inc, err := t.GetIncident(id)
 	if err != nil {
 		return nil, err
@@ -164,7 +163,7 @@ func (t *Tx) openIncident(id string, action incident.Action) (*incident.Incident
 }
 
 // NoteIncident adds a note to the timeline.
-func (t *Tx) NoteIncident(id, text string) error {
+func (t *txn) NoteIncident(id, text string) error {
 	if _, err := t.openIncident(id, incident.Note); err != nil {
 		return err
 	}
@@ -172,7 +171,7 @@ func (t *Tx) NoteIncident(id, text string) error {
 }
 
 // AssignIncident assigns the incident to a registered operator.
-func (t *Tx) AssignIncident(id, assignee string) error {
+func (t *txn) AssignIncident(id, assignee string) error {
 	if _, err := t.openIncident(id, incident.Assign); err != nil {
 		return err
 	}
@@ -187,7 +186,7 @@ func (t *Tx) AssignIncident(id, assignee string) error {
 
 // NotifyIncident records that a party was notified; recording the same
 // notification again changes nothing.
-func (t *Tx) NotifyIncident(id, party, ref string) (bool, error) {
+func (t *txn) NotifyIncident(id, party, ref string) (bool, error) {
 	if _, err := t.openIncident(id, incident.Notify); err != nil {
 		return false, err
 	}
@@ -203,7 +202,7 @@ func (t *Tx) NotifyIncident(id, party, ref string) (bool, error) {
 }
 
 // UpdateIncident changes the severity or summary.
-func (t *Tx) UpdateIncident(id, severity, summary string) (*incident.Incident, error) {
+func (t *txn) UpdateIncident(id, severity, summary string) (*incident.Incident, error) {
 	inc, err := t.openIncident(id, incident.Update)
 	if err != nil {
 		return nil, err
@@ -227,7 +226,7 @@ func (t *Tx) UpdateIncident(id, severity, summary string) (*incident.Incident, e
 }
 
 // Notifications returns an incident's notifications.
-func (t *Tx) Notifications(id string) ([]incident.Notification, error) {
+func (t *txn) Notifications(id string) ([]incident.Notification, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT party, ref, at, operator FROM incident_notifications WHERE incident_id = $1 ORDER BY at, party`, id)
 	if err != nil {
 		return nil, err
@@ -247,7 +246,7 @@ func (t *Tx) Notifications(id string) ([]incident.Notification, error) {
 }
 
 // IncidentAccounts returns the accounts an incident names.
-func (t *Tx) IncidentAccounts(id string) ([]NamedAccount, error) {
+func (t *txn) IncidentAccounts(id string) ([]NamedAccount, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, frozen, restored_at FROM incident_accounts WHERE incident_id = $1 ORDER BY username`, id)
 	if err != nil {
 		return nil, err
@@ -267,7 +266,7 @@ func (t *Tx) IncidentAccounts(id string) ([]NamedAccount, error) {
 }
 
 // openIncidentsNaming lists the open incidents naming an account, except one.
-func (t *Tx) openIncidentsNaming(username, except string) ([]string, error) {
+func (t *txn) openIncidentsNaming(username, except string) ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.id FROM incident_accounts a JOIN incidents i ON i.id = a.incident_id
 		WHERE a.username = $1 AND i.state = 'open' AND i.id != $2 ORDER BY i.id`, username, except)
 	if err != nil {
@@ -297,7 +296,7 @@ type Restore struct {
 // With restore, every account this incident froze and that is still frozen
 // is re-activated (the caller prints the new passwords), unless another
 // open incident still names it.
-func (t *Tx) CloseIncident(id, rootCause, resolution, lessons string, restore bool) (*incident.Incident, []Restore, error) {
+func (t *txn) CloseIncident(id, rootCause, resolution, lessons string, restore bool) (*incident.Incident, []Restore, error) {
 	inc, err := t.GetIncident(id)
 	if err != nil {
 		return nil, nil, err
@@ -381,7 +380,7 @@ type IncidentEvent struct {
 }
 
 // IncidentEvents returns the timeline in time order.
-func (t *Tx) IncidentEvents(id string) ([]IncidentEvent, error) {
+func (t *txn) IncidentEvents(id string) ([]IncidentEvent, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT at, operator, kind, detail FROM incident_events WHERE incident_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return nil, err
@@ -417,7 +416,7 @@ type IncidentFilter struct {
 // Whether one is overdue is the policy's rule, decided in Go, so with a
 // limit the statement reads a limit's worth at a time (LIMIT), and reads
 // on past those the rule left out (OFFSET) until enough are listed.
-func (t *Tx) ListIncidents(f IncidentFilter, fn func(*incident.Incident, []incident.Notification) error) error {
+func (t *txn) ListIncidents(f IncidentFilter, fn func(*incident.Incident, []incident.Notification) error) error {
 	var pol incident.Policy
 	if f.Overdue {
 		var err error
@@ -456,7 +455,7 @@ func (t *Tx) ListIncidents(f IncidentFilter, fn func(*incident.Incident, []incid
 // left out and at most limit of them when f has a limit. They are read
 // whole before their notifications: PostgreSQL runs one statement at a
 // time on a connection.
-func (t *Tx) incidents(f IncidentFilter, limit, offset int) ([]*incident.Incident, error) {
+func (t *txn) incidents(f IncidentFilter, limit, offset int) ([]*incident.Incident, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {

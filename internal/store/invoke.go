@@ -67,7 +67,7 @@ type Spec struct {
 
 // Tx is one invocation's transaction. Domain operations are methods on it;
 // each names the objects it touches with Touch, for the audit entry.
-type Tx struct {
+type txn struct {
 	ctx context.Context
 	tx  *sql.Tx
 	now time.Time
@@ -76,26 +76,26 @@ type Tx struct {
 	// bootstrap before the first operator exists.
 	real, op *operator.Operator
 	objects  []string
-	store    *Store
+	store    *sqlStore
 }
 
 // Context is the invocation's context.
-func (t *Tx) Context() context.Context { return t.ctx }
+func (t *txn) Context() context.Context { return t.ctx }
 
 // Now is the invocation's time, fixed at its start.
-func (t *Tx) Now() time.Time { return t.now }
+func (t *txn) Now() time.Time { return t.now }
 
 // Operator is the effective operator.
-func (t *Tx) Operator() *operator.Operator { return t.op }
+func (t *txn) Operator() *operator.Operator { return t.op }
 
 // RealOperator is the operator logged in at the OS.
-func (t *Tx) RealOperator() *operator.Operator { return t.real }
+func (t *txn) RealOperator() *operator.Operator { return t.real }
 
 // Invocation is the invocation being run.
-func (t *Tx) Invocation() *Invocation { return t.inv }
+func (t *txn) Invocation() *Invocation { return t.inv }
 
 // Touch records objects ("operator:alice") for the audit entry.
-func (t *Tx) Touch(objects ...string) {
+func (t *txn) Touch(objects ...string) {
 	for _, o := range objects {
 		if !contains(t.objects, o) {
 			t.objects = append(t.objects, o)
@@ -117,8 +117,14 @@ func contains(list []string, s string) bool {
 // append the audit entry, commit. On any failure the transaction rolls back
 // and the failure's entry is appended in a short transaction of its own.
 // The returned error is marked as recorded.
-func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
-	t := &Tx{ctx: ctx, inv: inv, now: inv.now(), store: s}
+func (s *sqlStore) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(Tx) error) error {
+	return s.invoke(ctx, inv, spec, func(t *txn) error { return fn(t) })
+}
+
+// invoke is Invoke for the store's own services, which work on the
+// transaction's connection directly.
+func (s *sqlStore) invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(*txn) error) error {
+	t := &txn{ctx: ctx, inv: inv, now: inv.now(), store: s}
 	t.Touch(spec.Targets...)
 	var err error
 	switch {
@@ -146,7 +152,7 @@ func (s *Store) Invoke(ctx context.Context, inv *Invocation, spec Spec, fn func(
 	return nil
 }
 
-func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
+func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 	tx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return err
@@ -185,7 +191,7 @@ func (s *Store) runWrite(t *Tx, spec Spec, fn func(*Tx) error) error {
 
 // appendAlone appends t's audit entry in a short write transaction of its
 // own, after a read or a dry run.
-func (s *Store) appendAlone(t *Tx) error {
+func (s *sqlStore) appendAlone(t *txn) error {
 	wtx, err := s.beginWrite(t.ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return err
@@ -205,7 +211,7 @@ func (s *Store) appendAlone(t *Tx) error {
 	return err
 }
 
-func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
+func (s *sqlStore) runRead(t *txn, spec Spec, fn func(*txn) error) error {
 	tx, err := s.db.BeginTx(t.ctx, s.d.readOptions())
 	if err != nil {
 		return err
@@ -232,7 +238,7 @@ func (s *Store) runRead(t *Tx, spec Spec, fn func(*Tx) error) error {
 }
 
 // authorize resolves the operators and checks the permission.
-func (t *Tx) authorize(spec Spec) error {
+func (t *txn) authorize(spec Spec) error {
 	real, err := t.lookupOperator(t.inv.OSUser)
 	if err != nil && !(spec.Bootstrap && errs.CodeOf(err) == errs.NotFound) {
 		if errs.CodeOf(err) == errs.NotFound {
@@ -267,12 +273,12 @@ func (t *Tx) authorize(spec Spec) error {
 
 // appendEntry seals and inserts the invocation's entry; failure is nil for
 // success.
-func (t *Tx) appendEntry(tx *sql.Tx, failure error) error {
+func (t *txn) appendEntry(tx *sql.Tx, failure error) error {
 	return insertEntry(t.ctx, tx, t.entry(failure), t.objects)
 }
 
 // entry is the invocation's entry, not yet sealed, timed now.
-func (t *Tx) entry(failure error) *audit.Entry {
+func (t *txn) entry(failure error) *audit.Entry {
 	e := &audit.Entry{
 		At:           audit.FormatTime(time.Now()),
 		RealOperator: t.inv.OSUser,
@@ -331,7 +337,7 @@ const failureBusyTimeout = 2 * time.Second
 // transaction. It is used by Invoke and by the CLI for invocations refused
 // before they reached the pipeline (bad flags or arguments). It reports
 // whether the entry was written.
-func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
+func (s *sqlStore) RecordFailure(ctx context.Context, inv *Invocation, failure error, objects []string) bool {
 	// An interrupted command (Ctrl-C cancels ctx) is still recorded.
 	ctx = context.WithoutCancel(ctx)
 	if s.readOnly {
@@ -344,7 +350,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 	if timeout <= 0 {
 		timeout = time.Millisecond
 	}
-	t := &Tx{ctx: ctx, inv: inv, objects: objects, store: s}
+	t := &txn{ctx: ctx, inv: inv, objects: objects, store: s}
 	tx, err := s.beginWrite(ctx, timeout)
 	if s.d.isBusy(err) {
 		// Still locked: the entry waits in the spool for the next command
@@ -374,7 +380,7 @@ func (s *Store) RecordFailure(ctx context.Context, inv *Invocation, failure erro
 
 // beginWrite begins a write transaction holding the store's write lock,
 // waiting up to timeout for another writer (see the dialect's beginWrite).
-func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
+func (s *sqlStore) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx, error) {
 	return s.d.beginWrite(ctx, s.db, s.opts.BusyTimeout, timeout)
 }
 
@@ -383,20 +389,25 @@ func (s *Store) beginWrite(ctx context.Context, timeout time.Duration) (*sql.Tx,
 // prepare work outside a transaction (a purge writes its archive first)
 // check before they start; their one entry is written when they commit,
 // and a refusal here is recorded by the caller like any failure.
-func (s *Store) Authorize(ctx context.Context, inv *Invocation, spec Spec) error {
-	return s.View(ctx, inv, spec, func(*Tx) error { return nil })
+func (s *sqlStore) Authorize(ctx context.Context, inv *Invocation, spec Spec) error {
+	return s.view(ctx, inv, spec, func(*txn) error { return nil })
 }
 
 // View runs fn in a read transaction with the operators resolved and the
 // permission checked, without an audit entry: for the preparatory reads of
 // an invocation whose entry another call writes.
-func (s *Store) View(ctx context.Context, inv *Invocation, spec Spec, fn func(*Tx) error) error {
+func (s *sqlStore) View(ctx context.Context, inv *Invocation, spec Spec, fn func(Tx) error) error {
+	return s.view(ctx, inv, spec, func(t *txn) error { return fn(t) })
+}
+
+// view is View for the store's own services.
+func (s *sqlStore) view(ctx context.Context, inv *Invocation, spec Spec, fn func(*txn) error) error {
 	tx, err := s.db.BeginTx(ctx, s.d.readOptions())
 	if err != nil {
 		return translate(err)
 	}
 	defer tx.Rollback()
-	t := &Tx{ctx: ctx, tx: tx, inv: inv, now: inv.now(), store: s}
+	t := &txn{ctx: ctx, tx: tx, inv: inv, now: inv.now(), store: s}
 	if err := t.authorize(spec); err != nil {
 		return err
 	}

@@ -11,14 +11,14 @@ import (
 
 // busyTimeoutSQL reads the wait for other locks: SQLite's busy timeout,
 // PostgreSQL's lock_timeout (set per transaction, so 0 outside one).
-func busyTimeoutSQL(s *Store) string {
+func busyTimeoutSQL(s *sqlStore) string {
 	if pgtest.Enabled() {
 		return `SELECT setting::int FROM pg_settings WHERE name = 'lock_timeout'`
 	}
 	return `PRAGMA busy_timeout`
 }
 
-func busyTimeout(t *testing.T, s *Store) int {
+func busyTimeout(t *testing.T, s *sqlStore) int {
 	t.Helper()
 	var ms int
 	if err := s.db.QueryRow(busyTimeoutSQL(s)).Scan(&ms); err != nil {
@@ -33,7 +33,7 @@ func busyTimeout(t *testing.T, s *Store) int {
 func TestBeginWriteWaitsForTheLock(t *testing.T) {
 	ctx := context.Background()
 	holder := MustOpen(t)
-	waiter, err := Open(ctx, holder.Path(), Options{BusyTimeout: 3 * time.Second})
+	waiter, err := openSQL(ctx, holder.Path(), Options{BusyTimeout: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 // RequestLookup records a look-up for its viewer (the invoking operator
 // when ""), who must be an operator the invoking one may ask for.
-func (t *Tx) RequestLookup(l request.Lookup) (*request.Request, error) {
+func (t *txn) RequestLookup(l request.Lookup) (*request.Request, error) {
 	l = l.Canonical()
 	if l.Viewer == "" {
 		l.Viewer = t.op.Name
@@ -41,8 +41,8 @@ func (t *Tx) RequestLookup(l request.Lookup) (*request.Request, error) {
 	return t.newRequest(request.KindLookup, l.Payload(), l.Purpose, request.LookupStages(l.External))
 }
 
-func (t *Tx) lookupDays() (int, error) {
-	v, err := t.Policy(request.KeyLookupDays)
+func (t *txn) lookupDays() (int, error) {
+	v, err := t.PolicyValue(request.KeyLookupDays)
 	if err != nil {
 		return 0, err
 	}
@@ -52,7 +52,7 @@ func (t *Tx) lookupDays() (int, error) {
 // ShowLookup streams the records in scope of an approved look-up, to the
 // operator it was approved for, within records.lookup_days of its
 // approval; each record shown is an object of the invocation's entry.
-func (t *Tx) ShowLookup(id string, fn func(*records.Record) error) (*request.Request, error) {
+func (t *txn) ShowLookup(id string, fn func(*records.Record) error) (*request.Request, error) {
 	q, err := t.GetRequest(id)
 	if err != nil {
 		return nil, err

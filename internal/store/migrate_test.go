@@ -124,7 +124,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 	before := auditTimes(raw)
 	raw.Close()
 
-	s, err := Open(context.Background(), path, Options{})
+	s, err := openSQL(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +189,8 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		t.Errorf("the audit log changed:\n%q\n%q", before, after)
 	}
 
-	err = s.Invoke(context.Background(), inv("check", "ana"), Spec{}, func(tx *Tx) error {
-		events, err := tx.IncidentEvents("INC-2024-0001")
+	err = s.Invoke(context.Background(), inv("check", "ana"), Spec{}, func(tx Tx) error {
+		events, err := tx.Incidents().IncidentEvents("INC-2024-0001")
 		if err != nil {
 			return err
 		}
@@ -202,7 +202,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		if want := []string{"1", "2", "3", "4"}; !slices.Equal(details, want) {
 			t.Errorf("timeline %q, want %q", details, want)
 		}
-		aps, err := tx.Approvals("jdoe")
+		aps, err := tx.Accounts().Approvals("jdoe")
 		if err != nil {
 			return err
 		}
@@ -210,7 +210,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 			t.Errorf("approvals %+v, want it (at .1) first", aps)
 		}
 		var names []string
-		if err := tx.ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
+		if err := tx.Access().ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
 			names = append(names, c.Name)
 			return nil
 		}); err != nil {
@@ -219,7 +219,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		if !slices.Equal(names, []string{"c", "b", "a"}) {
 			t.Errorf("reviews %q, want newest first", names)
 		}
-		_, err = tx.VerifyAudit(nil, 0, nil)
+		_, err = tx.Audit().VerifyAudit(nil, 0, nil)
 		return err
 	})
 	if err != nil {
@@ -234,7 +234,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 // user_version still follows, so that an older custos refuses the store.
 func TestStoreBeforeSchemaMigrationsIsAdopted(t *testing.T) {
 	path := oldStore(t, 8, nil)
-	s, err := Open(context.Background(), path, Options{})
+	s, err := openSQL(context.Background(), path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestStoreBeforeSchemaMigrationsIsAdopted(t *testing.T) {
 	}
 	s.Close()
 	// Opening again finds the version in schema_migrations and changes nothing.
-	if s, err = Open(context.Background(), path, Options{}); err != nil {
+	if s, err = openSQL(context.Background(), path, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
@@ -274,7 +274,7 @@ func TestNewerLegacySchemaIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	_, err = Open(context.Background(), path, Options{})
+	_, err = openSQL(context.Background(), path, Options{})
 	if err == nil || errs.ExitCode(err) != 1 || !strings.Contains(err.Error(), "schema version 99, newer than this custos understands") {
 		t.Fatalf("err = %v", err)
 	}

@@ -39,7 +39,7 @@ func joinRoles(roles []operator.Role) string {
 }
 
 // lookupOperator returns an active operator, or NotFound.
-func (t *Tx) lookupOperator(name string) (*operator.Operator, error) {
+func (t *txn) lookupOperator(name string) (*operator.Operator, error) {
 	o, err := scanOperator(t.tx.QueryRowContext(t.ctx,
 		`SELECT `+operatorColumns+` FROM operators WHERE name = $1 AND removed_at = ''`, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -49,13 +49,13 @@ func (t *Tx) lookupOperator(name string) (*operator.Operator, error) {
 }
 
 // GetOperator returns an active operator by name.
-func (t *Tx) GetOperator(name string) (*operator.Operator, error) {
+func (t *txn) GetOperator(name string) (*operator.Operator, error) {
 	t.Touch("operator:" + name)
 	return t.lookupOperator(name)
 }
 
 // OperatorCount returns the number of active operators.
-func (t *Tx) OperatorCount() (int, error) {
+func (t *txn) OperatorCount() (int, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM operators WHERE removed_at = ''`).Scan(&n)
 	return n, err
@@ -74,7 +74,7 @@ const (
 // AddOperator registers an operator. Adding one that exists with the same
 // roles and department changes nothing; with different ones it is a
 // conflict. A removed operator's name may be registered again.
-func (t *Tx) AddOperator(o *operator.Operator) (AddResult, error) {
+func (t *txn) AddOperator(o *operator.Operator) (AddResult, error) {
 	t.Touch("operator:" + o.Name)
 	var existing *operator.Operator
 	row := t.tx.QueryRowContext(t.ctx, `SELECT `+operatorColumns+` FROM operators WHERE name = $1`, o.Name)
@@ -103,7 +103,7 @@ func (t *Tx) AddOperator(o *operator.Operator) (AddResult, error) {
 
 // RemoveOperator removes an active operator. The last admin cannot be
 // removed: the store would have nobody left to manage it.
-func (t *Tx) RemoveOperator(name string) (*operator.Operator, error) {
+func (t *txn) RemoveOperator(name string) (*operator.Operator, error) {
 	o, err := t.GetOperator(name)
 	if err != nil {
 		return nil, err
@@ -125,7 +125,7 @@ func (t *Tx) RemoveOperator(name string) (*operator.Operator, error) {
 
 // ListOperators calls fn for each operator in name order; removed ones only
 // when all is set; at most limit of them unless limit is 0.
-func (t *Tx) ListOperators(all bool, limit int, fn func(*operator.Operator) error) error {
+func (t *txn) ListOperators(all bool, limit int, fn func(*operator.Operator) error) error {
 	q := `SELECT ` + operatorColumns + ` FROM operators WHERE removed_at = '' ORDER BY name`
 	if all {
 		q = `SELECT ` + operatorColumns + ` FROM operators ORDER BY name`

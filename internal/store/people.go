@@ -34,7 +34,7 @@ type ChangeRecord struct {
 }
 
 // recordChanges keeps the before and after of each change of object.
-func (t *Tx) recordChanges(object, reason, requestID string, changes []account.Change) error {
+func (t *txn) recordChanges(object, reason, requestID string, changes []account.Change) error {
 	for _, c := range changes {
 		id, err := t.nextID("changes")
 		if err != nil {
@@ -51,7 +51,7 @@ func (t *Tx) recordChanges(object, reason, requestID string, changes []account.C
 }
 
 // Changes returns the recorded changes of object, oldest first.
-func (t *Tx) Changes(object string) ([]ChangeRecord, error) {
+func (t *txn) Changes(object string) ([]ChangeRecord, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT id, object, field, old_value, new_value, reason, operator, real_operator, at, request_id
 		FROM changes WHERE object = $1 ORDER BY id`, object)
 	if err != nil {
@@ -73,7 +73,7 @@ func (t *Tx) Changes(object string) ([]ChangeRecord, error) {
 
 // saveDetails writes the descriptive columns of a (everything but its
 // lifecycle, which saveLifecycle writes).
-func (t *Tx) saveDetails(a *account.Account) error {
+func (t *txn) saveDetails(a *account.Account) error {
 	_, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET name = $2, department = $3, position = $4, email = $5, until = $6,
 		clearance = $7, updated_at = $8 WHERE username = $1`, a.Username, a.Name, a.Department, a.Position, a.Email, a.Until,
 		string(a.Clearance), formatTime(a.UpdatedAt))
@@ -83,7 +83,7 @@ func (t *Tx) saveDetails(a *account.Account) error {
 // UpdateAccount applies an edit (account.Edit.Apply) and records each
 // field's before and after with the reason. An edit that changes nothing
 // returns no changes.
-func (t *Tx) UpdateAccount(username string, e account.Edit, reason string) (*account.Account, []account.Change, error) {
+func (t *txn) UpdateAccount(username string, e account.Edit, reason string) (*account.Account, []account.Change, error) {
 	a, err := t.SeeAccount(username)
 	if err != nil {
 		return nil, nil, err
@@ -111,11 +111,11 @@ func scanSchedule(r rowScanner) (account.Schedule, error) {
 
 // AccountSchedules returns the scheduled changes of an account, every state,
 // oldest first.
-func (t *Tx) AccountSchedules(username string) ([]account.Schedule, error) {
+func (t *txn) AccountSchedules(username string) ([]account.Schedule, error) {
 	return t.schedules(`username = $1`, username)
 }
 
-func (t *Tx) schedules(where string, args ...any) ([]account.Schedule, error) {
+func (t *txn) schedules(where string, args ...any) ([]account.Schedule, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+scheduleColumns+` FROM account_schedule WHERE `+where+` ORDER BY on_date, id`, args...)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func (t *Tx) schedules(where string, args ...any) ([]account.Schedule, error) {
 
 // PendingSchedules returns every change still waiting for its date by
 // asOf (YYYY-MM-DD), or all of them when asOf is "".
-func (t *Tx) PendingSchedules(asOf string) ([]account.Schedule, error) {
+func (t *txn) PendingSchedules(asOf string) ([]account.Schedule, error) {
 	if asOf == "" {
 		return t.schedules(`state = 'scheduled'`)
 	}
@@ -144,7 +144,7 @@ func (t *Tx) PendingSchedules(asOf string) ([]account.Schedule, error) {
 // schedule records s, replacing a change of the same kind still
 // scheduled for the account (HR moved the date): the earlier one is
 // cancelled and returned.
-func (t *Tx) schedule(s *account.Schedule) (*account.Schedule, error) {
+func (t *txn) schedule(s *account.Schedule) (*account.Schedule, error) {
 	var replaced *account.Schedule
 	old, err := t.schedules(`username = $1 AND kind = $2 AND state = 'scheduled'`, s.Username, string(s.Kind))
 	if err != nil {
@@ -173,7 +173,7 @@ func (t *Tx) schedule(s *account.Schedule) (*account.Schedule, error) {
 // ScheduleLeave records HR's notice that an account's holder leaves on a
 // date (account.PlanLeave); account expire carries it out then. A second
 // notice for the same account replaces the first, which is returned.
-func (t *Tx) ScheduleLeave(username, on, then, reason string) (*account.Schedule, *account.Schedule, error) {
+func (t *txn) ScheduleLeave(username, on, then, reason string) (*account.Schedule, *account.Schedule, error) {
 	a, err := t.SeeAccount(username)
 	if err != nil {
 		return nil, nil, err
@@ -188,7 +188,7 @@ func (t *Tx) ScheduleLeave(username, on, then, reason string) (*account.Schedule
 
 // RequestClearance records a request to change an account's clearance;
 // the department's manager and IT approve it.
-func (t *Tx) RequestClearance(username, clearance, reason string) (*request.Request, error) {
+func (t *txn) RequestClearance(username, clearance, reason string) (*request.Request, error) {
 	a, err := t.SeeAccount(username)
 	if err != nil {
 		return nil, err
@@ -211,7 +211,7 @@ func (t *Tx) RequestClearance(username, clearance, reason string) (*request.Requ
 // department (account.PlanTransfer); a manager of the new department and
 // IT approve it. Under account.transfer_grants=revoke the grants to keep
 // are checked now, so a typo is found before anyone approves.
-func (t *Tx) RequestTransfer(username, department, position, on string, keep []string, reason string) (*request.Request, error) {
+func (t *txn) RequestTransfer(username, department, position, on string, keep []string, reason string) (*request.Request, error) {
 	a, err := t.SeeAccount(username)
 	if err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func (t *Tx) RequestTransfer(username, department, position, on string, keep []s
 	if err != nil {
 		return nil, err
 	}
-	rule, err := t.Policy(access.KeyTransferGrants)
+	rule, err := t.PolicyValue(access.KeyTransferGrants)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +244,7 @@ func (t *Tx) RequestTransfer(username, department, position, on string, keep []s
 }
 
 // accountEligibility is eligibility for the kinds of this file.
-func (t *Tx) accountEligibility(q *request.Request) (func(stage string) error, error) {
+func (t *txn) accountEligibility(q *request.Request) (func(stage string) error, error) {
 	switch q.Kind {
 	case request.KindClearance:
 		var c request.ClearanceChange
@@ -286,7 +286,7 @@ func unmarshalPayload(q *request.Request, v any) error {
 
 // applyAccountRequest makes the change of an approved request of this
 // file's kinds, every rule checked again now, and says what it did.
-func (t *Tx) applyAccountRequest(q *request.Request) (string, error) {
+func (t *txn) applyAccountRequest(q *request.Request) (string, error) {
 	switch q.Kind {
 	case request.KindClearance:
 		var c request.ClearanceChange
@@ -358,12 +358,12 @@ func (t *Tx) applyAccountRequest(q *request.Request) (string, error) {
 // carryOutTransfer moves a as s says and handles its grants by policy
 // account.transfer_grants (access.PlanTransferGrants); it returns what it
 // did, in words.
-func (t *Tx) carryOutTransfer(a *account.Account, s account.Schedule) (string, error) {
+func (t *txn) carryOutTransfer(a *account.Account, s account.Schedule) (string, error) {
 	next, changes, err := account.Transfer(*a, s, t.now)
 	if err != nil {
 		return "", err
 	}
-	rule, err := t.Policy(access.KeyTransferGrants)
+	rule, err := t.PolicyValue(access.KeyTransferGrants)
 	if err != nil {
 		return "", err
 	}
@@ -405,7 +405,7 @@ func (t *Tx) carryOutTransfer(a *account.Account, s account.Schedule) (string, e
 
 // departmentManager is the manager a department's items go to: the first
 // by name among its managers, or "".
-func (t *Tx) departmentManager(department string) (string, error) {
+func (t *txn) departmentManager(department string) (string, error) {
 	var m sql.NullString
 	err := t.tx.QueryRowContext(t.ctx, `SELECT min(name) FROM operators WHERE removed_at = '' AND department = $1
 		AND (',' || roles || ',') LIKE '%,manager,%'`, department).Scan(&m)
@@ -415,13 +415,13 @@ func (t *Tx) departmentManager(department string) (string, error) {
 // transferReview opens the automatic review campaign of a mover's grants,
 // every item for a manager of the new department (access.TransferReviewer),
 // due in review.due_days.
-func (t *Tx) transferReview(a *account.Account, grants []*access.Grant) (string, error) {
+func (t *txn) transferReview(a *account.Account, grants []*access.Grant) (string, error) {
 	manager, err := t.departmentManager(a.Department)
 	if err != nil {
 		return "", err
 	}
 	reviewer := access.TransferReviewer(manager)
-	days, err := t.Policy(access.KeyReviewDueDays)
+	days, err := t.PolicyValue(access.KeyReviewDueDays)
 	if err != nil {
 		return "", err
 	}
@@ -493,7 +493,7 @@ type ScheduleResult struct {
 // come by asOf (YYYY-MM-DD); with dryRun it only lists them. A change that
 // can no longer be made (the account was revoked meanwhile) is marked
 // done with the reason as its outcome, so it is not tried every night.
-func (t *Tx) CarryOutSchedules(asOf string, dryRun bool) ([]ScheduleResult, error) {
+func (t *txn) CarryOutSchedules(asOf string, dryRun bool) ([]ScheduleResult, error) {
 	due, err := t.PendingSchedules(asOf)
 	if err != nil {
 		return nil, err
@@ -535,7 +535,7 @@ func (t *Tx) CarryOutSchedules(asOf string, dryRun bool) ([]ScheduleResult, erro
 }
 
 // carryOutLeave freezes or revokes a leaver's account (account.Leave).
-func (t *Tx) carryOutLeave(a *account.Account, s account.Schedule) (string, error) {
+func (t *txn) carryOutLeave(a *account.Account, s account.Schedule) (string, error) {
 	next, changed, err := account.Leave(*a, s, t.now)
 	if err != nil {
 		return "", err
@@ -557,7 +557,7 @@ func (t *Tx) carryOutLeave(a *account.Account, s account.Schedule) (string, erro
 }
 
 // lookupResource returns a resource, removed or not, without touching it.
-func (t *Tx) lookupResource(name string) (*access.Resource, error) {
+func (t *txn) lookupResource(name string) (*access.Resource, error) {
 	r, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.NotFoundf("no resource named %s", name)
@@ -567,7 +567,7 @@ func (t *Tx) lookupResource(name string) (*access.Resource, error) {
 
 // dueSchedules adds the scheduled leavers and transfers to custos due:
 // each is due on its date, when account expire carries it out.
-func (t *Tx) dueSchedules(add func(kind, id, what string, when time.Time, command string)) error {
+func (t *txn) dueSchedules(add func(kind, id, what string, when time.Time, command string)) error {
 	pending, err := t.PendingSchedules("")
 	if err != nil {
 		return err
@@ -588,7 +588,7 @@ func (t *Tx) dueSchedules(add func(kind, id, what string, when time.Time, comman
 
 // LivePeople returns every account that is not revoked or rejected, in
 // username order, with only what a reconciliation compares.
-func (t *Tx) LivePeople() ([]account.Person, error) {
+func (t *txn) LivePeople() ([]account.Person, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, employee_id, name, department, position, state FROM accounts WHERE state NOT IN ('revoked', 'rejected') ORDER BY username`)
 	if err != nil {
 		return nil, err
@@ -612,7 +612,7 @@ func (t *Tx) LivePeople() ([]account.Person, error) {
 // it has passed or is missing), unless that notice is already recorded;
 // a mover's transfer is requested. Each finding's action, or why it was
 // not taken, is returned in order; only an internal error stops the rest.
-func (t *Tx) ApplyHR(findings []account.Finding, reason string) ([]string, error) {
+func (t *txn) ApplyHR(findings []account.Finding, reason string) ([]string, error) {
 	today := t.now.Format(account.DateFormat)
 	out := make([]string, len(findings))
 	for i, f := range findings {
@@ -653,7 +653,7 @@ func (t *Tx) ApplyHR(findings []account.Finding, reason string) ([]string, error
 
 // pendingTransfer is the id of a pending transfer request of username,
 // or "": one move at a time, so a second never races the first.
-func (t *Tx) pendingTransfer(username string) (string, error) {
+func (t *txn) pendingTransfer(username string) (string, error) {
 	// The canonical payload starts with the username, so LIKE narrows the
 	// pending transfers to this account's ('_' in a username may match
 	// more; the payload is read to be sure).
@@ -681,7 +681,7 @@ func (t *Tx) pendingTransfer(username string) (string, error) {
 // DirAccounts returns every account, final ones included, with what a
 // directory reconciliation compares: a directory user enabled for a
 // revoked account is the drift it exists to find.
-func (t *Tx) DirAccounts() ([]account.DirAccount, error) {
+func (t *txn) DirAccounts() ([]account.DirAccount, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, state, must_change_password, updated_at FROM accounts ORDER BY username`)
 	if err != nil {
 		return nil, err
@@ -706,7 +706,7 @@ func (t *Tx) DirAccounts() ([]account.DirAccount, error) {
 // login for account.inactive_days are marked inactive since today, for
 // the next review, and the active accounts the directory shows logging
 // in again are unmarked. It returns what it did per drift, in order.
-func (t *Tx) ApplyDirectory(drifts []account.Drift, dir []account.DirUser, source string) ([]string, error) {
+func (t *txn) ApplyDirectory(drifts []account.Drift, dir []account.DirUser, source string) ([]string, error) {
 	today := t.now.Format(account.DateFormat)
 	out := make([]string, len(drifts))
 	inactive := map[string]bool{}

@@ -15,7 +15,7 @@ import (
 )
 
 // setResource writes one column of a resource.
-func (t *Tx) setResource(name, column, value string) error {
+func (t *txn) setResource(name, column, value string) error {
 	switch column {
 	case "owner", "classification", "roles", "privileged":
 	default:
@@ -25,7 +25,7 @@ func (t *Tx) setResource(name, column, value string) error {
 	return err
 }
 
-func (t *Tx) resourceGrants(name string) ([]*access.Grant, error) {
+func (t *txn) resourceGrants(name string) ([]*access.Grant, error) {
 	return t.activeGrantsWhere(`resource = $1`, name)
 }
 
@@ -39,7 +39,7 @@ type ResourceUpdate struct {
 // UpdateResource edits a resource (access.ResourceEdit.Apply): the new
 // owner must be an operator; a lower classification becomes a request
 // for the owner and IT to approve.
-func (t *Tx) UpdateResource(name string, e access.ResourceEdit, reason string) (*ResourceUpdate, error) {
+func (t *txn) UpdateResource(name string, e access.ResourceEdit, reason string) (*ResourceUpdate, error) {
 	r, err := t.GetResource(name)
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (t *Tx) UpdateResource(name string, e access.ResourceEdit, reason string) (
 // RemoveResource retires a resource (access.CheckRemove); with
 // revokeGrants its active grants are revoked in the same transaction and
 // returned. The row stays, for the grants and reviews that name it.
-func (t *Tx) RemoveResource(name, reason string, revokeGrants bool) ([]*access.Grant, error) {
+func (t *txn) RemoveResource(name, reason string, revokeGrants bool) ([]*access.Grant, error) {
 	r, err := t.GetResource(name)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (t *Tx) RemoveResource(name, reason string, revokeGrants bool) ([]*access.G
 // UpdateOperator changes an operator's roles, and its department when
 // department is not nil. Taking admin from the last admin is refused,
 // as removing them is.
-func (t *Tx) UpdateOperator(name string, roles []operator.Role, department *string) (*operator.Operator, []account.Change, error) {
+func (t *txn) UpdateOperator(name string, roles []operator.Role, department *string) (*operator.Operator, []account.Change, error) {
 	o, err := t.GetOperator(name)
 	if err != nil {
 		return nil, nil, err
@@ -151,14 +151,14 @@ func (t *Tx) UpdateOperator(name string, roles []operator.Role, department *stri
 	return &next, changes, t.recordChanges("operator:"+name, "", "", changes)
 }
 
-func (t *Tx) adminCount() (int, error) {
+func (t *txn) adminCount() (int, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM operators WHERE removed_at = '' AND (',' || roles || ',') LIKE '%,admin,%'`).Scan(&n)
 	return n, err
 }
 
 // OwnedResources lists the resources an operator owns, by name.
-func (t *Tx) OwnedResources(name string) ([]string, error) {
+func (t *txn) OwnedResources(name string) ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT name FROM resources WHERE owner = $1 AND removed_at = '' ORDER BY name`, name)
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ type GrantResult struct {
 // GrantOrExtend grants as GrantAccess does; when the account already
 // holds the grant, a different --until changes its last day
 // (access.CheckExtend), recorded with its before and after.
-func (t *Tx) GrantOrExtend(username, resource, role, reason, until string) (*GrantResult, error) {
+func (t *txn) GrantOrExtend(username, resource, role, reason, until string) (*GrantResult, error) {
 	g, changed, err := t.GrantAccess(username, resource, role, reason, until)
 	if err != nil || changed {
 		return &GrantResult{Grant: g, Changed: changed}, err

@@ -22,10 +22,10 @@ import (
 // a plan for the officer stage in the invocation's audited transaction:
 // the id set kept beside the request and named by its SHA-256 in the
 // payload. With nothing due it records a read and returns nil.
-func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class string, asOf time.Time, deleteFiles bool, reason string) (*request.Request, error) {
+func (s *sqlStore) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class string, asOf time.Time, deleteFiles bool, reason string) (*request.Request, error) {
 	var ids []int64
 	var plan []*records.ClassPlan
-	if err := s.View(ctx, inv, spec, func(tx *Tx) error {
+	if err := s.view(ctx, inv, spec, func(tx *txn) error {
 		return tx.PurgeCandidates(class, asOf, func(r *records.Record) error {
 			ids = append(ids, r.ID)
 			plan = records.AddToPlan(plan, r)
@@ -35,7 +35,7 @@ func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class
 		return nil, err
 	}
 	if len(ids) == 0 {
-		return nil, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
+		return nil, s.invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*txn) error { return nil })
 	}
 	set := records.BuildIDSet(ids, nil)
 	p := request.PurgePlan{Class: class, AsOf: asOf.UTC(), SetSHA256: set.Hash(), Count: set.Count(), DeleteFiles: deleteFiles, Reason: reason}
@@ -43,7 +43,7 @@ func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class
 		p.Classes = append(p.Classes, request.PlanClass{Class: c.Class, Count: c.Count, Oldest: c.Oldest.UTC(), Newest: c.Newest.UTC()})
 	}
 	var q *request.Request
-	err := s.Invoke(ctx, inv, spec, func(t *Tx) (err error) {
+	err := s.invoke(ctx, inv, spec, func(t *txn) (err error) {
 		if q, err = t.newRequest(request.KindPurge, p.Payload(), reason, []string{request.StageOfficer}); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (s *Store) PlanPurge(ctx context.Context, inv *Invocation, spec Spec, class
 // approvedPlan reads an approved purge plan that may be carried out now
 // (request.CheckApply) and its id set, checked against the SHA-256 its
 // payload names.
-func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, records.IDSet, error) {
+func (t *txn) approvedPlan(id string) (*request.Request, request.PurgePlan, records.IDSet, error) {
 	var set records.IDSet
 	q, err := t.GetRequest(id)
 	if err != nil {
@@ -89,12 +89,12 @@ func (t *Tx) approvedPlan(id string) (*request.Request, request.PurgePlan, recor
 }
 
 // planSet reads the id set kept for the plan id.
-func (t *Tx) planSet(id string) (records.IDSet, error) {
+func (t *txn) planSet(id string) (records.IDSet, error) {
 	return t.idRanges(`SELECT lo, hi FROM plan_ranges WHERE request_id = $1 ORDER BY lo`, id)
 }
 
 // purgeSet reads the id set of the purge id.
-func (t *Tx) purgeSet(id string) (records.IDSet, error) {
+func (t *txn) purgeSet(id string) (records.IDSet, error) {
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return records.IDSet{}, err
@@ -103,7 +103,7 @@ func (t *Tx) purgeSet(id string) (records.IDSet, error) {
 }
 
 // idRanges reads a set of ids kept as runs: rows of lo and hi, in order.
-func (t *Tx) idRanges(query string, arg any) (records.IDSet, error) {
+func (t *txn) idRanges(query string, arg any) (records.IDSet, error) {
 	var set records.IDSet
 	rows, err := t.tx.QueryContext(t.ctx, query, arg)
 	if err != nil {
@@ -122,7 +122,7 @@ func (t *Tx) idRanges(query string, arg any) (records.IDSet, error) {
 
 // ApprovedPlans lists the approved purge plans not yet carried out, oldest
 // first: what records purge --apply-approved carries out.
-func (t *Tx) ApprovedPlans() ([]string, error) {
+func (t *txn) ApprovedPlans() ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM requests WHERE kind = $1 AND state = 'approved' ORDER BY year, seq`, request.KindPurge)
 	if err != nil {
 		return nil, err
@@ -142,7 +142,7 @@ func (t *Tx) ApprovedPlans() ([]string, error) {
 // planGaps sorts the records of a plan's set that a fresh selection did
 // not return: held since the plan (kept and reported), or no longer due
 // for another reason (the plan then may not be carried out).
-func (t *Tx) planGaps(unseen []int64, asOf time.Time, d *request.SetDifference) error {
+func (t *txn) planGaps(unseen []int64, asOf time.Time, d *request.SetDifference) error {
 	schedules, holds, err := t.rules()
 	if err != nil {
 		return err
@@ -167,7 +167,7 @@ func (t *Tx) planGaps(unseen []int64, asOf time.Time, d *request.SetDifference) 
 // markPlanApplied records that the plan id was carried out (outcome says
 // how), in the purge's own transaction, after checking again under the
 // write lock that the plan may still be carried out.
-func (t *Tx) markPlanApplied(id, outcome string) error {
+func (t *txn) markPlanApplied(id, outcome string) error {
 	q, err := t.GetRequest(id)
 	if err != nil {
 		return err

@@ -34,12 +34,12 @@ func TestInterruptedPlanPurgeIsFinished(t *testing.T) {
 			// The run is killed right after the purge is committed.
 			var set records.IDSet
 			p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", RequestID: q.ID}
-			if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) (err error) {
-				if set, err = tx.planSet(q.ID); err != nil {
+			if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx Tx) (err error) {
+				if set, err = tx.(*txn).planSet(q.ID); err != nil {
 					return err
 				}
 				p.SetSHA256 = set.Hash()
-				return tx.CommitPurge(p, set, nil)
+				return tx.Records().CommitPurge(p, set, nil)
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -47,8 +47,8 @@ func TestInterruptedPlanPurgeIsFinished(t *testing.T) {
 				t.Fatalf("%d applied requests, want the plan", n)
 			}
 			var due []DueItem
-			if err := s.View(ctx, inv("due", "ana"), Spec{}, func(tx *Tx) (err error) {
-				due, err = tx.Due(0)
+			if err := s.View(ctx, inv("due", "ana"), Spec{}, func(tx Tx) (err error) {
+				due, err = tx.Work().Due(0)
 				return err
 			}); err != nil {
 				t.Fatal(err)

@@ -19,7 +19,7 @@ type PolicyValue struct {
 
 // Policy returns the value of a registered key: the stored one, else the
 // default.
-func (t *Tx) Policy(name string) (string, error) {
+func (t *txn) PolicyValue(name string) (string, error) {
 	v, err := t.policyValue(name)
 	if err != nil {
 		return "", err
@@ -27,7 +27,7 @@ func (t *Tx) Policy(name string) (string, error) {
 	return v.Value, nil
 }
 
-func (t *Tx) policyValue(name string) (PolicyValue, error) {
+func (t *txn) policyValue(name string) (PolicyValue, error) {
 	k, err := policy.Lookup(name)
 	if err != nil {
 		return PolicyValue{}, err
@@ -46,7 +46,7 @@ func (t *Tx) policyValue(name string) (PolicyValue, error) {
 }
 
 // ListPolicy returns every registered key with its value.
-func (t *Tx) ListPolicy() ([]PolicyValue, error) {
+func (t *txn) ListPolicy() ([]PolicyValue, error) {
 	var out []PolicyValue
 	for _, k := range policy.Keys() {
 		v, err := t.policyValue(k.Name)
@@ -60,7 +60,7 @@ func (t *Tx) ListPolicy() ([]PolicyValue, error) {
 
 // SetPolicy validates and stores a value; it reports whether the value
 // changed. Setting a key to its current value changes nothing.
-func (t *Tx) SetPolicy(name, value string) (PolicyValue, bool, error) {
+func (t *txn) SetPolicy(name, value string) (PolicyValue, bool, error) {
 	t.Touch("policy:" + name)
 	v, err := policy.Validate(name, value)
 	if err != nil {

@@ -95,20 +95,20 @@ func redactDSN(location string) string {
 	return u.String()
 }
 
-func (postgresDialect) open(ctx context.Context, location string, opts Options) (*Store, error) {
+func (postgresDialect) open(ctx context.Context, location string, opts Options) (*sqlStore, error) {
 	s, _, err := openPostgres(ctx, location, opts, false)
 	return s, err
 }
 
-func (postgresDialect) create(ctx context.Context, location string, opts Options) (*Store, bool, error) {
+func (postgresDialect) create(ctx context.Context, location string, opts Options) (*sqlStore, bool, error) {
 	return openPostgres(ctx, location, opts, true)
 }
 
-func (postgresDialect) connect(s *Store) (*sql.DB, error) { return stdlib.OpenDB(*s.pg), nil }
+func (postgresDialect) connect(s *sqlStore) (*sql.DB, error) { return stdlib.OpenDB(*s.pg), nil }
 
 func (postgresDialect) prepare(context.Context, *sql.DB) error { return nil }
 
-func (postgresDialect) close(s *Store) error { return s.db.Close() }
+func (postgresDialect) close(s *sqlStore) error { return s.db.Close() }
 
 // beginWrite begins a READ COMMITTED transaction whose first statement
 // takes the advisory write lock, waiting up to timeout, so that writers
@@ -139,7 +139,7 @@ func (postgresDialect) readOptions() *sql.TxOptions {
 
 // beginMigrate begins the migration's write transaction as custos_owner,
 // which owns what it creates. A role that is not a member may not migrate.
-func (d postgresDialect) beginMigrate(ctx context.Context, s *Store) (*sql.Tx, error) {
+func (d postgresDialect) beginMigrate(ctx context.Context, s *sqlStore) (*sql.Tx, error) {
 	tx, err := d.beginWrite(ctx, s.db, s.opts.BusyTimeout, s.opts.BusyTimeout)
 	if err != nil {
 		return nil, translate(err)
@@ -215,7 +215,7 @@ func (postgresDialect) spoolPath(location string) string {
 // which the audit log's trigger notifies at every commit that appends to
 // it: audit export --follow then wakes within a round trip of a commit,
 // and looks anyway after max.
-func (postgresDialect) listen(ctx context.Context, s *Store) (func(context.Context, time.Duration) error, func(), error) {
+func (postgresDialect) listen(ctx context.Context, s *sqlStore) (func(context.Context, time.Duration) error, func(), error) {
 	conn, err := pgx.ConnectConfig(ctx, s.pg.Copy())
 	if err != nil {
 		return nil, nil, translate(err)

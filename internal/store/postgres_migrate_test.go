@@ -49,11 +49,11 @@ func TestPostgresOlderSchemaNeedsTheOwner(t *testing.T) {
 	}
 	u, _ := url.Parse(owner)
 	u.User = url.User("custos_test_app")
-	_, err = Open(ctx, u.String(), Options{})
+	_, err = openSQL(ctx, u.String(), Options{})
 	if errs.CodeOf(err) != errs.Busy || !strings.Contains(errs.HintOf(err), "custos migrate") {
 		t.Fatalf("an operator's role on an older schema: %v (hint %q)", err, errs.HintOf(err))
 	}
-	s, err = Open(ctx, owner, Options{})
+	s, err = openSQL(ctx, owner, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestPostgresOlderSchemaNeedsTheOwner(t *testing.T) {
 	if err := s.db.QueryRow(`SELECT max(version) FROM schema_migrations`).Scan(&v); err != nil || v != want {
 		t.Fatalf("version %d, %v", v, err)
 	}
-	app, err := Open(ctx, u.String(), Options{})
+	app, err := openSQL(ctx, u.String(), Options{})
 	if err != nil {
 		t.Fatalf("once migrated, the operator's role opens it: %v", err)
 	}

@@ -15,7 +15,7 @@ const pgConnectTimeout = 30 * time.Second
 // openPostgres connects to the store at location and migrates it; with
 // create, it first makes the roles and the schema when the database has
 // none, reporting whether it did.
-func openPostgres(ctx context.Context, location string, opts Options, create bool) (*Store, bool, error) {
+func openPostgres(ctx context.Context, location string, opts Options, create bool) (*sqlStore, bool, error) {
 	cfg, err := pgConfig(location)
 	if err != nil {
 		return nil, false, err
@@ -30,7 +30,7 @@ func openPostgres(ctx context.Context, location string, opts Options, create boo
 		cfg.ConnectTimeout = pgConnectTimeout
 	}
 	d := postgresDialect{}
-	s := &Store{d: d, path: redactDSN(location), opts: opts, pg: cfg}
+	s := &sqlStore{d: d, path: redactDSN(location), opts: opts, pg: cfg}
 	db, _ := d.connect(s)
 	// One connection, as on SQLite: a command is one sequence of
 	// transactions.
@@ -95,7 +95,7 @@ func pgUnavailable(location string, err error) error {
 // the schema. It needs a role that may create roles (or a superuser) the
 // first time on a server, and one that may create schemas in the
 // database.
-func bootstrapPostgres(ctx context.Context, s *Store) (bool, error) {
+func bootstrapPostgres(ctx context.Context, s *sqlStore) (bool, error) {
 	tx, err := s.d.beginWrite(ctx, s.db, s.opts.BusyTimeout, s.opts.BusyTimeout)
 	if err != nil {
 		return false, translate(err)
@@ -128,13 +128,13 @@ func bootstrapPostgres(ctx context.Context, s *Store) (bool, error) {
 // SessionUser is the role the store's session logged in as: on
 // PostgreSQL, the real operator. It is "" on SQLite, whose real operator
 // is the OS user.
-func (s *Store) SessionUser() string { return s.user }
+func (s *sqlStore) SessionUser() string { return s.user }
 
 // LoginStatement is, on PostgreSQL, the statement that would let the
 // operator name log in to the store when its role is missing or not a
 // member of custos_app, for an owner to run (custos needs no CREATEROLE);
 // "" when nothing is needed, and always on SQLite.
-func (t *Tx) LoginStatement(name string) (string, error) {
+func (t *txn) LoginStatement(name string) (string, error) {
 	if _, ok := t.store.d.(postgresDialect); !ok {
 		return "", nil
 	}

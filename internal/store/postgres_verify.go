@@ -18,7 +18,7 @@ import (
 
 // verifyDB: the verification workers connect as the store does, each
 // with a connection of its own.
-func (d postgresDialect) verifyDB(s *Store, _ bool) (*sql.DB, error) { return d.connect(s) }
+func (d postgresDialect) verifyDB(s *sqlStore, _ bool) (*sql.DB, error) { return d.connect(s) }
 
 // checkSegment streams entries lo to hi into the segment verifier v and
 // checks them in Go, reading the rows through pgconn under database/sql

@@ -13,7 +13,7 @@ import (
 // PurgeCandidates streams, class by class, the records a purge of class
 // (every scheduled class when "") as of asOf would delete: the bulk through
 // the index, each one confirmed by records.Decide.
-func (t *Tx) PurgeCandidates(class string, asOf time.Time, fn func(*records.Record) error) error {
+func (t *txn) PurgeCandidates(class string, asOf time.Time, fn func(*records.Record) error) error {
 	schedules, holds, err := t.rules()
 	if err != nil {
 		return err

@@ -14,14 +14,14 @@ import (
 
 // seedVoice adds n voice records created in 2019 under a 1-year schedule;
 // the first held of them have subject "acme", the rest "x".
-func seedVoice(t *testing.T, s *Store, n, held int) {
+func seedVoice(t *testing.T, s *sqlStore, n, held int) {
 	t.Helper()
-	err := s.Invoke(context.Background(), inv("setup", "ana"), Spec{Write: true}, func(tx *Tx) error {
+	err := s.Invoke(context.Background(), inv("setup", "ana"), Spec{Write: true}, func(tx Tx) error {
 		d, _ := when.ParseDuration("1y")
-		if _, err := tx.SetRetention("voice", d, ""); err != nil {
+		if _, err := tx.Records().SetRetention("voice", d, ""); err != nil {
 			return err
 		}
-		ins, err := tx.NewRecordInserter()
+		ins, err := tx.Records().NewRecordInserter()
 		if err != nil {
 			return err
 		}
@@ -42,26 +42,26 @@ func seedVoice(t *testing.T, s *Store, n, held int) {
 	}
 }
 
-func hold(t *testing.T, s *Store, name, subject string) {
+func hold(t *testing.T, s *sqlStore, name, subject string) {
 	t.Helper()
-	if err := s.Invoke(context.Background(), inv("records hold", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		return tx.AddHold(&records.Hold{Name: name, Reason: "dispute", Kind: records.HoldSubject, Value: subject})
+	if err := s.Invoke(context.Background(), inv("records hold", "ana"), Spec{Write: true}, func(tx Tx) error {
+		return tx.Records().AddHold(&records.Hold{Name: name, Reason: "dispute", Kind: records.HoldSubject, Value: subject})
 	}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func release(t *testing.T, s *Store, name string) {
+func release(t *testing.T, s *sqlStore, name string) {
 	t.Helper()
-	if err := s.Invoke(context.Background(), inv("records release", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		_, err := tx.ReleaseHold(name, "settled")
+	if err := s.Invoke(context.Background(), inv("records release", "ana"), Spec{Write: true}, func(tx Tx) error {
+		_, err := tx.Records().ReleaseHold(name, "settled")
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func count(t *testing.T, s *Store, q string) int {
+func count(t *testing.T, s *sqlStore, q string) int {
 	t.Helper()
 	var n int
 	if err := s.db.QueryRow(q).Scan(&n); err != nil {
@@ -71,11 +71,11 @@ func count(t *testing.T, s *Store, q string) int {
 }
 
 // candidates is what a purge as of now would select.
-func candidates(t *testing.T, s *Store) []int64 {
+func candidates(t *testing.T, s *sqlStore) []int64 {
 	t.Helper()
 	var ids []int64
-	if err := s.View(context.Background(), inv("records purge", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.PurgeCandidates("", time.Now(), func(r *records.Record) error { ids = append(ids, r.ID); return nil })
+	if err := s.View(context.Background(), inv("records purge", "ana"), Spec{}, func(tx Tx) error {
+		return tx.Records().PurgeCandidates("", time.Now(), func(r *records.Record) error { ids = append(ids, r.ID); return nil })
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func candidates(t *testing.T, s *Store) []int64 {
 
 // commitPurge records a purge of exactly the archived ids, as the purge
 // command does once its archive is verified.
-func commitPurge(t *testing.T, s *Store, archived []int64) (*Purge, error) {
+func commitPurge(t *testing.T, s *sqlStore, archived []int64) (*Purge, error) {
 	t.Helper()
 	var ms []records.Member
 	for _, id := range archived {
@@ -92,13 +92,13 @@ func commitPurge(t *testing.T, s *Store, archived []int64) (*Purge, error) {
 	}
 	set := records.NewIDSet(ms)
 	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash()}
-	err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) })
+	err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx Tx) error { return tx.Records().CommitPurge(p, set, nil) })
 	return p, err
 }
 
 // runBatches deletes a committed purge's records, span ids a batch,
 // calling between after each batch.
-func runBatches(t *testing.T, s *Store, p *Purge, span int64, between func(batch int)) *Purge {
+func runBatches(t *testing.T, s *sqlStore, p *Purge, span int64, between func(batch int)) *Purge {
 	t.Helper()
 	ctx := context.Background()
 	for i, more := 0, true; more; i++ {
@@ -207,7 +207,7 @@ func TestDestroyerHearsWhichBatchWasInterrupted(t *testing.T) {
 	}
 	set := records.NewIDSet(ms)
 	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
-	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx Tx) error { return tx.Records().CommitPurge(p, set, nil) }); err != nil {
 		t.Fatal(err)
 	}
 	// A killed run had marked ids up to 8 and destroyed some of them.
@@ -254,7 +254,7 @@ func TestFilesAreDestroyedWithoutTheWriteLock(t *testing.T) {
 	}
 	set := records.NewIDSet(ms)
 	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
-	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+	if err := s.Invoke(context.Background(), inv("records purge", "ana"), Spec{Write: true}, func(tx Tx) error { return tx.Records().CommitPurge(p, set, nil) }); err != nil {
 		t.Fatal(err)
 	}
 	placed := false
@@ -299,15 +299,15 @@ func TestResumedFilePurgeDestroysWithoutTheFlag(t *testing.T) {
 		os.WriteFile(path, []byte("x"), 0o600)
 		s.db.Exec(`UPDATE records SET location = $1, sha256 = $2 WHERE id = $3`, path, "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881", id)
 	}
-	if err := s.Invoke(ctx, inv("policy set", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		_, _, err := tx.SetPolicy(records.KeyRoots, root)
+	if err := s.Invoke(ctx, inv("policy set", "ana"), Spec{Write: true}, func(tx Tx) error {
+		_, _, err := tx.Policy().SetPolicy(records.KeyRoots, root)
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	set := records.BuildIDSet([]int64{1, 2, 3}, []int64{1, 2, 3})
 	p := &Purge{AsOf: time.Now(), Archive: "/x", ArchiveSHA256: "x", SetSHA256: set.Hash(), DeleteFiles: true}
-	if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx *Tx) error { return tx.CommitPurge(p, set, nil) }); err != nil {
+	if err := s.Invoke(ctx, inv("records purge", "ana"), Spec{Write: true}, func(tx Tx) error { return tx.Records().CommitPurge(p, set, nil) }); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.RunPurge(ctx, inv("records purge", "ana"), Spec{Write: true}, PurgeRequest{Archive: t.TempDir(), Now: time.Now})

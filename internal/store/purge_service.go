@@ -109,7 +109,7 @@ type PurgeResult struct {
 // batches of their own. The archive directory is locked for the run, and
 // what killed runs of this store left there that no purge rests on is
 // removed first.
-func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req PurgeRequest) (*PurgeResult, error) {
+func (s *sqlStore) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req PurgeRequest) (*PurgeResult, error) {
 	// Permission first, then the archive directory's lock, then what the
 	// purge rests on, read under the lock so that a purge finishing
 	// meanwhile is seen: the roots files may be destroyed under, the
@@ -129,7 +129,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	var referenced map[string]bool
 	var approval string
 	var planSet records.IDSet
-	if err := s.View(ctx, inv, spec, func(tx *Tx) (err error) {
+	if err := s.view(ctx, inv, spec, func(tx *txn) (err error) {
 		// An interrupted purge is finished first, whatever this run was
 		// asked: its plan (if any) is already carried out.
 		if unfinished, err = tx.UnfinishedPurges(); err != nil {
@@ -150,7 +150,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		case req.FinishOnly:
 			return nil
 		default:
-			if approval, err = tx.Policy(request.KeyPurgeApproval); err != nil {
+			if approval, err = tx.PolicyValue(request.KeyPurgeApproval); err != nil {
 				return err
 			}
 			if approval == "required" {
@@ -158,7 +158,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 					WithHint("custos records purge --plan --reason TEXT, then custos records purge --apply REQ once it is approved")
 			}
 		}
-		v, err := tx.Policy(records.KeyRoots)
+		v, err := tx.PolicyValue(records.KeyRoots)
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	// An interrupted purge comes first: this run finishes it, recorded as
 	// this invocation.
 	if len(unfinished) > 0 {
-		if err := s.Invoke(ctx, inv, spec, func(tx *Tx) (err error) {
+		if err := s.invoke(ctx, inv, spec, func(tx *txn) (err error) {
 			unfinished, err = tx.UnfinishedPurges()
 			return err
 		}); err != nil {
@@ -227,7 +227,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	}
 	if req.FinishOnly {
 		// Nothing was interrupted: recorded as a read.
-		return &PurgeResult{}, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
+		return &PurgeResult{}, s.invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*txn) error { return nil })
 	}
 
 	// 1–3: select, archive and verify, in a read snapshot, after the
@@ -248,7 +248,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	}
 	var archived int64
 	req.phase("archiving", 0)
-	err = s.View(ctx, inv, spec, func(tx *Tx) error {
+	err = s.view(ctx, inv, spec, func(tx *txn) error {
 		err := tx.PurgeCandidates(req.Class, req.AsOf, func(r *records.Record) error {
 			if req.Plan != "" {
 				if in, _ := planSet.Contains(r.ID); !in {
@@ -310,12 +310,12 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 		}
 		if req.Plan != "" {
 			// Every record of the plan was held since: the plan is done.
-			return &PurgeResult{Kept: skips}, s.Invoke(ctx, inv, spec, func(tx *Tx) error {
+			return &PurgeResult{Kept: skips}, s.invoke(ctx, inv, spec, func(tx *txn) error {
 				return tx.markPlanApplied(req.Plan, "nothing purged: every record of the plan was held since")
 			})
 		}
 		// Nothing changed: recorded as a read.
-		return &PurgeResult{Kept: skips}, s.Invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*Tx) error { return nil })
+		return &PurgeResult{Kept: skips}, s.invoke(ctx, inv, Spec{Roles: spec.Roles, Targets: spec.Targets}, func(*txn) error { return nil })
 	}
 	if req.Confirm != nil && !req.Confirm(plan, w.Set().Count()) {
 		w.Abort()
@@ -348,7 +348,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 	// transaction, then delete in batches.
 	p := &Purge{ScopeClass: req.Class, AsOf: req.AsOf, Archive: w.Path(), ArchiveSHA256: m.SHA256, SetSHA256: m.SetSHA256, DeleteFiles: req.DeleteFiles,
 		RequestID: req.Plan}
-	if err := s.Invoke(ctx, inv, spec, func(tx *Tx) error { return tx.CommitPurge(p, set, skips) }); err != nil {
+	if err := s.invoke(ctx, inv, spec, func(tx *txn) error { return tx.CommitPurge(p, set, skips) }); err != nil {
 		return nil, err
 	}
 	req.phase("deleting", total)
@@ -362,7 +362,7 @@ func (s *Store) RunPurge(ctx context.Context, inv *Invocation, spec Spec, req Pu
 // finishPurge deletes a committed purge's records in batches and marks it
 // done. An interrupt stops it between batches: each batch commits whole,
 // and the next run finishes the purge.
-func (s *Store) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots, progress func(done, total int64)) (*Purge, error) {
+func (s *sqlStore) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots, progress func(done, total int64)) (*Purge, error) {
 	var destroy Destroyer
 	span := int64(deleteSpan)
 	if p.DeleteFiles {

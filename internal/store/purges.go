@@ -54,7 +54,7 @@ type PurgeSkip struct {
 // the batches delete the ids of the set, and no other. skips are the
 // records the selection left out because their files could not be safely
 // archived and destroyed; they are recorded with the purge.
-func (t *Tx) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
+func (t *txn) CommitPurge(p *Purge, set records.IDSet, skips []PurgeSkip) error {
 	if got := set.Hash(); got != p.SetSHA256 {
 		return errs.Integrityf("the records read back from the archive (SHA-256 %s) are not the set its manifest names (%s); nothing was deleted", got, p.SetSHA256)
 	}
@@ -110,7 +110,7 @@ func scanPurge(r rowScanner) (*Purge, error) {
 
 // UnfinishedPurges returns purges that were committed but not finished,
 // say because the process was killed; running purge again finishes them.
-func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
+func (t *txn) UnfinishedPurges() ([]*Purge, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+purgeColumns+` FROM purges WHERE state = 'deleting' ORDER BY id`)
 	if err != nil {
 		return nil, err
@@ -131,7 +131,7 @@ func (t *Tx) UnfinishedPurges() ([]*Purge, error) {
 // PurgeArchives returns the SHA-256 of every recorded purge's archive, by
 // which a sweep knows the archives purges rest on wherever they have been
 // moved to.
-func (t *Tx) PurgeArchives() (map[string]bool, error) {
+func (t *txn) PurgeArchives() (map[string]bool, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT archive_sha256 FROM purges`)
 	if err != nil {
 		return nil, err
@@ -224,7 +224,7 @@ func nextPurgeBatch(ctx context.Context, tx *sql.Tx, purgeID, cursor, span int64
 // a record a hold covers now is skipped and reported, and stays in the
 // catalogue (and in the archive). Without destroy the batch is one short
 // transaction. With destroy, see deleteFilesBatch.
-func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer) (PurgeBatch, error) {
+func (s *sqlStore) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64, destroy Destroyer) (PurgeBatch, error) {
 	if destroy != nil {
 		return s.deleteFilesBatch(ctx, purgeID, span, destroy)
 	}
@@ -261,10 +261,10 @@ func (s *Store) DeletePurgeBatch(ctx context.Context, purgeID int64, span int64,
 
 // skipHeld records the records of the batch (lo, hi] a hold covers now as
 // skipped, and returns the SQL condition of the others.
-func skipHeld(ctx context.Context, tx *sql.Tx, s *Store, purgeID, lo, hi int64, b *PurgeBatch) (string, error) {
+func skipHeld(ctx context.Context, tx *sql.Tx, s *sqlStore, purgeID, lo, hi int64, b *PurgeBatch) (string, error) {
 	// The holds as they are now: one placed since the purge was committed
 	// protects what it covers from this batch on.
-	holds, err := (&Tx{ctx: ctx, tx: tx, store: s}).Holds(false)
+	holds, err := (&txn{ctx: ctx, tx: tx, store: s}).Holds(false)
 	if err != nil {
 		return "", err
 	}
@@ -314,7 +314,7 @@ func finishBatch(ctx context.Context, tx *sql.Tx, purgeID, hi int64, b *PurgeBat
 // counts them as destroyed by this purge. A hold placed during step 2 keeps
 // its records in the catalogue; their files, already destroyed, are in the
 // verified archive, and the purge reports them.
-func (s *Store) deleteFilesBatch(ctx context.Context, purgeID, span int64, destroy Destroyer) (PurgeBatch, error) {
+func (s *sqlStore) deleteFilesBatch(ctx context.Context, purgeID, span int64, destroy Destroyer) (PurgeBatch, error) {
 	var b PurgeBatch
 	type member struct {
 		r       *records.Record
@@ -494,7 +494,7 @@ func sharedLocation(ctx context.Context, tx *sql.Tx, loc string, inBatch map[int
 }
 
 // FinishPurge marks a purge done once its batches have run.
-func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) {
+func (s *sqlStore) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) {
 	tx, err := s.beginWrite(ctx, s.opts.BusyTimeout)
 	if err != nil {
 		return nil, translate(err)
@@ -513,7 +513,7 @@ func (s *Store) FinishPurge(ctx context.Context, purgeID int64) (*Purge, error) 
 
 // PurgeSkips returns the records of a purge's set that it left in the
 // catalogue, with the reason for each.
-func (s *Store) PurgeSkips(ctx context.Context, purgeID int64) ([]PurgeSkip, error) {
+func (s *sqlStore) PurgeSkips(ctx context.Context, purgeID int64) ([]PurgeSkip, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT ps.purge_id, ps.record_id, coalesce(r.location, ''), ps.reason FROM purge_skipped ps
 		LEFT JOIN records r ON r.id = ps.record_id WHERE ps.purge_id = $1 ORDER BY ps.record_id`, purgeID)
 	if err != nil {
@@ -534,7 +534,7 @@ func (s *Store) PurgeSkips(ctx context.Context, purgeID int64) ([]PurgeSkip, err
 // LocationPurged reports whether a purge removed a record of this location
 // with this content (any content when sha256 is ""), so that intake does
 // not register a purged file again.
-func (t *Tx) LocationPurged(loc, sha256 string) (bool, error) {
+func (t *txn) LocationPurged(loc, sha256 string) (bool, error) {
 	var n int
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM purged_files WHERE location = $1 AND ($2 = '' OR sha256 = $2 OR sha256 = '')`,
 		loc, sha256).Scan(&n)
@@ -543,7 +543,7 @@ func (t *Tx) LocationPurged(loc, sha256 string) (bool, error) {
 
 // Identity names the store: the hash of its first audit entry, which no
 // other store shares. Purge archives carry it.
-func (t *Tx) Identity() (string, error) {
+func (t *txn) Identity() (string, error) {
 	var h string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT hash FROM audit_log WHERE seq = 1`).Scan(&h)
 	if errors.Is(err, sql.ErrNoRows) {

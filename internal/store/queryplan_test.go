@@ -186,7 +186,7 @@ func tableOf(q, name string) string {
 }
 
 // explain returns the plan of q, one detail per line.
-func explain(t *testing.T, s *Store, q string, args []any) string {
+func explain(t *testing.T, s *sqlStore, q string, args []any) string {
 	t.Helper()
 	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
@@ -211,7 +211,7 @@ type planLine struct {
 }
 
 // explainTree returns the plan of q with each line's parent.
-func explainTree(t *testing.T, s *Store, q string, args []any) []planLine {
+func explainTree(t *testing.T, s *sqlStore, q string, args []any) []planLine {
 	t.Helper()
 	rows, err := s.db.Query("EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {

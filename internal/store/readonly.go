@@ -6,10 +6,10 @@ import (
 
 // ReadOnly reports whether the store was opened read-only: nothing can be
 // written, audit entries included.
-func (s *Store) ReadOnly() bool { return s.readOnly }
+func (s *sqlStore) ReadOnly() bool { return s.readOnly }
 
 // errReadOnly refuses a command that writes on a read-only store.
-func (s *Store) errReadOnly(command string) error {
+func (s *sqlStore) errReadOnly(command string) error {
 	return errs.New(errs.Busy, "the store %s is read-only: %s cannot change it", s.path, command).
 		WithHint("run it on the writable store; a read-only copy can only be read and verified")
 }

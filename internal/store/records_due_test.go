@@ -33,17 +33,17 @@ func TestDueListingMatchesOldQuery(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
 	month := func(y int, m time.Month, d, h int) time.Time { return time.Date(y, m, d, h, 30, 0, 0, time.UTC) }
-	err := s.Invoke(ctx, inv("setup", "ana"), Spec{Write: true}, func(tx *Tx) error {
+	err := s.Invoke(ctx, inv("setup", "ana"), Spec{Write: true}, func(tx Tx) error {
 		for class, retain := range map[string]string{"mail": "1m", "voice": "1y", "chat": "30d", "scan": "1y1m", "video": "2w"} {
 			d, err := when.ParseDuration(retain)
 			if err != nil {
 				return err
 			}
-			if _, err := tx.SetRetention(class, d, ""); err != nil {
+			if _, err := tx.Records().SetRetention(class, d, ""); err != nil {
 				return err
 			}
 		}
-		ins, err := tx.NewRecordInserter()
+		ins, err := tx.Records().NewRecordInserter()
 		if err != nil {
 			return err
 		}
@@ -83,13 +83,13 @@ func TestDueListingMatchesOldQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	hold(t, s, "subj", "s3")
-	err = s.Invoke(ctx, inv("records hold", "ana"), Spec{Write: true}, func(tx *Tx) error {
+	err = s.Invoke(ctx, inv("records hold", "ana"), Spec{Write: true}, func(tx Tx) error {
 		for _, h := range []records.Hold{
 			{Name: "cls", Reason: "x", Kind: records.HoldClass, Value: "video"},
 			{Name: "ids", Reason: "x", Kind: records.HoldRecords, Records: []int64{5, 17, 400, 401, 402}},
 			{Name: "rng", Reason: "x", Kind: records.HoldRange, From: month(2025, 1, 28, 0), To: month(2025, 2, 2, 0)},
 		} {
-			if err := tx.AddHold(&h); err != nil {
+			if err := tx.Records().AddHold(&h); err != nil {
 				return err
 			}
 		}
@@ -106,13 +106,13 @@ func TestDueListingMatchesOldQuery(t *testing.T) {
 		for _, class := range []string{"", "mail", "voice", "chat", "scan", "video", "loose", "none"} {
 			f := RecordFilter{Class: class, Due: true, AsOf: asOf}
 			var want, got strings.Builder
-			err := s.View(ctx, inv("records list", "ana"), Spec{}, func(tx *Tx) error {
-				schedules, holds, err := tx.rules()
+			err := s.View(ctx, inv("records list", "ana"), Spec{}, func(tx Tx) error {
+				schedules, holds, err := tx.(*txn).rules()
 				if err != nil {
 					return err
 				}
 				q, args := oldDueQuery(f, holds)
-				rows, err := tx.tx.QueryContext(ctx, q, args...)
+				rows, err := tx.(*txn).tx.QueryContext(ctx, q, args...)
 				if err != nil {
 					return err
 				}
@@ -129,7 +129,7 @@ func TestDueListingMatchesOldQuery(t *testing.T) {
 				if err := rows.Err(); err != nil {
 					return err
 				}
-				return tx.ListRecords(f, func(r *records.Record, d records.Decision) error {
+				return tx.Records().ListRecords(f, func(r *records.Record, d records.Decision) error {
 					fmt.Fprintf(&got, "%+v %s\n", *r, d.Reason)
 					return nil
 				})
@@ -154,8 +154,8 @@ func TestDueListingMatchesOldQuery(t *testing.T) {
 				var got strings.Builder
 				g := f
 				g.Limit = limit
-				err := s.View(ctx, inv("records list", "ana"), Spec{}, func(tx *Tx) error {
-					return tx.ListRecords(g, func(r *records.Record, d records.Decision) error {
+				err := s.View(ctx, inv("records list", "ana"), Spec{}, func(tx Tx) error {
+					return tx.Records().ListRecords(g, func(r *records.Record, d records.Decision) error {
 						fmt.Fprintf(&got, "%+v %s\n", *r, d.Reason)
 						return nil
 					})

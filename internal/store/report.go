@@ -22,7 +22,7 @@ import (
 // what was appended after it (VerifySince: the stored tree still has the
 // signed root at the signed size, and the entries after it chain on and
 // give the stored tree's root now).
-func (t *Tx) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error) {
+func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (t *Tx) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*repor
 
 // ReportEntries reads the entries with the given sequence numbers, for
 // the report's list of traced entries.
-func (t *Tx) ReportEntries(seqs []int64) ([]report.Entry, error) {
+func (t *txn) ReportEntries(seqs []int64) ([]report.Entry, error) {
 	out := make([]report.Entry, 0, len(seqs))
 	for len(seqs) > 0 {
 		batch := seqs[:min(len(seqs), 500)]
@@ -112,7 +112,7 @@ func scanReportEntry(r rowScanner) (report.Entry, error) {
 	return e, nil
 }
 
-func (t *Tx) reportEntries(f *report.Facts, p report.Period) error {
+func (t *txn) reportEntries(f *report.Facts, p report.Period) error {
 	// The period's times bound seq (as in AuditLog), so each command's
 	// part is one range of the (command, seq) index: at enterprise size a
 	// quarter holds millions of entries, of which the counted commands are
@@ -173,7 +173,7 @@ func flagNames(args []string) []string {
 // objectSeqs maps each object whose name starts with prefix to the
 // successful entries up to head that touched it, reads (show, list,
 // export) left out, in order.
-func (t *Tx) objectSeqs(prefix string, head int64) (map[string][]int64, error) {
+func (t *txn) objectSeqs(prefix string, head int64) (map[string][]int64, error) {
 	ent, err := t.objectEntries(prefix, head)
 	if err != nil {
 		return nil, err
@@ -202,7 +202,7 @@ func isRead(command string) bool {
 var accountChanges = []string{"account request", "account approve", "account reject", "account activate",
 	"account freeze", "account revoke", "account expire", "incident open", "incident close"}
 
-func (t *Tx) reportAccounts(f *report.Facts, _ report.Period) error {
+func (t *txn) reportAccounts(f *report.Facts, _ report.Period) error {
 	// One short backward walk of the (object, seq) index per account,
 	// rather than every entry of every account: at enterprise size the
 	// accounts have a hundred entries each, most of them reads.
@@ -234,7 +234,7 @@ func (t *Tx) reportAccounts(f *report.Facts, _ report.Period) error {
 	return rows.Err()
 }
 
-func (t *Tx) reportReviews(f *report.Facts, p report.Period) error {
+func (t *txn) reportReviews(f *report.Facts, p report.Period) error {
 	seqs, err := t.objectSeqs("review", f.Head.Seq)
 	if err != nil {
 		return err
@@ -266,7 +266,7 @@ func (t *Tx) reportReviews(f *report.Facts, p report.Period) error {
 	return rows.Err()
 }
 
-func (t *Tx) reportSchedules(f *report.Facts, _ report.Period) error {
+func (t *txn) reportSchedules(f *report.Facts, _ report.Period) error {
 	seqs, err := t.objectSeqs("retention", f.Head.Seq)
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ func (t *Tx) reportSchedules(f *report.Facts, _ report.Period) error {
 	return rows.Err()
 }
 
-func (t *Tx) reportPurges(f *report.Facts, p report.Period) error {
+func (t *txn) reportPurges(f *report.Facts, p report.Period) error {
 	seqs, err := t.objectSeqs("purge", f.Head.Seq)
 	if err != nil {
 		return err
@@ -332,7 +332,7 @@ func (t *Tx) reportPurges(f *report.Facts, p report.Period) error {
 
 // approvers are the operators who gave a request's stages, in order, each
 // with the stage it gave.
-func (t *Tx) approvers(id string) ([]string, error) {
+func (t *txn) approvers(id string) ([]string, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT operator, stage FROM request_approvals WHERE request_id = $1 ORDER BY at, stage`, id)
 	if err != nil {
 		return nil, err
@@ -349,7 +349,7 @@ func (t *Tx) approvers(id string) ([]string, error) {
 	return out, rows.Err()
 }
 
-func (t *Tx) reportHolds(f *report.Facts, p report.Period) error {
+func (t *txn) reportHolds(f *report.Facts, p report.Period) error {
 	seqs, err := t.objectSeqs("hold", f.Head.Seq)
 	if err != nil {
 		return err
@@ -372,7 +372,7 @@ func (t *Tx) reportHolds(f *report.Facts, p report.Period) error {
 	return rows.Err()
 }
 
-func (t *Tx) reportLookups(f *report.Facts, p report.Period) error {
+func (t *txn) reportLookups(f *report.Facts, p report.Period) error {
 	seqs, err := t.objectSeqs("request", f.Head.Seq)
 	if err != nil {
 		return err
@@ -399,7 +399,7 @@ func (t *Tx) reportLookups(f *report.Facts, p report.Period) error {
 // reportPeople reads the transfers and leaves whose date falls in the
 // period (or, for a transfer, that were carried out in it), each traced
 // to the entries that touched its account.
-func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
+func (t *txn) reportPeople(f *report.Facts, p report.Period) error {
 	from, to := p.From.Format(account.DateFormat), p.To.Format(account.DateFormat)
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, kind, on_date, state, done_at FROM account_schedule
 		WHERE (on_date >= $1 AND on_date < $2) OR (done_at >= $3 AND done_at < $4) ORDER BY id`, from, to, formatTime(p.From), formatTime(p.To))
@@ -450,7 +450,7 @@ func (t *Tx) reportPeople(f *report.Facts, p report.Period) error {
 // first: each audit checkpoint signed with a key names the tree size it
 // signed as the object audit:SIZE. Their witnesses' cosignatures are
 // added to the note outside custos, so the store does not know them.
-func (t *Tx) reportCheckpoints(f *report.Facts, _ report.Period) error {
+func (t *txn) reportCheckpoints(f *report.Facts, _ report.Period) error {
 	// From the (command, seq) index, the outcome checked here: with
 	// outcome = 'ok' in the query SQLite walks every successful entry.
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, l.seq, l.at, l.outcome FROM audit_log l JOIN audit_objects o ON o.seq = l.seq
@@ -480,7 +480,7 @@ func (t *Tx) reportCheckpoints(f *report.Facts, _ report.Period) error {
 // department as of the report (training.Report), traced to the entries
 // that registered courses and recorded results. With no course
 // registered it reports nothing, and the report says so.
-func (t *Tx) reportTraining(f *report.Facts, _ report.Period) error {
+func (t *txn) reportTraining(f *report.Facts, _ report.Period) error {
 	courses, err := t.Courses()
 	if err != nil || len(courses) == 0 {
 		return err
@@ -506,7 +506,7 @@ func (t *Tx) reportTraining(f *report.Facts, _ report.Period) error {
 	return nil
 }
 
-func (t *Tx) reportIncidents(f *report.Facts, p report.Period) error {
+func (t *txn) reportIncidents(f *report.Facts, p report.Period) error {
 	prev := p.YearBefore()
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.id, i.type, i.severity, i.state, i.detected_at, i.deadline, i.closed_at,
 		(SELECT min(n.at) FROM incident_notifications n WHERE n.incident_id = i.id),
@@ -568,7 +568,7 @@ type objectEntry struct {
 // objectEntries maps each object whose name starts with prefix to the
 // successful entries up to head that touched it, with their commands,
 // reads (show, list, export) left out, in order.
-func (t *Tx) objectEntries(prefix string, head int64) (map[string][]objectEntry, error) {
+func (t *txn) objectEntries(prefix string, head int64) (map[string][]objectEntry, error) {
 	// ';' follows ':' in every collation custos runs on (C on
 	// PostgreSQL, binary on SQLite): the range is the prefix.
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT o.object, o.seq, l.command FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
@@ -598,7 +598,7 @@ func (t *Tx) objectEntries(prefix string, head int64) (map[string][]objectEntry,
 // from its audit entry: account reconcile --directory records each as
 // the object drift:KIND:USERNAME (exit 5 included, which it records as
 // a conflict). With none in the log, Drift stays nil.
-func (t *Tx) reportDrift(f *report.Facts, _ report.Period) error {
+func (t *txn) reportDrift(f *report.Facts, _ report.Period) error {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT seq, at, args, objects FROM audit_log
 		WHERE command = 'account reconcile' AND seq <= $1 AND outcome IN ('ok', 'conflict') ORDER BY seq DESC`, f.Head.Seq)
 	if err != nil {
@@ -631,7 +631,7 @@ func (t *Tx) reportDrift(f *report.Facts, _ report.Period) error {
 // that were not revoked before it ended, each traced to the entry that
 // last set that day: a grant:ID entry (an approved request, a changed
 // last day) or else the access grant that gave it.
-func (t *Tx) reportExpired(f *report.Facts, p report.Period) error {
+func (t *txn) reportExpired(f *report.Facts, p report.Period) error {
 	from, to := p.From.Format(account.DateFormat), p.To.Format(account.DateFormat)
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT g.id, g.until, g.revoked_at,
 		COALESCE((SELECT max(o.seq) FROM audit_objects o WHERE o.object = 'grant:' || g.id AND o.seq <= $3),

@@ -35,7 +35,7 @@ func scanRequest(r rowScanner) (*request.Request, error) {
 }
 
 // GetRequest returns a request with its approvals, or NotFound.
-func (t *Tx) GetRequest(id string) (*request.Request, error) {
+func (t *txn) GetRequest(id string) (*request.Request, error) {
 	t.Touch("request:" + id)
 	q, err := scanRequest(t.tx.QueryRowContext(t.ctx, `SELECT `+requestColumns+` FROM requests WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -73,7 +73,7 @@ type RequestFilter struct {
 }
 
 // ListRequests streams requests, newest first.
-func (t *Tx) ListRequests(f RequestFilter, fn func(*request.Request) error) error {
+func (t *txn) ListRequests(f RequestFilter, fn func(*request.Request) error) error {
 	q := `SELECT ` + requestColumns + ` FROM requests WHERE 1 = 1`
 	var args []any
 	arg := func(v any) string {
@@ -118,8 +118,8 @@ func (t *Tx) ListRequests(f RequestFilter, fn func(*request.Request) error) erro
 }
 
 // newRequest records a pending request of kind for payload.
-func (t *Tx) newRequest(kind, payload, reason string, stages []string) (*request.Request, error) {
-	days, err := t.Policy(request.KeyExpireDays)
+func (t *txn) newRequest(kind, payload, reason string, stages []string) (*request.Request, error) {
+	days, err := t.PolicyValue(request.KeyExpireDays)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (t *Tx) newRequest(kind, payload, reason string, stages []string) (*request
 // RequestAccess records an access request: the grant it asks for is
 // checked now as it would be applied (the account, the resource and its
 // role exist), and applied when its last stage is approved.
-func (t *Tx) RequestAccess(c request.AccessChange) (*request.Request, error) {
+func (t *txn) RequestAccess(c request.AccessChange) (*request.Request, error) {
 	// A manager with a department asks only for its accounts.
 	a, err := t.SeeAccount(c.Username)
 	if err != nil {
@@ -159,7 +159,7 @@ func (t *Tx) RequestAccess(c request.AccessChange) (*request.Request, error) {
 	if !containsRole(r.Roles, c.Role) {
 		return nil, errs.Invalidf("resource %s has no role %s (roles: %s)", r.Name, c.Role, strings.Join(r.Roles, ", ")).WithField("role")
 	}
-	v, err := t.Policy(request.KeyAccessStages)
+	v, err := t.PolicyValue(request.KeyAccessStages)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +193,7 @@ type RequestApproval struct {
 }
 
 // eligibility is who may give each stage of q, by its kind.
-func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
+func (t *txn) eligibility(q *request.Request) (func(stage string) error, error) {
 	switch q.Kind {
 	case request.KindAccess:
 		c, err := request.ParseAccessChange(q.Payload)
@@ -231,7 +231,7 @@ func (t *Tx) eligibility(q *request.Request) (func(stage string) error, error) {
 // the change when it is the last, in this same transaction, every rule
 // checked again at this moment. A change that fails its rules now leaves
 // the request approved, with the reason as its outcome.
-func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) {
+func (t *txn) ApproveRequest(id, stage, reason string) (*RequestApproval, error) {
 	q, err := t.GetRequest(id)
 	if err != nil {
 		return nil, err
@@ -240,7 +240,7 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 	if err != nil {
 		return nil, err
 	}
-	rule, err := t.Policy(account.KeyApprovalProxy)
+	rule, err := t.PolicyValue(account.KeyApprovalProxy)
 	if err != nil {
 		return nil, err
 	}
@@ -357,8 +357,8 @@ func (t *Tx) ApproveRequest(id, stage, reason string) (*RequestApproval, error) 
 }
 
 // changeApproval reports whether records.change_approval is required.
-func (t *Tx) changeApproval() (bool, error) {
-	v, err := t.Policy(request.KeyChangeApproval)
+func (t *txn) changeApproval() (bool, error) {
+	v, err := t.PolicyValue(request.KeyChangeApproval)
 	return v != "none", err
 }
 
@@ -367,7 +367,7 @@ func (t *Tx) changeApproval() (bool, error) {
 // request for an officer to approve instead (returned; nothing changes
 // yet). A new class, a longer period or the same one apply at once; a
 // locked schedule is never shortened, by request or not.
-func (t *Tx) RetainClass(class string, d when.Duration, description string) (changed bool, q *request.Request, err error) {
+func (t *txn) RetainClass(class string, d when.Duration, description string) (changed bool, q *request.Request, err error) {
 	cur, err := t.retentionOf(class)
 	if err != nil {
 		return false, nil, err
@@ -394,7 +394,7 @@ func (t *Tx) RetainClass(class string, d when.Duration, description string) (cha
 // LockClass locks a class's schedule at its current period, or under
 // records.change_approval=required records a request for an officer to
 // approve instead. A schedule already locked changes nothing.
-func (t *Tx) LockClass(class, reason string) (changed bool, q *request.Request, err error) {
+func (t *txn) LockClass(class, reason string) (changed bool, q *request.Request, err error) {
 	cur, err := t.Schedule(class)
 	if err != nil {
 		return false, nil, err
@@ -431,7 +431,7 @@ func (t *Tx) LockClass(class, reason string) (changed bool, q *request.Request, 
 
 // ReleaseHoldOrAsk releases a hold, or under records.change_approval=
 // required records a request for an officer to approve instead.
-func (t *Tx) ReleaseHoldOrAsk(name, reason string) (changed bool, q *request.Request, err error) {
+func (t *txn) ReleaseHoldOrAsk(name, reason string) (changed bool, q *request.Request, err error) {
 	t.Touch("hold:" + name)
 	var released string
 	err = t.tx.QueryRowContext(t.ctx, `SELECT released_at FROM holds WHERE name = $1`, name).Scan(&released)
@@ -454,7 +454,7 @@ func (t *Tx) ReleaseHoldOrAsk(name, reason string) (changed bool, q *request.Req
 // applyAccess makes the grant an access request asks for, as access grant
 // would (access.CheckGrant: the account active, the clearance, separation
 // of duties), on behalf of the request.
-func (t *Tx) applyAccess(q *request.Request, c request.AccessChange) (*access.Grant, error) {
+func (t *txn) applyAccess(q *request.Request, c request.AccessChange) (*access.Grant, error) {
 	g, changed, err := t.GrantAccess(c.Username, c.Resource, c.Role, c.Reason+" ("+q.ID+")", c.Until)
 	if err != nil {
 		return nil, err
@@ -470,7 +470,7 @@ func (t *Tx) applyAccess(q *request.Request, c request.AccessChange) (*access.Gr
 }
 
 // CloseRequest rejects (withdraw false) or withdraws a pending request.
-func (t *Tx) CloseRequest(id, reason string, withdraw bool) (*request.Request, error) {
+func (t *txn) CloseRequest(id, reason string, withdraw bool) (*request.Request, error) {
 	q, err := t.GetRequest(id)
 	if err != nil {
 		return nil, err
@@ -493,8 +493,8 @@ func (t *Tx) CloseRequest(id, reason string, withdraw bool) (*request.Request, e
 }
 
 // CheckDirectGrant applies policy access.direct_grant to the operator.
-func (t *Tx) CheckDirectGrant() error {
-	v, err := t.Policy(request.KeyDirectGrant)
+func (t *txn) CheckDirectGrant() error {
+	v, err := t.PolicyValue(request.KeyDirectGrant)
 	if err != nil {
 		return err
 	}

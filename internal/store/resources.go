@@ -37,7 +37,7 @@ func splitList(s string) []string {
 
 // AddResource registers a resource; the owner must be an operator. The same
 // definition again changes nothing; a different one is a conflict.
-func (t *Tx) AddResource(r *access.Resource) (AddResult, error) {
+func (t *txn) AddResource(r *access.Resource) (AddResult, error) {
 	t.Touch("resource:" + r.Name)
 	if _, err := t.GetOperator(r.Owner); err != nil {
 		return 0, err
@@ -68,7 +68,7 @@ func (t *Tx) AddResource(r *access.Resource) (AddResult, error) {
 }
 
 // GetResource returns a resource, or NotFound.
-func (t *Tx) GetResource(name string) (*access.Resource, error) {
+func (t *txn) GetResource(name string) (*access.Resource, error) {
 	t.Touch("resource:" + name)
 	r, err := scanResource(t.tx.QueryRowContext(t.ctx, `SELECT `+resourceColumns+` FROM resources WHERE name = $1 AND removed_at = ''`, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -79,7 +79,7 @@ func (t *Tx) GetResource(name string) (*access.Resource, error) {
 
 // ListResources streams resources in name order, at most limit of them
 // unless limit is 0.
-func (t *Tx) ListResources(limit int, fn func(*access.Resource) error) error {
+func (t *txn) ListResources(limit int, fn func(*access.Resource) error) error {
 	q, args := `SELECT `+resourceColumns+` FROM resources WHERE removed_at = '' ORDER BY name`, []any{}
 	if limit > 0 {
 		q, args = q+` LIMIT $1`, append(args, limit)

@@ -16,7 +16,7 @@ import (
 
 // SetRetention sets a class's retention period; the same value again
 // changes nothing, and a locked schedule is never shortened.
-func (t *Tx) SetRetention(class string, d when.Duration, description string) (bool, error) {
+func (t *txn) SetRetention(class string, d when.Duration, description string) (bool, error) {
 	t.Touch("retention:" + class)
 	cur, err := t.retentionOf(class)
 	if err != nil {
@@ -38,7 +38,7 @@ func (t *Tx) SetRetention(class string, d when.Duration, description string) (bo
 
 // LockRetention locks a class's schedule at its current period, by (a
 // request's id, or the operator); a locked schedule stays locked.
-func (t *Tx) LockRetention(class, by string) (bool, error) {
+func (t *txn) LockRetention(class, by string) (bool, error) {
 	t.Touch("retention:" + class)
 	cur, err := t.retentionOf(class)
 	if err != nil || !cur.LockedAt.IsZero() {
@@ -49,7 +49,7 @@ func (t *Tx) LockRetention(class, by string) (bool, error) {
 }
 
 // retentionOf returns a class's schedule, or nil when it has none.
-func (t *Tx) retentionOf(class string) (*records.Schedule, error) {
+func (t *txn) retentionOf(class string) (*records.Schedule, error) {
 	s, err := scanRetention(t.tx.QueryRowContext(t.ctx, `SELECT `+retentionColumns+` FROM retention WHERE class = $1`, class))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
@@ -58,7 +58,7 @@ func (t *Tx) retentionOf(class string) (*records.Schedule, error) {
 }
 
 // Schedule returns a class's schedule, or NotFound.
-func (t *Tx) Schedule(class string) (*records.Schedule, error) {
+func (t *txn) Schedule(class string) (*records.Schedule, error) {
 	s, err := t.retentionOf(class)
 	if err == nil && s == nil {
 		err = errs.NotFoundf("class %s has no retention schedule", class).WithHint("custos records retain %s --for DURATION", class)
@@ -88,7 +88,7 @@ func scanRetention(r rowScanner) (*records.Schedule, error) {
 }
 
 // Schedules returns the retention schedules by class.
-func (t *Tx) Schedules() (map[string]records.Schedule, error) {
+func (t *txn) Schedules() (map[string]records.Schedule, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT `+retentionColumns+` FROM retention ORDER BY class`)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func (t *Tx) Schedules() (map[string]records.Schedule, error) {
 
 // rules returns the retention schedules and the active holds, which
 // records.Decide weighs each record against.
-func (t *Tx) rules() (map[string]records.Schedule, []records.Hold, error) {
+func (t *txn) rules() (map[string]records.Schedule, []records.Hold, error) {
 	schedules, err := t.Schedules()
 	if err != nil {
 		return nil, nil, err

@@ -24,7 +24,7 @@ import (
 // than row-by-row inserts) and memory stays flat. The reviewer and flag
 // expressions are the SQL form of access.Reviewer and access.ReviewFlags;
 // a test checks on a generated store that they agree item by item.
-func (t *Tx) StartReview(c *access.Campaign, progress func(done int64)) (int64, error) {
+func (t *txn) StartReview(c *access.Campaign, progress func(done int64)) (int64, error) {
 	t.Touch("review:" + c.Name)
 	var exists string
 	err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM reviews WHERE name = $1`, c.Name).Scan(&exists)
@@ -157,7 +157,7 @@ func scanCampaign(r rowScanner) (*access.Campaign, error) {
 }
 
 // GetReview returns a review campaign, or NotFound.
-func (t *Tx) GetReview(name string) (*access.Campaign, error) {
+func (t *txn) GetReview(name string) (*access.Campaign, error) {
 	t.Touch("review:" + name)
 	c, err := scanCampaign(t.tx.QueryRowContext(t.ctx, `SELECT `+campaignColumns+` FROM reviews WHERE name = $1`, name))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -175,7 +175,7 @@ type ReviewProgress struct {
 // most limit of them unless limit is 0. A campaign of another department
 // than a manager's is left out by the statement, so that the limit counts
 // only campaigns listed, and again by seeCampaign.
-func (t *Tx) ListReviews(limit int, fn func(*access.Campaign, ReviewProgress) error) error {
+func (t *txn) ListReviews(limit int, fn func(*access.Campaign, ReviewProgress) error) error {
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
@@ -218,7 +218,7 @@ func (t *Tx) ListReviews(limit int, fn func(*access.Campaign, ReviewProgress) er
 	return rows.Err()
 }
 
-func (t *Tx) reviewProgress(name string) (ReviewProgress, error) {
+func (t *txn) reviewProgress(name string) (ReviewProgress, error) {
 	var p ReviewProgress
 	err := t.tx.QueryRowContext(t.ctx, `SELECT count(*), count(*) FILTER (WHERE i.decision = 'keep'), count(*) FILTER (WHERE i.decision = 'revoke'),
 		count(*) FILTER (WHERE i.decision = '') FROM `+campaignItems, name).Scan(&p.Items, &p.Kept, &p.Revoked, &p.Undecided)
@@ -257,7 +257,7 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 // ReviewItems streams a campaign's items in item order, those within the
 // operator's department scope only; a campaign of another department is
 // refused (exit 4).
-func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
+func (t *txn) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
 	if t.scope() != "" {
 		c, err := t.GetReview(name)
 		if err != nil {
@@ -273,7 +273,7 @@ func (t *Tx) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error)
 // reviewItems streams items, within the scope when scoped: deciding an item
 // is checked by access.CheckDecision instead, so that a manager told no is
 // told why rather than that the item does not exist.
-func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access.Item) error) error {
+func (t *txn) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access.Item) error) error {
 	var where []string
 	args := []any{name}
 	arg := func(v any) string {
@@ -323,7 +323,7 @@ func (t *Tx) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access
 	return rows.Err()
 }
 
-func (t *Tx) openReview(name string) (*access.Campaign, error) {
+func (t *txn) openReview(name string) (*access.Campaign, error) {
 	c, err := t.GetReview(name)
 	if err != nil {
 		return nil, err
@@ -334,7 +334,7 @@ func (t *Tx) openReview(name string) (*access.Campaign, error) {
 	return c, nil
 }
 
-func (t *Tx) reviewItem(name string, item int64) (*access.Item, error) {
+func (t *txn) reviewItem(name string, item int64) (*access.Item, error) {
 	var found *access.Item
 	err := t.reviewItems(name, ItemFilter{Item: item}, false, func(it *access.Item) error { found = it; return nil })
 	if err == nil && found == nil {
@@ -371,7 +371,7 @@ type DecideResult struct {
 // decisions on a reviewer's behalf (onBehalf), each counts as the item's
 // reviewer's, and the admin is recorded as having imported it. With dryRun
 // every decision is checked and nothing is written.
-func (t *Tx) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error) {
+func (t *txn) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error) {
 	res := DecideResult{Overrides: map[int64]string{}}
 	if _, err := t.openReview(name); err != nil {
 		return res, err
@@ -447,7 +447,7 @@ type ReviewSummary struct {
 // closes it. undecided says what to do with items nobody decided: keep or
 // revoke; when there are any and it is empty, closing is refused. With
 // dryRun nothing changes.
-func (t *Tx) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
+func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
 	var s ReviewSummary
 	if _, err := t.openReview(name); err != nil {
 		return s, err

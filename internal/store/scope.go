@@ -19,7 +19,7 @@ import (
 // the rule's case-insensitive match that both engines share.
 
 // scope is the department the effective operator is limited to, or "".
-func (t *Tx) scope() string {
+func (t *txn) scope() string {
 	if t.op == nil {
 		return ""
 	}
@@ -28,7 +28,7 @@ func (t *Tx) scope() string {
 
 // scopeSQL is the condition "the department in column col is within the
 // scope", with the scope added to args by arg; "" when there is no scope.
-func (t *Tx) scopeSQL(col string, arg func(any) string) string {
+func (t *txn) scopeSQL(col string, arg func(any) string) string {
 	s := t.scope()
 	if s == "" {
 		return ""
@@ -36,12 +36,12 @@ func (t *Tx) scopeSQL(col string, arg func(any) string) string {
 	return "lower(" + col + ") = lower(" + arg(s) + ")"
 }
 
-func (t *Tx) outOfScope(what string) error {
+func (t *txn) outOfScope(what string) error {
 	return errs.Deniedf("%s manages %s and may not see %s", t.op.Name, t.scope(), what)
 }
 
 // checkDepartment refuses a filter naming another department.
-func (t *Tx) checkDepartment(department string) error {
+func (t *txn) checkDepartment(department string) error {
 	if department == "" || t.op.Sees(department) {
 		return nil
 	}
@@ -50,7 +50,7 @@ func (t *Tx) checkDepartment(department string) error {
 
 // SeeAccount is GetAccount for commands that show an account: one outside
 // the operator's scope is refused (exit 4).
-func (t *Tx) SeeAccount(username string) (*account.Account, error) {
+func (t *txn) SeeAccount(username string) (*account.Account, error) {
 	a, err := t.GetAccount(username)
 	if err != nil {
 		return nil, err
@@ -63,7 +63,7 @@ func (t *Tx) SeeAccount(username string) (*account.Account, error) {
 
 // seeCampaign refuses a campaign limited to another department. A
 // campaign of every department is shown, its items filtered.
-func (t *Tx) seeCampaign(c *access.Campaign) error {
+func (t *txn) seeCampaign(c *access.Campaign) error {
 	if c.ScopeDepartment == "" || t.op.Sees(c.ScopeDepartment) {
 		return nil
 	}
@@ -73,7 +73,7 @@ func (t *Tx) seeCampaign(c *access.Campaign) error {
 // itemScopeSQL is the scope of review items: those of the department, and
 // those the operator reviews wherever they are (a resource owner reviews
 // grants on it in every department).
-func (t *Tx) itemScopeSQL(arg func(any) string) string {
+func (t *txn) itemScopeSQL(arg func(any) string) string {
 	dept := t.scopeSQL("i.department", arg)
 	if dept == "" {
 		return ""
@@ -85,7 +85,7 @@ func (t *Tx) itemScopeSQL(arg func(any) string) string {
 // when its subject is the username or employee ID of an account of the
 // department. A record without such a subject is nobody's department.
 // The two IN lists are built once per statement, not looked up per record.
-func (t *Tx) subjectScopeSQL(col string, arg func(any) string) string {
+func (t *txn) subjectScopeSQL(col string, arg func(any) string) string {
 	dept := t.scopeSQL("department", arg)
 	if dept == "" {
 		return ""
@@ -95,7 +95,7 @@ func (t *Tx) subjectScopeSQL(col string, arg func(any) string) string {
 }
 
 // seeRecord refuses a record outside the operator's scope.
-func (t *Tx) seeRecord(r *records.Record) error {
+func (t *txn) seeRecord(r *records.Record) error {
 	if t.scope() == "" {
 		return nil
 	}

@@ -44,12 +44,12 @@ type spoolEntry struct {
 	ObjectList   []string `json:"objects"`
 }
 
-func (s *Store) spoolPath() string { return s.d.spoolPath(s.path) }
+func (s *sqlStore) spoolPath() string { return s.d.spoolPath(s.path) }
 
 // openSpool opens (creating) the spool and locks it. A drain that emptied
 // the spool removes it while holding the lock, so after the lock is had
 // the path must still name the file that was locked; if not, try again.
-func (s *Store) openSpool(flag int) (*os.File, error) {
+func (s *sqlStore) openSpool(flag int) (*os.File, error) {
 	mode := os.FileMode(0o600)
 	if fi, err := os.Stat(s.path); err == nil {
 		mode = fi.Mode().Perm()&0o660 | 0o600
@@ -87,7 +87,7 @@ func (s *Store) openSpool(flag int) (*os.File, error) {
 }
 
 // spool appends the entry of a failure that could not be recorded.
-func (s *Store) spool(e *audit.Entry, objects []string) error {
+func (s *sqlStore) spool(e *audit.Entry, objects []string) error {
 	if objects == nil {
 		objects = []string{}
 	}
@@ -120,7 +120,7 @@ func (s *Store) spool(e *audit.Entry, objects []string) error {
 // spoolDrain is a drain in progress: the spool stays locked until the
 // transaction that appended its entries ends.
 type spoolDrain struct {
-	s    *Store
+	s    *sqlStore
 	f    *os.File
 	keep [][]byte
 }
@@ -128,7 +128,7 @@ type spoolDrain struct {
 // drainSpool appends the spooled entries inside tx, which holds the write
 // lock. It returns nil when there is nothing to drain. A spool it cannot
 // read is warned about and left alone: it must not stop the command.
-func (s *Store) drainSpool(ctx context.Context, tx *sql.Tx) (*spoolDrain, error) {
+func (s *sqlStore) drainSpool(ctx context.Context, tx *sql.Tx) (*spoolDrain, error) {
 	if fi, err := os.Stat(s.spoolPath()); err != nil || fi.Size() == 0 {
 		return nil, nil
 	}
@@ -213,7 +213,7 @@ func (d *spoolDrain) finish(committed bool) {
 }
 
 // notice passes a message for the operator to the CLI.
-func (s *Store) notice(msg string) {
+func (s *sqlStore) notice(msg string) {
 	if s.opts.Notice != nil {
 		s.opts.Notice(msg)
 	}

@@ -30,7 +30,7 @@ func TestSpoolDrain(t *testing.T) {
 	if err := s.spool(spooled("2026-01-01T00:00:00.000000002Z", "operator remove"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(*Tx) error { return nil }); err != nil {
+	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -52,7 +52,7 @@ func TestSpoolDrain(t *testing.T) {
 	// The same entries spooled again (a drain killed between its commit
 	// and its clean-up) are not appended twice.
 	s.spool(spooled("2026-01-01T00:00:00.000000001Z", "operator add"), []string{"operator:x"})
-	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(*Tx) error { return nil }); err != nil {
+	if err := s.Invoke(context.Background(), inv("operator list", "ana"), Spec{}, func(Tx) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(entries(t, s)); n != 5 {

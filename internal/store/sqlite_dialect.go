@@ -30,7 +30,7 @@ func (sqliteDialect) readOptions() *sql.TxOptions { return &sql.TxOptions{ReadOn
 
 // beginMigrate: the connection's transactions take the write lock at
 // BEGIN (_txlock=immediate).
-func (sqliteDialect) beginMigrate(ctx context.Context, s *Store) (*sql.Tx, error) {
+func (sqliteDialect) beginMigrate(ctx context.Context, s *sqlStore) (*sql.Tx, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	return tx, translate(err)
 }
@@ -43,20 +43,20 @@ func (sqliteDialect) indexSplit(_ context.Context, _ *sql.DB, rows int64) (int64
 
 func (sqliteDialect) wantTriggers() (map[string]string, error) { return sqliteTriggerSQL() }
 
-func (sqliteDialect) open(ctx context.Context, path string, opts Options) (*Store, error) {
+func (sqliteDialect) open(ctx context.Context, path string, opts Options) (*sqlStore, error) {
 	return openSQLite(ctx, path, opts)
 }
 
-func (sqliteDialect) create(ctx context.Context, path string, opts Options) (*Store, bool, error) {
+func (sqliteDialect) create(ctx context.Context, path string, opts Options) (*sqlStore, bool, error) {
 	return createSQLite(ctx, path, opts)
 }
 
-func (sqliteDialect) connect(s *Store) (*sql.DB, error) { return sql.Open("sqlite", s.dsn()) }
+func (sqliteDialect) connect(s *sqlStore) (*sql.DB, error) { return sql.Open("sqlite", s.dsn()) }
 
 func (sqliteDialect) prepare(ctx context.Context, db *sql.DB) error { return persistWAL(ctx, db) }
 
 // close checkpoints the WAL first if it has grown (see walTruncateAt).
-func (sqliteDialect) close(s *Store) error {
+func (sqliteDialect) close(s *sqlStore) error {
 	if !s.readOnly {
 		checkpointIfLarge(context.Background(), s.db, s.path)
 	}
@@ -70,7 +70,7 @@ func (sqliteDialect) foreign(path string) error { return foreignDatabase(path) }
 func (sqliteDialect) spoolPath(path string) string { return path + ".spool" }
 
 // listen: SQLite has no notifications; the wait is the whole interval.
-func (sqliteDialect) listen(context.Context, *Store) (func(context.Context, time.Duration) error, func(), error) {
+func (sqliteDialect) listen(context.Context, *sqlStore) (func(context.Context, time.Duration) error, func(), error) {
 	wait := func(ctx context.Context, max time.Duration) error {
 		t := time.NewTimer(max)
 		defer t.Stop()

@@ -21,7 +21,7 @@ import (
 
 // openSQLite opens an existing store file, migrating its schema forward if
 // needed. A missing store is NotFound with the hint to run `custos init`.
-func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+func openSQLite(ctx context.Context, path string, opts Options) (*sqlStore, error) {
 	if err := checkLocation(path); err != nil {
 		return nil, err
 	}
@@ -44,13 +44,13 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 
 // openFile opens the file at path, found by Open to be a store or made
 // empty by Create.
-func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) (*Store, error) {
+func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) (*sqlStore, error) {
 	s, err := newStore(ctx, sqliteDialect{}, path, opts, readOnlyFile(path, info))
 	if err != nil {
 		return nil, err
 	}
 	if info.Mode().Perm()&0o007 != 0 {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("the store %s is accessible to every user on this host (mode %04o); run: chmod o-rwx %s", path, info.Mode().Perm(), path))
+		s.warnings = append(s.warnings, fmt.Sprintf("the store %s is accessible to every user on this host (mode %04o); run: chmod o-rwx %s", path, info.Mode().Perm(), path))
 	}
 	return s, nil
 }
@@ -59,7 +59,7 @@ func openFile(ctx context.Context, path string, info fs.FileInfo, opts Options) 
 // reports whether this call made the file. A new file is mode 0600, or 0660
 // when its directory is set-group-ID, the convention for a directory shared
 // by a group of administrators.
-func createSQLite(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
+func createSQLite(ctx context.Context, path string, opts Options) (s *sqlStore, created bool, err error) {
 	if err := checkLocation(path); err != nil {
 		return nil, false, err
 	}
@@ -185,7 +185,7 @@ func dsn(path string, timeout time.Duration, setWAL bool) string {
 }
 
 // dsn is the connection string of the store's own connections.
-func (s *Store) dsn() string {
+func (s *sqlStore) dsn() string {
 	if s.readOnly {
 		return readOnlyDSN(s.path) + fmt.Sprintf("&_pragma=busy_timeout(%d)", s.opts.BusyTimeout.Milliseconds())
 	}

@@ -135,7 +135,7 @@ var errUnknownSegment = errors.New("custos_audit_segment: unknown segment")
 
 // verifyDSN is the connection string of the verification workers: the
 // store's own, read-only.
-func (s *Store) verifyDSN() string {
+func (s *sqlStore) verifyDSN() string {
 	if s.readOnly {
 		return s.dsn()
 	}
@@ -205,7 +205,7 @@ func (a *indexAgg) Final(*sqlite.FunctionContext) {}
 // string with query_only. A read-only store (an auditor's copy) is read
 // through its read-only string for both, so verifying it writes nothing
 // beside it and works where its directory cannot be written.
-func (sqliteDialect) verifyDB(s *Store, index bool) (*sql.DB, error) {
+func (sqliteDialect) verifyDB(s *sqlStore, index bool) (*sql.DB, error) {
 	registerSegmentFunc()
 	if index && !s.readOnly {
 		return sql.Open("sqlite", dsn(s.path, s.opts.BusyTimeout, false)+"&_pragma=query_only(1)")

@@ -55,7 +55,7 @@ type Options struct {
 const DefaultBusyTimeout = 10 * time.Second
 
 // Store is an open custos store.
-type Store struct {
+type sqlStore struct {
 	db   *sql.DB
 	d    dialect
 	path string
@@ -71,30 +71,48 @@ type Store struct {
 	migratedFrom int
 	// Warnings are notices for the operator found while opening, such as a
 	// store file readable by other users.
-	Warnings []string
+	warnings []string
 }
 
 // Path is the store's file path.
-func (s *Store) Path() string { return s.path }
+func (s *sqlStore) Path() string { return s.path }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.d.close(s) }
+func (s *sqlStore) Close() error { return s.d.close(s) }
 
 // Open opens an existing store, migrating its schema forward if needed. A
 // missing store is NotFound with the hint to run `custos init`.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+func Open(ctx context.Context, path string, opts Options) (Store, error) {
+	s, err := openSQL(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// openSQL is Open with the store's one implementation.
+func openSQL(ctx context.Context, path string, opts Options) (*sqlStore, error) {
 	return dialectFor(path).open(ctx, path, opts)
 }
 
 // Create creates the store if it does not exist and opens it. created
 // reports whether this call made it.
-func Create(ctx context.Context, path string, opts Options) (s *Store, created bool, err error) {
+func Create(ctx context.Context, path string, opts Options) (Store, bool, error) {
+	s, created, err := createSQL(ctx, path, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	return s, created, nil
+}
+
+// createSQL is Create with the store's one implementation.
+func createSQL(ctx context.Context, path string, opts Options) (s *sqlStore, created bool, err error) {
 	return dialectFor(path).create(ctx, path, opts)
 }
 
 // checkReadOnlySchema stands in for migrate on a store that cannot be
 // written: a schema older than this custos cannot be brought forward.
-func (s *Store) checkReadOnlySchema(ctx context.Context) error {
+func (s *sqlStore) checkReadOnlySchema(ctx context.Context) error {
 	have, _, err := s.schemaVersion(ctx, s.db)
 	if err != nil {
 		return err
@@ -114,11 +132,11 @@ func (s *Store) checkReadOnlySchema(ctx context.Context) error {
 
 // newStore opens the store at path with the dialect d, once d has checked
 // the location, and migrates it unless it is read-only.
-func newStore(ctx context.Context, d dialect, path string, opts Options, readOnly bool) (*Store, error) {
+func newStore(ctx context.Context, d dialect, path string, opts Options, readOnly bool) (*sqlStore, error) {
 	if opts.BusyTimeout <= 0 {
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
-	s := &Store{d: d, path: path, opts: opts, readOnly: readOnly || opts.ReadOnly}
+	s := &sqlStore{d: d, path: path, opts: opts, readOnly: readOnly || opts.ReadOnly}
 	readOnly = s.readOnly
 	db, err := d.connect(s)
 	if err != nil {
@@ -209,7 +227,7 @@ const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // recorded in schema_migrations (false: in the legacy version only, a store to
 // adopt, or a new or foreign file at version 0). The check on every start
 // is one query.
-func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error) {
+func (s *sqlStore) schemaVersion(ctx context.Context, q queryer) (int, bool, error) {
 	var v sql.NullInt64
 	err := q.QueryRowContext(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&v)
 	if err == nil {
@@ -228,7 +246,7 @@ func (s *Store) schemaVersion(ctx context.Context, q queryer) (int, bool, error)
 // lockedSchemaVersion is schemaVersion inside the migration's
 // transaction, where a failed statement would end the transaction on
 // PostgreSQL: it asks whether schema_migrations exists before reading it.
-func (s *Store) lockedSchemaVersion(ctx context.Context, tx *sql.Tx) (int, bool, error) {
+func (s *sqlStore) lockedSchemaVersion(ctx context.Context, tx *sql.Tx) (int, bool, error) {
 	has, err := s.d.hasTable(ctx, tx, "schema_migrations")
 	if err != nil {
 		return 0, false, translate(err)
@@ -242,7 +260,7 @@ func (s *Store) lockedSchemaVersion(ctx context.Context, tx *sql.Tx) (int, bool,
 
 // migrate brings the schema up to date, in one write transaction that
 // re-reads the version under the lock, so concurrent first starts are safe.
-func (s *Store) migrate(ctx context.Context) error {
+func (s *sqlStore) migrate(ctx context.Context) error {
 	want := dialectVersion(s.d)
 	have, recorded, err := s.schemaVersion(ctx, s.db)
 	if err != nil {
@@ -322,7 +340,7 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // SchemaVersions are the schema version the store had when this process
 // opened it and the one it has now.
-func (t *Tx) SchemaVersions() (from, to int, err error) {
+func (t *txn) SchemaVersions() (from, to int, err error) {
 	to, _, err = t.store.schemaVersion(t.ctx, t.tx)
 	from = to
 	if t.store.migratedFrom > 0 {
@@ -332,7 +350,7 @@ func (t *Tx) SchemaVersions() (from, to int, err error) {
 }
 
 // newerSchema refuses a store written by a newer custos (exit 1).
-func (s *Store) newerSchema(have, want int) error {
+func (s *sqlStore) newerSchema(have, want int) error {
 	return errs.New(errs.Internal, "the store %s has schema version %d, newer than this custos understands (%d)", s.path, have, want).
 		WithHint("upgrade custos; this version refuses to touch the store so it cannot damage it")
 }

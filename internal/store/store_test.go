@@ -23,15 +23,15 @@ func testLocation(t testing.TB) string {
 }
 
 // MustOpen creates a store in a temporary directory with ana as its admin.
-func MustOpen(t *testing.T) *Store {
+func MustOpen(t *testing.T) *sqlStore {
 	t.Helper()
-	s, _, err := Create(context.Background(), testLocation(t), Options{})
+	s, _, err := createSQL(context.Background(), testLocation(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	err = s.Invoke(context.Background(), inv("init", "ana"), Spec{Write: true, Bootstrap: true}, func(tx *Tx) error {
-		_, err := tx.AddOperator(&operator.Operator{Name: "ana", Roles: []operator.Role{operator.Admin}, CreatedBy: "ana"})
+	err = s.Invoke(context.Background(), inv("init", "ana"), Spec{Write: true, Bootstrap: true}, func(tx Tx) error {
+		_, err := tx.Operators().AddOperator(&operator.Operator{Name: "ana", Roles: []operator.Role{operator.Admin}, CreatedBy: "ana"})
 		return err
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func inv(command, user string) *Invocation {
 	return &Invocation{Command: command, Args: strings.Fields(command), OSUser: user, Host: "h", PID: 1}
 }
 
-func entries(t *testing.T, s *Store) []audit.Entry {
+func entries(t *testing.T, s *sqlStore) []audit.Entry {
 	t.Helper()
 	var out []audit.Entry
 	tx, err := s.db.Begin()
@@ -70,8 +70,8 @@ func entries(t *testing.T, s *Store) []audit.Entry {
 func TestFailedInvocationRollsBackAndIsRecorded(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
-	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		if _, err := tx.AddOperator(&operator.Operator{Name: "ivan", Roles: []operator.Role{operator.IT}, CreatedBy: "ana"}); err != nil {
+	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx Tx) error {
+		if _, err := tx.Operators().AddOperator(&operator.Operator{Name: "ivan", Roles: []operator.Role{operator.IT}, CreatedBy: "ana"}); err != nil {
 			return err
 		}
 		return errs.Conflictf("changed my mind")
@@ -79,8 +79,8 @@ func TestFailedInvocationRollsBackAndIsRecorded(t *testing.T) {
 	if errs.CodeOf(err) != errs.Conflict || !errs.IsRecorded(err) {
 		t.Fatalf("err = %v", err)
 	}
-	_ = s.Invoke(ctx, inv("operator list", "ana"), Spec{}, func(tx *Tx) error {
-		return tx.ListOperators(true, 0, func(o *operator.Operator) error {
+	_ = s.Invoke(ctx, inv("operator list", "ana"), Spec{}, func(tx Tx) error {
+		return tx.Operators().ListOperators(true, 0, func(o *operator.Operator) error {
 			if o.Name == "ivan" {
 				t.Error("the failed invocation's change was committed")
 			}
@@ -112,13 +112,13 @@ func TestPermissionIsCheckedBeforeTheOperation(t *testing.T) {
 	run := func(user, as string, roles ...operator.Role) error {
 		i := inv("operator add", user)
 		i.As = as
-		return s.Invoke(ctx, i, Spec{Write: true, Roles: roles}, func(tx *Tx) error { ran = true; return nil })
+		return s.Invoke(ctx, i, Spec{Write: true, Roles: roles}, func(tx Tx) error { ran = true; return nil })
 	}
 	if err := run("ana", "", operator.Admin); err != nil || !ran {
 		t.Fatalf("admin refused: %v", err)
 	}
-	s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx *Tx) error {
-		_, err := tx.AddOperator(&operator.Operator{Name: "aud", Roles: []operator.Role{operator.Auditor}, CreatedBy: "ana"})
+	s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx Tx) error {
+		_, err := tx.Operators().AddOperator(&operator.Operator{Name: "aud", Roles: []operator.Role{operator.Auditor}, CreatedBy: "ana"})
 		return err
 	})
 	for _, c := range []struct {
@@ -150,14 +150,14 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 	}
 	path := s.Path()
 	s.Close()
-	_, err := Open(context.Background(), path, Options{})
+	_, err := openSQL(context.Background(), path, Options{})
 	if err == nil || errs.ExitCode(err) != 1 || !strings.Contains(err.Error(), "schema version 99, newer than this custos understands") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestOpenMissingStoreSaysRunInit(t *testing.T) {
-	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "none.db"), Options{})
+	_, err := openSQL(context.Background(), filepath.Join(t.TempDir(), "none.db"), Options{})
 	if errs.CodeOf(err) != errs.NotFound || !strings.Contains(errs.HintOf(err), "custos init") {
 		t.Fatalf("err = %v", err)
 	}
@@ -165,7 +165,7 @@ func TestOpenMissingStoreSaysRunInit(t *testing.T) {
 
 func TestLocationsRefused(t *testing.T) {
 	for _, p := range []string{"postgres://db:bad-port/custos", "/tmp/a?b.db", ""} {
-		if _, err := Open(context.Background(), p, Options{}); errs.CodeOf(err) != errs.Invalid {
+		if _, err := openSQL(context.Background(), p, Options{}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("%q: %v", p, err)
 		}
 	}
@@ -198,15 +198,15 @@ func TestAuditFilterQueries(t *testing.T) {
 	s := MustOpen(t)
 	ctx := context.Background()
 	for _, name := range []string{"ivan", "olga"} {
-		s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx *Tx) error {
-			_, err := tx.AddOperator(&operator.Operator{Name: name, Roles: []operator.Role{operator.IT}, CreatedBy: "ana"})
+		s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true}, func(tx Tx) error {
+			_, err := tx.Operators().AddOperator(&operator.Operator{Name: name, Roles: []operator.Role{operator.IT}, CreatedBy: "ana"})
 			return err
 		})
 	}
 	count := func(f AuditFilter) int {
 		n := 0
-		s.Invoke(ctx, inv("audit log", "ana"), Spec{}, func(tx *Tx) error {
-			return tx.AuditLog(f, func(*audit.Entry) error { n++; return nil })
+		s.Invoke(ctx, inv("audit log", "ana"), Spec{}, func(tx Tx) error {
+			return tx.Audit().AuditLog(f, func(*audit.Entry) error { n++; return nil })
 		})
 		return n
 	}
@@ -230,7 +230,7 @@ func TestAuditFilterQueries(t *testing.T) {
 func TestInterruptedInvocationIsRecorded(t *testing.T) {
 	s := MustOpen(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true, Targets: []string{"operator:ivan"}}, func(tx *Tx) error {
+	err := s.Invoke(ctx, inv("operator add", "ana"), Spec{Write: true, Targets: []string{"operator:ivan"}}, func(tx Tx) error {
 		cancel()
 		return ctx.Err()
 	})

@@ -22,7 +22,7 @@ var (
 )
 
 // at runs fn as user in a write invocation whose clock reads when.
-func at(t *testing.T, s *Store, user string, when time.Time, fn func(tx *Tx) error) {
+func at(t *testing.T, s *sqlStore, user string, when time.Time, fn func(tx Tx) error) {
 	t.Helper()
 	i := inv("test", user)
 	i.Now = func() time.Time { return when }
@@ -34,21 +34,21 @@ func at(t *testing.T, s *Store, user string, when time.Time, fn func(tx *Tx) err
 func TestIncidentTimelineIsInTimeOrderWithinASecond(t *testing.T) {
 	s := MustOpen(t)
 	var id string
-	at(t, s, "ana", second, func(tx *Tx) error {
+	at(t, s, "ana", second, func(tx Tx) error {
 		inc := &incident.Incident{Type: "other", Severity: "low", Summary: "s", DetectedAt: second}
-		_, err := tx.OpenIncident(inc, nil)
+		_, err := tx.Incidents().OpenIncident(inc, nil)
 		id = inc.ID
 		return err
 	})
-	at(t, s, "ana", tenth, func(tx *Tx) error { return tx.NoteIncident(id, "first") })
-	at(t, s, "ana", later, func(tx *Tx) error { return tx.NoteIncident(id, "second") })
-	at(t, s, "ana", later, func(tx *Tx) error {
-		_, err := tx.NotifyIncident(id, "dpa", "ref-1")
+	at(t, s, "ana", tenth, func(tx Tx) error { return tx.Incidents().NoteIncident(id, "first") })
+	at(t, s, "ana", later, func(tx Tx) error { return tx.Incidents().NoteIncident(id, "second") })
+	at(t, s, "ana", later, func(tx Tx) error {
+		_, err := tx.Incidents().NotifyIncident(id, "dpa", "ref-1")
 		return err
 	})
 	var events []IncidentEvent
-	at(t, s, "ana", later, func(tx *Tx) (err error) {
-		events, err = tx.IncidentEvents(id)
+	at(t, s, "ana", later, func(tx Tx) (err error) {
+		events, err = tx.Incidents().IncidentEvents(id)
 		return err
 	})
 	var got []string
@@ -73,30 +73,30 @@ func TestIncidentTimelineIsInTimeOrderWithinASecond(t *testing.T) {
 
 func TestApprovalsAreInTimeOrderWithinASecond(t *testing.T) {
 	s := MustOpen(t)
-	at(t, s, "ana", second, func(tx *Tx) error {
+	at(t, s, "ana", second, func(tx Tx) error {
 		for _, o := range []*operator.Operator{
 			{Name: "mia", Roles: []operator.Role{operator.Manager}, Department: "Sales", CreatedBy: "ana"},
 			{Name: "ivan", Roles: []operator.Role{operator.IT}, CreatedBy: "ana"},
 		} {
-			if _, err := tx.AddOperator(o); err != nil {
+			if _, err := tx.Operators().AddOperator(o); err != nil {
 				return err
 			}
 		}
-		return tx.RequestAccount(&account.Account{Username: "jdoe", Name: "J Doe", EmployeeID: "E1", Department: "Sales",
+		return tx.Accounts().RequestAccount(&account.Account{Username: "jdoe", Name: "J Doe", EmployeeID: "E1", Department: "Sales",
 			Position: "p", Reason: "r", Type: account.Employee, Clearance: "internal", State: account.Requested})
 	})
 	// The IT stage first, at .1; the department stage later, at .123.
-	at(t, s, "ivan", tenth, func(tx *Tx) error {
-		_, err := tx.ApproveAccount("jdoe", account.StageIT, "ok")
+	at(t, s, "ivan", tenth, func(tx Tx) error {
+		_, err := tx.Accounts().ApproveAccount("jdoe", account.StageIT, "ok")
 		return err
 	})
-	at(t, s, "mia", later, func(tx *Tx) error {
-		_, err := tx.ApproveAccount("jdoe", account.StageDepartment, "ok")
+	at(t, s, "mia", later, func(tx Tx) error {
+		_, err := tx.Accounts().ApproveAccount("jdoe", account.StageDepartment, "ok")
 		return err
 	})
 	var aps []account.Approval
-	at(t, s, "ana", later, func(tx *Tx) (err error) {
-		aps, err = tx.Approvals("jdoe")
+	at(t, s, "ana", later, func(tx Tx) (err error) {
+		aps, err = tx.Accounts().Approvals("jdoe")
 		return err
 	})
 	if len(aps) != 2 || aps[0].Stage != account.StageIT || aps[1].Stage != account.StageDepartment {
@@ -110,14 +110,14 @@ func TestReviewsAreListedNewestFirstWithinASecond(t *testing.T) {
 		name string
 		when time.Time
 	}{{"a-whole", second}, {"b-tenth", tenth}, {"c-later", later}} {
-		at(t, s, "ana", r.when, func(tx *Tx) error {
-			_, err := tx.StartReview(&access.Campaign{Name: r.name, Due: "2024-04-01"}, nil)
+		at(t, s, "ana", r.when, func(tx Tx) error {
+			_, err := tx.Access().StartReview(&access.Campaign{Name: r.name, Due: "2024-04-01"}, nil)
 			return err
 		})
 	}
 	var got []string
-	at(t, s, "ana", later, func(tx *Tx) error {
-		return tx.ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
+	at(t, s, "ana", later, func(tx Tx) error {
+		return tx.Access().ListReviews(0, func(c *access.Campaign, _ ReviewProgress) error {
 			got = append(got, c.Name)
 			return nil
 		})
@@ -135,14 +135,14 @@ func TestIncidentEventsAreNumbered(t *testing.T) {
 	s := MustOpen(t)
 	var ids []string
 	for range 2 {
-		at(t, s, "ana", second, func(tx *Tx) error {
+		at(t, s, "ana", second, func(tx Tx) error {
 			inc := &incident.Incident{Type: "other", Severity: "low", Summary: "s", DetectedAt: second}
-			if _, err := tx.OpenIncident(inc, nil); err != nil {
+			if _, err := tx.Incidents().OpenIncident(inc, nil); err != nil {
 				return err
 			}
 			ids = append(ids, inc.ID)
 			for _, n := range []string{"a", "b", "c"} {
-				if err := tx.NoteIncident(inc.ID, n); err != nil {
+				if err := tx.Incidents().NoteIncident(inc.ID, n); err != nil {
 					return err
 				}
 			}

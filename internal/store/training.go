@@ -17,7 +17,7 @@ import (
 
 // AddCourse registers a course. The same definition again changes
 // nothing; a different one for an existing name is a conflict.
-func (t *Tx) AddCourse(c *training.Course) (AddResult, error) {
+func (t *txn) AddCourse(c *training.Course) (AddResult, error) {
 	t.Touch("course:" + c.Name)
 	old, err := t.GetCourse(c.Name)
 	switch {
@@ -35,7 +35,7 @@ func (t *Tx) AddCourse(c *training.Course) (AddResult, error) {
 }
 
 // GetCourse returns a course, or NotFound.
-func (t *Tx) GetCourse(name string) (*training.Course, error) {
+func (t *txn) GetCourse(name string) (*training.Course, error) {
 	var c training.Course
 	err := t.tx.QueryRowContext(t.ctx, `SELECT name, title, every, pass_score FROM courses WHERE name = $1`, name).
 		Scan(&c.Name, &c.Title, &c.Every, &c.PassScore)
@@ -46,7 +46,7 @@ func (t *Tx) GetCourse(name string) (*training.Course, error) {
 }
 
 // Courses returns every course, by name.
-func (t *Tx) Courses() ([]*training.Course, error) {
+func (t *txn) Courses() ([]*training.Course, error) {
 	rows, err := t.tx.QueryContext(t.ctx, `SELECT name, title, every, pass_score FROM courses ORDER BY name`)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ type TrainingRow struct {
 // RecordTraining records attempts, all checked (training.NewResult, the
 // account and the course exist) before any is written: one bad row
 // records none.
-func (t *Tx) RecordTraining(rows []TrainingRow, where func(i int) string) ([]training.Result, error) {
+func (t *txn) RecordTraining(rows []TrainingRow, where func(i int) string) ([]training.Result, error) {
 	today := t.now.Format(account.DateFormat)
 	courses := map[string]*training.Course{}
 	out := make([]training.Result, len(rows))
@@ -124,7 +124,7 @@ func prefix(where string, err error) error {
 
 // trainingResults returns the attempts of username, or of everyone when
 // username is "", grouped by account.
-func (t *Tx) trainingResults(username string) (map[string][]training.Result, error) {
+func (t *txn) trainingResults(username string) (map[string][]training.Result, error) {
 	q, args := `SELECT username, course, taken_on, score, passed FROM training ORDER BY username, course, taken_on`, []any{}
 	if username != "" {
 		q, args = `SELECT username, course, taken_on, score, passed FROM training WHERE username = $1 ORDER BY username, course, taken_on`, []any{username}
@@ -146,8 +146,8 @@ func (t *Tx) trainingResults(username string) (map[string][]training.Result, err
 }
 
 // requiredTraining is policy account.required_training.
-func (t *Tx) requiredTraining() ([]string, error) {
-	v, err := t.Policy(training.KeyRequired)
+func (t *txn) requiredTraining() ([]string, error) {
+	v, err := t.PolicyValue(training.KeyRequired)
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (t *Tx) requiredTraining() ([]string, error) {
 }
 
 // checkTraining is the activation gate: the required courses passed.
-func (t *Tx) checkTraining(username string) error {
+func (t *txn) checkTraining(username string) error {
 	required, err := t.requiredTraining()
 	if err != nil || len(required) == 0 {
 		return err
@@ -177,7 +177,7 @@ func (t *Tx) checkTraining(username string) error {
 
 // TrainingReport is coverage and pass rate per department (one when
 // department is given), and who is overdue (training.Report).
-func (t *Tx) TrainingReport(department string) ([]training.DepartmentReport, []training.Overdue, error) {
+func (t *txn) TrainingReport(department string) ([]training.DepartmentReport, []training.Overdue, error) {
 	var people []training.Person
 	err := t.ListAccounts(AccountFilter{State: string(account.Active), Department: department}, func(a *account.Account) error {
 		people = append(people, training.Person{Username: a.Username, Department: a.Department})
@@ -200,7 +200,7 @@ func (t *Tx) TrainingReport(department string) ([]training.DepartmentReport, []t
 	}
 	var goals [2]int
 	for i, k := range []string{training.KeyCoverageGoal, training.KeyPassGoal} {
-		v, err := t.Policy(k)
+		v, err := t.PolicyValue(k)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -222,7 +222,7 @@ func atoiOr(s string, def int) int {
 }
 
 // dueTraining adds overdue training to custos due.
-func (t *Tx) dueTraining(add func(kind, id, what string, when time.Time, command string)) error {
+func (t *txn) dueTraining(add func(kind, id, what string, when time.Time, command string)) error {
 	courses, err := t.Courses()
 	if err != nil || len(courses) == 0 {
 		return err

@@ -34,7 +34,7 @@ var verifySegment int64 = 1 << 16
 //
 // With maxSkew positive, the verifier also lists the entries whose time
 // goes back more than maxSkew (see audit.Verifier.MaxSkew).
-func (t *Tx) VerifyAudit(cp *audit.Checkpoint, maxSkew time.Duration, progress func(done, total int64)) (*audit.Verifier, error) {
+func (t *txn) VerifyAudit(cp *audit.Checkpoint, maxSkew time.Duration, progress func(done, total int64)) (*audit.Verifier, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ type segmentResult struct {
 
 // verifySegments checks entries 1 to head into v, and returns the digest
 // of the objects each segment's entries name (see audit.ObjectDigest).
-func (s *Store) verifySegments(ctx context.Context, v *audit.Verifier, key *audit.ObjectKey, head int64, progress func(done, total int64)) ([]audit.ObjectDigest, error) {
+func (s *sqlStore) verifySegments(ctx context.Context, v *audit.Verifier, key *audit.ObjectKey, head int64, progress func(done, total int64)) ([]audit.ObjectDigest, error) {
 	n := int((head + verifySegment - 1) / verifySegment)
 	workers := min(procs.All(), 8, n)
 	db, err := s.d.verifyDB(s, false)

@@ -24,7 +24,7 @@ var indexChunk int64 = 1 << 17
 // digested in parallel by the dialect's checkIndexChunk into the segment of its
 // entry; only a segment whose digest differs is then compared row by row
 // to name the first entry whose rows are wrong.
-func (s *Store) verifyObjects(ctx context.Context, key *audit.ObjectKey, head int64, want []audit.ObjectDigest) error {
+func (s *sqlStore) verifyObjects(ctx context.Context, key *audit.ObjectKey, head int64, want []audit.ObjectDigest) error {
 	var rows int64
 	for i := range want {
 		rows += want[i].N
@@ -216,7 +216,7 @@ func normaliseSQL(s string) string { return strings.Join(strings.Fields(s), " ")
 // (and any other the migrations create) are in the store as created:
 // someone with the file can drop one, or replace it by one that lets
 // everything through, and the chain would not show it until they use it.
-func (t *Tx) verifyTriggers() error {
+func (t *txn) verifyTriggers() error {
 	want, err := t.store.d.wantTriggers()
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ func sqliteOnly(stmts ...string) []string {
 // tamperQuietly edits the store as a careful intruder would: the triggers
 // dropped, the edit made, the triggers put back as they were, so that only
 // the edit itself is left to find.
-func tamperQuietly(t *testing.T, s *Store, stmts ...string) {
+func tamperQuietly(t *testing.T, s *sqlStore, stmts ...string) {
 	t.Helper()
 	if pgtest.Enabled() {
 		// A superuser's session: foreign keys off, the triggers disabled
@@ -61,14 +61,14 @@ func tamperQuietly(t *testing.T, s *Store, stmts ...string) {
 // Whatever the segment and chunk sizes, an intact index verifies, and each
 // kind of tampering with it is found at the entry where it starts.
 func TestVerifyObjectIndex(t *testing.T) {
-	setup := func(t *testing.T) *Store {
+	setup := func(t *testing.T) *sqlStore {
 		s := MustOpen(t)
 		if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: 20}, nil); err != nil {
 			t.Fatal(err)
 		}
 		return s
 	}
-	sizes := func(t *testing.T, s *Store, check func(size, chunk int64, err error)) {
+	sizes := func(t *testing.T, s *sqlStore, check func(size, chunk int64, err error)) {
 		defer func(old int64) { indexChunk = old }(indexChunk)
 		for _, chunk := range []int64{1, 4, 1 << 17} {
 			indexChunk = chunk

@@ -15,14 +15,14 @@ import (
 
 // verifyWith runs audit verify with segments of size entries and returns
 // the number of entries found intact and the error.
-func verifyWith(t *testing.T, s *Store, size int64) (int64, error) {
+func verifyWith(t *testing.T, s *sqlStore, size int64) (int64, error) {
 	t.Helper()
 	defer func(old int64) { verifySegment = old }(verifySegment)
 	verifySegment = size
 	var count int64
 	var calls int
-	err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
-		v, err := tx.VerifyAudit(nil, 0, func(done, total int64) { calls++ })
+	err := s.Invoke(context.Background(), inv("audit verify", "ana"), Spec{}, func(tx Tx) error {
+		v, err := tx.Audit().VerifyAudit(nil, 0, func(done, total int64) { calls++ })
 		count = v.Count
 		return err
 	})
@@ -34,7 +34,7 @@ func verifyWith(t *testing.T, s *Store, size int64) (int64, error) {
 
 // tamper edits the store as someone with the file and the sqlite3 shell
 // could: the append-only triggers dropped first.
-func tamper(t *testing.T, s *Store, stmts ...string) {
+func tamper(t *testing.T, s *sqlStore, stmts ...string) {
 	t.Helper()
 	if pgtest.Enabled() {
 		tamperQuietly(t, s, stmts...)
@@ -51,7 +51,7 @@ func tamper(t *testing.T, s *Store, stmts ...string) {
 // log verifies entry by entry and each kind of tampering is found at the
 // entry where it starts, including at the seams between segments.
 func TestVerifyInParallelSegments(t *testing.T) {
-	setup := func(t *testing.T) *Store {
+	setup := func(t *testing.T) *sqlStore {
 		s := MustOpen(t)
 		err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: 20}, nil)
 		if err != nil {
@@ -123,8 +123,8 @@ func TestVerifyNamesEntriesTimedBeforeEarlierOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	var v *audit.Verifier
-	err = s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx *Tx) error {
-		v, err = tx.VerifyAudit(nil, time.Minute, nil)
+	err = s.Invoke(ctx, inv("audit verify", "ana"), Spec{}, func(tx Tx) error {
+		v, err = tx.Audit().VerifyAudit(nil, time.Minute, nil)
 		return err
 	})
 	if err != nil {

@@ -75,8 +75,8 @@ for an existing name is a conflict (exit 5).`,
 				return errs.Invalidf("--owner: %v", err)
 			}
 			var res store.AddResult
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + r.Name}}, func(tx *store.Tx) (err error) {
-				res, err = tx.AddResource(r)
+			err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + r.Name}}, func(tx store.Tx) (err error) {
+				res, err = tx.Access().AddResource(r)
 				return err
 			})
 			if err != nil {
@@ -116,8 +116,8 @@ func newCmdResourceList(f *cmdutil.Factory) *cobra.Command {
 			}
 			cols := output.Whole(output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"), "name")
 			w := output.NewList(f.IO, out.Format(), cols)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListResources(limit, func(r *access.Resource) error {
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+				return tx.Access().ListResources(limit, func(r *access.Resource) error {
 					return w.Row(r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, r.CreatedAt)
 				})
 			})
@@ -171,11 +171,11 @@ else is refused (exit 4) with the request to make instead.`,
 			}
 			var res *store.GrantResult
 			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
-				if err := tx.CheckDirectGrant(); err != nil {
+			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
+				if err := tx.Requests().CheckDirectGrant(); err != nil {
 					return err
 				}
-				res, err = tx.GrantOrExtend(username, resource, role, strings.TrimSpace(reason), until)
+				res, err = tx.Accounts().GrantOrExtend(username, resource, role, strings.TrimSpace(reason), until)
 				return err
 			})
 			if err != nil {
@@ -246,8 +246,8 @@ request.expire_days (default 14).`,
 			}
 			var q *request.Request
 			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
-				q, err = tx.RequestAccess(request.AccessChange{Username: username, Resource: resource, Role: role, Until: until, Reason: strings.TrimSpace(reason)})
+			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
+				q, err = tx.Requests().RequestAccess(request.AccessChange{Username: username, Resource: resource, Role: role, Until: until, Reason: strings.TrimSpace(reason)})
 				return err
 			})
 			if err != nil {
@@ -287,14 +287,14 @@ account or resource is exit 3.`,
 			}
 			var revoked []*access.Grant
 			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
-				if _, err := tx.GetAccount(username); err != nil {
+			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
+				if _, err := tx.Accounts().GetAccount(username); err != nil {
 					return err
 				}
-				if _, err := tx.GetResource(resource); err != nil {
+				if _, err := tx.Access().GetResource(resource); err != nil {
 					return err
 				}
-				revoked, err = tx.RevokeGrants(username, resource, role, strings.TrimSpace(reason))
+				revoked, err = tx.Access().RevokeGrants(username, resource, role, strings.TrimSpace(reason))
 				return err
 			})
 			if err != nil {
@@ -358,8 +358,8 @@ with "…" (never an ID, a username or a resource).`,
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListGrants(filter, func(g *access.Grant, state account.State) error {
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+				return tx.Access().ListGrants(filter, func(g *access.Grant, state account.State) error {
 					inForce := g.InForce(state, today)
 					if short {
 						return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, g.GrantedBy, g.Via(), g.Reason)

@@ -73,8 +73,8 @@ Refused: no change or no --reason (exit 2), an unknown resource or owner
 				return err
 			}
 			var res *store.ResourceUpdate
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + name}}, func(tx *store.Tx) (err error) {
-				res, err = tx.UpdateResource(name, e, reason)
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + name}}, func(tx store.Tx) (err error) {
+				res, err = tx.Accounts().UpdateResource(name, e, reason)
 				return err
 			})
 			if err != nil {
@@ -147,8 +147,8 @@ reason. The name may be registered again later with access resource add.`,
 				return err
 			}
 			var revoked []*access.Grant
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + name}}, func(tx *store.Tx) (err error) {
-				revoked, err = tx.RemoveResource(name, reason, revokeGrants)
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + name}}, func(tx store.Tx) (err error) {
+				revoked, err = tx.Accounts().RemoveResource(name, reason, revokeGrants)
 				return err
 			})
 			if err != nil {

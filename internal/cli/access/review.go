@@ -72,9 +72,9 @@ plus review.due_days. A progress bar shows on a terminal.`,
 			}
 			c := &access.Campaign{Name: name, Due: due, ScopeResource: resource, ScopeDepartment: department}
 			var n int64
-			err := cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx store.Tx) error {
 				if c.Due == "" {
-					days, err := tx.Policy(access.KeyReviewDueDays)
+					days, err := tx.Policy().PolicyValue(access.KeyReviewDueDays)
 					if err != nil {
 						return err
 					}
@@ -84,7 +84,7 @@ plus review.due_days. A progress bar shows on a terminal.`,
 				bar := f.IO.StartProgressIn("snapshotting grants", "grants")
 				defer bar.Done()
 				var err error
-				n, err = tx.StartReview(c, func(done int64) { bar.Set(done, 0) })
+				n, err = tx.Access().StartReview(c, func(done int64) { bar.Set(done, 0) })
 				return err
 			})
 			if err != nil {
@@ -120,8 +120,8 @@ undecided; --limit N lists the newest N only.`,
 			}
 			cols := output.Whole(output.Cols("name", "state", "due", "items", "kept", "revoked", "undecided", "started_by", "started_at"), "name")
 			w := output.NewList(f.IO, out.Format(), cols)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListReviews(limit, func(c *access.Campaign, p store.ReviewProgress) error {
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+				return tx.Access().ListReviews(limit, func(c *access.Campaign, p store.ReviewProgress) error {
 					return w.Row(c.Name, c.State, c.Due, p.Items, p.Kept, p.Revoked, p.Undecided, c.StartedBy, c.StartedAt)
 				})
 			})
@@ -156,11 +156,11 @@ func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name
 			"decided_by", "decided_at", "imported_by", "overrides")...)
 	}
 	w := output.NewList(f.IO, format, cols)
-	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx *store.Tx) error {
-		if _, err := tx.GetReview(name); err != nil {
+	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx store.Tx) error {
+		if _, err := tx.Access().GetReview(name); err != nil {
 			return err
 		}
-		return tx.ReviewItems(name, filter, func(it *access.Item) error {
+		return tx.Access().ReviewItems(name, filter, func(it *access.Item) error {
 			row := itemRow(it)
 			if extra {
 				row = append(row, it.DecidedBy, it.DecidedAt, it.ImportedBy, it.Overrides)
@@ -258,8 +258,8 @@ it replaced, shown by review show as overrides.`,
 				decision = access.Revoke
 			}
 			var res store.DecideResult
-			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx *store.Tx) (err error) {
-				res, err = tx.DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason), Override: override}}, false, false)
+			err = cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx store.Tx) (err error) {
+				res, err = tx.Access().DecideReview(name, []store.Decision{{Item: item, Decision: decision, Reason: strings.TrimSpace(reason), Override: override}}, false, false)
 				return err
 			})
 			if err != nil {
@@ -322,8 +322,8 @@ change and the summary, and changes nothing; its audit entry shows as
 				return err
 			}
 			var res store.DecideResult
-			err = cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx *store.Tx) (err error) {
-				res, err = tx.DecideReview(name, ds, true, dryRun)
+			err = cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+				res, err = tx.Access().DecideReview(name, ds, true, dryRun)
 				return err
 			})
 			changed := res.Changed
@@ -424,8 +424,8 @@ so audit log --object and account show list it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name := args[0]
 			var s store.ReviewSummary
-			err := cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx *store.Tx) (err error) {
-				s, err = tx.CloseReview(name, undecided, dryRun)
+			err := cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+				s, err = tx.Access().CloseReview(name, undecided, dryRun)
 				return err
 			})
 			if err != nil {

@@ -21,7 +21,7 @@ import (
 type changeRow struct {
 	line     int
 	username string
-	run      func(tx *store.Tx) (string, error)
+	run      func(tx store.Tx) (string, error)
 }
 
 // batchFlags are --from-file and --dry-run, on every account change.
@@ -107,7 +107,7 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 		}
 		spec.DryRun = dryRun
 		var result string
-		err = st.Invoke(cmd.Context(), inv, spec, func(tx *store.Tx) (err error) {
+		err = st.Invoke(cmd.Context(), inv, spec, func(tx store.Tx) (err error) {
 			result, err = row.run(tx)
 			return err
 		})
@@ -163,7 +163,7 @@ var (
 
 // update is one account update inside tx: the edit, then the clearance
 // request; it says what it did.
-func update(tx *store.Tx, username string, e account.Edit, clearance, reason string) ([]account.Change, *reqs.Request, error) {
+func update(tx store.Tx, username string, e account.Edit, clearance, reason string) ([]account.Change, *reqs.Request, error) {
 	if err := account.Text("reason", reason, true); err != nil {
 		return nil, nil, err
 	}
@@ -174,12 +174,12 @@ func update(tx *store.Tx, username string, e account.Edit, clearance, reason str
 	var q *reqs.Request
 	var err error
 	if !e.Empty() {
-		if _, changes, err = tx.UpdateAccount(username, e, reason); err != nil {
+		if _, changes, err = tx.Accounts().UpdateAccount(username, e, reason); err != nil {
 			return nil, nil, err
 		}
 	}
 	if clearance != "" {
-		q, err = tx.RequestClearance(username, clearance, reason)
+		q, err = tx.Accounts().RequestClearance(username, clearance, reason)
 	}
 	return changes, q, err
 }
@@ -202,7 +202,7 @@ func updateRows(path string, f *cmdutil.Factory) ([]changeRow, error) {
 	return readRows(path, f, updateColumns, func(line int, get func(string) string) (changeRow, error) {
 		e := account.Edit{Until: optional(get, "until"), Position: optional(get, "position"), Email: optional(get, "email"), Name: optional(get, "name")}
 		clearance, reason, user := get("clearance"), get("reason"), get("username")
-		return changeRow{run: func(tx *store.Tx) (string, error) {
+		return changeRow{run: func(tx store.Tx) (string, error) {
 			changes, q, err := update(tx, user, e, clearance, reason)
 			return describeUpdate(changes, q), err
 		}}, nil
@@ -212,8 +212,8 @@ func updateRows(path string, f *cmdutil.Factory) ([]changeRow, error) {
 func leaveRows(path string, f *cmdutil.Factory) ([]changeRow, error) {
 	return readRows(path, f, leaveColumns, func(line int, get func(string) string) (changeRow, error) {
 		user, on, then, reason := get("username"), get("on"), get("then"), get("reason")
-		return changeRow{run: func(tx *store.Tx) (string, error) {
-			s, _, err := tx.ScheduleLeave(user, on, then, reason)
+		return changeRow{run: func(tx store.Tx) (string, error) {
+			s, _, err := tx.Accounts().ScheduleLeave(user, on, then, reason)
 			if err != nil {
 				return "", err
 			}
@@ -229,8 +229,8 @@ func transferRows(path string, f *cmdutil.Factory) ([]changeRow, error) {
 			return changeRow{}, err
 		}
 		user, dept, pos, on, reason := get("username"), get("department"), get("position"), get("on"), get("reason")
-		return changeRow{run: func(tx *store.Tx) (string, error) {
-			q, err := tx.RequestTransfer(user, dept, pos, on, keep, reason)
+		return changeRow{run: func(tx store.Tx) (string, error) {
+			q, err := tx.Accounts().RequestTransfer(user, dept, pos, on, keep, reason)
 			if err != nil {
 				return "", err
 			}
@@ -246,7 +246,7 @@ func freezeRows(path string, f *cmdutil.Factory, revoke bool) ([]changeRow, erro
 	}
 	return readRows(path, f, cols, func(line int, get func(string) string) (changeRow, error) {
 		user, reason, incident := get("username"), get("reason"), get("incident")
-		return changeRow{run: func(tx *store.Tx) (string, error) {
+		return changeRow{run: func(tx store.Tx) (string, error) {
 			if err := account.Text("reason", reason, true); err != nil {
 				return "", err
 			}
@@ -254,9 +254,9 @@ func freezeRows(path string, f *cmdutil.Factory, revoke bool) ([]changeRow, erro
 			var changed bool
 			var err error
 			if revoke {
-				a, changed, err = tx.RevokeAccount(user, reason)
+				a, changed, err = tx.Accounts().RevokeAccount(user, reason)
 			} else {
-				a, changed, err = tx.FreezeAccount(user, reason, incident)
+				a, changed, err = tx.Accounts().FreezeAccount(user, reason, incident)
 			}
 			if err != nil {
 				return "", err

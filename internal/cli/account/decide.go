@@ -83,8 +83,8 @@ func approveRun(opts *DecideOptions) error {
 		return err
 	}
 	var res *store.ApproveResult
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
-		res, err = tx.ApproveAccount(opts.Username, opts.Stage, opts.Reason)
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
+		res, err = tx.Accounts().ApproveAccount(opts.Username, opts.Stage, opts.Reason)
 		return err
 	})
 	if err != nil {
@@ -131,21 +131,21 @@ request. Rejecting a rejected request changes nothing.`,
 
 func rejectRun(opts *DecideOptions) error {
 	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
-		func(tx *store.Tx) (*account.Account, bool, error) {
-			return tx.RejectAccount(opts.Username, opts.Reason)
+		func(tx store.Tx) (*account.Account, bool, error) {
+			return tx.Accounts().RejectAccount(opts.Username, opts.Reason)
 		},
 		"Rejected", "is already rejected")
 }
 
 // changeState runs a state change that needs a reason and reports it.
 func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, username, reason string,
-	do func(*store.Tx) (*account.Account, bool, error), done, already string) error {
+	do func(store.Tx) (*account.Account, bool, error), done, already string) error {
 	if err := account.Text("--reason", reason, true); err != nil {
 		return err
 	}
 	var a *account.Account
 	var changed bool
-	err := cmdutil.Run(f, cmd, write(username), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, cmd, write(username), func(tx store.Tx) (err error) {
 		a, changed, err = do(tx)
 		return err
 	})

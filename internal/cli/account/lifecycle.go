@@ -68,17 +68,17 @@ func activateRun(opts *ActivateOptions) error {
 		return err
 	}
 	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", DryRun: cmdutil.IsDryRun(opts.Cmd)}
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) error {
 		// The file is created before the account changes, so a bad path
 		// refuses the activation instead of losing the password after it.
 		if err := issuer.Open(); err != nil {
 			return err
 		}
-		a, err := tx.ActivateAccount(opts.Username, opts.AgreementRef, opts.Reason)
+		a, err := tx.Accounts().ActivateAccount(opts.Username, opts.AgreementRef, opts.Reason)
 		if err != nil {
 			return err
 		}
-		pol, err := tx.AccountPolicy()
+		pol, err := tx.Accounts().AccountPolicy()
 		if err != nil {
 			return err
 		}
@@ -175,8 +175,8 @@ func freezeRun(opts *FreezeOptions) error {
 		return err
 	}
 	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
-		func(tx *store.Tx) (*account.Account, bool, error) {
-			return tx.FreezeAccount(opts.Username, opts.Reason, opts.Incident)
+		func(tx store.Tx) (*account.Account, bool, error) {
+			return tx.Accounts().FreezeAccount(opts.Username, opts.Reason, opts.Incident)
 		}, "Froze", "is already frozen")
 }
 
@@ -211,8 +211,8 @@ every row succeeded.`,
 				return runF(opts)
 			}
 			return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
-				func(tx *store.Tx) (*account.Account, bool, error) {
-					return tx.RevokeAccount(opts.Username, opts.Reason)
+				func(tx store.Tx) (*account.Account, bool, error) {
+					return tx.Accounts().RevokeAccount(opts.Username, opts.Reason)
 				},
 				"Revoked", "is already revoked")
 		},

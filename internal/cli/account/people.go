@@ -107,14 +107,14 @@ func updateRun(opts *UpdateOptions) error {
 	f := opts.Factory
 	var changes []account.Change
 	var q *reqs.Request
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
 		if !opts.Edit.Empty() {
-			if _, changes, err = tx.UpdateAccount(opts.Username, opts.Edit, opts.Reason); err != nil {
+			if _, changes, err = tx.Accounts().UpdateAccount(opts.Username, opts.Edit, opts.Reason); err != nil {
 				return err
 			}
 		}
 		if opts.Clearance != "" {
-			q, err = tx.RequestClearance(opts.Username, opts.Clearance, opts.Reason)
+			q, err = tx.Accounts().RequestClearance(opts.Username, opts.Clearance, opts.Reason)
 		}
 		return err
 	})
@@ -227,8 +227,8 @@ exit 0 only if every row succeeded.`,
 func leaveRun(opts *LeaveOptions) error {
 	f := opts.Factory
 	var s, replaced *account.Schedule
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
-		s, replaced, err = tx.ScheduleLeave(opts.Username, opts.On, opts.Then, opts.Reason)
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
+		s, replaced, err = tx.Accounts().ScheduleLeave(opts.Username, opts.On, opts.Then, opts.Reason)
 		return err
 	})
 	if err != nil {
@@ -335,8 +335,8 @@ only if every row succeeded.`,
 func transferRun(opts *TransferOptions) error {
 	f := opts.Factory
 	var q *reqs.Request
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx *store.Tx) (err error) {
-		q, err = tx.RequestTransfer(opts.Username, opts.Department, opts.Position, opts.On, opts.Keep, opts.Reason)
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
+		q, err = tx.Accounts().RequestTransfer(opts.Username, opts.Department, opts.Position, opts.On, opts.Keep, opts.Reason)
 		return err
 	})
 	if err != nil {

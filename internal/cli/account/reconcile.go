@@ -174,14 +174,14 @@ func reconcileRun(opts *ReconcileOptions) error {
 	}
 	var findings []account.Finding
 	var actions []string
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: opts.Apply}, func(tx *store.Tx) error {
-		live, err := tx.LivePeople()
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: opts.Apply}, func(tx store.Tx) error {
+		live, err := tx.Accounts().LivePeople()
 		if err != nil {
 			return err
 		}
 		findings = account.ReconcileHR(roster, live)
 		if opts.Apply {
-			actions, err = tx.ApplyHR(findings, "HR reconciliation of "+filepath.Base(opts.HR))
+			actions, err = tx.Accounts().ApplyHR(findings, "HR reconciliation of "+filepath.Base(opts.HR))
 		}
 		return err
 	})
@@ -247,18 +247,18 @@ func reconcileDirectoryRun(opts *ReconcileOptions) error {
 	}
 	var drifts []account.Drift
 	var actions []string
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true}, func(tx *store.Tx) error {
-		v, err := tx.Policy(account.KeyInactiveDays)
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true}, func(tx store.Tx) error {
+		v, err := tx.Policy().PolicyValue(account.KeyInactiveDays)
 		if err != nil {
 			return err
 		}
 		days, _ := strconv.Atoi(v)
-		accounts, err := tx.DirAccounts()
+		accounts, err := tx.Accounts().DirAccounts()
 		if err != nil {
 			return err
 		}
 		drifts = account.ReconcileDirectory(users, accounts, days, tx.Now())
-		actions, err = tx.ApplyDirectory(drifts, users, filepath.Base(opts.Directory))
+		actions, err = tx.Accounts().ApplyDirectory(drifts, users, filepath.Base(opts.Directory))
 		// The findings go into this invocation's entry, one object
 		// drift:KIND:USERNAME each, so the report can count the last
 		// reconciliation's drift from the log itself.

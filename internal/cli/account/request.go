@@ -88,8 +88,8 @@ failed row).`,
 func today(f *cmdutil.Factory) string { return f.Now().Format(account.DateFormat) }
 
 // request validates and records one request inside tx.
-func request(tx *store.Tx, r account.Request, date string) (*account.Account, error) {
-	pol, err := tx.AccountPolicy()
+func request(tx store.Tx, r account.Request, date string) (*account.Account, error) {
+	pol, err := tx.Accounts().AccountPolicy()
 	if err != nil {
 		return nil, err
 	}
@@ -97,13 +97,13 @@ func request(tx *store.Tx, r account.Request, date string) (*account.Account, er
 	if err != nil {
 		return nil, err
 	}
-	return a, tx.RequestAccount(a)
+	return a, tx.Accounts().RequestAccount(a)
 }
 
 func requestRun(opts *RequestOptions) error {
 	f := opts.Factory
 	var a *account.Account
-	err := cmdutil.Run(f, opts.Cmd, write(opts.Request.Username), func(tx *store.Tx) (err error) {
+	err := cmdutil.Run(f, opts.Cmd, write(opts.Request.Username), func(tx store.Tx) (err error) {
 		a, err = request(tx, opts.Request, today(f))
 		return err
 	})
@@ -150,7 +150,7 @@ func requestBatchRun(opts *RequestOptions) error {
 			return err
 		}
 		spec.DryRun = dryRun
-		err = st.Invoke(opts.Cmd.Context(), inv, spec, func(tx *store.Tx) error {
+		err = st.Invoke(opts.Cmd.Context(), inv, spec, func(tx store.Tx) error {
 			_, err := request(tx, row.req, today(f))
 			return err
 		})

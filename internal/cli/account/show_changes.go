@@ -13,13 +13,13 @@ import (
 
 // accountChanges reads what account show lists under Changes (the
 // account's and its grants', by time) and Scheduled.
-func accountChanges(tx *store.Tx, username string, grants []*access.Grant) ([]store.ChangeRecord, []account.Schedule, error) {
-	changes, err := tx.Changes("account:" + username)
+func accountChanges(tx store.Tx, username string, grants []*access.Grant) ([]store.ChangeRecord, []account.Schedule, error) {
+	changes, err := tx.Accounts().Changes("account:" + username)
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, g := range grants {
-		more, err := tx.Changes("grant:" + strconv.FormatInt(g.ID, 10))
+		more, err := tx.Accounts().Changes("grant:" + strconv.FormatInt(g.ID, 10))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -31,7 +31,7 @@ func accountChanges(tx *store.Tx, username string, grants []*access.Grant) ([]st
 			changes[j], changes[j-1] = changes[j-1], changes[j]
 		}
 	}
-	schedules, err := tx.AccountSchedules(username)
+	schedules, err := tx.Accounts().AccountSchedules(username)
 	return changes, schedules, err
 }
 

@@ -87,8 +87,8 @@ func listRun(opts *ListOptions) error {
 			"type", "position", "clearance")
 	}
 	w := output.NewList(f.IO, format, cols)
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		return tx.ListAccounts(filter, func(a *account.Account) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Accounts().ListAccounts(filter, func(a *account.Account) error {
 			if !short {
 				return w.Row(accountRow(a)...)
 			}
@@ -141,17 +141,17 @@ func showRun(opts *ShowOptions) error {
 	var history []audit.Entry
 	var changes []store.ChangeRecord
 	var schedules []account.Schedule
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx *store.Tx) (err error) {
-		if a, err = tx.SeeAccount(opts.Username); err != nil {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"account:" + opts.Username}}, func(tx store.Tx) (err error) {
+		if a, err = tx.Accounts().SeeAccount(opts.Username); err != nil {
 			return err
 		}
-		if approvals, err = tx.Approvals(opts.Username); err != nil {
+		if approvals, err = tx.Accounts().Approvals(opts.Username); err != nil {
 			return err
 		}
-		if rev, err = tx.AccountRevocation(opts.Username); err != nil {
+		if rev, err = tx.Accounts().AccountRevocation(opts.Username); err != nil {
 			return err
 		}
-		err = tx.ListGrants(store.GrantFilter{Account: opts.Username, All: true}, func(g *access.Grant, _ account.State) error {
+		err = tx.Access().ListGrants(store.GrantFilter{Account: opts.Username, All: true}, func(g *access.Grant, _ account.State) error {
 			grants = append(grants, g)
 			return nil
 		})
@@ -161,7 +161,7 @@ func showRun(opts *ShowOptions) error {
 		if changes, schedules, err = accountChanges(tx, opts.Username, grants); err != nil {
 			return err
 		}
-		return tx.AuditLog(store.AuditFilter{Object: "account:" + opts.Username}, func(e *audit.Entry) error {
+		return tx.Audit().AuditLog(store.AuditFilter{Object: "account:" + opts.Username}, func(e *audit.Entry) error {
 			history = append(history, *e)
 			return nil
 		})
@@ -303,13 +303,13 @@ func expireRun(opts *ExpireOptions) error {
 	spec := store.Spec{Write: !opts.DryRun}
 	var due []*account.Account
 	var scheduled []store.ScheduleResult
-	err := cmdutil.Run(f, opts.Cmd, spec, func(tx *store.Tx) (err error) {
-		if due, err = tx.ExpireAccounts(asOf, opts.DryRun); err != nil {
+	err := cmdutil.Run(f, opts.Cmd, spec, func(tx store.Tx) (err error) {
+		if due, err = tx.Accounts().ExpireAccounts(asOf, opts.DryRun); err != nil {
 			return err
 		}
 		// A leaver's "on" date is the first day without access: due on
 		// asOf itself, where an end date is the last day with it.
-		scheduled, err = tx.CarryOutSchedules(asOf, opts.DryRun)
+		scheduled, err = tx.Accounts().CarryOutSchedules(asOf, opts.DryRun)
 		return err
 	})
 	if err != nil {

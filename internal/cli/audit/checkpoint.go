@@ -70,8 +70,8 @@ func checkpointRun(opts *CheckpointOptions) error {
 		return signedCheckpointRun(opts, path)
 	}
 	var cp *audit.Checkpoint
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		required, err := tx.Policy(policy.SignedCheckpoints)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		required, err := tx.Policy().PolicyValue(policy.SignedCheckpoints)
 		if err != nil {
 			return err
 		}
@@ -79,11 +79,11 @@ func checkpointRun(opts *CheckpointOptions) error {
 			return errs.Deniedf("policy audit.signed_checkpoints requires signed checkpoints, and CUSTOS_AUDIT_SIGNING_KEY is not set").
 				WithHint("make a key with custos audit keygen --name ORIGIN and set CUSTOS_AUDIT_SIGNING_KEY to its file")
 		}
-		head, err := tx.AuditHead()
+		head, err := tx.Audit().AuditHead()
 		if err != nil {
 			return err
 		}
-		org, err := tx.Policy(policy.OrgName)
+		org, err := tx.Policy().PolicyValue(policy.OrgName)
 		if err != nil {
 			return err
 		}
@@ -149,8 +149,8 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 	}
 	var note []byte
 	var head audit.TreeHead
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		origin, err := tx.Policy(policy.AuditOrigin)
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		origin, err := tx.Policy().PolicyValue(policy.AuditOrigin)
 		if err != nil {
 			return err
 		}
@@ -160,11 +160,11 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 		}
 		// The tree as of this transaction: every entry committed before
 		// it (this invocation's own entry comes after).
-		size, err := tx.AuditTreeSize()
+		size, err := tx.Audit().AuditTreeSize()
 		if err != nil {
 			return err
 		}
-		root, err := tx.AuditRoot(size)
+		root, err := tx.Audit().AuditRoot(size)
 		if err != nil {
 			return err
 		}

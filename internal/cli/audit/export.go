@@ -66,7 +66,7 @@ func exportRun(opts *ExportOptions) error {
 		return w.Row(entryRow(e, format)...)
 	}
 	ctx := opts.Cmd.Context()
-	var st *store.Store
+	var st store.Store
 	var wait func(context.Context, time.Duration) error
 	if opts.Follow {
 		// Listening starts before the first read, so that no commit
@@ -81,8 +81,8 @@ func exportRun(opts *ExportOptions) error {
 		}
 		defer stop()
 	}
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		return tx.AuditLog(store.AuditFilter{After: opts.After}, row)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Audit().AuditLog(store.AuditFilter{After: opts.After}, row)
 	})
 	if err != nil || !opts.Follow {
 		if err == nil {

@@ -104,9 +104,9 @@ func logRun(opts *LogOptions) error {
 	}
 	w := output.NewList(f.IO, format, cols)
 	shown, more := 0, false
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		defer func() { more = shown == filter.Limit && filter.Limit > 0 && hasMore(tx, filter) }()
-		return tx.AuditLog(filter, func(e *audit.Entry) error {
+		return tx.Audit().AuditLog(filter, func(e *audit.Entry) error {
 			shown++
 			if !short {
 				notes := e.Notes()
@@ -137,10 +137,10 @@ func logRun(opts *LogOptions) error {
 
 // hasMore reports whether entries older than the last filter.Limit match
 // too: the listing was cut short.
-func hasMore(tx *store.Tx, filter store.AuditFilter) bool {
+func hasMore(tx store.Tx, filter store.AuditFilter) bool {
 	n := 0
 	filter.Limit++
-	tx.AuditLog(filter, func(*audit.Entry) error { n++; return nil })
+	tx.Audit().AuditLog(filter, func(*audit.Entry) error { n++; return nil })
 	return n == filter.Limit
 }
 

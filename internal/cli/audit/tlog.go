@@ -233,9 +233,9 @@ func proveRun(opts *ProveOptions) error {
 		}
 	}
 	var p audit.Proof
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		tx.Touch("audit:" + strconv.FormatInt(opts.Seq, 10))
-		size, err := tx.AuditTreeSize()
+		size, err := tx.Audit().AuditTreeSize()
 		if err != nil {
 			return err
 		}
@@ -248,7 +248,7 @@ func proveRun(opts *ProveOptions) error {
 		if opts.Seq > size {
 			return errs.NotFoundf("entry %d is not in the log of %d entries", opts.Seq, size)
 		}
-		e, _, root, hashes, err := tx.AuditInclusion(opts.Seq, size)
+		e, _, root, hashes, err := tx.Audit().AuditInclusion(opts.Seq, size)
 		if err != nil {
 			return err
 		}

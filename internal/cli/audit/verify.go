@@ -184,7 +184,7 @@ func verifyRun(opts *VerifyOptions) error {
 	}
 	var v *audit.Verifier
 	start := time.Now()
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		if cp != nil {
 			if err := cp.CheckSignature([]byte(f.Getenv("CUSTOS_AUDIT_KEY"))); err != nil {
 				return err
@@ -193,11 +193,11 @@ func verifyRun(opts *VerifyOptions) error {
 		bar := f.IO.StartProgressIn("verifying", "entries")
 		defer bar.Done()
 		var err error
-		v, err = tx.VerifyAudit(cp, opts.MaxSkew, bar.Set)
+		v, err = tx.Audit().VerifyAudit(cp, opts.MaxSkew, bar.Set)
 		if err != nil || signed == nil {
 			return err
 		}
-		return tx.VerifyAgainst(v, signed.Size, signed.Root)
+		return tx.Audit().VerifyAgainst(v, signed.Size, signed.Root)
 	})
 	if err != nil {
 		return err
@@ -307,9 +307,9 @@ func verifyConsistencyRun(opts *VerifyOptions) error {
 		return errs.Integrityf("the --to checkpoint signs %d entries, fewer than the %d of --from: the log was cut off or rewritten (or the two are swapped)", to.Size, from.Size)
 	}
 	var hashes [][]byte
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		var err error
-		hashes, err = tx.AuditConsistency(from.Size, to.Size)
+		hashes, err = tx.Audit().AuditConsistency(from.Size, to.Size)
 		return err
 	})
 	if err != nil {
@@ -339,9 +339,9 @@ func verifySinceRun(opts *VerifyOptions) error {
 	cp := cps[0]
 	var head int64
 	start := time.Now()
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		var err error
-		head, err = tx.VerifySince(cp.Size, cp.Root)
+		head, err = tx.Audit().VerifySince(cp.Size, cp.Root)
 		return err
 	})
 	if err != nil {

@@ -57,7 +57,7 @@ type Factory struct {
 	cfg     *config.Config
 	cfgErr  error
 
-	store    *store.Store
+	store    store.Store
 	storeErr error
 	opened   bool
 
@@ -135,7 +135,7 @@ func (f *Factory) ConfigFlag() string {
 }
 
 // Store opens the configured store once. A missing store is NotFound.
-func (f *Factory) Store() (*store.Store, error) {
+func (f *Factory) Store() (store.Store, error) {
 	if f.opened {
 		return f.store, f.storeErr
 	}
@@ -147,7 +147,7 @@ func (f *Factory) Store() (*store.Store, error) {
 	}
 	f.store, f.storeErr = store.Open(context.Background(), cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Notice: f.notice})
 	if f.store != nil {
-		f.warnAll(f.store.Warnings)
+		f.warnAll(f.store.Warnings())
 	}
 	return f.store, f.storeErr
 }
@@ -155,7 +155,7 @@ func (f *Factory) Store() (*store.Store, error) {
 // CreateStore creates the configured store if needed; for `custos init`.
 // parents allows creating missing directories of its path; they are
 // always created for the default location, which nobody types.
-func (f *Factory) CreateStore(ctx context.Context, parents bool) (*store.Store, bool, error) {
+func (f *Factory) CreateStore(ctx context.Context, parents bool) (store.Store, bool, error) {
 	cfg, err := f.Config()
 	if err != nil {
 		return nil, false, err
@@ -164,7 +164,7 @@ func (f *Factory) CreateStore(ctx context.Context, parents bool) (*store.Store, 
 	st, created, err := store.Create(ctx, cfg.DB, store.Options{BusyTimeout: cfg.BusyTimeout, Parents: parents, Notice: f.notice})
 	if st != nil {
 		f.store, f.opened = st, true
-		f.warnAll(st.Warnings)
+		f.warnAll(st.Warnings())
 	}
 	return st, created, err
 }
@@ -255,7 +255,7 @@ func Permit(cmd *cobra.Command, spec store.Spec) (store.Spec, error) {
 // Run runs fn through the audited pipeline of the store (see store.Invoke)
 // with the roles of the role matrix. Every command that touches the store
 // calls it exactly once.
-func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) error) error {
+func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(store.Tx) error) error {
 	spec, err := Permit(cmd, spec)
 	if err != nil {
 		return err
@@ -290,7 +290,7 @@ func Run(f *Factory, cmd *cobra.Command, spec store.Spec, fn func(*store.Tx) err
 	// A mistake in how the output was asked for (--columns, --jq) is
 	// refused inside the pipeline, so the refusal is what gets recorded,
 	// whether it was found before the command's work or during it.
-	checked := func(tx *store.Tx) error {
+	checked := func(tx store.Tx) error {
 		if err := f.IO.OutputErr(); err != nil {
 			return err
 		}

@@ -29,8 +29,8 @@ incidents assigned to you, each with the command that acts on it.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var items []store.InboxItem
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-				items, err = tx.Inbox()
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
+				items, err = tx.Work().Inbox()
 				return err
 			})
 			if err != nil {
@@ -78,8 +78,8 @@ cron and monitoring can alert on it.`,
 				return errs.Invalidf("--within must not be negative")
 			}
 			var items []store.DueItem
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-				items, err = tx.Due(within)
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
+				items, err = tx.Work().Due(within)
 				return err
 			})
 			if err != nil {

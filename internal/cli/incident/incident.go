@@ -118,8 +118,8 @@ func openRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *
 		spec.Targets = append(spec.Targets, "account:"+u)
 	}
 	var named []store.NamedAccount
-	err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
-		named, err = tx.OpenIncident(inc, opts.Accounts)
+	err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
+		named, err = tx.Incidents().OpenIncident(inc, opts.Accounts)
 		return err
 	})
 	if err != nil {
@@ -150,7 +150,7 @@ func openRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *
 type simple struct {
 	use, short, long, example string
 	flags                     func(*cobra.Command)
-	run                       func(tx *store.Tx, id string) (string, error)
+	run                       func(tx store.Tx, id string) (string, error)
 	check                     func() error
 }
 
@@ -167,7 +167,7 @@ func (s simple) command(f *cmdutil.Factory) *cobra.Command {
 				}
 			}
 			var msg string
-			err := cmdutil.Run(f, cmd, write(id), func(tx *store.Tx) (err error) {
+			err := cmdutil.Run(f, cmd, write(id), func(tx store.Tx) (err error) {
 				msg, err = s.run(tx, id)
 				return err
 			})
@@ -194,8 +194,8 @@ func newCmdNote(f *cmdutil.Factory) *cobra.Command {
 		example: `  $ custos incident note INC-2026-0007 --text "paste removed by the host at 14:20"`,
 		flags:   func(c *cobra.Command) { c.Flags().StringVar(&text, "text", "", "the note (required)") },
 		check:   func() error { return account.Text("--text", strings.TrimSpace(text), true) },
-		run: func(tx *store.Tx, id string) (string, error) {
-			return "Noted on " + id + ".", tx.NoteIncident(id, strings.TrimSpace(text))
+		run: func(tx store.Tx, id string) (string, error) {
+			return "Noted on " + id + ".", tx.Incidents().NoteIncident(id, strings.TrimSpace(text))
 		},
 	}.command(f)
 }
@@ -207,8 +207,8 @@ func newCmdAssign(f *cmdutil.Factory) *cobra.Command {
 		long:    "Assign an open incident to a registered operator (exit 3 for an unknown one).",
 		example: `  $ custos incident assign INC-2026-0007 ines`,
 		flags:   func(*cobra.Command) {},
-		run: func(tx *store.Tx, id string) (string, error) {
-			return "Assigned " + id + " to " + assignee + ".", tx.AssignIncident(id, assignee)
+		run: func(tx store.Tx, id string) (string, error) {
+			return "Assigned " + id + " to " + assignee + ".", tx.Incidents().AssignIncident(id, assignee)
 		},
 	}.command(f)
 	cmd.Args = func(c *cobra.Command, args []string) error {
@@ -244,8 +244,8 @@ nothing.`,
 			}
 			return account.Text("--ref", strings.TrimSpace(ref), true)
 		},
-		run: func(tx *store.Tx, id string) (string, error) {
-			changed, err := tx.NotifyIncident(id, party, strings.TrimSpace(ref))
+		run: func(tx store.Tx, id string) (string, error) {
+			changed, err := tx.Incidents().NotifyIncident(id, party, strings.TrimSpace(ref))
 			if !changed && err == nil {
 				return "That notification of " + id + " is already recorded; nothing changed.", nil
 			}
@@ -270,8 +270,8 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 			}
 			return account.Text("--summary", strings.TrimSpace(summary), false)
 		},
-		run: func(tx *store.Tx, id string) (string, error) {
-			inc, err := tx.UpdateIncident(id, severity, strings.TrimSpace(summary))
+		run: func(tx store.Tx, id string) (string, error) {
+			inc, err := tx.Incidents().UpdateIncident(id, severity, strings.TrimSpace(summary))
 			if err != nil {
 				return "", err
 			}
@@ -334,17 +334,17 @@ func closeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, id st
 	var results []restored
 	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", Named: true, DryRun: cmdutil.IsDryRun(cmd)}
 	render := func(ios *iostreams.IOStreams) error { return writeClose(ios, out, id, results, opts.PasswordFile) }
-	err := cmdutil.Run(f, cmd, write(id), func(tx *store.Tx) error {
+	err := cmdutil.Run(f, cmd, write(id), func(tx store.Tx) error {
 		// The file is created before anything changes, so a bad path
 		// refuses the close instead of losing the passwords after it.
 		if err := issuer.Open(); err != nil {
 			return err
 		}
-		_, rs, err := tx.CloseIncident(id, strings.TrimSpace(opts.RootCause), strings.TrimSpace(opts.Resolution), strings.TrimSpace(opts.Lessons), opts.Restore)
+		_, rs, err := tx.Incidents().CloseIncident(id, strings.TrimSpace(opts.RootCause), strings.TrimSpace(opts.Resolution), strings.TrimSpace(opts.Lessons), opts.Restore)
 		if err != nil {
 			return err
 		}
-		pol, err := tx.AccountPolicy()
+		pol, err := tx.Accounts().AccountPolicy()
 		if err != nil {
 			return err
 		}

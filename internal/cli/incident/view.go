@@ -50,12 +50,12 @@ reporting deadline that are not yet reported to every required party.
 			}
 			w := output.NewList(f.IO, format, cols)
 			filter := store.IncidentFilter{Open: open, Overdue: overdue, Type: typ, Severity: severity, Limit: limit}
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				pol, err := tx.IncidentPolicy()
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+				pol, err := tx.Incidents().IncidentPolicy()
 				if err != nil {
 					return err
 				}
-				return tx.ListIncidents(filter, func(inc *incident.Incident, ns []incident.Notification) error {
+				return tx.Incidents().ListIncidents(filter, func(inc *incident.Incident, ns []incident.Notification) error {
 					row := incidentRow(inc, pol, ns, f)
 					if format == output.Table {
 						row = []any{row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[9], row[4]}
@@ -97,23 +97,23 @@ history from the audit log, refused attempts included.`,
 			var named []store.NamedAccount
 			var events []store.IncidentEvent
 			var history []audit.Entry
-			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"incident:" + id}}, func(tx *store.Tx) (err error) {
-				if inc, err = tx.GetIncident(id); err != nil {
+			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"incident:" + id}}, func(tx store.Tx) (err error) {
+				if inc, err = tx.Incidents().GetIncident(id); err != nil {
 					return err
 				}
-				if pol, err = tx.IncidentPolicy(); err != nil {
+				if pol, err = tx.Incidents().IncidentPolicy(); err != nil {
 					return err
 				}
-				if ns, err = tx.Notifications(id); err != nil {
+				if ns, err = tx.Incidents().Notifications(id); err != nil {
 					return err
 				}
-				if named, err = tx.IncidentAccounts(id); err != nil {
+				if named, err = tx.Incidents().IncidentAccounts(id); err != nil {
 					return err
 				}
-				if events, err = tx.IncidentEvents(id); err != nil {
+				if events, err = tx.Incidents().IncidentEvents(id); err != nil {
 					return err
 				}
-				return tx.AuditLog(store.AuditFilter{Object: "incident:" + id}, func(e *audit.Entry) error {
+				return tx.Audit().AuditLog(store.AuditFilter{Object: "incident:" + id}, func(e *audit.Entry) error {
 					history = append(history, *e)
 					return nil
 				})

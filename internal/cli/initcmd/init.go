@@ -91,8 +91,8 @@ func initRun(opts *Options) error {
 	}
 	var admin string
 	var registered bool
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Bootstrap: true}, func(tx *store.Tx) error {
-		n, err := tx.OperatorCount()
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Bootstrap: true}, func(tx store.Tx) error {
+		n, err := tx.Operators().OperatorCount()
 		if err != nil || n > 0 {
 			return err
 		}
@@ -100,7 +100,7 @@ func initRun(opts *Options) error {
 		if err := operator.ValidateName(name); err != nil {
 			return err
 		}
-		if _, err := tx.AddOperator(&operator.Operator{Name: name, Roles: []operator.Role{operator.Admin}, CreatedBy: name}); err != nil {
+		if _, err := tx.Operators().AddOperator(&operator.Operator{Name: name, Roles: []operator.Role{operator.Admin}, CreatedBy: name}); err != nil {
 			return err
 		}
 		admin, registered = name, true

@@ -50,7 +50,7 @@ refused, never changed (exit 1). Only admins may run it.`,
 func migrateRun(opts *MigrateOptions) error {
 	f := opts.Factory
 	var from, to int
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		var err error
 		from, to, err = tx.SchemaVersions()
 		return err

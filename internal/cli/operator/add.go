@@ -74,12 +74,12 @@ func addRun(opts *AddOptions) error {
 	var op *operator.Operator
 	var res store.AddResult
 	var login string
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx store.Tx) error {
 		op = &operator.Operator{Name: opts.Name, Roles: roles, Department: dept, CreatedBy: tx.Operator().Name}
-		if res, err = tx.AddOperator(op); err != nil {
+		if res, err = tx.Operators().AddOperator(op); err != nil {
 			return err
 		}
-		login, err = tx.LoginStatement(op.Name)
+		login, err = tx.Operators().LoginStatement(op.Name)
 		return err
 	})
 	if err != nil {

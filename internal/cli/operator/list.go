@@ -51,8 +51,8 @@ var listColumns = output.Cols("name", "roles", "department", "created_at", "crea
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
 	w := output.NewList(f.IO, opts.Output.Format(), listColumns)
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		return tx.ListOperators(opts.All, opts.Limit, func(o *operator.Operator) error {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Operators().ListOperators(opts.All, opts.Limit, func(o *operator.Operator) error {
 			return w.Row(o.Name, o.RoleNames(), o.Department, o.CreatedAt, o.CreatedBy, o.RemovedAt)
 		})
 	})

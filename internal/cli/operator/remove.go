@@ -51,11 +51,11 @@ func removeRun(opts *RemoveOptions) error {
 	}
 	var removed *operator.Operator
 	var owned []string
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) (err error) {
-		if removed, err = tx.RemoveOperator(opts.Name); err != nil {
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx store.Tx) (err error) {
+		if removed, err = tx.Operators().RemoveOperator(opts.Name); err != nil {
 			return err
 		}
-		owned, err = tx.OwnedResources(opts.Name)
+		owned, err = tx.Accounts().OwnedResources(opts.Name)
 		return err
 	})
 	if err != nil {

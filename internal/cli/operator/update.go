@@ -71,8 +71,8 @@ func updateRun(opts *UpdateOptions) error {
 	f := opts.Factory
 	var op *operator.Operator
 	var changes []account.Change
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx *store.Tx) (err error) {
-		op, changes, err = tx.UpdateOperator(opts.Name, opts.Roles, opts.Department)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx store.Tx) (err error) {
+		op, changes, err = tx.Accounts().UpdateOperator(opts.Name, opts.Roles, opts.Department)
 		return err
 	})
 	if err != nil {

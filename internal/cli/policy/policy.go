@@ -74,8 +74,8 @@ func showRun(opts *ShowOptions) error {
 		}
 	}
 	var values []store.PolicyValue
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-		values, err = tx.ListPolicy()
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) (err error) {
+		values, err = tx.Policy().ListPolicy()
 		return err
 	})
 	if err != nil {
@@ -146,8 +146,8 @@ func setRun(opts *SetOptions) error {
 	}
 	var pv store.PolicyValue
 	var changed bool
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"policy:" + opts.Key}}, func(tx *store.Tx) (err error) {
-		pv, changed, err = tx.SetPolicy(opts.Key, opts.Value)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"policy:" + opts.Key}}, func(tx store.Tx) (err error) {
+		pv, changed, err = tx.Policy().SetPolicy(opts.Key, opts.Value)
 		return err
 	})
 	if err != nil {

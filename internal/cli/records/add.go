@@ -51,9 +51,9 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 			if err := records.Validate(r); err != nil {
 				return err
 			}
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx store.Tx) error {
 				if r.Location != "" && !allowPurged {
-					if purged, err := tx.LocationPurged(r.Location, r.SHA256); err != nil || purged {
+					if purged, err := tx.Records().LocationPurged(r.Location, r.SHA256); err != nil || purged {
 						if purged {
 							return errs.Conflictf("%s was purged; it is not registered again", r.Location).
 								WithHint("add --allow-purged to register it as a new record")
@@ -61,7 +61,7 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
 						return err
 					}
 				}
-				ins, err := tx.NewRecordInserter()
+				ins, err := tx.Records().NewRecordInserter()
 				if err != nil {
 					return err
 				}

@@ -131,7 +131,7 @@ func importFile(f *cmdutil.Factory, cmd *cobra.Command, path string) (int64, err
 	bar := f.IO.StartProgressIn("importing", iostreams.Bytes)
 	defer bar.Done()
 	var read int64
-	return runImport(f, cmd, filepath.Base(path), func(tx *store.Tx, add func(*records.Record) error) error {
+	return runImport(f, cmd, filepath.Base(path), func(tx store.Tx, add func(*records.Record) error) error {
 		return pipeRecords(br, path, func(r *records.Record) error {
 			if read++; read%8192 == 0 {
 				bar.Set(cr.n.Load(), size)
@@ -156,7 +156,7 @@ func loading(bar iostreams.Progress) func(done, total int64) {
 
 // runImport runs an import through the store's import service: rows are
 // staged and checked first, then recorded, then loaded in short batches.
-func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(*store.Tx, func(*records.Record) error) error, progress func(done, total int64)) (int64, error) {
+func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(store.Tx, func(*records.Record) error) error, progress func(done, total int64)) (int64, error) {
 	inv, err := f.Invocation(cmd)
 	if err != nil {
 		return 0, err
@@ -210,7 +210,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 	bar := f.IO.StartProgressIn("registering", "files")
 	defer bar.Done()
 	var staged int64
-	n, err := runImport(f, cmd, abs, func(tx *store.Tx, add func(*records.Record) error) error {
+	n, err := runImport(f, cmd, abs, func(tx store.Tx, add func(*records.Record) error) error {
 		skipped, purged = 0, 0
 		return filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -219,7 +219,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 			if !d.Type().IsRegular() {
 				return nil
 			}
-			if known, err := tx.LocationRegistered(path); err != nil || known {
+			if known, err := tx.Records().LocationRegistered(path); err != nil || known {
 				if known {
 					skipped++
 				}
@@ -234,7 +234,7 @@ func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowP
 				return errs.Invalidf("cannot read %s: %v", path, err)
 			}
 			if !allowPurged {
-				if gone, err := tx.LocationPurged(path, sum); err != nil || gone {
+				if gone, err := tx.Records().LocationPurged(path, sum); err != nil || gone {
 					if gone {
 						purged++
 					}

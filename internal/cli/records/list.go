@@ -67,8 +67,8 @@ subject).`,
 				cols = append(cols[:len(cols):len(cols)], output.Column{Name: "reason"})
 			}
 			w := output.NewList(f.IO, format, cols)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-				return tx.ListRecords(filter, func(r *records.Record, d records.Decision) error {
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+				return tx.Records().ListRecords(filter, func(r *records.Record, d records.Decision) error {
 					row := recordRow(r)
 					if due {
 						row = append(row, d.Reason)

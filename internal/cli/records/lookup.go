@@ -83,8 +83,8 @@ be the one to see the records.`,
 				return err
 			}
 			var q *request.Request
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) (err error) {
-				q, err = tx.RequestLookup(l)
+			err = cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx store.Tx) (err error) {
+				q, err = tx.Records().RequestLookup(l)
 				return err
 			})
 			if err != nil {
@@ -122,8 +122,8 @@ command.`,
 			format := out.Format()
 			w := output.NewList(f.IO, format, recordColumns)
 			var q *request.Request
-			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"request:" + args[0]}}, func(tx *store.Tx) (err error) {
-				q, err = tx.ShowLookup(args[0], func(r *records.Record) error { return w.Row(recordRow(r)...) })
+			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"request:" + args[0]}}, func(tx store.Tx) (err error) {
+				q, err = tx.Records().ShowLookup(args[0], func(r *records.Record) error { return w.Row(recordRow(r)...) })
 				return err
 			})
 			if err != nil {

@@ -225,8 +225,8 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 			return reportPurges(f, out, st, res, "")
 		}
 		f.MarkRecorded()
-		if err := st.View(cmd.Context(), inv, spec, func(tx *store.Tx) (err error) {
-			plans, err = tx.ApprovedPlans()
+		if err := st.View(cmd.Context(), inv, spec, func(tx store.Tx) (err error) {
+			plans, err = tx.Records().ApprovedPlans()
 			return err
 		}); err != nil {
 			bar.Done()
@@ -289,7 +289,7 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 }
 
 // reportPurges tells what one purge run did.
-func reportPurges(f *cmdutil.Factory, out *cmdutil.Output, st *store.Store, res *store.PurgeResult, plan string) error {
+func reportPurges(f *cmdutil.Factory, out *cmdutil.Output, st store.Store, res *store.PurgeResult, plan string) error {
 	if len(res.Purges) == 0 {
 		if out.Format() == output.Table {
 			if plan != "" {
@@ -314,7 +314,7 @@ func reportPurges(f *cmdutil.Factory, out *cmdutil.Output, st *store.Store, res 
 	return nil
 }
 
-func reportPurge(f *cmdutil.Factory, out *cmdutil.Output, st *store.Store, p *store.Purge, skips []store.PurgeSkip, verb string) error {
+func reportPurge(f *cmdutil.Factory, out *cmdutil.Output, st store.Store, p *store.Purge, skips []store.PurgeSkip, verb string) error {
 	if p.ID != 0 {
 		var err error
 		if skips, err = st.PurgeSkips(context.Background(), p.ID); err != nil {
@@ -372,8 +372,8 @@ func writePlan(f *cmdutil.Factory, format output.Format, plan []*records.ClassPl
 // purgePlan is the dry run: the plan, recorded as a read.
 func purgePlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time) error {
 	var plan []*records.ClassPlan
-	err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
-		return tx.PurgeCandidates(class, asOf, func(r *records.Record) error {
+	err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Records().PurgeCandidates(class, asOf, func(r *records.Record) error {
 			plan = records.AddToPlan(plan, r)
 			return nil
 		})
@@ -441,12 +441,12 @@ a hold first if they must stay.`,
 			var restored, skipped, files int64
 			var written []string
 			spec := store.Spec{Write: true, Targets: []string{"archive:" + strings.TrimSuffix(baseName(path), archive.Suffix)}}
-			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) error {
 				// The whole archive, files included, is verified first.
 				if _, _, err := archive.Verify(path, nil); err != nil {
 					return err
 				}
-				ins, err := tx.NewRecordInserter()
+				ins, err := tx.Records().NewRecordInserter()
 				if err != nil {
 					return err
 				}
@@ -460,7 +460,7 @@ a hold first if they must stay.`,
 					if err := ins.Assigned(r.ID); err != nil {
 						return err
 					}
-					exists, err := tx.RecordExists(r.ID)
+					exists, err := tx.Records().RecordExists(r.ID)
 					if err != nil || exists {
 						if exists {
 							skipped++

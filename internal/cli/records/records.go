@@ -106,8 +106,8 @@ policy.`,
 			}
 			var changed bool
 			var q *request.Request
-			err = cmdutil.Run(f, cmd, write("retention:"+class), func(tx *store.Tx) (err error) {
-				changed, q, err = tx.RetainClass(class, d, description)
+			err = cmdutil.Run(f, cmd, write("retention:"+class), func(tx store.Tx) (err error) {
+				changed, q, err = tx.Requests().RetainClass(class, d, description)
 				return err
 			})
 			if err != nil {
@@ -146,11 +146,11 @@ func lockRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, 
 	var changed bool
 	var q *request.Request
 	var s *records.Schedule
-	err := cmdutil.Run(f, cmd, write("retention:"+class), func(tx *store.Tx) (err error) {
-		if changed, q, err = tx.LockClass(class, reason); err != nil || q != nil {
+	err := cmdutil.Run(f, cmd, write("retention:"+class), func(tx store.Tx) (err error) {
+		if changed, q, err = tx.Requests().LockClass(class, reason); err != nil || q != nil {
 			return err
 		}
-		s, err = tx.Schedule(class)
+		s, err = tx.Records().Schedule(class)
 		return err
 	})
 	if err != nil {
@@ -184,11 +184,11 @@ func requested(f *cmdutil.Factory, out *cmdutil.Output, q *request.Request) erro
 func listRetention(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output) error {
 	var schedules map[string]records.Schedule
 	var holds []records.Hold
-	err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-		if schedules, err = tx.Schedules(); err != nil {
+	err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
+		if schedules, err = tx.Records().Schedules(); err != nil {
 			return err
 		}
-		holds, err = tx.Holds(false)
+		holds, err = tx.Records().Holds(false)
 		return err
 	})
 	if err != nil {
@@ -247,8 +247,8 @@ records created in a time range (--to exclusive). --list lists the holds
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if list {
 				var holds []records.Hold
-				err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-					holds, err = tx.Holds(all)
+				err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
+					holds, err = tx.Records().Holds(all)
 					return err
 				})
 				if err != nil {
@@ -297,7 +297,7 @@ records created in a time range (--to exclusive). --list lists the holds
 			if kinds != 1 {
 				return errs.Invalidf("give exactly one of --class, --subject, --record or --from/--to")
 			}
-			err := cmdutil.Run(f, cmd, write("hold:"+h.Name), func(tx *store.Tx) error { return tx.AddHold(h) })
+			err := cmdutil.Run(f, cmd, write("hold:"+h.Name), func(tx store.Tx) error { return tx.Records().AddHold(h) })
 			if err != nil {
 				return err
 			}
@@ -342,8 +342,8 @@ request approve; it applies then.`,
 			}
 			var changed bool
 			var q *request.Request
-			err := cmdutil.Run(f, cmd, write("hold:"+name), func(tx *store.Tx) (err error) {
-				changed, q, err = tx.ReleaseHoldOrAsk(name, strings.TrimSpace(reason))
+			err := cmdutil.Run(f, cmd, write("hold:"+name), func(tx store.Tx) (err error) {
+				changed, q, err = tx.Requests().ReleaseHoldOrAsk(name, strings.TrimSpace(reason))
 				return err
 			})
 			if err != nil {

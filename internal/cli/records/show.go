@@ -29,15 +29,15 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			}
 			var r *records.Record
 			var d records.Decision
-			err = cmdutil.Run(f, cmd, store.Spec{Targets: []string{"record:" + args[0]}}, func(tx *store.Tx) (err error) {
-				if r, err = tx.GetRecord(id); err != nil {
+			err = cmdutil.Run(f, cmd, store.Spec{Targets: []string{"record:" + args[0]}}, func(tx store.Tx) (err error) {
+				if r, err = tx.Records().GetRecord(id); err != nil {
 					return err
 				}
-				schedules, err := tx.Schedules()
+				schedules, err := tx.Records().Schedules()
 				if err != nil {
 					return err
 				}
-				holds, err := tx.Holds(false)
+				holds, err := tx.Records().Holds(false)
 				if err != nil {
 					return err
 				}

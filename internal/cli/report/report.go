@@ -149,8 +149,8 @@ func reportRun(opts *Options) error {
 		}
 		since = cps[0]
 	}
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx *store.Tx) error {
-		facts, err := tx.ReportFacts(opts.Period, since)
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		facts, err := tx.Report().ReportFacts(opts.Period, since)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func reportRun(opts *Options) error {
 		if format == output.JSON {
 			err = r.JSON(&page)
 		} else {
-			if r.Entries, err = tx.ReportEntries(r.Linked()); err != nil {
+			if r.Entries, err = tx.Report().ReportEntries(r.Linked()); err != nil {
 				return err
 			}
 			err = r.HTML(&page)

@@ -64,9 +64,9 @@ only.`,
 			}
 			format := out.Format()
 			w := output.NewList(f.IO, format, listColumns)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) error {
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
 				now := tx.Now()
-				return tx.ListRequests(filter, func(q *request.Request) error {
+				return tx.Requests().ListRequests(filter, func(q *request.Request) error {
 					return w.Row(q.ID, q.Kind, string(q.StateAt(now)), q.Requester.Operator, changeText(q), strings.Join(q.PendingStages(), ","),
 						q.CreatedAt, q.ExpiresAt)
 				})
@@ -99,8 +99,8 @@ waits for, and what became of it.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var q *request.Request
 			var state request.State
-			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"request:" + args[0]}}, func(tx *store.Tx) (err error) {
-				if q, err = tx.GetRequest(args[0]); err == nil {
+			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"request:" + args[0]}}, func(tx store.Tx) (err error) {
+				if q, err = tx.Requests().GetRequest(args[0]); err == nil {
 					state = q.StateAt(tx.Now())
 				}
 				return err
@@ -166,8 +166,8 @@ the reason, and the command says so.`,
 				stage = strings.ToLower(strings.TrimSpace(stage))
 			}
 			var res *store.RequestApproval
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"request:" + args[0]}}, func(tx *store.Tx) (err error) {
-				res, err = tx.ApproveRequest(args[0], stage, strings.TrimSpace(reason))
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"request:" + args[0]}}, func(tx store.Tx) (err error) {
+				res, err = tx.Requests().ApproveRequest(args[0], stage, strings.TrimSpace(reason))
 				return err
 			})
 			if err != nil {
@@ -229,8 +229,8 @@ It is then closed; asking again makes a new request.`
 				return err
 			}
 			var q *request.Request
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"request:" + args[0]}}, func(tx *store.Tx) (err error) {
-				q, err = tx.CloseRequest(args[0], strings.TrimSpace(reason), withdraw)
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"request:" + args[0]}}, func(tx store.Tx) (err error) {
+				q, err = tx.Requests().CloseRequest(args[0], strings.TrimSpace(reason), withdraw)
 				return err
 			})
 			if err != nil {

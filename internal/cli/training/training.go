@@ -54,8 +54,8 @@ same definition again changes nothing; a different one is exit 5.`,
 				return err
 			}
 			var res store.AddResult
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"course:" + c.Name}}, func(tx *store.Tx) (err error) {
-				res, err = tx.AddCourse(&c)
+			err := cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"course:" + c.Name}}, func(tx store.Tx) (err error) {
+				res, err = tx.Training().AddCourse(&c)
 				return err
 			})
 			if err != nil {
@@ -104,8 +104,8 @@ course (exit 3), a bad date or score (exit 2).`,
 			}
 			var res []training.Result
 			spec := store.Spec{Write: true, Targets: []string{"account:" + args[0], "course:" + args[1]}}
-			err := cmdutil.Run(f, cmd, spec, func(tx *store.Tx) (err error) {
-				res, err = tx.RecordTraining([]store.TrainingRow{{Username: args[0], Course: args[1], Date: date, Score: score, Passed: passed}},
+			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
+				res, err = tx.Training().RecordTraining([]store.TrainingRow{{Username: args[0], Course: args[1], Date: date, Score: score, Passed: passed}},
 					func(int) string { return "" })
 				return err
 			})
@@ -184,8 +184,8 @@ nothing is recorded.`,
 				return errs.Invalidf("%s has a header but no rows", args[0])
 			}
 			var res []training.Result
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx *store.Tx) (err error) {
-				res, err = tx.RecordTraining(rows, func(i int) string { return fmt.Sprintf("%s line %d", args[0], lines[i]) })
+			err = cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx store.Tx) (err error) {
+				res, err = tx.Training().RecordTraining(rows, func(i int) string { return fmt.Sprintf("%s line %d", args[0], lines[i]) })
 				return err
 			})
 			if err != nil {
@@ -227,8 +227,8 @@ as "overdue" in JSON.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var depts []training.DepartmentReport
 			var overdue []training.Overdue
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx *store.Tx) (err error) {
-				depts, overdue, err = tx.TrainingReport(dept)
+			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
+				depts, overdue, err = tx.Training().TrainingReport(dept)
 				return err
 			})
 			if err != nil {
