@@ -107,7 +107,7 @@ func CheckDuties(rule Proxy, requester Party, given []StageGiven, by Party, obje
 			why = fmt.Sprintf("separation of duties counts the real operator too (policy %s is %s)", KeyApprovalProxy, r)
 		}
 		if by.shares(requester, r) {
-			if !by.Proxy() && !requester.Proxy() {
+			if (!by.Proxy() && !requester.Proxy()) || by.String() == requester.String() {
 				return false, errs.Deniedf("%s requested %s and cannot approve it: %s", by, object, why)
 			}
 			return false, errs.Deniedf("%s requested %s and %s cannot approve it: %s", requester, object, by, why)

@@ -249,7 +249,7 @@ nothing.`,
 			if !changed && err == nil {
 				return "That notification of " + id + " is already recorded; nothing changed.", nil
 			}
-			return "Recorded that " + party + " was notified of " + id + ".", err
+			return "Recorded that " + notified(party) + " of " + id + ".", err
 		},
 	}.command(f)
 }
@@ -403,4 +403,16 @@ func writeClose(ios *iostreams.IOStreams, out *cmdutil.Output, id string, result
 		}
 	}
 	return nil
+}
+
+// notified says who was notified, in a sentence: "the regulator was
+// notified", "customers were notified".
+func notified(party string) string {
+	switch party {
+	case "regulator":
+		return "the regulator was notified"
+	case "customers":
+		return "customers were notified"
+	}
+	return party + " was notified"
 }
