@@ -3,9 +3,7 @@ package cmdutil
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -118,17 +116,6 @@ func (f *Factory) finishDryRun(doc []byte) ([]byte, error) {
 // array of objects, or JSON Lines) that does not say already, keeping the
 // shape and the order of the fields.
 func markDryRun(doc []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	var values []json.RawMessage
-	for {
-		var v json.RawMessage
-		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, errs.Wrap(errs.Internal, err, "--dry-run: the command's JSON does not parse: %v", err)
-		}
-		values = append(values, v)
-	}
 	mark := func(raw json.RawMessage) ([]byte, error) {
 		var obj map[string]json.RawMessage
 		c, err := compact(raw)
@@ -144,34 +131,7 @@ func markDryRun(doc []byte) ([]byte, error) {
 		}
 		return append(c, `"dry_run":true}`...), nil
 	}
-	var b []byte
-	for _, v := range values {
-		var list []json.RawMessage
-		if len(values) == 1 && json.Unmarshal(v, &list) == nil {
-			b = append(b, '[')
-			for k, item := range list {
-				line, err := mark(item)
-				if err != nil {
-					return nil, err
-				}
-				if k > 0 {
-					b = append(b, ',')
-				}
-				b = append(append(b, "\n  "...), line...)
-			}
-			if len(list) > 0 {
-				b = append(b, '\n')
-			}
-			b = append(b, "]\n"...)
-			continue
-		}
-		line, err := mark(v)
-		if err != nil {
-			return nil, err
-		}
-		b = append(append(b, line...), '\n')
-	}
-	return b, nil
+	return eachObject(doc, "--dry-run", mark)
 }
 
 func compact(raw []byte) ([]byte, error) {

@@ -97,17 +97,6 @@ func (f *Factory) DropOutput() {
 // object, or JSON Lines, written back in the same shape. The values are
 // copied as they were written, nested objects included.
 func selectFields(doc []byte, fields []string) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	var values []json.RawMessage
-	for {
-		var v json.RawMessage
-		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, errs.Wrap(errs.Internal, err, "--json: the command's JSON does not parse: %v", err)
-		}
-		values = append(values, v)
-	}
 	seen := map[string]bool{}
 	pick := func(raw json.RawMessage) ([]byte, error) {
 		var obj map[string]json.RawMessage
@@ -125,13 +114,46 @@ func selectFields(doc []byte, fields []string) ([]byte, error) {
 		}
 		return out.MarshalJSON()
 	}
+	b, err := eachObject(doc, "--json", pick)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range fields {
+		if len(seen) > 0 && !seen[name] {
+			have := make([]string, 0, len(seen))
+			for k := range seen {
+				have = append(have, k)
+			}
+			slices.Sort(have)
+			return nil, errs.Invalidf("--json: no field %q", name).WithHint("the fields are %s", strings.Join(have, ", "))
+		}
+	}
+	return b, nil
+}
+
+// eachObject rewrites every value of doc (one JSON array, one value, or
+// JSON Lines) with fn, item by item for an array, and writes the document
+// back in the same shape. what names the flag in the error for output
+// that does not parse.
+func eachObject(doc []byte, what string, fn func(json.RawMessage) ([]byte, error)) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	var values []json.RawMessage
+	for {
+		var v json.RawMessage
+		if err := dec.Decode(&v); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, errs.Wrap(errs.Internal, err, "%s: the command's JSON does not parse: %v", what, err)
+		}
+		values = append(values, v)
+	}
 	var b []byte
 	for _, v := range values {
 		var list []json.RawMessage
 		if len(values) == 1 && json.Unmarshal(v, &list) == nil {
 			b = append(b, '[')
 			for k, item := range list {
-				line, err := pick(item)
+				line, err := fn(item)
 				if err != nil {
 					return nil, err
 				}
@@ -146,21 +168,11 @@ func selectFields(doc []byte, fields []string) ([]byte, error) {
 			b = append(b, "]\n"...)
 			continue
 		}
-		line, err := pick(v)
+		line, err := fn(v)
 		if err != nil {
 			return nil, err
 		}
 		b = append(append(b, line...), '\n')
-	}
-	for _, name := range fields {
-		if len(seen) > 0 && !seen[name] {
-			have := make([]string, 0, len(seen))
-			for k := range seen {
-				have = append(have, k)
-			}
-			slices.Sort(have)
-			return nil, errs.Invalidf("--json: no field %q", name).WithHint("the fields are %s", strings.Join(have, ", "))
-		}
 	}
 	return b, nil
 }
