@@ -146,11 +146,13 @@ func openRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *
 }
 
 // simple builds the note, assign, notify and update commands: an ID, a
-// few flags, one store call, one line of output.
+// few flags, one store call, one line of output. run returns the line and
+// the values of fields, which are the JSON result after "id".
 type simple struct {
 	use, short, long, example string
 	flags                     func(*cobra.Command)
-	run                       func(tx store.Tx, id string) (string, error)
+	fields                    []string
+	run                       func(tx store.Tx, id string) (msg string, values []any, err error)
 	check                     func() error
 }
 
@@ -167,15 +169,16 @@ func (s simple) command(f *cmdutil.Factory) *cobra.Command {
 				}
 			}
 			var msg string
+			var values []any
 			err := cmdutil.Run(f, cmd, write(id), func(tx store.Tx) (err error) {
-				msg, err = s.run(tx, id)
+				msg, values, err = s.run(tx, id)
 				return err
 			})
 			if err != nil {
 				return err
 			}
 			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("id", "result"), id, msg)
+				return output.WriteObject(f.IO, format, output.Cols(append([]string{"id"}, s.fields...)...), append([]any{id}, values...)...)
 			}
 			_, err = fmt.Fprintln(f.IO.Out, output.Sanitize(msg))
 			return err
@@ -194,8 +197,10 @@ func newCmdNote(f *cmdutil.Factory) *cobra.Command {
 		example: `  $ custos incident note INC-2026-0007 --text "paste removed by the host at 14:20"`,
 		flags:   func(c *cobra.Command) { c.Flags().StringVar(&text, "text", "", "the note (required)") },
 		check:   func() error { return account.Text("--text", strings.TrimSpace(text), true) },
-		run: func(tx store.Tx, id string) (string, error) {
-			return "Noted on " + id + ".", tx.Incidents().NoteIncident(id, strings.TrimSpace(text))
+		fields:  []string{"note"},
+		run: func(tx store.Tx, id string) (string, []any, error) {
+			note := strings.TrimSpace(text)
+			return "Noted on " + id + ".", []any{note}, tx.Incidents().NoteIncident(id, note)
 		},
 	}.command(f)
 }
@@ -207,8 +212,9 @@ func newCmdAssign(f *cmdutil.Factory) *cobra.Command {
 		long:    "Assign an open incident to a registered operator (exit 3 for an unknown one).",
 		example: `  $ custos incident assign INC-2026-0007 ines`,
 		flags:   func(*cobra.Command) {},
-		run: func(tx store.Tx, id string) (string, error) {
-			return "Assigned " + id + " to " + assignee + ".", tx.Incidents().AssignIncident(id, assignee)
+		fields:  []string{"assignee"},
+		run: func(tx store.Tx, id string) (string, []any, error) {
+			return "Assigned " + id + " to " + assignee + ".", []any{assignee}, tx.Incidents().AssignIncident(id, assignee)
 		},
 	}.command(f)
 	cmd.Args = func(c *cobra.Command, args []string) error {
@@ -244,12 +250,15 @@ nothing.`,
 			}
 			return account.Text("--ref", strings.TrimSpace(ref), true)
 		},
-		run: func(tx store.Tx, id string) (string, error) {
-			changed, err := tx.Incidents().NotifyIncident(id, party, strings.TrimSpace(ref))
+		fields: []string{"party", "ref", "changed"},
+		run: func(tx store.Tx, id string) (string, []any, error) {
+			r := strings.TrimSpace(ref)
+			changed, err := tx.Incidents().NotifyIncident(id, party, r)
+			values := []any{party, r, changed}
 			if !changed && err == nil {
-				return "That notification of " + id + " is already recorded; nothing changed.", nil
+				return "That notification of " + id + " is already recorded; nothing changed.", values, nil
 			}
-			return "Recorded that " + notified(party) + " of " + id + ".", err
+			return "Recorded that " + notified(party) + " of " + id + ".", values, err
 		},
 	}.command(f)
 }
@@ -270,12 +279,13 @@ func newCmdUpdate(f *cmdutil.Factory) *cobra.Command {
 			}
 			return account.Text("--summary", strings.TrimSpace(summary), false)
 		},
-		run: func(tx store.Tx, id string) (string, error) {
+		fields: []string{"severity", "summary"},
+		run: func(tx store.Tx, id string) (string, []any, error) {
 			inc, err := tx.Incidents().UpdateIncident(id, severity, strings.TrimSpace(summary))
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
-			return fmt.Sprintf("%s is %s: %s", id, inc.Severity, inc.Summary), nil
+			return fmt.Sprintf("%s is %s: %s", id, inc.Severity, inc.Summary), []any{string(inc.Severity), inc.Summary}, nil
 		},
 	}.command(f)
 }
