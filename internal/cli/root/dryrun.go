@@ -30,10 +30,9 @@ var readOnly = map[string]bool{
 
 // noDryRun are the commands that change the store but have no --dry-run
 // from here: init creates the store (there is no store to leave as it
-// was), and review start and review import give themselves theirs.
+// was), and review import gives itself its own.
 var noDryRun = map[string]bool{
 	"init":                 true,
-	"access review start":  true,
 	"access review import": true,
 }
 
