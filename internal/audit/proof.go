@@ -27,12 +27,17 @@ type EntryJSON struct {
 	Hash         string          `json:"hash"`
 }
 
-// ToJSON is e as EntryJSON.
+// ToJSON is e as EntryJSON. No error is null, as in audit export; the
+// hash reads it back as the empty string it was.
 func (e *Entry) ToJSON() EntryJSON {
-	msg := e.Error
+	var msg *string
+	if e.Error != "" {
+		m := e.Error
+		msg = &m
+	}
 	return EntryJSON{Seq: e.Seq, Time: e.At, RealOperator: e.RealOperator, Operator: e.Operator, Host: e.Host,
 		PID: e.PID, Command: e.Command, Args: rawList(e.Args), Outcome: e.Outcome, ExitCode: e.ExitCode,
-		Error: &msg, Objects: rawList(e.Objects), PrevHash: e.PrevHash, Hash: e.Hash}
+		Error: msg, Objects: rawList(e.Objects), PrevHash: e.PrevHash, Hash: e.Hash}
 }
 
 // rawList passes a stored JSON array through; anything else (never

@@ -51,3 +51,29 @@ func TestProofCheck(t *testing.T) {
 		t.Errorf("wrong root: %v", err)
 	}
 }
+
+// A missing error is null in a proof, as in audit export, and an entry
+// with or without one reads back as the entry that was hashed.
+func TestEntryJSONError(t *testing.T) {
+	for _, msg := range []string{"", "store is busy"} {
+		e := &Entry{At: "2026-11-30T10:00:00.000000000Z", Operator: "ana", Command: "audit verify",
+			Args: EncodeList(nil), Outcome: "ok", Objects: EncodeList(nil), Error: msg}
+		e.Seal(0, GenesisHash)
+		b, _ := json.Marshal(e.ToJSON())
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		if want := any(msg); msg == "" && m["error"] != nil || msg != "" && m["error"] != want {
+			t.Errorf("error %q is written as %#v", msg, m["error"])
+		}
+		var back EntryJSON
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		got, err := back.Entry()
+		if err != nil || got.ComputeHash() != e.Hash {
+			t.Errorf("error %q does not read back as the hashed entry: %v", msg, err)
+		}
+	}
+}

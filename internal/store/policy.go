@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"errors"
+	"time"
 
 	"github.com/custos-dev/custos/internal/policy"
 )
@@ -14,7 +15,8 @@ type PolicyValue struct {
 	// IsSet is false while the key has its default.
 	IsSet bool
 	SetBy string
-	SetAt string
+	// SetAt is when it was set; zero while the key has its default.
+	SetAt time.Time
 }
 
 // Policy returns the value of a registered key: the stored one, else the
@@ -33,15 +35,16 @@ func (t *txn) policyValue(name string) (PolicyValue, error) {
 		return PolicyValue{}, err
 	}
 	pv := PolicyValue{Key: k, Value: k.Default}
+	var at string
 	err = t.tx.QueryRowContext(t.ctx, `SELECT value, set_by, set_at FROM policy WHERE key = $1`, name).
-		Scan(&pv.Value, &pv.SetBy, &pv.SetAt)
+		Scan(&pv.Value, &pv.SetBy, &at)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return pv, nil
 	case err != nil:
 		return pv, err
 	}
-	pv.IsSet = true
+	pv.IsSet, pv.SetAt = true, parseTime(at)
 	return pv, nil
 }
 

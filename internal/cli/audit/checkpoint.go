@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 
 	"github.com/spf13/cobra"
@@ -111,29 +110,10 @@ func checkpointRun(opts *CheckpointOptions) error {
 	return err
 }
 
-// writeFile writes the checkpoint atomically: a reader never sees half a file.
+// writeFile writes the checkpoint (see cmdutil.WriteOutputFile).
 func writeFile(path string, cp *audit.Checkpoint) error {
 	b, _ := json.MarshalIndent(cp, "", "  ")
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".custos-checkpoint-*")
-	if err != nil {
-		return errs.Invalidf("cannot write the checkpoint: %v", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return errs.Invalidf("cannot write the checkpoint: %v", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return errs.Invalidf("cannot write the checkpoint: %v", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return errs.Invalidf("cannot write the checkpoint: %v", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return errs.Invalidf("cannot write the checkpoint: %v", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := cmdutil.WriteOutputFile(path, append(b, '\n'), 0o644); err != nil {
 		return errs.Invalidf("cannot write the checkpoint: %v", err)
 	}
 	return nil

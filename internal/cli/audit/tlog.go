@@ -483,27 +483,10 @@ func witnessRun(opts *WitnessOptions) error {
 	return err
 }
 
-// writeBytes writes a file atomically with the given mode.
+// writeBytes writes a file with the given mode (see
+// cmdutil.WriteOutputFile).
 func writeBytes(path string, b []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".custos-*")
-	if err != nil {
-		return errs.Invalidf("cannot write %s: %v", output.Sanitize(path), err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
+	if err := cmdutil.WriteOutputFile(path, b, mode); err != nil {
 		return errs.Invalidf("cannot write %s: %v", output.Sanitize(path), err)
 	}
 	return nil

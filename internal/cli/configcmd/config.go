@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/renameio/v2"
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
 
@@ -196,7 +195,7 @@ func setRun(opts *SetOptions) error {
 	if err != nil {
 		return errs.Invalidf("config file %s: %v", path, err).WithHint("fix it by hand, then try again")
 	}
-	if err := renameio.WriteFile(path, updated, mode); err != nil {
+	if err := cmdutil.WriteOutputFile(path, updated, mode); err != nil {
 		e := errs.Wrap(errs.Invalid, err, "cannot write %s: %v", path, pathError(err))
 		if errors.Is(err, fs.ErrPermission) && opts.System {
 			return e.WithHint("the system file needs root: sudo custos config set --system %s %s", opts.Key, opts.Value)

@@ -8,8 +8,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -186,50 +184,10 @@ func reportRun(opts *Options) error {
 	return err
 }
 
-// writeFile writes the report atomically (a reader never sees half a
-// file), readable by the owner's group: it names people and incidents.
-// A path that exists and is not a regular file (/dev/null, a pipe, a
-// terminal) is written to as it is: renaming a new file over it would
-// replace the device.
+// writeFile writes the report, readable by the owner's group: it names
+// people and incidents.
 func writeFile(path string, b []byte) error {
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		if fi.IsDir() {
-			return errs.Invalidf("cannot write the report: %s is a directory", path)
-		}
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return errs.Invalidf("cannot write the report: %v", err)
-		}
-		if _, err := f.Write(b); err != nil {
-			f.Close()
-			return errs.Invalidf("cannot write the report: %v", err)
-		}
-		if err := f.Close(); err != nil {
-			return errs.Invalidf("cannot write the report: %v", err)
-		}
-		return nil
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".custos-report-*")
-	if err != nil {
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	if err := tmp.Chmod(0o640); err != nil {
-		tmp.Close()
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := cmdutil.WriteOutputFile(path, b, 0o640); err != nil {
 		return errs.Invalidf("cannot write the report: %v", err)
 	}
 	return nil
