@@ -372,31 +372,134 @@ type DecideResult struct {
 // reviewer's, and the admin is recorded as having imported it. With dryRun
 // every decision is checked and nothing is written.
 func (t *txn) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error) {
+	p, err := t.CheckDecisions(name, ds, onBehalf)
+	if err != nil {
+		return p.res(), err
+	}
+	if dryRun {
+		return p.res(), nil
+	}
+	return t.ApplyDecisions(p)
+}
+
+// DecisionPlan is a checked set of decisions: the changes they make, each
+// with what its item held when it was checked.
+type DecisionPlan struct {
+	name     string
+	operator string
+	roles    string
+	dept     string
+	changes  []planned
+}
+
+type planned struct {
+	d         Decision
+	id        int64 // the item's primary key
+	decider   string
+	overrides string
+	// What the item held when checked; the change applies only if it
+	// still does.
+	decision, decidedBy, decidedAt string
+	// again: an earlier change of this plan wrote the item, at the
+	// write's time (decidedAt is then unused).
+	again bool
+}
+
+func (p *DecisionPlan) res() DecideResult {
 	res := DecideResult{Overrides: map[int64]string{}}
+	if p == nil {
+		return res
+	}
+	res.Changed = len(p.changes)
+	for _, c := range p.changes {
+		res.Changes = append(res.Changes, c.d)
+	}
+	return res
+}
+
+// Changed counts the decisions the plan would change.
+func (p *DecisionPlan) Changed() int { return len(p.res().Changes) }
+
+// rawScan scans extra columns after those a scanner function reads.
+type rawScan struct {
+	r     rowScanner
+	extra []any
+}
+
+func (s rawScan) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
+
+// CheckDecisions checks decisions as DecideReview does and writes nothing:
+// it reads the items the decisions name in one ordered scan of the
+// campaign, so it can run in a read transaction, and its plan is applied
+// by ApplyDecisions in a write transaction.
+func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*DecisionPlan, error) {
+	p := &DecisionPlan{name: name, operator: t.op.Name, roles: fmt.Sprint(t.op.Roles), dept: t.op.Department}
 	if _, err := t.openReview(name); err != nil {
-		return res, err
+		return p, err
 	}
-	type change struct {
-		d         Decision
-		decider   string
-		overrides string
+	type seen struct {
+		it *access.Item
+		id int64
+		// What the item holds when the changes before this row apply.
+		decision, decidedBy, decidedAt string
+		again                          bool
 	}
-	var changes []change
+	items := make(map[int64]*seen, len(ds))
+	lo, hi := int64(0), int64(0)
+	for _, d := range ds {
+		if _, ok := items[d.Item]; ok {
+			continue
+		}
+		items[d.Item] = nil
+		if lo == 0 || d.Item < lo {
+			lo = d.Item
+		}
+		if d.Item > hi {
+			hi = d.Item
+		}
+	}
+	if len(items) > 0 && hi > 0 {
+		lo = max(lo, 1)
+		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+itemColumns+`, i.id, i.decided_at FROM `+campaignItems+
+			` AND i.id >= r.base + CAST($2 AS BIGINT) AND i.id <= r.base + CAST($3 AS BIGINT) ORDER BY i.id`, name, lo, hi)
+		if err != nil {
+			return p, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s seen
+			it, err := scanItem(rawScan{rows, []any{&s.id, &s.decidedAt}}, name)
+			if err != nil {
+				return p, err
+			}
+			if _, want := items[it.Item]; want {
+				s.it, s.decision, s.decidedBy = it, it.Decision, it.DecidedBy
+				items[it.Item] = &s
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return p, err
+		}
+		if err := rows.Close(); err != nil {
+			return p, err
+		}
+	}
 	for _, d := range ds {
 		if d.Row != nil {
 			// A row of another campaign is refused before its item
 			// number is even looked up: it names no item here.
 			if err := access.MatchCampaign(name, *d.Row); err != nil {
-				return res, err
+				return p, err
 			}
 		}
-		it, err := t.reviewItem(name, d.Item)
-		if err != nil {
-			return res, err
+		s := items[d.Item]
+		if s == nil {
+			return p, errs.NotFoundf("the access review %s has no item %d", name, d.Item)
 		}
+		it := s.it
 		if d.Row != nil {
 			if err := access.MatchRow(it, *d.Row); err != nil {
-				return res, err
+				return p, err
 			}
 		}
 		decider := t.op.Name
@@ -405,34 +508,72 @@ func (t *txn) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (D
 		}
 		check, err := access.CheckDecision(it, t.op, decider, d.Decision, d.Override)
 		if err != nil {
-			return res, err
+			return p, err
 		}
 		if check.Changed {
-			changes = append(changes, change{d, decider, check.Overrides})
-			res.Changes = append(res.Changes, d)
+			p.changes = append(p.changes, planned{d: d, id: s.id, decider: decider, overrides: check.Overrides,
+				decision: s.decision, decidedBy: s.decidedBy, decidedAt: s.decidedAt, again: s.again})
+			// Every row is checked against the item as the campaign holds
+			// it; a later change to the same item expects what this one
+			// writes.
+			s.decision, s.decidedBy, s.again = d.Decision, decider, true
 		}
 	}
-	res.Changed = len(changes)
-	if dryRun {
+	return p, nil
+}
+
+// ApplyDecisions writes a checked plan, all or none: each change by the
+// item's primary key, only if the item still holds what the check saw.
+// If any item changed since, or the campaign closed, or the operator's
+// roles changed, nothing is written (exit 5) and a re-run checks afresh.
+func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
+	res := p.res()
+	res.Changed = 0
+	if _, err := t.openReview(p.name); err != nil {
+		return res, err
+	}
+	if t.op.Name != p.operator || fmt.Sprint(t.op.Roles) != p.roles || t.op.Department != p.dept {
+		return res, errs.Conflictf("operator %s changed while the decisions for %s were checked; nothing was imported", t.op.Name, p.name).
+			WithHint("run the command again")
+	}
+	if len(p.changes) == 0 {
 		return res, nil
 	}
-	for _, c := range changes {
+	// An override keeps what it replaced; a later change by the same
+	// decider keeps that record; any other change starts afresh.
+	stmt, err := t.tx.PrepareContext(t.ctx, `UPDATE review_items SET decision = $2, reason = $3, decided_by = $4, decided_at = $5,
+		imported_by = $6, overrides = CASE WHEN $7 != '' THEN $7 WHEN decided_by = $4 THEN overrides ELSE '' END
+		WHERE id = $1 AND decision = $8 AND decided_by = $9 AND decided_at = $10`)
+	if err != nil {
+		return res, err
+	}
+	defer stmt.Close()
+	now := formatTime(t.now)
+	for _, c := range p.changes {
 		imported := ""
 		if c.decider != t.op.Name {
 			imported = t.op.Name
 		}
-		// An override keeps what it replaced; a later change by the same
-		// decider keeps that record; any other change starts afresh.
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
-			imported_by = $7, overrides = CASE WHEN $8 != '' THEN $8 WHEN decided_by = $5 THEN overrides ELSE '' END
-			WHERE id = (SELECT base FROM reviews WHERE name = $1) + CAST($2 AS BIGINT)`,
-			name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported, c.overrides); err != nil {
+		decidedAt := c.decidedAt
+		if c.again {
+			decidedAt = now
+		}
+		r, err := stmt.ExecContext(t.ctx, c.id, c.d.Decision, c.d.Reason, c.decider, now, imported, c.overrides,
+			c.decision, c.decidedBy, decidedAt)
+		if err != nil {
 			return res, err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return res, err
+		} else if n != 1 {
+			return res, errs.Conflictf("item %d of %s changed while the sheet was checked; nothing was imported", c.d.Item, p.name).
+				WithHint("run the command again: it checks the sheet afresh")
 		}
 		if c.overrides != "" {
 			res.Overrides[c.d.Item] = c.overrides
 		}
 	}
+	res.Changed = len(p.changes)
 	return res, nil
 }
 

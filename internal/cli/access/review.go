@@ -322,10 +322,26 @@ change and the summary, and changes nothing; its audit entry shows as
 				return err
 			}
 			var res store.DecideResult
-			err = cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+			spec := reviewSpec(name, !dryRun)
+			run := func(tx store.Tx) (err error) {
 				res, err = tx.Access().DecideReview(name, ds, true, dryRun)
 				return err
-			})
+			}
+			if !dryRun {
+				// The sheet is checked with no write lock held; the write
+				// only applies the changes, each if its item is still as
+				// checked (otherwise exit 5, nothing applied).
+				var plan *store.DecisionPlan
+				spec.Prepare = func(tx store.Tx) (err error) {
+					plan, err = tx.Access().CheckDecisions(name, ds, true)
+					return err
+				}
+				run = func(tx store.Tx) (err error) {
+					res, err = tx.Access().ApplyDecisions(plan)
+					return err
+				}
+			}
+			err = cmdutil.Run(f, cmd, spec, run)
 			changed := res.Changed
 			if err != nil {
 				return err
