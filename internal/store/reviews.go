@@ -428,6 +428,22 @@ type rawScan struct {
 
 func (s rawScan) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
 
+// decisionItemsSQL reads a campaign's items $2 … $3 in one ordered walk
+// of the primary key, with each item's key and raw decision time.
+// (+i.review_id keeps SQLite from taking the review's items from an index
+// on review_id and sorting them.)
+const decisionItemsSQL = `SELECT ` + itemColumns + `, i.id, i.decided_at FROM reviews r JOIN review_items i
+	ON i.id >= r.base + CAST($2 AS BIGINT) AND i.id <= r.base + CAST($3 AS BIGINT) AND i.id > r.base AND i.id <= r.base + r.items
+	AND +i.review_id = r.id WHERE r.name = $1 ORDER BY i.id`
+
+// applyDecisionSQL writes one decision by the item's primary key, only if
+// the item still holds the decision, decider and time the check saw. An
+// override keeps what it replaced; a later change by the same decider
+// keeps that record; any other change starts afresh.
+const applyDecisionSQL = `UPDATE review_items SET decision = $2, reason = $3, decided_by = $4, decided_at = $5,
+		imported_by = $6, overrides = CASE WHEN $7 != '' THEN $7 WHEN decided_by = $4 THEN overrides ELSE '' END
+		WHERE id = $1 AND decision = $8 AND decided_by = $9 AND decided_at = $10`
+
 // CheckDecisions checks decisions as DecideReview does and writes nothing:
 // it reads the items the decisions name in one ordered scan of the
 // campaign, so it can run in a read transaction, and its plan is applied
@@ -460,8 +476,7 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 	}
 	if len(items) > 0 && hi > 0 {
 		lo = max(lo, 1)
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT `+itemColumns+`, i.id, i.decided_at FROM `+campaignItems+
-			` AND i.id >= r.base + CAST($2 AS BIGINT) AND i.id <= r.base + CAST($3 AS BIGINT) ORDER BY i.id`, name, lo, hi)
+		rows, err := t.tx.QueryContext(t.ctx, decisionItemsSQL, name, lo, hi)
 		if err != nil {
 			return p, err
 		}
@@ -539,11 +554,7 @@ func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	if len(p.changes) == 0 {
 		return res, nil
 	}
-	// An override keeps what it replaced; a later change by the same
-	// decider keeps that record; any other change starts afresh.
-	stmt, err := t.tx.PrepareContext(t.ctx, `UPDATE review_items SET decision = $2, reason = $3, decided_by = $4, decided_at = $5,
-		imported_by = $6, overrides = CASE WHEN $7 != '' THEN $7 WHEN decided_by = $4 THEN overrides ELSE '' END
-		WHERE id = $1 AND decision = $8 AND decided_by = $9 AND decided_at = $10`)
+	stmt, err := t.tx.PrepareContext(t.ctx, applyDecisionSQL)
 	if err != nil {
 		return res, err
 	}
