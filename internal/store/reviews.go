@@ -554,6 +554,20 @@ func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	if len(p.changes) == 0 {
 		return res, nil
 	}
+	if n := t.store.d.insertBatch(); n > 1 {
+		// An engine reached over the network writes many changes a
+		// statement: one round trip each would hold the lock for long.
+		if err := t.applyDecisionBatches(p, n); err != nil {
+			return res, err
+		}
+		for _, c := range p.changes {
+			if c.overrides != "" {
+				res.Overrides[c.d.Item] = c.overrides
+			}
+		}
+		res.Changed = len(p.changes)
+		return res, nil
+	}
 	stmt, err := t.tx.PrepareContext(t.ctx, applyDecisionSQL)
 	if err != nil {
 		return res, err
@@ -586,6 +600,84 @@ func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	}
 	res.Changed = len(p.changes)
 	return res, nil
+}
+
+// applyDecisionBatches writes a plan's changes n a statement, each batch
+// of distinct items, each change guarded as applyDecisionSQL's is.
+func (t *txn) applyDecisionBatches(p *DecisionPlan, n int) error {
+	now := formatTime(t.now)
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	apply := func(batch []planned) error {
+		st := stmts[len(batch)]
+		if st == nil {
+			var b strings.Builder
+			b.WriteString(`UPDATE review_items SET decision = v.decision, reason = v.reason, decided_by = v.decider, decided_at = $1,
+		imported_by = v.imported, overrides = CASE WHEN v.overrides != '' THEN v.overrides WHEN review_items.decided_by = v.decider THEN review_items.overrides ELSE '' END
+		FROM (VALUES `)
+			for i := range batch {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				k := 2 + i*9
+				fmt.Fprintf(&b, "(CAST($%d AS BIGINT), $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k, k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+			}
+			b.WriteString(`) AS v(id, decision, reason, decider, imported, overrides, odecision, odecider, odecided_at)
+		WHERE review_items.id = v.id AND review_items.decision = v.odecision AND review_items.decided_by = v.odecider
+		AND review_items.decided_at = v.odecided_at`)
+			var err error
+			if st, err = t.tx.PrepareContext(t.ctx, b.String()); err != nil {
+				return err
+			}
+			stmts[len(batch)] = st
+		}
+		args := make([]any, 0, 1+9*len(batch))
+		args = append(args, now)
+		for _, c := range batch {
+			imported, decidedAt := "", c.decidedAt
+			if c.decider != t.op.Name {
+				imported = t.op.Name
+			}
+			if c.again {
+				decidedAt = now
+			}
+			args = append(args, c.id, c.d.Decision, c.d.Reason, c.decider, imported, c.overrides, c.decision, c.decidedBy, decidedAt)
+		}
+		r, err := st.ExecContext(t.ctx, args...)
+		if err != nil {
+			return err
+		}
+		if got, err := r.RowsAffected(); err != nil {
+			return err
+		} else if got != int64(len(batch)) {
+			return errs.Conflictf("%d of items %d…%d of %s changed while the sheet was checked; nothing was imported",
+				int64(len(batch))-got, batch[0].d.Item, batch[len(batch)-1].d.Item, p.name).
+				WithHint("run the command again: it checks the sheet afresh")
+		}
+		return nil
+	}
+	batch := make([]planned, 0, n)
+	in := map[int64]bool{}
+	for _, c := range p.changes {
+		// A second change to one item goes in the next batch, after
+		// the first is written.
+		if len(batch) == n || in[c.id] {
+			if err := apply(batch); err != nil {
+				return err
+			}
+			batch, in = batch[:0], map[int64]bool{}
+		}
+		batch = append(batch, c)
+		in[c.id] = true
+	}
+	if len(batch) > 0 {
+		return apply(batch)
+	}
+	return nil
 }
 
 // ReviewSummary is what closing a campaign did (or would do).
