@@ -134,3 +134,31 @@ func TestReviewImportTwoRowsForOneItem(t *testing.T) {
 		t.Fatalf("changed %d, items %v; want 2, %v", res.Changed, got, want)
 	}
 }
+
+// A sparse sheet (a reviewer's few items of a large campaign) is read by
+// one seek per item, with the same answers as a dense one.
+func TestReviewImportSparseSheet(t *testing.T) {
+	s := reviewFixture(t, 20)
+	ctx := context.Background()
+	var res DecideResult
+	err := s.Invoke(ctx, inv("access review import", "ana"), Spec{Write: true}, func(tx Tx) (err error) {
+		res, err = tx.Access().DecideReview("q", []Decision{{Item: 20, Decision: "keep", Reason: "z"}, {Item: 1, Decision: "revoke", Reason: "a"}}, true, false)
+		return err
+	})
+	if err != nil || res.Changed != 2 {
+		t.Fatalf("sparse sheet: changed %d, %v", res.Changed, err)
+	}
+	if got := itemDecisions(t, s); got[1] != "revoke/a" || got[20] != "keep/z" || got[2] != "/" {
+		t.Fatalf("sparse sheet: items %v", got)
+	}
+	err = s.Invoke(ctx, inv("access review import", "ana"), Spec{Write: true}, func(tx Tx) (err error) {
+		_, err = tx.Access().DecideReview("q", []Decision{{Item: 3, Decision: "keep", Reason: "x"}, {Item: 99, Decision: "keep", Reason: "y"}}, true, false)
+		return err
+	})
+	if errs.CodeOf(err) != errs.NotFound {
+		t.Fatalf("an item past the campaign: %v, want not found", err)
+	}
+	if got := itemDecisions(t, s); got[3] != "/" {
+		t.Fatalf("a refused sheet changed item 3: %q", got[3])
+	}
+}

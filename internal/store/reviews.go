@@ -417,9 +417,6 @@ func (p *DecisionPlan) res() DecideResult {
 	return res
 }
 
-// Changed counts the decisions the plan would change.
-func (p *DecisionPlan) Changed() int { return len(p.res().Changes) }
-
 // rawScan scans extra columns after those a scanner function reads.
 type rawScan struct {
 	r     rowScanner
@@ -474,18 +471,17 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 			hi = d.Item
 		}
 	}
-	if len(items) > 0 && hi > 0 {
-		lo = max(lo, 1)
-		rows, err := t.tx.QueryContext(t.ctx, decisionItemsSQL, name, lo, hi)
+	read := func(stmt *sql.Stmt, lo, hi int64) error {
+		rows, err := stmt.QueryContext(t.ctx, name, lo, hi)
 		if err != nil {
-			return p, err
+			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var s seen
 			it, err := scanItem(rawScan{rows, []any{&s.id, &s.decidedAt}}, name)
 			if err != nil {
-				return p, err
+				return err
 			}
 			if _, want := items[it.Item]; want {
 				s.it, s.decision, s.decidedBy = it, it.Decision, it.DecidedBy
@@ -493,9 +489,31 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 			}
 		}
 		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
+	}
+	if lo = max(lo, 1); len(items) > 0 && hi >= lo {
+		stmt, err := t.tx.PrepareContext(t.ctx, decisionItemsSQL)
+		if err != nil {
 			return p, err
 		}
-		if err := rows.Close(); err != nil {
+		defer stmt.Close()
+		if hi-lo < 4*int64(len(items)) {
+			// A dense sheet (a whole campaign's): one walk of its range.
+			err = read(stmt, lo, hi)
+		} else {
+			// A sparse one (a reviewer's share of a large campaign): one
+			// seek per item.
+			for item := range items {
+				if item >= 1 {
+					if err = read(stmt, item, item); err != nil {
+						break
+					}
+				}
+			}
+		}
+		if err != nil {
 			return p, err
 		}
 	}
