@@ -63,6 +63,12 @@ type Spec struct {
 	// recorded even when it is refused before its operation runs, so an
 	// object's history shows the attempts on it too.
 	Targets []string
+	// Prepare, with Write and not DryRun, runs first in a read transaction
+	// with the operators resolved and the permission checked, holding no
+	// write lock: for the checks of a bulk command, whose write then only
+	// applies what they found. Its failure is the invocation's, recorded
+	// as any other.
+	Prepare func(Tx) error
 }
 
 // Tx is one invocation's transaction. Domain operations are methods on it;
@@ -131,7 +137,12 @@ func (s *sqlStore) invoke(ctx context.Context, inv *Invocation, spec Spec, fn fu
 	case spec.Write && s.readOnly:
 		err = s.errReadOnly(inv.Command)
 	case spec.Write:
-		err = s.runWrite(t, spec, fn)
+		if spec.Prepare != nil && !spec.DryRun {
+			err = s.view(ctx, inv, spec, func(t *txn) error { return spec.Prepare(t) })
+		}
+		if err == nil {
+			err = s.runWrite(t, spec, fn)
+		}
 	default:
 		err = s.runRead(t, spec, fn)
 	}

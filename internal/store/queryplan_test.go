@@ -376,6 +376,16 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
 	noScan("access review start", q, append(args, 0, 50000, 0))
 
+	// A review import reads the items its sheet names in one walk of the
+	// primary key, and writes each change by its primary key.
+	if plan := explain(t, s, decisionItemsSQL, []any{"q", 1, 1000}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+		strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("access review import does not read its items by their key:\n%s%s", plan, decisionItemsSQL)
+	}
+	if plan := explain(t, s, applyDecisionSQL, []any{1, "keep", "", "ana", "", "", "", "", "", ""}); !strings.Contains(plan, "SEARCH review_items USING INTEGER PRIMARY KEY (rowid=?)") {
+		t.Errorf("access review import does not write each item by its key:\n%s%s", plan, applyDecisionSQL)
+	}
+
 	// A purge batch walks its id range, and checks each record against
 	// the runs of its set by one index seek.
 	plan := explain(t, s, `SELECT r.id FROM records r WHERE `+purgeBatchWhere+` AND `+notHeld(holds), []any{0, 4000, 1})

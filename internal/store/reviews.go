@@ -372,31 +372,167 @@ type DecideResult struct {
 // reviewer's, and the admin is recorded as having imported it. With dryRun
 // every decision is checked and nothing is written.
 func (t *txn) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error) {
+	p, err := t.CheckDecisions(name, ds, onBehalf)
+	if err != nil {
+		return p.res(), err
+	}
+	if dryRun {
+		return p.res(), nil
+	}
+	return t.ApplyDecisions(p)
+}
+
+// DecisionPlan is a checked set of decisions: the changes they make, each
+// with what its item held when it was checked.
+type DecisionPlan struct {
+	name     string
+	operator string
+	roles    string
+	dept     string
+	changes  []planned
+}
+
+type planned struct {
+	d         Decision
+	id        int64 // the item's primary key
+	decider   string
+	overrides string
+	// What the item held when checked; the change applies only if it
+	// still does.
+	decision, decidedBy, decidedAt string
+	// again: an earlier change of this plan wrote the item, at the
+	// write's time (decidedAt is then unused).
+	again bool
+}
+
+func (p *DecisionPlan) res() DecideResult {
 	res := DecideResult{Overrides: map[int64]string{}}
+	if p == nil {
+		return res
+	}
+	res.Changed = len(p.changes)
+	for _, c := range p.changes {
+		res.Changes = append(res.Changes, c.d)
+	}
+	return res
+}
+
+// rawScan scans extra columns after those a scanner function reads.
+type rawScan struct {
+	r     rowScanner
+	extra []any
+}
+
+func (s rawScan) Scan(dest ...any) error { return s.r.Scan(append(dest, s.extra...)...) }
+
+// decisionItemsSQL reads a campaign's items $2 … $3 in one ordered walk
+// of the primary key, with each item's key and raw decision time.
+// (+i.review_id keeps SQLite from taking the review's items from an index
+// on review_id and sorting them.)
+const decisionItemsSQL = `SELECT ` + itemColumns + `, i.id, i.decided_at FROM reviews r JOIN review_items i
+	ON i.id >= r.base + CAST($2 AS BIGINT) AND i.id <= r.base + CAST($3 AS BIGINT) AND i.id > r.base AND i.id <= r.base + r.items
+	AND +i.review_id = r.id WHERE r.name = $1 ORDER BY i.id`
+
+// applyDecisionSQL writes one decision by the item's primary key, only if
+// the item still holds the decision, decider and time the check saw. An
+// override keeps what it replaced; a later change by the same decider
+// keeps that record; any other change starts afresh.
+const applyDecisionSQL = `UPDATE review_items SET decision = $2, reason = $3, decided_by = $4, decided_at = $5,
+		imported_by = $6, overrides = CASE WHEN $7 != '' THEN $7 WHEN decided_by = $4 THEN overrides ELSE '' END
+		WHERE id = $1 AND decision = $8 AND decided_by = $9 AND decided_at = $10`
+
+// CheckDecisions checks decisions as DecideReview does and writes nothing:
+// it reads the items the decisions name in one ordered scan of the
+// campaign, so it can run in a read transaction, and its plan is applied
+// by ApplyDecisions in a write transaction.
+func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*DecisionPlan, error) {
+	p := &DecisionPlan{name: name, operator: t.op.Name, roles: fmt.Sprint(t.op.Roles), dept: t.op.Department}
 	if _, err := t.openReview(name); err != nil {
-		return res, err
+		return p, err
 	}
-	type change struct {
-		d         Decision
-		decider   string
-		overrides string
+	type seen struct {
+		it *access.Item
+		id int64
+		// What the item holds when the changes before this row apply.
+		decision, decidedBy, decidedAt string
+		again                          bool
 	}
-	var changes []change
+	items := make(map[int64]*seen, len(ds))
+	lo, hi := int64(0), int64(0)
+	for _, d := range ds {
+		if _, ok := items[d.Item]; ok {
+			continue
+		}
+		items[d.Item] = nil
+		if lo == 0 || d.Item < lo {
+			lo = d.Item
+		}
+		if d.Item > hi {
+			hi = d.Item
+		}
+	}
+	read := func(stmt *sql.Stmt, lo, hi int64) error {
+		rows, err := stmt.QueryContext(t.ctx, name, lo, hi)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s seen
+			it, err := scanItem(rawScan{rows, []any{&s.id, &s.decidedAt}}, name)
+			if err != nil {
+				return err
+			}
+			if _, want := items[it.Item]; want {
+				s.it, s.decision, s.decidedBy = it, it.Decision, it.DecidedBy
+				items[it.Item] = &s
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
+	}
+	if lo = max(lo, 1); len(items) > 0 && hi >= lo {
+		stmt, err := t.tx.PrepareContext(t.ctx, decisionItemsSQL)
+		if err != nil {
+			return p, err
+		}
+		defer stmt.Close()
+		if hi-lo < 4*int64(len(items)) {
+			// A dense sheet (a whole campaign's): one walk of its range.
+			err = read(stmt, lo, hi)
+		} else {
+			// A sparse one (a reviewer's share of a large campaign): one
+			// seek per item.
+			for item := range items {
+				if item >= 1 {
+					if err = read(stmt, item, item); err != nil {
+						break
+					}
+				}
+			}
+		}
+		if err != nil {
+			return p, err
+		}
+	}
 	for _, d := range ds {
 		if d.Row != nil {
 			// A row of another campaign is refused before its item
 			// number is even looked up: it names no item here.
 			if err := access.MatchCampaign(name, *d.Row); err != nil {
-				return res, err
+				return p, err
 			}
 		}
-		it, err := t.reviewItem(name, d.Item)
-		if err != nil {
-			return res, err
+		s := items[d.Item]
+		if s == nil {
+			return p, errs.NotFoundf("the access review %s has no item %d", name, d.Item)
 		}
+		it := s.it
 		if d.Row != nil {
 			if err := access.MatchRow(it, *d.Row); err != nil {
-				return res, err
+				return p, err
 			}
 		}
 		decider := t.op.Name
@@ -405,35 +541,161 @@ func (t *txn) DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (D
 		}
 		check, err := access.CheckDecision(it, t.op, decider, d.Decision, d.Override)
 		if err != nil {
-			return res, err
+			return p, err
 		}
 		if check.Changed {
-			changes = append(changes, change{d, decider, check.Overrides})
-			res.Changes = append(res.Changes, d)
+			p.changes = append(p.changes, planned{d: d, id: s.id, decider: decider, overrides: check.Overrides,
+				decision: s.decision, decidedBy: s.decidedBy, decidedAt: s.decidedAt, again: s.again})
+			// Every row is checked against the item as the campaign holds
+			// it; a later change to the same item expects what this one
+			// writes.
+			s.decision, s.decidedBy, s.again = d.Decision, decider, true
 		}
 	}
-	res.Changed = len(changes)
-	if dryRun {
+	return p, nil
+}
+
+// ApplyDecisions writes a checked plan, all or none: each change by the
+// item's primary key, only if the item still holds what the check saw.
+// If any item changed since, or the campaign closed, or the operator's
+// roles changed, nothing is written (exit 5) and a re-run checks afresh.
+func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
+	res := p.res()
+	res.Changed = 0
+	if _, err := t.openReview(p.name); err != nil {
+		return res, err
+	}
+	if t.op.Name != p.operator || fmt.Sprint(t.op.Roles) != p.roles || t.op.Department != p.dept {
+		return res, errs.Conflictf("operator %s changed while the decisions for %s were checked; nothing was imported", t.op.Name, p.name).
+			WithHint("run the command again")
+	}
+	if len(p.changes) == 0 {
 		return res, nil
 	}
-	for _, c := range changes {
+	if n := t.store.d.insertBatch(); n > 1 {
+		// An engine reached over the network writes many changes a
+		// statement: one round trip each would hold the lock for long.
+		if err := t.applyDecisionBatches(p, n); err != nil {
+			return res, err
+		}
+		for _, c := range p.changes {
+			if c.overrides != "" {
+				res.Overrides[c.d.Item] = c.overrides
+			}
+		}
+		res.Changed = len(p.changes)
+		return res, nil
+	}
+	stmt, err := t.tx.PrepareContext(t.ctx, applyDecisionSQL)
+	if err != nil {
+		return res, err
+	}
+	defer stmt.Close()
+	now := formatTime(t.now)
+	for _, c := range p.changes {
 		imported := ""
 		if c.decider != t.op.Name {
 			imported = t.op.Name
 		}
-		// An override keeps what it replaced; a later change by the same
-		// decider keeps that record; any other change starts afresh.
-		if _, err := t.tx.ExecContext(t.ctx, `UPDATE review_items SET decision = $3, reason = $4, decided_by = $5, decided_at = $6,
-			imported_by = $7, overrides = CASE WHEN $8 != '' THEN $8 WHEN decided_by = $5 THEN overrides ELSE '' END
-			WHERE id = (SELECT base FROM reviews WHERE name = $1) + CAST($2 AS BIGINT)`,
-			name, c.d.Item, c.d.Decision, c.d.Reason, c.decider, formatTime(t.now), imported, c.overrides); err != nil {
+		decidedAt := c.decidedAt
+		if c.again {
+			decidedAt = now
+		}
+		r, err := stmt.ExecContext(t.ctx, c.id, c.d.Decision, c.d.Reason, c.decider, now, imported, c.overrides,
+			c.decision, c.decidedBy, decidedAt)
+		if err != nil {
 			return res, err
+		}
+		if n, err := r.RowsAffected(); err != nil {
+			return res, err
+		} else if n != 1 {
+			return res, errs.Conflictf("item %d of %s changed while the sheet was checked; nothing was imported", c.d.Item, p.name).
+				WithHint("run the command again: it checks the sheet afresh")
 		}
 		if c.overrides != "" {
 			res.Overrides[c.d.Item] = c.overrides
 		}
 	}
+	res.Changed = len(p.changes)
 	return res, nil
+}
+
+// applyDecisionBatches writes a plan's changes n a statement, each batch
+// of distinct items, each change guarded as applyDecisionSQL's is.
+func (t *txn) applyDecisionBatches(p *DecisionPlan, n int) error {
+	now := formatTime(t.now)
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	apply := func(batch []planned) error {
+		st := stmts[len(batch)]
+		if st == nil {
+			var b strings.Builder
+			b.WriteString(`UPDATE review_items SET decision = v.decision, reason = v.reason, decided_by = v.decider, decided_at = $1,
+		imported_by = v.imported, overrides = CASE WHEN v.overrides != '' THEN v.overrides WHEN review_items.decided_by = v.decider THEN review_items.overrides ELSE '' END
+		FROM (VALUES `)
+			for i := range batch {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				k := 2 + i*9
+				fmt.Fprintf(&b, "(CAST($%d AS BIGINT), $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k, k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+			}
+			b.WriteString(`) AS v(id, decision, reason, decider, imported, overrides, odecision, odecider, odecided_at)
+		WHERE review_items.id = v.id AND review_items.decision = v.odecision AND review_items.decided_by = v.odecider
+		AND review_items.decided_at = v.odecided_at`)
+			var err error
+			if st, err = t.tx.PrepareContext(t.ctx, b.String()); err != nil {
+				return err
+			}
+			stmts[len(batch)] = st
+		}
+		args := make([]any, 0, 1+9*len(batch))
+		args = append(args, now)
+		for _, c := range batch {
+			imported, decidedAt := "", c.decidedAt
+			if c.decider != t.op.Name {
+				imported = t.op.Name
+			}
+			if c.again {
+				decidedAt = now
+			}
+			args = append(args, c.id, c.d.Decision, c.d.Reason, c.decider, imported, c.overrides, c.decision, c.decidedBy, decidedAt)
+		}
+		r, err := st.ExecContext(t.ctx, args...)
+		if err != nil {
+			return err
+		}
+		if got, err := r.RowsAffected(); err != nil {
+			return err
+		} else if got != int64(len(batch)) {
+			return errs.Conflictf("%d of items %d…%d of %s changed while the sheet was checked; nothing was imported",
+				int64(len(batch))-got, batch[0].d.Item, batch[len(batch)-1].d.Item, p.name).
+				WithHint("run the command again: it checks the sheet afresh")
+		}
+		return nil
+	}
+	batch := make([]planned, 0, n)
+	in := map[int64]bool{}
+	for _, c := range p.changes {
+		// A second change to one item goes in the next batch, after
+		// the first is written.
+		if len(batch) == n || in[c.id] {
+			if err := apply(batch); err != nil {
+				return err
+			}
+			batch, in = batch[:0], map[int64]bool{}
+		}
+		batch = append(batch, c)
+		in[c.id] = true
+	}
+	if len(batch) > 0 {
+		return apply(batch)
+	}
+	return nil
 }
 
 // ReviewSummary is what closing a campaign did (or would do).

@@ -103,6 +103,14 @@ type Access interface {
 	// reviewer's, and the admin is recorded as having imported it. With dryRun
 	// every decision is checked and nothing is written.
 	DecideReview(name string, ds []Decision, onBehalf, dryRun bool) (DecideResult, error)
+	// CheckDecisions checks decisions as DecideReview does and writes
+	// nothing, reading the items in one ordered scan: it runs in a read
+	// transaction (Spec.Prepare), its plan applied by ApplyDecisions.
+	CheckDecisions(name string, ds []Decision, onBehalf bool) (*DecisionPlan, error)
+	// ApplyDecisions writes a checked plan, all or none, each change only
+	// if its item still holds what the check saw; otherwise nothing is
+	// written (exit 5).
+	ApplyDecisions(p *DecisionPlan) (DecideResult, error)
 	// CloseReview applies the campaign's revocations in one transaction and
 	// closes it. undecided says what to do with items nobody decided: keep or
 	// revoke; when there are any and it is empty, closing is refused. With

@@ -308,7 +308,11 @@ too (an admin overrides with review decide --override); and then nothing
 is applied. Rows with an empty decision are skipped; a row repeating a
 recorded decision changes nothing. A revoke needs a reason. Reviewers
 import their own items; an admin may import any, recorded as decided by the
-item's reviewer and imported by the admin. --dry-run checks the sheet the
+item's reviewer and imported by the admin. The sheet is checked without
+holding the store's write lock, so other commands run meanwhile; if an
+item it changes is decided by someone else before its changes are
+written, nothing is applied (exit 5) and running it again checks the
+sheet afresh. --dry-run checks the sheet the
 same way (same refusals, same exit codes), prints each decision it would
 change and the summary, and changes nothing; its audit entry shows as
 "dry run" in audit log.`,
@@ -322,10 +326,26 @@ change and the summary, and changes nothing; its audit entry shows as
 				return err
 			}
 			var res store.DecideResult
-			err = cmdutil.Run(f, cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+			spec := reviewSpec(name, !dryRun)
+			run := func(tx store.Tx) (err error) {
 				res, err = tx.Access().DecideReview(name, ds, true, dryRun)
 				return err
-			})
+			}
+			if !dryRun {
+				// The sheet is checked with no write lock held; the write
+				// only applies the changes, each if its item is still as
+				// checked (otherwise exit 5, nothing applied).
+				var plan *store.DecisionPlan
+				spec.Prepare = func(tx store.Tx) (err error) {
+					plan, err = tx.Access().CheckDecisions(name, ds, true)
+					return err
+				}
+				run = func(tx store.Tx) (err error) {
+					res, err = tx.Access().ApplyDecisions(plan)
+					return err
+				}
+			}
+			err = cmdutil.Run(f, cmd, spec, run)
 			changed := res.Changed
 			if err != nil {
 				return err
