@@ -3,41 +3,22 @@
 package cmdutil
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/custos-dev/custos/internal/testutil/fifo"
 )
 
 // A pipe (like /dev/null or /dev/stdout, which a test must never touch)
 // is written into and stays a pipe.
 func TestWriteOutputFileKeepsSpecialFiles(t *testing.T) {
-	fifo := filepath.Join(t.TempDir(), "pipe")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Skip("no fifo:", err)
-	}
-	got := make(chan []byte, 1)
-	go func() {
-		f, err := os.Open(fifo)
-		if err != nil {
-			got <- nil
-			return
-		}
-		b, _ := io.ReadAll(f)
-		f.Close()
-		got <- b
-	}()
-	if err := WriteOutputFile(fifo, []byte("checkpoint\n"), 0o644); err != nil {
+	path, got := fifo.Reader(t)
+	if err := WriteOutputFile(path, []byte("checkpoint\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fi, err := os.Lstat(fifo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if fi.Mode()&os.ModeNamedPipe == 0 {
-		t.Fatalf("%s is now %v, not the pipe it was", fifo, fi.Mode())
-	}
+	fifo.AssertPipe(t, path)
 	if b := <-got; string(b) != "checkpoint\n" {
 		t.Errorf("the pipe's reader got %q", b)
 	}
