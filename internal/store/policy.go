@@ -19,7 +19,7 @@ type PolicyValue struct {
 	SetAt time.Time
 }
 
-// Policy returns the value of a registered key: the stored one, else the
+// PolicyValue returns the value of a registered key: the stored one, else the
 // default.
 func (t *txn) PolicyValue(name string) (string, error) {
 	v, err := t.policyValue(name)

@@ -330,7 +330,7 @@ type Operators interface {
 
 // Policy is the policy part of a transaction.
 type Policy interface {
-	// Policy returns the value of a registered key: the stored one, else the
+	// PolicyValue returns the value of a registered key: the stored one, else the
 	// default.
 	PolicyValue(name string) (string, error)
 	// ListPolicy returns every registered key with its value.
@@ -485,7 +485,8 @@ type Training interface {
 	TrainingReport(department string) ([]training.DepartmentReport, []training.Overdue, error)
 }
 
-// Work is what waits on operators: the inbox and what is due; the part of a transaction.
+// Work is the part of a transaction that finds what waits on operators:
+// the inbox and what is due.
 type Work interface {
 	// Inbox lists what awaits the invoking operator: account stages they may
 	// give, requests they may approve, their undecided review items (one line
