@@ -124,8 +124,13 @@ func TestRemoveRun(t *testing.T) {
 	if err := json.Unmarshal(e.Out.Bytes(), &list); err != nil {
 		t.Fatalf("%v: %s", err, e.Out)
 	}
-	if len(list) != 2 || list[1].Name != "olga" || list[1].RemovedAt.IsZero() || !list[0].RemovedAt.IsZero() {
-		t.Errorf("list --all: %+v", list)
+	if len(list) != 2 {
+		t.Fatalf("list --all: %+v", list)
+	}
+	for _, o := range list {
+		if removed := !o.RemovedAt.IsZero(); removed != (o.Name == "olga") {
+			t.Errorf("list --all: %s removed %v", o.Name, removed)
+		}
 	}
 	if err := clitest.Run(e, "operator remove", newCmdRemove, e.User); errs.CodeOf(err) != errs.Conflict {
 		t.Errorf("last admin: %v, want a conflict", err)
