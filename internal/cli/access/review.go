@@ -113,8 +113,9 @@ func reviewStartRun(opts *ReviewStartOptions) error {
 			if err != nil {
 				return err
 			}
-			d, _ := strconv.Atoi(days)
-			c.Due = tx.Now().AddDate(0, 0, d).Format(account.DateFormat)
+			if c.Due, err = access.DefaultDue(tx.Now(), days); err != nil {
+				return err
+			}
 		}
 		bar := f.IO.StartProgressIn("snapshotting grants", "grants")
 		defer bar.Done()
