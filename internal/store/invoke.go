@@ -83,6 +83,27 @@ type txn struct {
 	real, op *operator.Operator
 	objects  []string
 	store    *sqlStore
+	// then is the work that continues the invocation after its
+	// transaction commits (see after).
+	then *continuation
+}
+
+// continuation is bulk work an invocation leaves to batches of their own
+// once its audited transaction has committed and recorded it: its entry
+// names what the work changes, and a state in the store (a ledger) lets
+// the next run finish it if this one is killed.
+type continuation struct {
+	// objects are what a failure of the batches is recorded against: the
+	// committed entry already names everything the work changes.
+	objects []string
+	run     func(ctx context.Context) error
+}
+
+// after leaves run to be done once the invocation's transaction commits;
+// a failure of it is recorded, in an entry of its own, against objects.
+// It is not run in a dry run, whose transaction is rolled back.
+func (t *txn) after(objects []string, run func(ctx context.Context) error) {
+	t.then = &continuation{objects: objects, run: run}
 }
 
 // Context is the invocation's context.
@@ -142,6 +163,10 @@ func (s *sqlStore) invoke(ctx context.Context, inv *Invocation, spec Spec, fn fu
 		}
 		if err == nil {
 			err = s.runWrite(t, spec, fn)
+		}
+		if err == nil && !spec.DryRun && t.then != nil {
+			t.objects = t.then.objects
+			err = t.then.run(ctx)
 		}
 	default:
 		err = s.runRead(t, spec, fn)

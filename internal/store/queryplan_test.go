@@ -386,6 +386,15 @@ func TestRuntimeQueryPlans(t *testing.T) {
 		t.Errorf("access review import does not write each item by its key:\n%s%s", plan, applyDecisionSQL)
 	}
 
+	// A close batch walks its items' id range and revokes each grant by
+	// its primary key.
+	for _, undecided := range []bool{false, true} {
+		if plan := explain(t, s, closeRevokeSQL(undecided), []any{"2026-11-23", "ana", "q", 0, 0, 4000, 1}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+			!strings.Contains(plan, "SEARCH grants USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("a close batch does not walk its items by their key:\n%s%s", plan, closeRevokeSQL(undecided))
+		}
+	}
+
 	// A purge batch walks its id range, and checks each record against
 	// the runs of its set by one index seek.
 	plan := explain(t, s, `SELECT r.id FROM records r WHERE `+purgeBatchWhere+` AND `+notHeld(holds), []any{0, 4000, 1})

@@ -79,9 +79,6 @@ func (t *txn) StartReview(c *access.Campaign, progress func(done int64)) (int64,
 	return n, err
 }
 
-// closeBatch is how many decisions CloseReview reads at a time.
-const closeBatch = 5000
-
 // reviewChunk is how many grant IDs one statement of StartReview covers.
 const reviewChunk = 100_000
 
@@ -328,10 +325,14 @@ func (t *txn) openReview(name string) (*access.Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.State != "open" {
-		return nil, errs.Conflictf("the access review %s is closed", name)
+	switch c.State {
+	case "open":
+		return c, nil
+	case "closing":
+		return nil, errs.Conflictf("the access review %s is being closed", name).
+			WithHint("a close was interrupted or is running; custos access review close %s finishes it", name)
 	}
-	return c, nil
+	return nil, errs.Conflictf("the access review %s is closed", name)
 }
 
 func (t *txn) reviewItem(name string, item int64) (*access.Item, error) {
@@ -696,121 +697,4 @@ func (t *txn) applyDecisionBatches(p *DecisionPlan, n int) error {
 		return apply(batch)
 	}
 	return nil
-}
-
-// ReviewSummary is what closing a campaign did (or would do).
-type ReviewSummary struct {
-	Kept, Revoked, Undecided int64
-	// AlreadyGone counts revoke decisions whose grant was revoked meanwhile.
-	AlreadyGone int64
-}
-
-// CloseReview applies the campaign's revocations in one transaction and
-// closes it. undecided says what to do with items nobody decided: keep or
-// revoke; when there are any and it is empty, closing is refused. With
-// dryRun nothing changes.
-func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
-	var s ReviewSummary
-	if _, err := t.openReview(name); err != nil {
-		return s, err
-	}
-	p, err := t.reviewProgress(name)
-	if err != nil {
-		return s, err
-	}
-	if p.Undecided > 0 && undecided == "" {
-		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
-			WithHint("decide them, or close with --undecided keep or --undecided revoke")
-	}
-	revokeSet := `i.decision = 'revoke'`
-	if undecided == access.Revoke {
-		revokeSet = `i.decision IN ('revoke', '')`
-	}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM `+campaignItems+` AND (`+revokeSet+`)
-		AND EXISTS (SELECT 1 FROM grants g WHERE g.id = i.grant_id AND g.revoked_at != '')`, name).Scan(&s.AlreadyGone); err != nil {
-		return s, err
-	}
-	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
-	if undecided == access.Revoke {
-		s.Revoked += p.Undecided
-	} else {
-		s.Kept += p.Undecided
-	}
-	if dryRun {
-		return s, nil
-	}
-	// One pass over the campaign's revoke decisions, each grant revoked by
-	// its primary key: linear in the campaign, whatever its size.
-	now := formatTime(t.now)
-	revoke, err := t.tx.PrepareContext(t.ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3, revoke_reason = $4
-		WHERE id = $1 AND revoked_at = ''`)
-	if err != nil {
-		return s, err
-	}
-	defer revoke.Close()
-	// Each revocation is part of the account's and the grant's history
-	// (audit log --object, account show), like a revocation by hand. The
-	// objects are collected here, each once, and appended in one go: Touch
-	// looks each one up in the list, which a large campaign would make
-	// quadratic.
-	accounts := map[string]bool{}
-	var touched []string
-	type decided struct {
-		grant, item                    int64
-		decision, reason, by, username string
-	}
-	// The decisions are read a batch at a time and applied after each
-	// read: a connection runs one statement at a time on PostgreSQL.
-	batch := make([]decided, 0, closeBatch)
-	for after := int64(0); ; {
-		batch = batch[:0]
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
-			` AND (`+revokeSet+`) AND i.id > r.base + CAST($2 AS BIGINT) ORDER BY i.id LIMIT `+strconv.Itoa(closeBatch), name, after)
-		if err != nil {
-			return s, err
-		}
-		for rows.Next() {
-			var d decided
-			if err := rows.Scan(&d.grant, &d.item, &d.decision, &d.reason, &d.by, &d.username); err != nil {
-				rows.Close()
-				return s, err
-			}
-			batch = append(batch, d)
-		}
-		if err := rows.Close(); err != nil {
-			return s, err
-		}
-		if err := rows.Err(); err != nil {
-			return s, err
-		}
-		for _, d := range batch {
-			why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, d.item, d.reason, d.by)
-			if d.decision == "" {
-				why = fmt.Sprintf("access review %s, item %d: undecided at close", name, d.item)
-			}
-			res, err := revoke.ExecContext(t.ctx, d.grant, now, t.op.Name, why)
-			if err != nil {
-				return s, err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return s, err
-			} else if n == 0 {
-				continue // revoked meanwhile: this close did not touch it
-			}
-			if !accounts[d.username] {
-				accounts[d.username] = true
-				touched = append(touched, "account:"+d.username)
-			}
-			touched = append(touched, "grant:"+strconv.FormatInt(d.grant, 10))
-		}
-		if len(batch) < closeBatch {
-			break
-		}
-		after = batch[len(batch)-1].item
-	}
-	// Only review:NAME was touched before, so none of these is a duplicate.
-	t.objects = append(t.objects, touched...)
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4 WHERE name = $1`,
-		name, now, t.op.Name, undecided)
-	return s, err
 }
