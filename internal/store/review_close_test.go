@@ -117,6 +117,16 @@ func TestCloseInBatchesIsCloseInOne(t *testing.T) {
 		g.Review != "closed by ana, undecided revoke, 50 done, 1 gone" {
 		t.Errorf("closed in batches: %+v", g)
 	}
+	// The entry names more than bulkObjects objects: its index rows,
+	// inserted by one statement, are those audit verify expects.
+	if n := strings.Count(g.Objects, ","); n < bulkObjects {
+		t.Errorf("the close's entry names %d objects; the test wants more than %d", n+1, bulkObjects)
+	}
+	for _, st := range []*sqlStore{want, got} {
+		if _, err := verifyWith(t, st, 1<<16); err != nil {
+			t.Error(err)
+		}
+	}
 	if n := len(entries(t, got)); n != len(entries(t, want)) {
 		t.Errorf("%d entries after a close in batches, %d after one in one transaction", n, len(entries(t, want)))
 	}
