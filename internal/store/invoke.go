@@ -86,6 +86,9 @@ type txn struct {
 	// then is the work that continues the invocation after its
 	// transaction commits (see after).
 	then *continuation
+	// dryRun: the transaction is rolled back (Spec.DryRun); work it would
+	// leave to batches is done in it instead.
+	dryRun bool
 }
 
 // continuation is bulk work an invocation leaves to batches of their own
@@ -204,7 +207,7 @@ func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 	}
 	committed := false
 	defer func() { drain.finish(committed) }()
-	t.tx = tx
+	t.tx, t.dryRun = tx, spec.DryRun
 	if err := t.authorize(spec); err != nil {
 		return err
 	}

@@ -373,7 +373,7 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// The review snapshot takes each chunk of grants by id, however it is
 	// scoped and whatever separation-of-duties pairs the policy has.
 	camp := &access.Campaign{ScopeResource: "payroll", ScopeDepartment: "finance"}
-	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
+	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23", "2026-11-23T00:00:00.000000000Z", 50000)
 	noScan("access review start", q, append(args, 0, 50000, 0))
 
 	// A review import reads the items its sheet names in one walk of the

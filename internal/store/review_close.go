@@ -78,6 +78,8 @@ func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, e
 	}
 	switch c.State {
 	case "open":
+	case "starting":
+		return s, errStarting(name)
 	case "closing":
 		if undecided != "" && c.Undecided != "" && undecided != c.Undecided {
 			return s, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).

@@ -12,72 +12,8 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/access"
-	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/errs"
 )
-
-// StartReview snapshots every active grant in scope into review items,
-// numbered in grant order, each with its reviewer and flags.
-//
-// The work is set-based: one INSERT … SELECT per chunk of grant IDs, so a
-// million grants never pass through Go one by one (about four times faster
-// than row-by-row inserts) and memory stays flat. The reviewer and flag
-// expressions are the SQL form of access.Reviewer and access.ReviewFlags;
-// a test checks on a generated store that they agree item by item.
-func (t *txn) StartReview(c *access.Campaign, progress func(done int64)) (int64, error) {
-	t.Touch("review:" + c.Name)
-	var exists string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM reviews WHERE name = $1`, c.Name).Scan(&exists)
-	if err == nil {
-		return 0, errs.Conflictf("a review named %s already exists", c.Name)
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	if c.ScopeResource != "" {
-		if _, err := t.GetResource(c.ScopeResource); err != nil {
-			return 0, err
-		}
-	}
-	c.State, c.StartedAt, c.StartedBy = "open", t.now, t.op.Name
-	id, err := t.nextID("reviews")
-	if err != nil {
-		return 0, err
-	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO reviews (id, name, state, due, scope_resource, scope_department, started_at, started_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, c.Name, c.State, c.Due, c.ScopeResource, c.ScopeDepartment, formatTime(t.now), t.op.Name); err != nil {
-		return 0, err
-	}
-	pairs, err := t.sodPairs()
-	if err != nil {
-		return 0, err
-	}
-	var maxID int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM grants`).Scan(&maxID); err != nil {
-		return 0, err
-	}
-	var base int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM review_items`).Scan(&base); err != nil {
-		return 0, err
-	}
-	q, args := reviewItemsSQL(id, c, pairs, t.now.Format(account.DateFormat))
-	var n int64
-	for from := int64(0); from < maxID; from += reviewChunk {
-		res, err := t.tx.ExecContext(t.ctx, q, append(args, from, min(from+reviewChunk, maxID), base+n)...)
-		if err != nil {
-			return 0, err
-		}
-		rows, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		n += rows
-		if progress != nil {
-			progress(n)
-		}
-	}
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET base = $2, items = $3 WHERE id = $1`, id, base, n)
-	return n, err
-}
 
 // reviewChunk is how many grant IDs one statement of StartReview covers.
 const reviewChunk = 100_000
@@ -91,8 +27,14 @@ func rankSQL(col string) string {
 // parameters are the chunk's grant IDs (lo, hi] and the id of the row
 // before its first: rows take consecutive ids in grant order, given here
 // rather than left to the engine, and item k of a campaign is row base+k.
-func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, today string) (string, []any) {
-	args := []any{reviewID, today}
+// The snapshot is of the grants active at asOf, the campaign's start, up
+// to grant maxID: a chunk read later, by a batch, still sees a grant
+// revoked since (its revoked_at is after asOf) and not one made since.
+func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, today, asOf string, maxID int64) (string, []any) {
+	args := []any{reviewID, today, asOf, maxID}
+	active := func(g string) string {
+		return "(" + g + ".revoked_at = '' OR " + g + ".revoked_at > $3) AND " + g + ".id <= CAST($4 AS BIGINT)"
+	}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -106,7 +48,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 			cond = append(cond, "("+key+" = "+a+" AND o.resource || ':' || o.role = "+b+")",
 				"("+key+" = "+b+" AND o.resource || ':' || o.role = "+a+")")
 		}
-		sod = `CASE WHEN EXISTS (SELECT 1 FROM grants o WHERE o.username = g.username AND o.revoked_at = '' AND o.id != g.id
+		sod = `CASE WHEN EXISTS (SELECT 1 FROM grants o WHERE o.username = g.username AND ` + active("o") + ` AND o.id != g.id
 			AND (` + strings.Join(cond, " OR ") + `)) THEN ',sod-conflict' ELSE '' END`
 	}
 	var scope string
@@ -137,7 +79,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 			ON ro.name = g.resource
 		LEFT JOIN (SELECT department, min(name) AS manager FROM operators WHERE removed_at = '' AND department != ''
 			AND (',' || roles || ',') LIKE '%,manager,%' GROUP BY department) dm ON dm.department = a.department
-	WHERE g.revoked_at = '' AND g.id > ` + lo + ` AND g.id <= ` + hi + scope + `
+	WHERE ` + active("g") + ` AND g.id > ` + lo + ` AND g.id <= ` + hi + scope + `
 	ORDER BY g.id`, args
 }
 
@@ -255,14 +197,16 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 // operator's department scope only; a campaign of another department is
 // refused (exit 4).
 func (t *txn) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
-	if t.scope() != "" {
-		c, err := t.GetReview(name)
-		if err != nil {
-			return err
-		}
-		if err := t.seeCampaign(c); err != nil {
-			return err
-		}
+	c, err := t.GetReview(name)
+	if err != nil {
+		return err
+	}
+	if err := t.seeCampaign(c); err != nil {
+		return err
+	}
+	if c.State == "starting" {
+		// Its items are not all there yet.
+		return errStarting(name)
 	}
 	return t.reviewItems(name, f, true, fn)
 }
@@ -328,6 +272,8 @@ func (t *txn) openReview(name string) (*access.Campaign, error) {
 	switch c.State {
 	case "open":
 		return c, nil
+	case "starting":
+		return nil, errStarting(name)
 	case "closing":
 		return nil, errs.Conflictf("the access review %s is being closed", name).
 			WithHint("a close was interrupted or is running; custos access review close %s finishes it", name)

@@ -72,6 +72,9 @@ plus review.due_days. A progress bar shows on a terminal.`,
 			}
 			c := &access.Campaign{Name: name, Due: due, ScopeResource: resource, ScopeDepartment: department}
 			var n int64
+			// A large campaign is snapshotted in batches after the
+			// invocation commits: the progress's last count is its size.
+			bar := f.IO.StartProgressIn("snapshotting grants", "grants")
 			err := cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx store.Tx) error {
 				if c.Due == "" {
 					days, err := tx.Policy().PolicyValue(access.KeyReviewDueDays)
@@ -81,12 +84,10 @@ plus review.due_days. A progress bar shows on a terminal.`,
 					d, _ := strconv.Atoi(days)
 					c.Due = tx.Now().AddDate(0, 0, d).Format(account.DateFormat)
 				}
-				bar := f.IO.StartProgressIn("snapshotting grants", "grants")
-				defer bar.Done()
-				var err error
-				n, err = tx.Access().StartReview(c, func(done int64) { bar.Set(done, 0) })
+				_, err := tx.Access().StartReview(c, func(done int64) { n = done; bar.Set(done, 0) })
 				return err
 			})
+			bar.Done()
 			if err != nil {
 				return err
 			}

@@ -6,3 +6,11 @@
 -- "closing", and the next close finishes it.
 ALTER TABLE reviews ADD COLUMN close_done INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE reviews ADD COLUMN close_gone INTEGER NOT NULL DEFAULT 0;
+
+-- A large campaign is started the same way: the invocation's transaction
+-- records it "starting" with the highest grant id of its snapshot
+-- (start_max); each batch snapshots the grants after start_done (a grant
+-- id) that were active when it started, and moves start_done and items
+-- on; the last sets it "open".
+ALTER TABLE reviews ADD COLUMN start_done INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reviews ADD COLUMN start_max INTEGER NOT NULL DEFAULT 0;
