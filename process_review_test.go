@@ -1,6 +1,7 @@
 package custos_test
 
 import (
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"os"
@@ -25,38 +26,9 @@ func TestReviewCloseSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills processes for several seconds")
 	}
-	const users, perUser = 4000, 10
 	dir := t.TempDir()
 	db := storeFor(t)
-	mustCustos(t, db, "init")
-	raw := rawDB(t, db)
-	now := audit.FormatTime(time.Now())
-	tx, err := raw.Begin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := tx.Exec(q, args...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for r := range perUser {
-		exec(`INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by) VALUES ($1, 'internal', 'ana', 'read', '', $2, 'ana')`,
-			fmt.Sprintf("res%d", r), now)
-	}
-	for u := range users {
-		user := fmt.Sprintf("u%05d", u)
-		exec(`INSERT INTO accounts (username, name, employee_id, department, position, type, clearance, state, reason,
-			requested_by, requested_at, updated_at) VALUES ($1, $1, $1, 'Ops', 'p', 'employee', 'internal', 'active', 'x', 'ana', $2, $2)`, user, now)
-		for r := range perUser {
-			exec(`INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at, revoked_at)
-				VALUES ($1, $2, $3, 'read', 'x', '', 'ana', $4, '')`, u*perUser+r+1, user, fmt.Sprintf("res%d", r), now)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	raw := grantsStore(t, db)
 	mustCustos(t, db, "access", "review", "start", "q", "--due", "2099-01-01")
 
 	// Items 1, 4, 7, … revoke; 2, 5, 8, … keep; the rest undecided (and
@@ -225,6 +197,149 @@ func TestReviewCloseSurvivesSIGKILL(t *testing.T) {
 	list.Close()
 	if entriesWithGrants != 1 || named != 26666 {
 		t.Errorf("%d close entries name grants, %d grants in all; want one naming 26,666", entriesWithGrants, named)
+	}
+	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
+		t.Fatal(out)
+	}
+}
+
+// grantsStore initialises a store with 4,000 accounts of 10 grants each
+// (grant ids 1 to 40,000, account u00000 holding 1–10), inserted
+// directly, and returns a plain connection to it.
+func grantsStore(t *testing.T, db string) *sql.DB {
+	t.Helper()
+	const users, perUser = 4000, 10
+	mustCustos(t, db, "init")
+	raw := rawDB(t, db)
+	now := audit.FormatTime(time.Now())
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := tx.Exec(q, args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for r := range perUser {
+		exec(`INSERT INTO resources (name, classification, owner, roles, privileged, created_at, created_by) VALUES ($1, 'internal', 'ana', 'read', '', $2, 'ana')`,
+			fmt.Sprintf("res%d", r), now)
+	}
+	for u := range users {
+		user := fmt.Sprintf("u%05d", u)
+		exec(`INSERT INTO accounts (username, name, employee_id, department, position, type, clearance, state, reason,
+			requested_by, requested_at, updated_at) VALUES ($1, $1, $1, 'Ops', 'p', 'employee', 'internal', 'active', 'x', 'ana', $2, $2)`, user, now)
+		for r := range perUser {
+			exec(`INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at, revoked_at)
+				VALUES ($1, $2, $3, 'read', 'x', '', 'ana', $4, '')`, u*perUser+r+1, user, fmt.Sprintf("res%d", r), now)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// TestReviewStartSurvivesSIGKILL kills real `access review start`
+// processes over 40,000 grants before their audited transaction commits,
+// once the campaign is "starting" and after each batch of the snapshot,
+// runs the start again until the campaign is open, and checks that it
+// holds exactly the items of a campaign started without interruption.
+// While it is "starting", its items cannot be exported or decided and
+// another campaign cannot start (exit 5).
+func TestReviewStartSurvivesSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills processes for several seconds")
+	}
+	db := storeFor(t)
+	raw := grantsStore(t, db)
+	type state struct {
+		state       string
+		done, items int64
+	}
+	read := func() state {
+		var s state
+		raw.QueryRow(`SELECT state, start_done, items FROM reviews WHERE name = 'q'`).Scan(&s.state, &s.done, &s.items)
+		return s
+	}
+	start := []string{"access", "review", "start", "q", "--due", "2099-01-01"}
+	var early, starting, between, missed, nOpen int
+	refused := false
+	for i := 0; i < 40; i++ {
+		was := read()
+		if was.state == "open" {
+			break
+		}
+		var marker string
+		var ready func() bool
+		switch {
+		case was.state == "" && nOpen < 2:
+			nOpen++
+			marker, ready = "the process has started", func() bool { return true }
+		case was.state == "":
+			marker, ready = "the campaign is starting", func() bool { return read().state != "" }
+		default:
+			marker, ready = "a batch has committed", func() bool { s := read(); return s.done > was.done || s.state == "open" }
+		}
+		p := startCustos(t, db, start...)
+		p.stdin.Close()
+		landed := p.killWhen(ready)
+		now := read()
+		switch {
+		case !landed:
+			missed++
+			t.Logf("kill %d, when %s: too late, the run ended: %v; %s", i, marker, p.err, strings.TrimSpace(p.stderr.String()))
+		case now.state == "":
+			early++
+			var n int
+			raw.QueryRow(`SELECT count(*) FROM review_items`).Scan(&n)
+			if n != 0 {
+				t.Fatalf("a start killed before its commit left %d items", n)
+			}
+			t.Logf("kill %d, when %s: landed before the commit; nothing changed", i, marker)
+		case now.state == "starting" && now.done == 0:
+			starting++
+			t.Logf("kill %d, when %s: landed once the campaign was starting", i, marker)
+		case now.state == "starting":
+			between++
+			t.Logf("kill %d, when %s: landed part-way, grants up to %d of 40000 done, %d items", i, marker, now.done, now.items)
+		default:
+			t.Logf("kill %d, when %s: landed after the start finished", i, marker)
+		}
+		if now.state == "starting" && !refused {
+			for _, args := range [][]string{
+				{"access", "review", "export", "q", "-o", "csv"},
+				{"access", "review", "decide", "q", "1", "--keep", "--reason", "early"},
+				{"access", "review", "close", "q", "--undecided", "keep", "--yes"},
+			} {
+				_, errOut, code := custos(t, db, nil, args...)
+				if code != 5 || !strings.Contains(errOut, "the access review q is being started") {
+					t.Fatalf("%s while starting: exit %d: %s", strings.Join(args, " "), code, errOut)
+				}
+			}
+			_, errOut, code := custos(t, db, nil, "access", "review", "start", "other")
+			if code != 5 || !strings.Contains(errOut, "the access review q is being started") {
+				t.Fatalf("another start while q is starting: exit %d: %s", code, errOut)
+			}
+			refused = true
+		}
+	}
+	t.Logf("kills: %d before the commit, %d once starting, %d between batches, %d too late", early, starting, between, missed)
+	if early < 2 || between < 3 || !refused {
+		t.Fatalf("%d kills landed before the commit and %d between batches; want 2 and 3", early, between)
+	}
+	if s := read(); s.state != "open" || s.done != 40000 || s.items != 40000 {
+		t.Fatalf("after the last start: %+v", s)
+	}
+	mustCustos(t, db, "access", "review", "start", "ref", "--due", "2099-01-01")
+	got := mustCustos(t, db, "access", "review", "export", "q", "-o", "csv")
+	want := mustCustos(t, db, "access", "review", "export", "ref", "-o", "csv")
+	if strings.ReplaceAll(want, "ref,", "q,") != got || strings.Count(got, "\n") != 40001 {
+		t.Errorf("the interrupted start's items (%d lines) differ from an uninterrupted one's (%d)", strings.Count(got, "\n"), strings.Count(want, "\n"))
+	}
+	if _, errOut, code := custos(t, db, nil, start...); code != 5 || !strings.Contains(errOut, "already exists") {
+		t.Errorf("a start of the open campaign: exit %d: %s", code, errOut)
 	}
 	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
 		t.Fatal(out)
