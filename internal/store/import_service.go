@@ -345,7 +345,7 @@ func (s *sqlStore) loadImport(ctx context.Context, imp *Import, progress func(do
 		return imp.Loaded < imp.Count, nil
 	}
 	if imp.Loaded < imp.Count {
-		if err := batchLoop(ctx, importSpan, importSpan*64, interrupted, load); err != nil {
+		if err := batchLoop(ctx, importSpan, minDeleteSpan, importSpan*64, interrupted, load); err != nil {
 			return err
 		}
 	}

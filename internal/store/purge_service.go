@@ -399,7 +399,7 @@ func (s *sqlStore) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots,
 	interrupted := func() error {
 		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
 	}
-	err := batchLoop(ctx, span, maxDeleteSpan, interrupted, func(ctx context.Context, span int64) (bool, error) {
+	err := batchLoop(ctx, span, minDeleteSpan, maxDeleteSpan, interrupted, func(ctx context.Context, span int64) (bool, error) {
 		b, err := s.DeletePurgeBatch(ctx, p.ID, span, destroy)
 		if err != nil {
 			return false, err

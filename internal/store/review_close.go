@@ -208,7 +208,7 @@ func (s *sqlStore) finishClose(ctx context.Context, c *closing) error {
 	interrupted := func() error {
 		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after closing %d of %d items of %s; run the close again to finish it", max(done, 0), c.items, c.name)
 	}
-	return batchLoop(ctx, closeSpan, closeSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
+	return batchLoop(ctx, closeSpan, min(closeSpan, minReviewSpan), closeSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
 		err = s.inBatch(ctx, func(tx *sql.Tx) error {
 			var state string
 			var at int64

@@ -173,7 +173,7 @@ func (s *sqlStore) finishStart(ctx context.Context, st *starting, progress func(
 	interrupted := func() error {
 		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after snapshotting %d grant(s) into %s; run the start again to finish it", items, st.c.Name)
 	}
-	return batchLoop(ctx, startSpan, startSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
+	return batchLoop(ctx, startSpan, min(startSpan, minReviewSpan), startSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
 		err = s.inBatch(ctx, func(tx *sql.Tx) error {
 			var state string
 			var at, base int64
