@@ -54,7 +54,11 @@ func newCmdReviewStart(f *cmdutil.Factory) *cobra.Command {
 		Short: "Start an access review campaign",
 		Long: `Snapshot every active grant (on --resource, of accounts in --department)
 into review items with their reviewer and flags. --due defaults to today
-plus review.due_days. A progress bar shows on a terminal.`,
+plus review.due_days. A progress bar shows on a terminal. A large store's
+grants are snapshotted in short batches after the start is recorded; the
+campaign is "starting" until the last, and a start of the same name
+finishes one that was interrupted. Refused (exit 5) while another campaign
+is starting.`,
 		Example: `  $ custos access review start 2026-Q4
   $ custos access review start payroll-2026-11 --resource payroll --due 2026-12-15`,
 		Args: cmdutil.ExactArgs("NAME"),
@@ -431,10 +435,12 @@ func newCmdReviewClose(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "close NAME [--undecided keep|revoke] [--dry-run]",
 		Short: "Close a campaign and apply its revocations",
-		Long: `Revoke, in one transaction, every grant whose item was decided revoke (and
-the undecided ones with --undecided revoke), with the review and the
-reviewer's reason as the revocation reason, then close the campaign and
-print the summary. With undecided items and no --undecided, closing is
+		Long: `Revoke every grant whose item was decided revoke (and the undecided ones
+with --undecided revoke), with the review and the reviewer's reason as the
+revocation reason, then close the campaign and print the summary. A large
+campaign's grants are revoked in short batches after the close is
+recorded; the campaign is "closing" (no decisions) until the last, and a
+close run again finishes one that was interrupted, as it was begun. With undecided items and no --undecided, closing is
 refused (exit 5). --dry-run prints the summary and changes nothing; its
 audit entry shows as "dry run" in audit log. The real close records each
 revocation in the history of its account and grant (account:U, grant:ID),
