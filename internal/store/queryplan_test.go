@@ -395,6 +395,13 @@ func TestRuntimeQueryPlans(t *testing.T) {
 		}
 	}
 
+	// A close reads the grants it revokes in one walk of the campaign's
+	// items by their key, each grant by its key.
+	if plan := explain(t, s, closeObjectsSQL(true), []any{"q"}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+		!strings.Contains(plan, "SEARCH g EXISTS USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("a close does not read its revocations by their key:\n%s%s", plan, closeObjectsSQL(true))
+	}
+
 	// A purge batch walks its id range, and checks each record against
 	// the runs of its set by one index seek.
 	plan := explain(t, s, `SELECT r.id FROM records r WHERE `+purgeBatchWhere+` AND `+notHeld(holds), []any{0, 4000, 1})

@@ -117,8 +117,7 @@ func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, e
 	// they belong to: the objects of the entry, in the order a close item
 	// by item would touch them. The rest of the revoke set was revoked
 	// meanwhile.
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT i.username, i.grant_id FROM `+campaignItems+` AND (`+revokeSetSQL(cl.revokeUndecided)+`)
-		AND EXISTS (SELECT 1 FROM grants g WHERE g.id = i.grant_id AND g.revoked_at = '') ORDER BY i.id`, name)
+	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(cl.revokeUndecided), name)
 	if err != nil {
 		return s, err
 	}
@@ -171,6 +170,16 @@ func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, e
 	}
 	t.after(targets, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 	return s, nil
+}
+
+// closeObjectsSQL reads the account and grant of each item of campaign $1
+// in its revoke set whose grant is still active, in item order: one walk
+// of the primary key (+i.review_id keeps SQLite from taking the items
+// from the index on review_id and sorting them).
+func closeObjectsSQL(revokeUndecided bool) string {
+	return `SELECT i.username, i.grant_id FROM reviews r JOIN review_items i ON i.id > r.base AND i.id <= r.base + r.items
+		AND +i.review_id = r.id WHERE r.name = $1 AND (` + revokeSetSQL(revokeUndecided) + `)
+		AND EXISTS (SELECT 1 FROM grants g WHERE g.id = i.grant_id AND g.revoked_at = '') ORDER BY i.id`
 }
 
 // closeRevokeSQL revokes, in one statement, the grants of a campaign's
