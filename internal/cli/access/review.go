@@ -67,7 +67,11 @@ func newCmdReviewStart(f *cmdutil.Factory, runF func(*ReviewStartOptions) error)
 		Short: "Start an access review campaign",
 		Long: `Snapshot every active grant (on --resource, of accounts in --department)
 into review items with their reviewer and flags. --due defaults to today
-plus review.due_days. A progress bar shows on a terminal.`,
+plus review.due_days. A progress bar shows on a terminal. A large store's
+grants are snapshotted in short batches after the start is recorded; the
+campaign is "starting" until the last, and a start of the same name
+finishes one that was interrupted. Refused (exit 5) while another campaign
+is starting.`,
 		Example: `  $ custos access review start 2026-Q4
   $ custos access review start payroll-2026-11 --resource payroll --due 2026-12-15`,
 		Args: cmdutil.ExactArgs("NAME"),
@@ -107,6 +111,9 @@ func reviewStartRun(opts *ReviewStartOptions) error {
 	f, cmd, name := opts.Factory, opts.Cmd, opts.Name
 	c := &access.Campaign{Name: name, Due: opts.Due, ScopeResource: opts.Resource, ScopeDepartment: opts.Department}
 	var n int64
+	// A large campaign is snapshotted in batches after the invocation
+	// commits: the progress's last count is its size.
+	bar := f.IO.StartProgressIn("snapshotting grants", "grants")
 	err := cmdutil.Run(f, cmd, reviewSpec(name, true), func(tx store.Tx) error {
 		if c.Due == "" {
 			days, err := tx.Policy().PolicyValue(access.KeyReviewDueDays)
@@ -117,12 +124,10 @@ func reviewStartRun(opts *ReviewStartOptions) error {
 				return err
 			}
 		}
-		bar := f.IO.StartProgressIn("snapshotting grants", "grants")
-		defer bar.Done()
-		var err error
-		n, err = tx.Access().StartReview(c, func(done int64) { bar.Set(done, 0) })
+		_, err := tx.Access().StartReview(c, func(done int64) { n = done; bar.Set(done, 0) })
 		return err
 	})
+	bar.Done()
 	if err != nil {
 		return err
 	}
@@ -624,10 +629,12 @@ func newCmdReviewClose(f *cmdutil.Factory, runF func(*ReviewCloseOptions) error)
 	cmd := &cobra.Command{
 		Use:   "close NAME [--undecided keep|revoke] [--dry-run]",
 		Short: "Close a campaign and apply its revocations",
-		Long: `Revoke, in one transaction, every grant whose item was decided revoke (and
-the undecided ones with --undecided revoke), with the review and the
-reviewer's reason as the revocation reason, then close the campaign and
-print the summary. With undecided items and no --undecided, closing is
+		Long: `Revoke every grant whose item was decided revoke (and the undecided ones
+with --undecided revoke), with the review and the reviewer's reason as the
+revocation reason, then close the campaign and print the summary. A large
+campaign's grants are revoked in short batches after the close is
+recorded; the campaign is "closing" (no decisions) until the last, and a
+close run again finishes one that was interrupted, as it was begun. With undecided items and no --undecided, closing is
 refused (exit 5). --dry-run prints the summary and changes nothing; its
 audit entry shows as "dry run" in audit log. The real close records each
 revocation in the history of its account and grant (account:U, grant:ID),
