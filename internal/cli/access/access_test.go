@@ -3,28 +3,18 @@ package access
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/clitest"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
+	operatorcmd "github.com/custos-dev/custos/internal/cli/operator"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/store"
 )
-
-// parse runs a command's RunE with runF stubbed; the options are nil
-// when runF was not reached.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	var got *O
-	cmd := newCmd(&cmdutil.Factory{IO: ios}, func(o *O) error { got = o; return nil })
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	cmd.SetArgs(args)
-	return got, cmd.Execute()
-}
 
 // Every check of the flags alone is made before the run: a bad flag never
 // reaches the store.
@@ -35,39 +25,39 @@ func TestFlagsCheckedBeforeRun(t *testing.T) {
 		want string
 	}{
 		{"grant without --role", func() (bool, error) {
-			o, err := parse(t, newCmdGrant, "zoe", "crm", "--reason", "x")
+			o, err := clitest.Parse(t, newCmdGrant, "zoe", "crm", "--reason", "x")
 			return o != nil, err
 		}, "--role is required"},
 		{"grant with a bad --until", func() (bool, error) {
-			o, err := parse(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", "x", "--until", "31/12/2026")
+			o, err := clitest.Parse(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", "x", "--until", "31/12/2026")
 			return o != nil, err
 		}, `--until: "31/12/2026" is not a date: use YYYY-MM-DD`},
 		{"request without a reason", func() (bool, error) {
-			o, err := parse(t, newCmdRequest, "zoe", "crm", "--role", "read", "--reason", " ")
+			o, err := clitest.Parse(t, newCmdRequest, "zoe", "crm", "--role", "read", "--reason", " ")
 			return o != nil, err
 		}, ""},
 		{"revoke without a reason", func() (bool, error) {
-			o, err := parse(t, newCmdRevoke, "zoe", "crm")
+			o, err := clitest.Parse(t, newCmdRevoke, "zoe", "crm")
 			return o != nil, err
 		}, ""},
 		{"list --limit -1", func() (bool, error) {
-			o, err := parse(t, newCmdList, "--limit", "-1")
+			o, err := clitest.Parse(t, newCmdList, "--limit", "-1")
 			return o != nil, err
 		}, "--limit must be 1 or more, got -1"},
 		{"resource add without --roles", func() (bool, error) {
-			o, err := parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "maria")
+			o, err := clitest.Parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "maria")
 			return o != nil, err
 		}, ""},
 		{"resource add with a bad owner", func() (bool, error) {
-			o, err := parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "Bad Owner", "--roles", "read")
+			o, err := clitest.Parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "Bad Owner", "--roles", "read")
 			return o != nil, err
 		}, ""},
 		{"resource update with no change", func() (bool, error) {
-			o, err := parse(t, newCmdResourceUpdate, "crm", "--reason", "x")
+			o, err := clitest.Parse(t, newCmdResourceUpdate, "crm", "--reason", "x")
 			return o != nil, err
 		}, "nothing to update: give --owner, --classification, --roles or --privileged"},
 		{"resource remove without a reason", func() (bool, error) {
-			o, err := parse(t, newCmdResourceRemove, "crm")
+			o, err := clitest.Parse(t, newCmdResourceRemove, "crm")
 			return o != nil, err
 		}, ""},
 	}
@@ -78,11 +68,11 @@ func TestFlagsCheckedBeforeRun(t *testing.T) {
 		}
 	}
 
-	g, err := parse(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", " sales ", "--until", "2027-01-31")
+	g, err := clitest.Parse(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", " sales ", "--until", "2027-01-31")
 	if err != nil || g.Username != "zoe" || g.Resource != "crm" || g.Role != "read" || g.Reason != "sales" || g.Until != "2027-01-31" {
 		t.Errorf("grant: %v %+v", err, g)
 	}
-	u, err := parse(t, newCmdResourceUpdate, "crm", "--roles", "read,write", "--privileged", "", "--reason", "r")
+	u, err := clitest.Parse(t, newCmdResourceUpdate, "crm", "--roles", "read,write", "--privileged", "", "--reason", "r")
 	if err != nil || !slices.Equal(u.Edit.Roles, []string{"read", "write"}) || u.Edit.Privileged == nil || len(u.Edit.Privileged) != 0 || u.Edit.Owner != nil {
 		t.Errorf("resource update: %v %+v", err, u)
 	}
@@ -154,4 +144,74 @@ func TestResourceRun(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// The grant and revoke run functions over a real store, with an account
+// made active by two approvers: a grant is stored and listed, granting it
+// again changes nothing, a role the resource lacks is refused and stores
+// nothing, and a revoke ends it.
+func TestGrantRun(t *testing.T) {
+	e := clitest.New(t)
+	run := func(path string, group func(*cmdutil.Factory) *cobra.Command, args ...string) {
+		t.Helper()
+		words := strings.Fields(path)
+		if err := e.RunCmd(path, clitest.Sub(group, words[1:]...), args...); err != nil {
+			t.Fatalf("%s: %v\n%s", path, err, e.Err)
+		}
+	}
+	run("operator add", operatorcmd.NewCmdOperator, "ines", "--role", "it")
+	run("operator add", operatorcmd.NewCmdOperator, "root2", "--role", "admin")
+	run("operator add", operatorcmd.NewCmdOperator, "olga", "--role", "manager", "--department", "Finance")
+	run("access resource add", NewCmdAccess, "payroll", "--classification", "internal", "--owner", "olga", "--roles", "view,pay,admin", "--privileged", "admin")
+	e.Become("ines")
+	run("account request", account.NewCmdAccount, "zoe", "--name", "Zoë", "--employee-id", "E-1", "--department", "Finance", "--position", "Accountant", "--reason", "hire")
+	e.Become("root2")
+	run("account approve", account.NewCmdAccount, "zoe", "--stage", "department")
+	e.Become(e.User)
+	run("account approve", account.NewCmdAccount, "zoe", "--stage", "it")
+	e.Become("ines")
+	run("account activate", account.NewCmdAccount, "zoe", "--agreement-ref", "A1")
+
+	if err := clitest.Run(e, "access grant", newCmdGrant, "zoe", "payroll", "--role", "pay", "--reason", "runs payroll", "-o", "json"); err != nil {
+		t.Fatalf("%v\n%s", err, e.Err)
+	}
+	var g GrantResult
+	if err := json.Unmarshal(e.Out.Bytes(), &g); err != nil {
+		t.Fatalf("%v: %s", err, e.Out)
+	}
+	if g.ID == 0 || g.Username != "zoe" || g.Resource != "payroll" || g.Role != "pay" || !g.Changed {
+		t.Errorf("grant: %+v", g)
+	}
+	if err := clitest.Run(e, "access grant", newCmdGrant, "zoe", "payroll", "--role", "pay", "--reason", "again", "-o", "json"); err != nil {
+		t.Fatal(err)
+	}
+	var again GrantResult
+	if json.Unmarshal(e.Out.Bytes(), &again); again.ID != g.ID || again.Changed {
+		t.Errorf("granting again: %+v, want grant %d unchanged", again, g.ID)
+	}
+	err := clitest.Run(e, "access grant", newCmdGrant, "zoe", "payroll", "--role", "approve", "--reason", "cover")
+	if errs.CodeOf(err) != errs.Invalid && errs.CodeOf(err) != errs.NotFound {
+		t.Errorf("a role payroll does not have: %v", err)
+	}
+
+	list := func() []ListResult {
+		t.Helper()
+		if err := clitest.Run(e, "access list", newCmdList, "--account", "zoe", "-o", "json"); err != nil {
+			t.Fatalf("%v\n%s", err, e.Err)
+		}
+		var rows []ListResult
+		if err := json.Unmarshal(e.Out.Bytes(), &rows); err != nil {
+			t.Fatalf("%v: %s", err, e.Out)
+		}
+		return rows
+	}
+	if rows := list(); len(rows) != 1 || rows[0].ID != g.ID || !rows[0].InForce || rows[0].GrantedBy != "ines" {
+		t.Errorf("listed %+v, want grant %d in force, by ines", rows, g.ID)
+	}
+	if err := clitest.Run(e, "access revoke", newCmdRevoke, "zoe", "payroll", "--role", "pay", "--reason", "moved"); err != nil {
+		t.Fatalf("%v\n%s", err, e.Err)
+	}
+	if rows := list(); len(rows) != 0 {
+		t.Errorf("after the revoke, zoe holds %+v", rows)
+	}
 }

@@ -22,22 +22,22 @@ func TestReviewFlagsCheckedBeforeRun(t *testing.T) {
 		{"neither", []string{"Q4", "1", "--reason", "r"}, "give exactly one of --keep and --revoke"},
 		{"no reason", []string{"Q4", "1", "--keep"}, ""},
 	} {
-		o, err := parse(t, newCmdReviewDecide, tc.args...)
+		o, err := clitest.Parse(t, newCmdReviewDecide, tc.args...)
 		if errs.CodeOf(err) != errs.Invalid || o != nil || tc.want != "" && err.Error() != tc.want {
 			t.Errorf("decide, %s: %v (ran %v), want invalid input %q", tc.name, err, o != nil, tc.want)
 		}
 	}
-	d, err := parse(t, newCmdReviewDecide, "Q4", "17", "--revoke", "--reason", " left ", "--override")
+	d, err := clitest.Parse(t, newCmdReviewDecide, "Q4", "17", "--revoke", "--reason", " left ", "--override")
 	if err != nil || d.Item != 17 || d.Decision != access.Revoke || d.Reason != "left" || !d.Override {
 		t.Errorf("decide: %v %+v", err, d)
 	}
-	if o, err := parse(t, newCmdReviewStart, "Q4", "--due", "soon"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, newCmdReviewStart, "Q4", "--due", "soon"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("start --due soon: %v, ran %v", err, o != nil)
 	}
-	if o, err := parse(t, newCmdReviewClose, "Q4", "--undecided", "maybe"); err == nil || o != nil {
+	if o, err := clitest.Parse(t, newCmdReviewClose, "Q4", "--undecided", "maybe"); err == nil || o != nil {
 		t.Errorf("close --undecided maybe: %v, ran %v", err, o != nil)
 	}
-	s, err := parse(t, newCmdReviewStart, "Q4", "--due", "2027-01-15", "--resource", "crm")
+	s, err := clitest.Parse(t, newCmdReviewStart, "Q4", "--due", "2027-01-15", "--resource", "crm")
 	if err != nil || s.Name != "Q4" || s.Due != "2027-01-15" || s.Resource != "crm" {
 		t.Errorf("start: %v %+v", err, s)
 	}

@@ -2,36 +2,16 @@ package account
 
 import (
 	"encoding/json"
-	"io"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/cli/clitest"
-	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/store"
 )
-
-// parse runs the command built by newCmd with runF stubbed and returns
-// the options runF got (nil when RunE refused first) and the error.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return now }}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return nil })
-	cmd.SetArgs(args)
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	return got, cmd.Execute()
-}
 
 // Each flag rule refuses before anything runs, with the message the
 // command has always given; the flags it accepts reach runF parsed.
@@ -42,59 +22,59 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 		msg  string
 	}{
 		{"approve without --stage", func() (bool, error) {
-			o, err := parse(t, newCmdApprove, "zoe")
+			o, err := clitest.Parse(t, newCmdApprove, "zoe")
 			return o != nil, err
 		}, "--stage is required: department or it"},
 		{"reject without --reason", func() (bool, error) {
-			o, err := parse(t, newCmdReject, "zoe")
+			o, err := clitest.Parse(t, newCmdReject, "zoe")
 			return o != nil, err
 		}, "--reason is required"},
 		{"freeze without --reason", func() (bool, error) {
-			o, err := parse(t, newCmdFreeze, "zoe")
+			o, err := clitest.Parse(t, newCmdFreeze, "zoe")
 			return o != nil, err
 		}, "--reason is required"},
 		{"freeze with a control character in --incident", func() (bool, error) {
-			o, err := parse(t, newCmdFreeze, "zoe", "--reason", "x", "--incident", "INC\x1b")
+			o, err := clitest.Parse(t, newCmdFreeze, "zoe", "--reason", "x", "--incident", "INC\x1b")
 			return o != nil, err
 		}, "--incident contains control characters"},
 		{"revoke without --reason", func() (bool, error) {
-			o, err := parse(t, newCmdRevoke, "zoe")
+			o, err := clitest.Parse(t, newCmdRevoke, "zoe")
 			return o != nil, err
 		}, "--reason is required"},
 		{"activate with a long --agreement-ref", func() (bool, error) {
-			o, err := parse(t, newCmdActivate, "zoe", "--agreement-ref", strings.Repeat("x", 201))
+			o, err := clitest.Parse(t, newCmdActivate, "zoe", "--agreement-ref", strings.Repeat("x", 201))
 			return o != nil, err
 		}, "--agreement-ref is longer than 200 characters"},
 		{"update with nothing to update", func() (bool, error) {
-			o, err := parse(t, newCmdUpdate, "zoe", "--reason", "x")
+			o, err := clitest.Parse(t, newCmdUpdate, "zoe", "--reason", "x")
 			return o != nil, err
 		}, "nothing to update"},
 		{"leave without --on", func() (bool, error) {
-			o, err := parse(t, newCmdLeave, "zoe", "--reason", "x")
+			o, err := clitest.Parse(t, newCmdLeave, "zoe", "--reason", "x")
 			return o != nil, err
 		}, "--on is required"},
 		{"transfer with a bad --keep", func() (bool, error) {
-			o, err := parse(t, newCmdTransfer, "zoe", "--keep", "nocolon")
+			o, err := clitest.Parse(t, newCmdTransfer, "zoe", "--keep", "nocolon")
 			return o != nil, err
 		}, "RESOURCE:ROLE"},
 		{"list with a bad --expiring", func() (bool, error) {
-			o, err := parse(t, newCmdList, "--expiring", "soon")
+			o, err := clitest.Parse(t, newCmdList, "--expiring", "soon")
 			return o != nil, err
 		}, "--expiring: "},
 		{"expire with a bad --as-of", func() (bool, error) {
-			o, err := parse(t, newCmdExpire, "--as-of", "2026-13-01")
+			o, err := clitest.Parse(t, newCmdExpire, "--as-of", "2026-13-01")
 			return o != nil, err
 		}, "--as-of: "},
 		{"expire with a future --as-of", func() (bool, error) {
-			o, err := parse(t, newCmdExpire, "--as-of", "2026-12-01")
+			o, err := clitest.Parse(t, newCmdExpire, "--as-of", "2026-12-01")
 			return o != nil, err
 		}, "--as-of 2026-12-01 is in the future"},
 		{"reconcile with neither file", func() (bool, error) {
-			o, err := parse(t, newCmdReconcile)
+			o, err := clitest.Parse(t, newCmdReconcile)
 			return o != nil, err
 		}, "--hr or --directory is required"},
 		{"reconcile a directory with --apply", func() (bool, error) {
-			o, err := parse(t, newCmdReconcile, "--directory", "d.csv", "--apply")
+			o, err := clitest.Parse(t, newCmdReconcile, "--directory", "d.csv", "--apply")
 			return o != nil, err
 		}, "--apply is for --hr"},
 	}
@@ -105,16 +85,16 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 		}
 	}
 
-	o, err := parse(t, newCmdExpire, "--as-of", "2027-01-01", "--dry-run")
+	o, err := clitest.Parse(t, newCmdExpire, "--as-of", "2027-01-01", "--dry-run")
 	if err != nil || o.AsOf != "2027-01-01" || !o.DryRun {
 		t.Errorf("expire --as-of in the future with --dry-run: %+v, %v", o, err)
 	}
-	l, err := parse(t, newCmdList, "--expiring", "30d")
+	l, err := clitest.Parse(t, newCmdList, "--expiring", "30d")
 	if err != nil || l.Expiring == nil || l.Expiring.After(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)).Format(account.DateFormat) != "2026-12-01" {
 		t.Errorf("list --expiring 30d: %+v, %v", l, err)
 	}
 	// A batch leaves the per-account flags to its rows.
-	fz, err := parse(t, newCmdFreeze, "--from-file", "rows.csv", "--dry-run")
+	fz, err := clitest.Parse(t, newCmdFreeze, "--from-file", "rows.csv", "--dry-run")
 	if err != nil || fz.Batch.FromFile != "rows.csv" || !fz.Batch.DryRun || fz.Username != "" {
 		t.Errorf("freeze --from-file: %+v, %v", fz, err)
 	}

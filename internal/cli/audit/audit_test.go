@@ -4,35 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/cli/clitest"
-	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/store"
 )
-
-// parse runs the command built by newCmd with runF stubbed and returns
-// the options runF got (nil when RunE refused first) and the error.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return now }}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return nil })
-	cmd.SetArgs(args)
-	cmd.SetOut(io.Discard)
-	cmd.SetErr(io.Discard)
-	return got, cmd.Execute()
-}
 
 func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 	refused := []struct {
@@ -41,35 +21,35 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 		msg  string
 	}{
 		{"log --until before --since", func() (bool, error) {
-			o, err := parse(t, newCmdLog, "--since", "7d", "--until", "30d")
+			o, err := clitest.Parse(t, newCmdLog, "--since", "7d", "--until", "30d")
 			return o != nil, err
 		}, "--until 30d is not after --since 7d"},
 		{"log --since that is no time", func() (bool, error) {
-			o, err := parse(t, newCmdLog, "--since", "yesterday")
+			o, err := clitest.Parse(t, newCmdLog, "--since", "yesterday")
 			return o != nil, err
 		}, "--since: "},
 		{"log --limit -1", func() (bool, error) {
-			o, err := parse(t, newCmdLog, "--limit", "-1")
+			o, err := clitest.Parse(t, newCmdLog, "--limit", "-1")
 			return o != nil, err
 		}, "--limit must be 0 (all) or more, got -1"},
 		{"export --after -1", func() (bool, error) {
-			o, err := parse(t, newCmdExport, "--after", "-1")
+			o, err := clitest.Parse(t, newCmdExport, "--after", "-1")
 			return o != nil, err
 		}, "--after must be a sequence number"},
 		{"export --interval 1ms", func() (bool, error) {
-			o, err := parse(t, newCmdExport, "--interval", "1ms")
+			o, err := clitest.Parse(t, newCmdExport, "--interval", "1ms")
 			return o != nil, err
 		}, "--interval must be at least 10ms"},
 		{"verify --from without --to", func() (bool, error) {
-			o, err := parse(t, newCmdVerify, "--from", "a.txt")
+			o, err := clitest.Parse(t, newCmdVerify, "--from", "a.txt")
 			return o != nil, err
 		}, "--from and --to go together"},
 		{"verify --max-skew -1s", func() (bool, error) {
-			o, err := parse(t, newCmdVerify, "--max-skew", "-1s")
+			o, err := clitest.Parse(t, newCmdVerify, "--max-skew", "-1s")
 			return o != nil, err
 		}, "--max-skew must not be negative"},
 		{"prove 0", func() (bool, error) {
-			o, err := parse(t, newCmdProve, "0")
+			o, err := clitest.Parse(t, newCmdProve, "0")
 			return o != nil, err
 		}, "SEQ must be an entry's sequence number"},
 	}
@@ -79,7 +59,7 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 			t.Errorf("%s: ran %v, error %v; want invalid, %q, before running", c.name, ran, err, c.msg)
 		}
 	}
-	o, err := parse(t, newCmdLog, "--since", "2026-11-01T00:00:00Z", "--until", "1d")
+	o, err := clitest.Parse(t, newCmdLog, "--since", "2026-11-01T00:00:00Z", "--until", "1d")
 	if err != nil || !o.Since.Equal(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) || !o.Until.Equal(time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)) {
 		t.Errorf("log --since --until: %+v, %v", o, err)
 	}

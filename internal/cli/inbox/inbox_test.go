@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-dev/custos/internal/cli/access"
 	"github.com/custos-dev/custos/internal/cli/account"
 	"github.com/custos-dev/custos/internal/cli/clitest"
@@ -15,18 +13,6 @@ import (
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/iostreams"
 )
-
-// sub builds the verb name of the group that group builds, for running
-// another noun's command in a test.
-func sub(group func(*cmdutil.Factory) *cobra.Command, path ...string) func(*cmdutil.Factory) *cobra.Command {
-	return func(f *cmdutil.Factory) *cobra.Command {
-		c, _, err := group(f).Find(path)
-		if err != nil {
-			panic(err)
-		}
-		return c
-	}
-}
 
 // A negative --within is refused before anything runs.
 func TestDueChecksWithin(t *testing.T) {
@@ -51,15 +37,15 @@ func TestDueChecksWithin(t *testing.T) {
 // own request does not await them; anything overdue is exit 8.
 func TestDueRun(t *testing.T) {
 	e := clitest.New(t)
-	if err := e.RunCmd("account request", sub(account.NewCmdAccount, "request"), "zoe", "--name", "Zoë", "--employee-id", "E-1",
+	if err := e.RunCmd("account request", clitest.Sub(account.NewCmdAccount, "request"), "zoe", "--name", "Zoë", "--employee-id", "E-1",
 		"--department", "Sales", "--position", "Rep", "--reason", "hire"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
-	if err := e.RunCmd("access resource add", sub(access.NewCmdAccess, "resource", "add"), "crm", "--classification", "internal",
+	if err := e.RunCmd("access resource add", clitest.Sub(access.NewCmdAccess, "resource", "add"), "crm", "--classification", "internal",
 		"--owner", e.User, "--roles", "read"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
-	if err := e.RunCmd("access request", sub(access.NewCmdAccess, "request"), "zoe", "crm", "--role", "read", "--reason", "sales"); err != nil {
+	if err := e.RunCmd("access request", clitest.Sub(access.NewCmdAccess, "request"), "zoe", "crm", "--role", "read", "--reason", "sales"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
 	if err := clitest.Run(e, "inbox", newCmdInbox); err != nil {

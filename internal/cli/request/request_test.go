@@ -11,22 +11,9 @@ import (
 	"github.com/custos-dev/custos/internal/cli/clitest"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/request"
 	"github.com/custos-dev/custos/internal/store"
 )
-
-// parse runs a command's RunE with runF stubbed; the options are nil
-// when runF was not reached.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	var got *O
-	cmd := newCmd(&cmdutil.Factory{IO: ios}, func(o *O) error { got = o; return nil })
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	cmd.SetArgs(args)
-	return got, cmd.Execute()
-}
 
 func reject(f *cmdutil.Factory, runF func(*CloseOptions) error) *cobra.Command {
 	return newCmdClose(f, false, runF)
@@ -37,34 +24,24 @@ func withdraw(f *cmdutil.Factory, runF func(*CloseOptions) error) *cobra.Command
 }
 
 func TestFlagsCheckedBeforeRun(t *testing.T) {
-	if o, err := parse(t, newCmdList, "--kind", "bogus"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, newCmdList, "--kind", "bogus"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("list --kind bogus: %v, ran %v", err, o != nil)
 	}
-	if o, err := parse(t, newCmdList, "--limit", "0"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, newCmdList, "--limit", "0"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("list --limit 0: %v, ran %v", err, o != nil)
 	}
-	if o, err := parse(t, newCmdList, "--pending", "--mine", "--kind", "access", "--limit", "3"); err != nil ||
+	if o, err := clitest.Parse(t, newCmdList, "--pending", "--mine", "--kind", "access", "--limit", "3"); err != nil ||
 		*o != (ListOptions{Factory: o.Factory, Cmd: o.Cmd, Output: o.Output, Pending: true, Mine: true, Kind: "access", Limit: 3}) {
 		t.Errorf("list: %v %+v", err, o)
 	}
-	if o, err := parse(t, reject, "REQ-2026-0001"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, reject, "REQ-2026-0001"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("reject without a reason: %v, ran %v", err, o != nil)
 	}
-	if o, err := parse(t, withdraw, "REQ-2026-0001"); err != nil || !o.Withdraw || o.ID != "REQ-2026-0001" {
+	if o, err := clitest.Parse(t, withdraw, "REQ-2026-0001"); err != nil || !o.Withdraw || o.ID != "REQ-2026-0001" {
 		t.Errorf("withdraw without a reason: %v %+v", err, o)
 	}
-	if o, err := parse(t, newCmdApprove, "REQ-2026-0001", "--stage", " Owner ", "--reason", " ok "); err != nil || o.Stage != "owner" || o.Reason != "ok" {
+	if o, err := clitest.Parse(t, newCmdApprove, "REQ-2026-0001", "--stage", " Owner ", "--reason", " ok "); err != nil || o.Stage != "owner" || o.Reason != "ok" {
 		t.Errorf("approve: %v %+v", err, o)
-	}
-}
-
-func sub(group func(*cmdutil.Factory) *cobra.Command, path ...string) func(*cmdutil.Factory) *cobra.Command {
-	return func(f *cmdutil.Factory) *cobra.Command {
-		c, _, err := group(f).Find(path)
-		if err != nil {
-			panic(err)
-		}
-		return c
 	}
 }
 
@@ -72,15 +49,15 @@ func sub(group func(*cmdutil.Factory) *cobra.Command, path ...string) func(*cmdu
 // as pending, the one who asked may not approve it but may withdraw it.
 func TestRequestRun(t *testing.T) {
 	e := clitest.New(t)
-	if err := e.RunCmd("account request", sub(account.NewCmdAccount, "request"), "zoe", "--name", "Zoë", "--employee-id", "E-1",
+	if err := e.RunCmd("account request", clitest.Sub(account.NewCmdAccount, "request"), "zoe", "--name", "Zoë", "--employee-id", "E-1",
 		"--department", "Sales", "--position", "Rep", "--reason", "hire"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
-	if err := e.RunCmd("access resource add", sub(access.NewCmdAccess, "resource", "add"), "crm", "--classification", "internal",
+	if err := e.RunCmd("access resource add", clitest.Sub(access.NewCmdAccess, "resource", "add"), "crm", "--classification", "internal",
 		"--owner", e.User, "--roles", "read"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
-	if err := e.RunCmd("access request", sub(access.NewCmdAccess, "request"), "zoe", "crm", "--role", "read", "--reason", "sales"); err != nil {
+	if err := e.RunCmd("access request", clitest.Sub(access.NewCmdAccess, "request"), "zoe", "crm", "--role", "read", "--reason", "sales"); err != nil {
 		t.Fatalf("%v\n%s", err, e.Err)
 	}
 

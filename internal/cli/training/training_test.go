@@ -13,38 +13,25 @@ import (
 	"github.com/custos-dev/custos/internal/cli/clitest"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/store"
 	"github.com/custos-dev/custos/internal/training"
 )
 
-// parse runs a command's RunE with runF stubbed and reports whether runF
-// was reached.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	var got *O
-	cmd := newCmd(&cmdutil.Factory{IO: ios}, func(o *O) error { got = o; return nil })
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	cmd.SetArgs(args)
-	return got, cmd.Execute()
-}
-
 func TestFlagsCheckedBeforeRun(t *testing.T) {
-	if o, err := parse(t, newCmdRecord, "zoe", "infosec", "--score", "90"); err == nil || err.Error() != "--date is required" || o != nil {
+	if o, err := clitest.Parse(t, newCmdRecord, "zoe", "infosec", "--score", "90"); err == nil || err.Error() != "--date is required" || o != nil {
 		t.Errorf("record without --date: %v, ran %v", err, o != nil)
 	}
-	o, err := parse(t, newCmdRecord, "zoe", "infosec", "--date", "2026-11-20", "--passed")
+	o, err := clitest.Parse(t, newCmdRecord, "zoe", "infosec", "--date", "2026-11-20", "--passed")
 	if err != nil || o.Score != -1 || !o.Passed || o.Username != "zoe" || o.Course != "infosec" || o.Date != "2026-11-20" {
 		t.Errorf("record: %v %+v", err, o)
 	}
-	if o, err := parse(t, newCmdAdd, "Bad name", "--title", "x"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, newCmdAdd, "Bad name", "--title", "x"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("add with a bad name: %v, ran %v", err, o != nil)
 	}
-	if o, err := parse(t, newCmdAdd, "x", "--title", "y", "--every", "often"); errs.CodeOf(err) != errs.Invalid || o != nil {
+	if o, err := clitest.Parse(t, newCmdAdd, "x", "--title", "y", "--every", "often"); errs.CodeOf(err) != errs.Invalid || o != nil {
 		t.Errorf("add with a bad --every: %v, ran %v", err, o != nil)
 	}
-	a, err := parse(t, newCmdAdd, "infosec", "--title", " Basics ", "--every", "1y", "--pass-score", "80")
+	a, err := clitest.Parse(t, newCmdAdd, "infosec", "--title", " Basics ", "--every", "1y", "--pass-score", "80")
 	if want := (training.Course{Name: "infosec", Title: "Basics", Every: "1y", PassScore: 80}); err != nil || a.Course != want {
 		t.Errorf("add: %v %+v", err, a)
 	}
