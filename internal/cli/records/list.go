@@ -115,18 +115,23 @@ func listRun(opts *ListOptions) error {
 	f := opts.Factory
 	format := opts.Output.Format()
 	filter := store.RecordFilter{Class: opts.Class, Due: opts.Due, Held: opts.Held, AsOf: opts.AsOfTime, Limit: opts.Limit}
+	// One result, refilled for every row: a list of millions allocates
+	// none per row.
 	var put func(*records.Record, records.Decision) error
 	var end func() error
 	if opts.Due {
 		w := output.NewResultList[DueResult](f.IO, format)
+		var res DueResult
 		put = func(r *records.Record, d records.Decision) error {
-			return w.Write(&DueResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy, d.Reason})
+			res = DueResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy, d.Reason}
+			return w.Write(&res)
 		}
 		end = w.Close
 	} else {
 		w := output.NewResultList[RecordResult](f.IO, format)
+		var res RecordResult
 		put = func(r *records.Record, _ records.Decision) error {
-			res := recordResult(r)
+			res = recordResult(r)
 			return w.Write(&res)
 		}
 		end = w.Close

@@ -160,9 +160,10 @@ func lookupShowRun(opts *LookupShowOptions) error {
 	format := opts.Output.Format()
 	w := output.NewResultList[RecordResult](f.IO, format)
 	var q *request.Request
+	var res RecordResult
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"request:" + opts.Request}}, func(tx store.Tx) (err error) {
 		q, err = tx.Records().ShowLookup(opts.Request, func(r *records.Record) error {
-			res := recordResult(r)
+			res = recordResult(r)
 			return w.Write(&res)
 		})
 		return err
