@@ -7,33 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-dev/custos/internal/cli/clitest"
-	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/incident"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/store"
 )
 
-// parse runs newCmd's RunE with runF stubbed and returns the options it
-// filled, or its refusal; got is nil when runF was not reached.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return now }}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return nil })
-	cmd.SetArgs(args)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.Execute()
-	return got, err
-}
-
 func TestOpenParsesFlags(t *testing.T) {
-	got, err := parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "  export on a share ",
+	got, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "  export on a share ",
 		"--account", "zoe,ivan", "--detected", "2026-11-29T08:00:00Z")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +25,7 @@ func TestOpenParsesFlags(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 	// --detected defaults to now.
-	got, err = parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s")
+	got, err = clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s")
 	if err != nil || !got.DetectedAt.Equal(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)) {
 		t.Fatalf("%v %+v", err, got)
 	}
@@ -58,39 +39,39 @@ func TestFlagRulesRefuseBeforeRun(t *testing.T) {
 		msg  string
 	}{
 		{"open without --type", func() (bool, error) {
-			o, err := parse(t, newCmdOpen, "--severity", "high", "--summary", "s")
+			o, err := clitest.Parse(t, newCmdOpen, "--severity", "high", "--summary", "s")
 			return o != nil, err
 		}, "--type is required"},
 		{"open without --severity", func() (bool, error) {
-			o, err := parse(t, newCmdOpen, "--type", "data-leak", "--summary", "s")
+			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--summary", "s")
 			return o != nil, err
 		}, "--severity is required"},
 		{"open detected in the future", func() (bool, error) {
-			o, err := parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "2026-12-24")
+			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "2026-12-24")
 			return o != nil, err
 		}, "--detected 2026-12-24 is in the future"},
 		{"open bad --detected", func() (bool, error) {
-			o, err := parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "soon")
+			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "soon")
 			return o != nil, err
 		}, "--detected:"},
 		{"note without text", func() (bool, error) {
-			o, err := parse(t, newCmdNote, "INC-2026-0001", "--text", "  ")
+			o, err := clitest.Parse(t, newCmdNote, "INC-2026-0001", "--text", "  ")
 			return o != nil, err
 		}, "--text"},
 		{"notify without party", func() (bool, error) {
-			o, err := parse(t, newCmdNotify, "INC-2026-0001", "--ref", "r")
+			o, err := clitest.Parse(t, newCmdNotify, "INC-2026-0001", "--ref", "r")
 			return o != nil, err
 		}, "--party is required"},
 		{"update without a change", func() (bool, error) {
-			o, err := parse(t, newCmdUpdate, "INC-2026-0001")
+			o, err := clitest.Parse(t, newCmdUpdate, "INC-2026-0001")
 			return o != nil, err
 		}, "give --severity or --summary"},
 		{"close password file without restore", func() (bool, error) {
-			o, err := parse(t, newCmdClose, "INC-2026-0001", "--root-cause", "r", "--resolution", "r", "--password-file", "/tmp/x")
+			o, err := clitest.Parse(t, newCmdClose, "INC-2026-0001", "--root-cause", "r", "--resolution", "r", "--password-file", "/tmp/x")
 			return o != nil, err
 		}, "--password-file goes with --restore"},
 		{"list limit 0", func() (bool, error) {
-			o, err := parse(t, newCmdList, "--limit", "0")
+			o, err := clitest.Parse(t, newCmdList, "--limit", "0")
 			return o != nil, err
 		}, "--limit"},
 	} {

@@ -9,32 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/custos-dev/custos/internal/cli/clitest"
-	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
-	"github.com/custos-dev/custos/internal/iostreams"
 	"github.com/custos-dev/custos/internal/records"
 	"github.com/custos-dev/custos/internal/request"
 	"github.com/custos-dev/custos/internal/store"
 )
 
 var testNow = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-
-// parse runs newCmd's RunE with runF stubbed and returns the options it
-// filled, nil when the flag rules refused before runF, and the error.
-func parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
-	t.Helper()
-	ios, _, _, _ := iostreams.Test()
-	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return testNow }}
-	var got *O
-	cmd := newCmd(f, func(o *O) error { got = o; return nil })
-	cmd.SetArgs(args)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.Execute()
-	return got, err
-}
 
 // refused checks that the flag rules refused with exit 2 and msg, before
 // the run function.
@@ -46,30 +28,30 @@ func refused[O any](t *testing.T, got *O, err error, msg string) {
 }
 
 func TestRetainFlagRules(t *testing.T) {
-	got, err := parse(t, newCmdRetain, "voice", "--for", "3y", "--description", "calls")
+	got, err := clitest.Parse(t, newCmdRetain, "voice", "--for", "3y", "--description", "calls")
 	if err != nil || got.Class != "voice" || got.Retain.String() != "3y" || got.Lock {
 		t.Fatalf("%v %+v", err, got)
 	}
-	got, err = parse(t, newCmdRetain)
+	got, err = clitest.Parse(t, newCmdRetain)
 	if err != nil || got.Class != "" {
 		t.Fatalf("list: %v %+v", err, got)
 	}
-	got, err = parse(t, newCmdRetain, "--for", "3y")
+	got, err = clitest.Parse(t, newCmdRetain, "--for", "3y")
 	refused(t, got, err, "--for and --lock need a CLASS")
-	got, err = parse(t, newCmdRetain, "voice", "--lock", "--for", "3y", "--reason", "r")
+	got, err = clitest.Parse(t, newCmdRetain, "voice", "--lock", "--for", "3y", "--reason", "r")
 	refused(t, got, err, "--lock locks the current period")
-	got, err = parse(t, newCmdRetain, "voice", "--lock")
+	got, err = clitest.Parse(t, newCmdRetain, "voice", "--lock")
 	refused(t, got, err, "--reason")
-	got, err = parse(t, newCmdRetain, "voice", "--for", "3y", "--reason", "r")
+	got, err = clitest.Parse(t, newCmdRetain, "voice", "--for", "3y", "--reason", "r")
 	refused(t, got, err, "--reason goes with --lock")
-	got, err = parse(t, newCmdRetain, "voice")
+	got, err = clitest.Parse(t, newCmdRetain, "voice")
 	refused(t, got, err, "--for is required")
-	got, err = parse(t, newCmdRetain, "voice", "--for", "forever")
+	got, err = clitest.Parse(t, newCmdRetain, "voice", "--for", "forever")
 	refused(t, got, err, "--for:")
 }
 
 func TestHoldFlagRules(t *testing.T) {
-	got, err := parse(t, newCmdHold, "audit-2025", "--reason", " external audit ", "--from", "2025-01-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z")
+	got, err := clitest.Parse(t, newCmdHold, "audit-2025", "--reason", " external audit ", "--from", "2025-01-01T00:00:00Z", "--to", "2026-01-01T00:00:00Z")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,27 +59,27 @@ func TestHoldFlagRules(t *testing.T) {
 	if h.Kind != records.HoldRange || h.Reason != "external audit" || !h.From.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("%+v", h)
 	}
-	got, err = parse(t, newCmdHold, "h", "--reason", "r", "--record", "3,4", "--record", "9")
+	got, err = clitest.Parse(t, newCmdHold, "h", "--reason", "r", "--record", "3,4", "--record", "9")
 	if err != nil || !reflect.DeepEqual(got.Hold.Records, []int64{3, 4, 9}) {
 		t.Fatalf("%v %+v", err, got)
 	}
-	got, err = parse(t, newCmdHold, "h", "--reason", "r", "--class", "voice", "--subject", "acme")
+	got, err = clitest.Parse(t, newCmdHold, "h", "--reason", "r", "--class", "voice", "--subject", "acme")
 	refused(t, got, err, "give exactly one of")
-	got, err = parse(t, newCmdHold, "h", "--reason", "r", "--from", "2026-01-01", "--to", "2025-01-01")
+	got, err = clitest.Parse(t, newCmdHold, "h", "--reason", "r", "--from", "2026-01-01", "--to", "2025-01-01")
 	refused(t, got, err, "--to must be after --from")
-	got, err = parse(t, newCmdHold, "h", "--reason", "r", "--record", "x")
+	got, err = clitest.Parse(t, newCmdHold, "h", "--reason", "r", "--record", "x")
 	refused(t, got, err, `--record "x" is not a record id`)
-	got, err = parse(t, newCmdHold, "Bad Name", "--reason", "r", "--class", "voice")
+	got, err = clitest.Parse(t, newCmdHold, "Bad Name", "--reason", "r", "--class", "voice")
 	refused(t, got, err, "invalid hold name")
 }
 
 func TestPurgeFlagRules(t *testing.T) {
 	dir := t.TempDir()
-	got, err := parse(t, newCmdPurge, "--dry-run", "--as-of", "2027-01-01T00:00:00Z")
+	got, err := clitest.Parse(t, newCmdPurge, "--dry-run", "--as-of", "2027-01-01T00:00:00Z")
 	if err != nil || !got.Preview || !got.AsOfTime.Equal(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("a preview may look ahead: %v %+v", err, got)
 	}
-	got, err = parse(t, newCmdPurge, "--apply", "REQ-2026-0001", "--archive", dir, "--yes")
+	got, err = clitest.Parse(t, newCmdPurge, "--apply", "REQ-2026-0001", "--archive", dir, "--yes")
 	if err != nil || got.Apply != "REQ-2026-0001" || got.Preview {
 		t.Fatalf("%v %+v", err, got)
 	}
@@ -115,31 +97,31 @@ func TestPurgeFlagRules(t *testing.T) {
 		{[]string{"--yes"}, "--archive DIR is required"},
 		{[]string{"--archive", dir}, "a purge without a terminal needs --yes"},
 	} {
-		got, err := parse(t, newCmdPurge, c.args...)
+		got, err := clitest.Parse(t, newCmdPurge, c.args...)
 		refused(t, got, err, c.msg)
 	}
 }
 
 func TestOtherFlagRules(t *testing.T) {
-	l, err := parse(t, newCmdList, "--due", "--held")
+	l, err := clitest.Parse(t, newCmdList, "--due", "--held")
 	refused(t, l, err, "--due and --held exclude each other")
-	l, err = parse(t, newCmdList, "--due", "--as-of", "yesterday-ish")
+	l, err = clitest.Parse(t, newCmdList, "--due", "--as-of", "yesterday-ish")
 	refused(t, l, err, "--as-of:")
-	s, err := parse(t, newCmdShow, "0")
+	s, err := clitest.Parse(t, newCmdShow, "0")
 	refused(t, s, err, `"0" is not a record id`)
-	a, err := parse(t, newCmdAdd, "--class", "voice", "--created", "someday")
+	a, err := clitest.Parse(t, newCmdAdd, "--class", "voice", "--created", "someday")
 	refused(t, a, err, "--created:")
-	a, err = parse(t, newCmdAdd, "--class", "voice", "--subject", " acme ")
+	a, err = clitest.Parse(t, newCmdAdd, "--class", "voice", "--subject", " acme ")
 	if err != nil || a.Subject != "acme" || !a.CreatedAt.Equal(testNow) {
 		t.Fatalf("%v %+v", err, a)
 	}
-	i, err := parse(t, newCmdImport, "--dir", t.TempDir(), "--class", "Bad Class")
+	i, err := clitest.Parse(t, newCmdImport, "--dir", t.TempDir(), "--class", "Bad Class")
 	refused(t, i, err, "--class:")
-	r, err := parse(t, newCmdRelease, "h", "--reason", " ")
+	r, err := clitest.Parse(t, newCmdRelease, "h", "--reason", " ")
 	refused(t, r, err, "--reason")
-	q, err := parse(t, newCmdLookupRequest, "--class", "voice", "--from", "tomorrowish", "--to", "2026-11-08", "--purpose", "p")
+	q, err := clitest.Parse(t, newCmdLookupRequest, "--class", "voice", "--from", "tomorrowish", "--to", "2026-11-08", "--purpose", "p")
 	refused(t, q, err, "--from:")
-	q, err = parse(t, newCmdLookupRequest, "--subject", "zoe", "--purpose", "p", "--record", "7")
+	q, err = clitest.Parse(t, newCmdLookupRequest, "--subject", "zoe", "--purpose", "p", "--record", "7")
 	if q != nil || errs.CodeOf(err) != errs.Invalid {
 		t.Errorf("two scopes: ran %v, %v", q != nil, err)
 	}
