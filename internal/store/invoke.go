@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -82,7 +83,12 @@ type txn struct {
 	// bootstrap before the first operator exists.
 	real, op *operator.Operator
 	objects  []string
-	store    *sqlStore
+	// states are the account state changes made so far, one object
+	// state:USERNAME:FROM:TO each (accountStates), added to the entry
+	// only when the transaction commits: a failure or a dry run changed
+	// nothing, and its entry must not say otherwise.
+	states []string
+	store  *sqlStore
 }
 
 // Context is the invocation's context.
@@ -192,7 +198,9 @@ func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 		}
 		return s.appendAlone(t)
 	}
-	if err := t.appendEntry(tx, nil); err != nil {
+	// The state changes join the entry now that it commits with them.
+	objects := append(slices.Clip(t.objects), t.states...)
+	if err := insertEntry(t.ctx, tx, t.entryOf(nil, objects), objects); err != nil {
 		return err
 	}
 	err = tx.Commit()
@@ -288,8 +296,12 @@ func (t *txn) appendEntry(tx *sql.Tx, failure error) error {
 	return insertEntry(t.ctx, tx, t.entry(failure), t.objects)
 }
 
-// entry is the invocation's entry, not yet sealed, timed now.
-func (t *txn) entry(failure error) *audit.Entry {
+// entry is the invocation's entry, not yet sealed, timed now, naming
+// the objects touched.
+func (t *txn) entry(failure error) *audit.Entry { return t.entryOf(failure, t.objects) }
+
+// entryOf is entry naming objects.
+func (t *txn) entryOf(failure error, objects []string) *audit.Entry {
 	e := &audit.Entry{
 		At:           audit.FormatTime(time.Now()),
 		RealOperator: t.inv.OSUser,
@@ -300,7 +312,7 @@ func (t *txn) entry(failure error) *audit.Entry {
 		Args:         audit.EncodeList(t.inv.Args),
 		Outcome:      errs.Outcome(failure),
 		ExitCode:     int64(errs.ExitCode(failure)),
-		Objects:      audit.EncodeList(t.objects),
+		Objects:      audit.EncodeList(objects),
 	}
 	if failure != nil {
 		e.Error = firstLine(failure.Error())

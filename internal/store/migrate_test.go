@@ -68,6 +68,7 @@ var timeColumns = map[string][]string{
 	"requests": {"created_at", "expires_at", "closed_at"}, "request_approvals": {"at"},
 	"changes": {"at"}, "account_schedule": {"scheduled_at", "done_at"},
 	"courses": {"created_at"}, "training": {"recorded_at"},
+	"audit_checkpoints": {"made_at"},
 }
 
 // TestMigrationRewritesTimesFixedWidth opens a schema 8 store holding
