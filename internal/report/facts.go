@@ -49,6 +49,9 @@ type Facts struct {
 	People []ScheduledChange
 	// Expired are the grants whose last day fell in the period.
 	Expired []ExpiredGrant
+	// States are the recorded account state changes, for the chart of
+	// states over the period; nil when the store predates them.
+	States *StateLog
 }
 
 // ScheduledChange is a transfer or a leave, as account expire carries

@@ -348,6 +348,17 @@ func accounts(f *Facts, p Period, cn *Counts) Section {
 	}
 	movers, late := moversAndLateLeavers(f, p)
 	s.Figures = append(s.Figures, movers, late)
+	if f.States == nil {
+		s.Missing = append(s.Missing, "Account states over the period: this store does not record account state changes.")
+		return s
+	}
+	from, t, sc, missing := statesOverPeriod(f)
+	s.Figures = append(s.Figures, from)
+	s.Tables = append(s.Tables, t)
+	s.Charts = append(s.Charts, sc)
+	if missing != "" {
+		s.Missing = append(s.Missing, missing)
+	}
 	return s
 }
 
