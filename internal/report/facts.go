@@ -209,6 +209,9 @@ type Checkpoint struct {
 	At        time.Time `json:"at"`
 	Witnesses []string  `json:"witnesses"`
 	Seq       int64     `json:"seq"`
+	// Stored says the report verified from the latest note kept in the
+	// store (report --vkey without --since), not from a file.
+	Stored bool `json:"stored,omitempty"`
 }
 
 // TrainingDept is one department's training figures (a seam: not kept

@@ -185,14 +185,21 @@ func summary(r *Report) []byte {
 // A report verified from a signed checkpoint says what it verified, and
 // no more.
 func TestIntegritySinceCheckpointGolden(t *testing.T) {
-	q4, _ := Quarter("2026-Q4")
-	f := sample()
-	f.Verify = Verification{OK: true, Entries: 5, Since: &Checkpoint{Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{"witness.example.org"}}}
-	r := Build(f, q4, "aurora")
-	var integ Report
-	integ.Title, integ.Period, integ.Head, integ.Sections = r.Title, r.Period, r.Head, r.Sections[len(r.Sections)-1:]
-	golden.Check(t, "since_checkpoint_2026q4.txt", summary(&integ))
-	checkInvariants(t, r)
+	for name, cp := range map[string]*Checkpoint{
+		// A note the auditor gave as a file (--since).
+		"since_checkpoint_2026q4.txt": {Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{"witness.example.org"}},
+		// The latest note the store keeps (--vkey alone), made by entry
+		// 56: the row is traced to it.
+		"since_stored_checkpoint_2026q4.txt": {Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{}, Stored: true, At: at("2026-12-18T09:00:00Z"), Seq: 56},
+	} {
+		f := sample()
+		f.Verify = Verification{OK: true, Entries: 5, Since: cp}
+		r := Build(f, q4, "aurora")
+		var integ Report
+		integ.Title, integ.Period, integ.Head, integ.Sections = r.Title, r.Period, r.Head, r.Sections[len(r.Sections)-1:]
+		golden.Check(t, name, summary(&integ))
+		checkInvariants(t, r)
+	}
 }
 
 func TestBuildGolden(t *testing.T) {

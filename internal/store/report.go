@@ -24,7 +24,7 @@ import (
 // what was appended after it (VerifySince: the stored tree still has the
 // signed root at the signed size, and the entries after it chain on and
 // give the stored tree's root now).
-func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error) {
+func (t *txn) ReportFacts(p report.Period, rs *ReportSince) (*report.Facts, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
@@ -40,10 +40,20 @@ func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*repo
 			return nil, err
 		}
 	}
-	if since != nil {
+	if rs != nil {
+		since := rs.Checkpoint
 		cp := &report.Checkpoint{Origin: since.Origin, Size: since.Size, Witnesses: since.Witnesses}
 		if cp.Witnesses == nil {
 			cp.Witnesses = []string{}
+		}
+		if rs.Stored != nil {
+			cp.Stored, cp.At = true, rs.Stored.MadeAt
+			for _, c := range f.Checkpoints {
+				if c.Size == cp.Size {
+					cp.Seq = c.Seq
+					break
+				}
+			}
 		}
 		_, err := t.VerifySince(since.Size, since.Root)
 		switch {
@@ -70,6 +80,15 @@ func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*repo
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReportSince is the signed checkpoint a report verifies the log from.
+type ReportSince struct {
+	// Checkpoint is the note, its signature checked by the caller.
+	Checkpoint *audit.SignedCheckpoint
+	// Stored is the kept note it was read from (audit checkpoint keeps
+	// each), or nil for a note the auditor gave as a file.
+	Stored *StoredCheckpoint
 }
 
 // ReportEntries reads the entries with the given sequence numbers, for
