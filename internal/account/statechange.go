@@ -44,24 +44,10 @@ func ParseStateChange(object string) (c StateChange, ok bool) {
 	return StateChange{Username: parts[0], From: State(parts[1]), To: State(parts[2])}, true
 }
 
-// MergeStateChange adds the change c to the changes one transaction made
-// so far, as objects: a second change of the same account becomes their
-// net change (A→B then B→C is A→C; A→B then B→A is none), so an entry
-// never holds two changes of one account whose order it cannot tell.
-func MergeStateChange(objects []string, c StateChange) []string {
-	for i, o := range objects {
-		prev, ok := ParseStateChange(o)
-		if !ok || prev.Username != c.Username {
-			continue
-		}
-		if prev.From == c.To {
-			return append(objects[:i:i], objects[i+1:]...)
-		}
-		objects[i] = StateChange{Username: c.Username, From: prev.From, To: c.To}.Object()
-		return objects
-	}
-	if c.From == c.To {
-		return objects
-	}
-	return append(objects, c.Object())
+// Then is the net change of c followed by next, a change of the same
+// account: A→B then B→C is A→C. ok is false when the two cancel out
+// (A→B then B→A): the account ends where it began.
+func (c StateChange) Then(next StateChange) (net StateChange, ok bool) {
+	net = StateChange{Username: c.Username, From: c.From, To: next.To}
+	return net, net.From != net.To
 }

@@ -1,9 +1,6 @@
 package account
 
-import (
-	"slices"
-	"testing"
-)
+import "testing"
 
 func TestStateChangeObject(t *testing.T) {
 	for _, c := range []StateChange{
@@ -22,26 +19,20 @@ func TestStateChangeObject(t *testing.T) {
 	}
 }
 
-func TestMergeStateChange(t *testing.T) {
-	ch := func(u string, from, to State) StateChange { return StateChange{Username: u, From: from, To: to} }
-	tests := []struct {
-		name    string
-		changes []StateChange
-		want    []string
+func TestStateChangeThen(t *testing.T) {
+	ch := func(from, to State) StateChange { return StateChange{Username: "zoe", From: from, To: to} }
+	for _, tt := range []struct {
+		a, b StateChange
+		want StateChange
+		ok   bool
 	}{
-		{"one", []StateChange{ch("zoe", Active, Frozen)}, []string{"state:zoe:active:frozen"}},
-		{"no change", []StateChange{ch("zoe", Frozen, Frozen)}, nil},
-		{"two accounts", []StateChange{ch("zoe", Active, Frozen), ch("kai", Active, Frozen)}, []string{"state:zoe:active:frozen", "state:kai:active:frozen"}},
-		{"net change", []StateChange{ch("zoe", Active, Frozen), ch("zoe", Frozen, Revoked)}, []string{"state:zoe:active:revoked"}},
-		{"back where it was", []StateChange{ch("kai", Approved, Active), ch("zoe", Active, Frozen), ch("zoe", Frozen, Active)}, []string{"state:kai:approved:active"}},
-	}
-	for _, tt := range tests {
-		var got []string
-		for _, c := range tt.changes {
-			got = MergeStateChange(got, c)
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		{ch(Active, Frozen), ch(Frozen, Revoked), ch(Active, Revoked), true},
+		{ch("", Requested), ch(Requested, Rejected), ch("", Rejected), true},
+		{ch(Active, Frozen), ch(Frozen, Active), ch(Active, Active), false},
+	} {
+		got, ok := tt.a.Then(tt.b)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("%+v then %+v = %+v, %v; want %+v, %v", tt.a, tt.b, got, ok, tt.want, tt.ok)
 		}
 	}
 }

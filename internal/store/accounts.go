@@ -201,8 +201,22 @@ func (t *txn) saveLifecycle(a *account.Account, next account.Account) error {
 // recordState notes that an account went from one state to another (from
 // "" when it was just made): the object state:USERNAME:FROM:TO of the
 // invocation's entry, added when the transaction commits (txn.states).
+// A second change of the same account makes one net change, so an entry
+// never holds two changes of one account whose order it cannot tell.
 func (t *txn) recordState(username string, from, to account.State) {
-	t.states = account.MergeStateChange(t.states, account.StateChange{Username: username, From: from, To: to})
+	c := account.StateChange{Username: username, From: from, To: to}
+	if prev, ok := t.states[username]; ok {
+		t.states[username], _ = prev.Then(c)
+		return
+	}
+	if from == to {
+		return
+	}
+	if t.states == nil {
+		t.states = map[string]account.StateChange{}
+	}
+	t.states[username] = c
+	t.stateOrder = append(t.stateOrder, username)
 }
 
 // RejectAccount rejects a requested account.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/audit"
 )
 
@@ -32,10 +33,22 @@ const genBatch = 100_000
 func (s *sqlStore) Generate(ctx context.Context, inv *Invocation, sc Scale, progress func(what string, done, total int)) error {
 	spec := Spec{Write: true}
 	step := func(what string, total int, fn func(tx *sql.Tx, from, to int) error) error {
-		for from := 0; from < total; from += genBatch {
-			to := min(from+genBatch, total)
+		batch := genBatch
+		if what == "accounts" {
+			// Each account made is a state change its batch's entry
+			// records (state:USER::active), as account request would:
+			// smaller batches keep each entry's object list short.
+			batch = genBatch / 10
+		}
+		for from := 0; from < total; from += batch {
+			to := min(from+batch, total)
 			err := s.invoke(ctx, inv, spec, func(t *txn) error {
 				t.Touch("bench:" + what)
+				if what == "accounts" {
+					for a := from; a < to; a++ {
+						t.recordState(genUser(a), "", genState(a))
+					}
+				}
 				return fn(t.tx, from, to)
 			})
 			if err != nil {
@@ -95,12 +108,8 @@ func genAccounts(ctx context.Context, tx *sql.Tx, from, to, perAccount int, now 
 	defer grant.Close()
 	roles := []string{"read", "write", "admin"}
 	for a := from; a < to; a++ {
-		user := fmt.Sprintf("u%07d", a)
-		state := "active"
-		if a%7 == 0 {
-			state = "frozen"
-		}
-		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), state, now); err != nil {
+		user := genUser(a)
+		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), string(genState(a)), now); err != nil {
 			return err
 		}
 		for g := range perAccount {
@@ -110,6 +119,16 @@ func genAccounts(ctx context.Context, tx *sql.Tx, from, to, perAccount int, now 
 		}
 	}
 	return nil
+}
+
+// genUser and genState are generated account a's username and state.
+func genUser(a int) string { return fmt.Sprintf("u%07d", a) }
+
+func genState(a int) account.State {
+	if a%7 == 0 {
+		return account.Frozen
+	}
+	return account.Active
 }
 
 // genRecords inserts records [from, to) of total, created in order from

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
@@ -83,12 +84,26 @@ type txn struct {
 	// bootstrap before the first operator exists.
 	real, op *operator.Operator
 	objects  []string
-	// states are the account state changes made so far, one object
-	// state:USERNAME:FROM:TO each (accountStates), added to the entry
+	// states are the net state change of each account changed so far,
+	// and stateOrder the accounts in the order of their first change;
+	// their objects state:USERNAME:FROM:TO (stateObjects) join the entry
 	// only when the transaction commits: a failure or a dry run changed
 	// nothing, and its entry must not say otherwise.
-	states []string
-	store  *sqlStore
+	states     map[string]account.StateChange
+	stateOrder []string
+	store      *sqlStore
+}
+
+// stateObjects are the objects of the state changes made, in order; an
+// account changed and changed back has none.
+func (t *txn) stateObjects() []string {
+	var out []string
+	for _, u := range t.stateOrder {
+		if c := t.states[u]; c.From != c.To {
+			out = append(out, c.Object())
+		}
+	}
+	return out
 }
 
 // Context is the invocation's context.
@@ -199,7 +214,7 @@ func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 		return s.appendAlone(t)
 	}
 	// The state changes join the entry now that it commits with them.
-	objects := append(slices.Clip(t.objects), t.states...)
+	objects := append(slices.Clip(t.objects), t.stateObjects()...)
 	if err := insertEntry(t.ctx, tx, t.entryOf(nil, objects), objects); err != nil {
 		return err
 	}
