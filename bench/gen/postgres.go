@@ -9,16 +9,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/custos-dev/custos/bench/seed"
 	"github.com/custos-dev/custos/internal/audit"
 )
 
 // copyBatch is how many entries one COPY transaction appends.
 const copyBatch = 1_000_000
-
-// pgWriteLock is the advisory lock every custos write transaction takes
-// first (the store's pgWriteLock, the bytes of "custos"): holding it, no
-// command appends between the head read here and the commit.
-const pgWriteLock int64 = 0x637573746f73
 
 // auditColumns are the columns of custos.audit_log, in the order of
 // audit.Entry.
@@ -26,9 +22,9 @@ var auditColumns = []string{"seq", "at", "real_operator", "operator", "host", "p
 	"outcome", "exit_code", "error", "objects", "prev_hash", "hash"}
 
 // copyAudit appends n entries to the audit log of the PostgreSQL store at
-// location, shaped as the store's own generator shapes them (one object
-// each), with COPY instead of an INSERT per row: row by row, 10 M entries
-// take hours on PostgreSQL. The chain is computed here exactly as custos
+// location, shaped as seed.AuditEntries shapes them (one object each), with COPY
+// instead of an INSERT per row: row by row, 10 M entries take hours on
+// PostgreSQL. The chain is computed here exactly as custos
 // seals an entry (audit.Entry.Seal after the head read under the write
 // lock), and every entry's object is a row of audit_objects, so the
 // result verifies like a log custos wrote. The store's triggers refuse
@@ -52,7 +48,7 @@ func copyAudit(ctx context.Context, location string, n int, progress func(done, 
 	}
 	defer conn.Close(ctx)
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, pgWriteLock); err != nil {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, seed.PGWriteLock); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
@@ -149,7 +145,7 @@ func copyEntries(ctx context.Context, tx pgx.Tx, from, to int, prevSeq int64, pr
 		if i++; i >= to {
 			return nil, nil
 		}
-		e = genEntry(i)
+		e = seed.Entry(i)
 		e.Seal(prevSeq, prevHash)
 		prevSeq, prevHash = e.Seq, e.Hash
 		return []any{e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID, e.Command, e.Args,
@@ -163,27 +159,10 @@ func copyEntries(ctx context.Context, tx pgx.Tx, from, to int, prevSeq int64, pr
 		if k++; k >= to {
 			return nil, nil
 		}
-		return []any{genObject(k), first + int64(k-from)}, nil
+		return []any{seed.Object(k), first + int64(k-from)}, nil
 	})
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_objects"}, []string{"object", "seq"}, objects); err != nil {
 		return 0, "", fmt.Errorf("copy into audit_objects: %w", err)
 	}
 	return prevSeq, prevHash, nil
 }
-
-var genCommands = []string{"account approve", "access grant", "records add", "operator list", "account show"}
-
-var genStart = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-
-// genEntry is the i-th generated entry, unsealed: the same fields as the
-// store's generator gives its i-th entry.
-func genEntry(i int) audit.Entry {
-	user := fmt.Sprintf("u%07d", i%100_000)
-	return audit.Entry{At: audit.FormatTime(genStart.Add(time.Duration(i) * 5 * time.Second)), RealOperator: "ana", Operator: "ana",
-		Host: "h1", PID: int64(1000 + i%30000), Command: genCommands[i%len(genCommands)],
-		Args:    audit.EncodeList([]string{"account", "approve", user, "--stage", "it"}),
-		Outcome: "ok", Objects: audit.EncodeList([]string{genObject(i)})}
-}
-
-// genObject is the one object the i-th generated entry names.
-func genObject(i int) string { return fmt.Sprintf("account:u%07d", i%100_000) }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"github.com/custos-dev/custos/bench/seed"
 	"strings"
 	"testing"
 
@@ -33,9 +34,7 @@ func mth(leaves [][]byte) []byte {
 func treeStore(t *testing.T, n int) (*sqlStore, [][]byte) {
 	t.Helper()
 	s := MustOpen(t)
-	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: n}, nil); err != nil {
-		t.Fatal(err)
-	}
+	seedStore(t, s, seed.Scale{AuditEntries: n})
 	var leaves [][]byte
 	for _, e := range entries(t, s) {
 		leaves = append(leaves, e.LeafHash())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"github.com/custos-dev/custos/bench/seed"
 	"os"
 	"runtime"
 	"strings"
@@ -17,12 +18,10 @@ import (
 )
 
 // seedGrants gives the store accounts × perAccount active grants over 100
-// resources (see Generate).
+// resources (see bench/seed).
 func seedGrants(b *testing.B, s *sqlStore, accounts, perAccount int) {
 	b.Helper()
-	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{Accounts: accounts, GrantsPerAccount: perAccount}, nil); err != nil {
-		b.Fatal(err)
-	}
+	seedStore(b, s, seed.Scale{Accounts: accounts, GrantsPerAccount: perAccount})
 }
 
 // peakHeap samples the live heap every 5 ms until stopped.
@@ -124,12 +123,10 @@ func mustOpenB(b *testing.B) *sqlStore {
 	return s
 }
 
-// seedAudit appends n entries with a valid chain (see Generate).
+// seedAudit appends n entries with a valid chain (see bench/seed).
 func seedAudit(b *testing.B, s *sqlStore, n int) {
 	b.Helper()
-	if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: n}, nil); err != nil {
-		b.Fatal(err)
-	}
+	seedStore(b, s, seed.Scale{AuditEntries: n})
 }
 
 // BenchmarkAuditVerify re-computes the chain of a log of a million

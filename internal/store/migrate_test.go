@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/custos-dev/custos/bench/seed"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,7 +100,7 @@ func TestMigrationRewritesTimesFixedWidth(t *testing.T) {
 		exec(`INSERT INTO records (id, class, created_at, added_at, added_by) VALUES (1, 'hr', '2024-03-01T09:00:00.000000000Z', $1, 'ana')`, tenth)
 		exec(`INSERT INTO holds (name, reason, kind, from_at, to_at, created_at, created_by)
 			VALUES ('h', 'r', 'range', '2024-01-01T00:00:00.000000000Z', '2024-02-01T00:00:00.000000000Z', $1, 'ana')`, later)
-		if err := genAudit(context.Background(), tx, 0, 5); err != nil {
+		if err := seed.AuditEntries(context.Background(), tx, 0, 5); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -566,16 +566,7 @@ type Completer interface {
 	Complete(ctx context.Context, kind, scope, prefix string, limit int) ([]Completion, error)
 }
 
-// Generator fills a store with synthetic data for benchmarks (bench/gen);
-// it is not part of Store, so no command can reach it.
-type Generator interface {
-	Generate(ctx context.Context, inv *Invocation, sc Scale, progress func(what string, done, total int)) error
-}
-
-var (
-	_ Store     = (*sqlStore)(nil)
-	_ Generator = (*sqlStore)(nil)
-)
+var _ Store = (*sqlStore)(nil)
 
 // Warnings are the notices found while opening the store.
 func (s *sqlStore) Warnings() []string { return s.warnings }

@@ -1,8 +1,8 @@
 package store
 
 import (
-	"context"
 	"fmt"
+	"github.com/custos-dev/custos/bench/seed"
 	"strings"
 	"testing"
 
@@ -63,9 +63,7 @@ func tamperQuietly(t *testing.T, s *sqlStore, stmts ...string) {
 func TestVerifyObjectIndex(t *testing.T) {
 	setup := func(t *testing.T) *sqlStore {
 		s := MustOpen(t)
-		if err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: 20}, nil); err != nil {
-			t.Fatal(err)
-		}
+		seedStore(t, s, seed.Scale{AuditEntries: 20})
 		return s
 	}
 	sizes := func(t *testing.T, s *sqlStore, check func(size, chunk int64, err error)) {

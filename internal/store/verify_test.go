@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"github.com/custos-dev/custos/bench/seed"
 	"runtime"
 	"strings"
 	"testing"
@@ -53,10 +54,7 @@ func tamper(t *testing.T, s *sqlStore, stmts ...string) {
 func TestVerifyInParallelSegments(t *testing.T) {
 	setup := func(t *testing.T) *sqlStore {
 		s := MustOpen(t)
-		err := s.Generate(context.Background(), inv("bench generate", "ana"), Scale{AuditEntries: 20}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
+		seedStore(t, s, seed.Scale{AuditEntries: 20})
 		return s
 	}
 	s := setup(t)

@@ -58,6 +58,14 @@ privilege.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// AddResult is what `operator add` reports.
+type AddResult struct {
+	Name       string   `json:"name"`
+	Roles      []string `json:"roles"`
+	Department string   `json:"department"`
+	Changed    bool     `json:"changed"`
+}
+
 func addRun(opts *AddOptions) error {
 	f := opts.Factory
 	if err := operator.ValidateName(opts.Name); err != nil {
@@ -91,8 +99,7 @@ func addRun(opts *AddOptions) error {
 	}
 	format := opts.Output.Format()
 	if format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "department", "changed"),
-			op.Name, op.RoleNames(), op.Department, res != store.Unchanged)
+		return output.WriteResult(f.IO, format, AddResult{op.Name, op.RoleNames(), op.Department, res != store.Unchanged})
 	}
 	desc := strings.Join(op.RoleNames(), ",")
 	if op.Department != "" {
