@@ -112,7 +112,9 @@ func statesOverPeriod(f *Facts) (Figure, Table, Chart, string) {
 				uncovered = true
 			}
 			n[st]++
-			seqs = append(seqs, by)
+			if by > 0 {
+				seqs = append(seqs, by)
+			}
 		}
 		label, cat := pt.UTC().Format("2006-01-02 15:04")+" (start)", "start"
 		if i > 0 {
