@@ -408,6 +408,10 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	if plan := explain(t, s, pointSeqSQL, []any{"2026-11-01"}); !strings.Contains(plan, "audit_log_at (at<?)") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("the report does not find the entry before an instant by the index on at:\n%s%s", plan, pointSeqSQL)
 	}
+	traceAll := fmt.Sprintf(traceAllAccountsSQL, "$2, $3")
+	if plan := explain(t, s, traceAll, []any{100, "account freeze", "account revoke"}); !strings.Contains(plan, "(object=? AND seq<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the report does not walk each account's entries backwards:\n%s%s", plan, traceAll)
+	}
 	lastChange := fmt.Sprintf(lastChangeSQL, "$3, $4")
 	if plan := explain(t, s, lastChange, []any{"account:zoe", 100, "account freeze", "account revoke"}); !strings.Contains(plan, "(object=? AND seq<?)") || strings.Contains(plan, "TEMP B-TREE") {
 		t.Errorf("the report does not walk an account's entries backwards:\n%s%s", plan, lastChange)
