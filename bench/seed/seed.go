@@ -98,8 +98,14 @@ func (s *Seeder) batch(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // set) after each.
 func (s *Seeder) Seed(ctx context.Context, sc Scale, progress func(what string, done, total int)) error {
 	step := func(what string, total int, fn func(tx *sql.Tx, from, to int) error) error {
-		for from := 0; from < total; from += seedBatch {
-			to := min(from+seedBatch, total)
+		n := seedBatch
+		if what == "accounts" {
+			// Each batch of accounts has an entry naming every account it
+			// made (accountsEntry): smaller batches keep it short.
+			n = seedBatch / 10
+		}
+		for from := 0; from < total; from += n {
+			to := min(from+n, total)
 			if err := s.batch(ctx, func(tx *sql.Tx) error { return fn(tx, from, to) }); err != nil {
 				return fmt.Errorf("%s %d–%d: %w", what, from, to, err)
 			}
@@ -116,7 +122,10 @@ func (s *Seeder) Seed(ctx context.Context, sc Scale, progress func(what string, 
 		}
 	}
 	if err := step("accounts", sc.Accounts, func(tx *sql.Tx, from, to int) error {
-		return seedAccounts(ctx, tx, from, to, sc.GrantsPerAccount, now)
+		if err := seedAccounts(ctx, tx, from, to, sc.GrantsPerAccount, now); err != nil {
+			return err
+		}
+		return accountsEntry(ctx, tx, from, to)
 	}); err != nil {
 		return err
 	}
@@ -157,18 +166,62 @@ func seedAccounts(ctx context.Context, tx *sql.Tx, from, to, perAccount int, now
 	defer grant.Close()
 	roles := []string{"read", "write", "admin"}
 	for a := from; a < to; a++ {
-		user := fmt.Sprintf("u%07d", a)
-		state := "active"
-		if a%7 == 0 {
-			state = "frozen"
-		}
-		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), state, now); err != nil {
+		user := seedUser(a)
+		if _, err := acct.ExecContext(ctx, user, fmt.Sprintf("dept%02d", a%50), seedState(a), now); err != nil {
 			return err
 		}
 		for g := range perAccount {
 			if _, err := grant.ExecContext(ctx, a*perAccount+g+1, user, fmt.Sprintf("res%03d", (a+g*13)%100), roles[g%3], now); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// seedUser and seedState are seeded account a's username and state.
+func seedUser(a int) string { return fmt.Sprintf("u%07d", a) }
+
+func seedState(a int) string {
+	if a%7 == 0 {
+		return "frozen"
+	}
+	return "active"
+}
+
+// accountsEntry appends the entry a command making the accounts [from,
+// to) would have written: each account's state change as the object
+// state:USER::STATE (docs/audit-log.md), so that a seeded store's account
+// states over time and last changes are traced as a real store's are.
+// It is dated just before the generated entries that follow it.
+func accountsEntry(ctx context.Context, tx *sql.Tx, from, to int) error {
+	var prevSeq int64
+	prevHash := audit.GenesisHash
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&prevSeq, &prevHash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	objects := make([]string, 0, to-from)
+	for a := from; a < to; a++ {
+		objects = append(objects, "state:"+seedUser(a)+"::"+seedState(a))
+	}
+	e := audit.Entry{At: audit.FormatTime(entryStart.Add(-time.Hour)), RealOperator: "ana", Operator: "ana", Host: "h1", PID: 1,
+		Command: "bench seed", Args: audit.EncodeList([]string{"accounts", fmt.Sprint(from), fmt.Sprint(to)}),
+		Outcome: "ok", Objects: audit.EncodeList(objects)}
+	e.Seal(prevSeq, prevHash)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID,
+		e.Command, e.Args, e.Outcome, e.ExitCode, e.Error, e.Objects, e.PrevHash, e.Hash); err != nil {
+		return err
+	}
+	obj, err := tx.PrepareContext(ctx, `INSERT INTO audit_objects (object, seq) VALUES ($1, $2)`)
+	if err != nil {
+		return err
+	}
+	defer obj.Close()
+	for _, o := range objects {
+		if _, err := obj.ExecContext(ctx, o, e.Seq); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -124,6 +124,8 @@ var Permissions = Matrix{
 	{Command: "audit verify", Roles: auditors},
 	{Command: "audit export", Roles: auditors},
 	{Command: "audit checkpoint", Roles: auditors},
+	{Command: "audit checkpoint list", Roles: auditors},
+	{Command: "audit checkpoint show", Roles: auditors},
 	{Command: "audit prove", Roles: auditors},
 	{Command: "report", Roles: []Role{Admin, Officer, Auditor}},
 }

@@ -49,6 +49,9 @@ type Facts struct {
 	People []ScheduledChange
 	// Expired are the grants whose last day fell in the period.
 	Expired []ExpiredGrant
+	// States are the recorded account state changes, for the chart of
+	// states over the period; nil when the store predates them.
+	States *StateLog
 }
 
 // ScheduledChange is a transfer or a leave, as account expire carries
@@ -206,6 +209,9 @@ type Checkpoint struct {
 	At        time.Time `json:"at"`
 	Witnesses []string  `json:"witnesses"`
 	Seq       int64     `json:"seq"`
+	// Stored says the report verified from the latest note kept in the
+	// store (report --vkey without --since), not from a file.
+	Stored bool `json:"stored,omitempty"`
 }
 
 // TrainingDept is one department's training figures (a seam: not kept

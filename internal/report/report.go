@@ -348,6 +348,17 @@ func accounts(f *Facts, p Period, cn *Counts) Section {
 	}
 	movers, late := moversAndLateLeavers(f, p)
 	s.Figures = append(s.Figures, movers, late)
+	if f.States == nil {
+		s.Missing = append(s.Missing, "Account states over the period: this store does not record account state changes.")
+		return s
+	}
+	from, t, sc, missing := statesOverPeriod(f)
+	s.Figures = append(s.Figures, from)
+	s.Tables = append(s.Tables, t)
+	s.Charts = append(s.Charts, sc)
+	if missing != "" {
+		s.Missing = append(s.Missing, missing)
+	}
 	return s
 }
 
@@ -662,7 +673,11 @@ func integrity(f *Facts) Section {
 	if cp := f.Verify.Since; cp != nil {
 		// What was checked, and no more: the entries up to the checkpoint
 		// were verified when the checkpoint was, not now.
-		verified = fmt.Sprintf("Log verified at report time since the signed checkpoint of %d entries: its signature, the Merkle tree root at %d matching the signed root, and the entries after it chained on to the root now (1 intact, 0 broken)", cp.Size, cp.Size)
+		which := fmt.Sprintf("the signed checkpoint of %d entries", cp.Size)
+		if cp.Stored {
+			which = fmt.Sprintf("the latest signed checkpoint kept in the store (%d entries, made %s)", cp.Size, stamp(cp.At))
+		}
+		verified = fmt.Sprintf("Log verified at report time since %s: its signature against the verifier key given, the Merkle tree root at %d matching the signed root, and the entries after it chained on to the root now (1 intact, 0 broken)", which, cp.Size)
 		entries = fmt.Sprintf("Entries chained after the checkpoint (entries 1 to %d were not re-read: run custos audit verify for a full check)", cp.Size)
 		verdict = fmt.Sprintf("intact since the checkpoint of %d entries", cp.Size)
 	}
@@ -681,8 +696,13 @@ func integrity(f *Facts) Section {
 		if w == "" {
 			w = "none checked (--witness KEY)"
 		}
-		s.Tables = append(s.Tables, Table{Key: "integrity.since", Title: "Signed checkpoint verified from", Columns: []string{"log", "size", "witnesses checked"},
-			Rows: []Row{{Cells: []string{cp.Origin, fmt.Sprint(cp.Size), w}, Seqs: []int64{cp.Size}}}})
+		source, seqs := "a file the auditor gave (--since)", []int64{cp.Size}
+		if cp.Stored {
+			source = "the latest kept in the store, made " + stamp(cp.At)
+			seqs = append(seqs, cp.Seq)
+		}
+		s.Tables = append(s.Tables, Table{Key: "integrity.since", Title: "Signed checkpoint verified from", Columns: []string{"log", "size", "witnesses checked", "checkpoint"},
+			Rows: []Row{{Cells: []string{cp.Origin, fmt.Sprint(cp.Size), w, source}, Seqs: seqs}}})
 	}
 	if len(f.Checkpoints) == 0 {
 		s.Missing = []string{"The latest signed checkpoint and the checkpoints' ages: the log records no signed checkpoint; take one with CUSTOS_AUDIT_SIGNING_KEY=FILE custos audit checkpoint (docs/audit-log.md)."}

@@ -112,7 +112,44 @@ func sample() *Facts {
 		// Grants whose last day fell in Q4 (one given directly, one on
 		// an approved request), and one in Q3.
 		Expired: []ExpiredGrant{{ID: 1, Until: "2026-08-31", Seq: 8}, {ID: 2, Until: "2026-11-30", Seq: 15}, {ID: 3, Until: "2026-12-10", Seq: 14}},
+		States:  sampleStates(q4, at("2026-12-20T09:00:00Z")),
 	}
+}
+
+var q4, _ = Quarter("2026-Q4")
+
+// sampleStates are the sample's recorded state changes, as the store
+// would read them for period p. The custos that records them was
+// installed on 2026-10-03, just before entry 12: zoe's and kai's
+// requests (10, 11) predate it; lee, max, pat, bob and bulk1 are older
+// still, and pat and bulk1 have not changed since.
+func sampleStates(p Period, now time.Time) *StateLog {
+	sl := &StateLog{FirstSeq: 12, FirstAt: at("2026-10-03T10:00:00Z"), Points: StatePoints(p, now),
+		Changes: map[string][]StateChange{
+			"zoe": {{"zoe", "approved", "active", 12}},
+			"kai": {{"kai", "requested", "active", 13}, {"kai", "active", "frozen", 17}, {"kai", "frozen", "active", 20}},
+			"lee": {{"lee", "active", "frozen", 19}},
+			"max": {{"max", "active", "frozen", 19}, {"max", "frozen", "revoked", 22}},
+			"bob": {{"bob", "requested", "rejected", 23}},
+		}}
+	// Entries 1 to 9 fell on the 15th of January to September 2026,
+	// 10 to 23 as in sample().Entries, 24 to 60 from 6 to 19 December.
+	for _, pt := range sl.Points {
+		var seq int64
+		switch {
+		case pt.Year() < 2026:
+		case pt.Before(at("2026-10-02T09:00:00Z")):
+			seq = int64(pt.Month()) - 1 // every point is on the 1st
+		case !pt.After(at("2026-11-01T00:00:00Z")):
+			seq = 12
+		case !pt.After(at("2026-12-01T00:00:00Z")):
+			seq = 18
+		default:
+			seq = 60
+		}
+		sl.PointSeqs = append(sl.PointSeqs, seq)
+	}
+	return sl
 }
 
 // summary is the golden form of a report: every figure with its value
@@ -148,14 +185,21 @@ func summary(r *Report) []byte {
 // A report verified from a signed checkpoint says what it verified, and
 // no more.
 func TestIntegritySinceCheckpointGolden(t *testing.T) {
-	q4, _ := Quarter("2026-Q4")
-	f := sample()
-	f.Verify = Verification{OK: true, Entries: 5, Since: &Checkpoint{Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{"witness.example.org"}}}
-	r := Build(f, q4, "aurora")
-	var integ Report
-	integ.Title, integ.Period, integ.Head, integ.Sections = r.Title, r.Period, r.Head, r.Sections[len(r.Sections)-1:]
-	golden.Check(t, "since_checkpoint_2026q4.txt", summary(&integ))
-	checkInvariants(t, r)
+	for name, cp := range map[string]*Checkpoint{
+		// A note the auditor gave as a file (--since).
+		"since_checkpoint_2026q4.txt": {Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{"witness.example.org"}},
+		// The latest note the store keeps (--vkey alone), made by entry
+		// 56: the row is traced to it.
+		"since_stored_checkpoint_2026q4.txt": {Origin: "custos.example.org/audit", Size: 55, Witnesses: []string{}, Stored: true, At: at("2026-12-18T09:00:00Z"), Seq: 56},
+	} {
+		f := sample()
+		f.Verify = Verification{OK: true, Entries: 5, Since: cp}
+		r := Build(f, q4, "aurora")
+		var integ Report
+		integ.Title, integ.Period, integ.Head, integ.Sections = r.Title, r.Period, r.Head, r.Sections[len(r.Sections)-1:]
+		golden.Check(t, name, summary(&integ))
+		checkInvariants(t, r)
+	}
 }
 
 func TestBuildGolden(t *testing.T) {
@@ -175,7 +219,9 @@ func TestBuildGolden(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Build(sample(), tt.p, "aurora")
+			f := sample()
+			f.States = sampleStates(tt.p, f.Now)
+			r := Build(f, tt.p, "aurora")
 			golden.Check(t, tt.name+".txt", summary(r))
 			checkInvariants(t, r)
 		})
@@ -248,6 +294,13 @@ func TestHTMLValidSelfContainedTraced(t *testing.T) {
 		t.Run(q, func(t *testing.T) {
 			p, _ := Quarter(q)
 			f := sample()
+			// Q2 has nothing to draw, states included: a store that
+			// recorded every state change from its first entry, and
+			// no account yet.
+			f.States = sampleStates(p, f.Now)
+			if q == "2026-Q2" {
+				f.Accounts, f.States.FirstSeq, f.States.Changes = nil, 1, nil
+			}
 			r := Build(f, p, "aurora")
 			byseq := map[int64]Entry{60: {Seq: 60, At: f.Now, Command: "report"}}
 			for _, e := range f.Entries {
@@ -368,5 +421,44 @@ func TestHTMLEscapesStoreStrings(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
 		t.Error("the campaign's name is missing from the page")
+	}
+}
+
+// A store that recorded state changes from its first entry: an account
+// counts from the entry that made it, and every point is known. An empty
+// quarter before any account has all zeros and nothing to draw.
+func TestStatesOverPeriodGolden(t *testing.T) {
+	q3, _ := Quarter("2026-Q3")
+	for _, tt := range []struct {
+		name string
+		p    Period
+	}{{"states_fresh_2026q4", q4}, {"states_fresh_empty_2026q3", q3}} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := sample()
+			f.States = sampleStates(tt.p, f.Now)
+			f.States.FirstSeq, f.States.FirstAt = 1, at("2026-01-15T00:00:00Z")
+			f.Accounts = []Account{
+				{Username: "zoe", Type: "employee", State: "active", Seq: 21},
+				{Username: "kai", Type: "employee", State: "frozen", Seq: 17},
+				{Username: "bob", Type: "employee", State: "rejected", Seq: 23},
+			}
+			f.States.Changes = map[string][]StateChange{
+				"zoe": {{"zoe", "", "requested", 10}, {"zoe", "requested", "approved", 11}, {"zoe", "approved", "active", 12}},
+				"kai": {{"kai", "", "requested", 13}, {"kai", "requested", "approved", 14}, {"kai", "approved", "active", 15}, {"kai", "active", "frozen", 17}},
+				"bob": {{"bob", "", "requested", 19}, {"bob", "requested", "rejected", 23}},
+			}
+			r := Build(f, tt.p, "aurora")
+			acc := Report{Title: r.Title, Period: r.Period, Head: r.Head, Sections: r.Sections[:1]}
+			acc.Sections[0].Figures = slices.DeleteFunc(slices.Clone(acc.Sections[0].Figures), func(f Figure) bool { return !strings.HasPrefix(f.Key, "accounts.states") })
+			acc.Sections[0].Tables = slices.DeleteFunc(slices.Clone(acc.Sections[0].Tables), func(t Table) bool { return !strings.HasPrefix(t.Key, "accounts.states") })
+			acc.Sections[0].Charts = slices.DeleteFunc(slices.Clone(acc.Sections[0].Charts), func(c Chart) bool { return !strings.HasPrefix(c.Key, "accounts.states") })
+			golden.Check(t, tt.name+".txt", summary(&acc))
+			checkInvariants(t, r)
+			for _, c := range acc.Sections[0].Charts {
+				if drawable(c) != (tt.p == q4) {
+					t.Errorf("chart %s drawable = %v", c.Key, drawable(c))
+				}
+			}
+		})
 	}
 }

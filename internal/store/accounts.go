@@ -98,7 +98,11 @@ func (t *txn) RequestAccount(a *account.Account) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
 		a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type), a.Until,
 		string(a.Clearance), string(a.State), a.Reason, a.RequestedBy, now, a.RequestedByReal)
-	return err
+	if err != nil {
+		return err
+	}
+	t.recordState(a.Username, "", a.State)
+	return nil
 }
 
 // Approvals returns the approval stages given to an account.
@@ -179,7 +183,9 @@ func (t *txn) ApproveAccount(username, stage, reason string) (*ApproveResult, er
 }
 
 // saveLifecycle writes the lifecycle columns of next, the account a as a
-// rule of the account package left it, and updates a to match.
+// rule of the account package left it, and updates a to match. It is the
+// one place an existing account's state changes, so it is where the
+// change is recorded for the audit entry.
 func (t *txn) saveLifecycle(a *account.Account, next account.Account) error {
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE accounts SET state = $2, updated_at = $3, state_reason = $4,
 		must_change_password = $5, agreement_ref = $6, incident = $7 WHERE username = $1`,
@@ -187,8 +193,30 @@ func (t *txn) saveLifecycle(a *account.Account, next account.Account) error {
 		flag(next.MustChangePassword), next.AgreementRef, next.Incident); err != nil {
 		return err
 	}
+	t.recordState(next.Username, a.State, next.State)
 	*a = next
 	return nil
+}
+
+// recordState notes that an account went from one state to another (from
+// "" when it was just made): the object state:USERNAME:FROM:TO of the
+// invocation's entry, added when the transaction commits (txn.states).
+// A second change of the same account makes one net change, so an entry
+// never holds two changes of one account whose order it cannot tell.
+func (t *txn) recordState(username string, from, to account.State) {
+	c := account.StateChange{Username: username, From: from, To: to}
+	if prev, ok := t.states[username]; ok {
+		t.states[username], _ = prev.Then(c)
+		return
+	}
+	if from == to {
+		return
+	}
+	if t.states == nil {
+		t.states = map[string]account.StateChange{}
+	}
+	t.states[username] = c
+	t.stateOrder = append(t.stateOrder, username)
 }
 
 // RejectAccount rejects a requested account.

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/audit"
 	"github.com/custos-dev/custos/internal/errs"
 	"github.com/custos-dev/custos/internal/operator"
@@ -82,13 +84,20 @@ type txn struct {
 	// bootstrap before the first operator exists.
 	real, op *operator.Operator
 	objects  []string
-	store    *sqlStore
 	// then is the work that continues the invocation after its
 	// transaction commits (see after).
 	then *continuation
 	// dryRun: the transaction is rolled back (Spec.DryRun); work it would
 	// leave to batches is done in it instead.
 	dryRun bool
+	// states are the net state change of each account changed so far,
+	// and stateOrder the accounts in the order of their first change;
+	// their objects state:USERNAME:FROM:TO (stateObjects) join the entry
+	// only when the transaction commits: a failure or a dry run changed
+	// nothing, and its entry must not say otherwise.
+	states     map[string]account.StateChange
+	stateOrder []string
+	store      *sqlStore
 }
 
 // continuation is bulk work an invocation leaves to batches of their own
@@ -107,6 +116,18 @@ type continuation struct {
 // It is not run in a dry run, whose transaction is rolled back.
 func (t *txn) after(objects []string, run func(ctx context.Context) error) {
 	t.then = &continuation{objects: objects, run: run}
+}
+
+// stateObjects are the objects of the state changes made, in order; an
+// account changed and changed back has none.
+func (t *txn) stateObjects() []string {
+	var out []string
+	for _, u := range t.stateOrder {
+		if c := t.states[u]; c.From != c.To {
+			out = append(out, c.Object())
+		}
+	}
+	return out
 }
 
 // Context is the invocation's context.
@@ -220,7 +241,9 @@ func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 		}
 		return s.appendAlone(t)
 	}
-	if err := t.appendEntry(tx, nil); err != nil {
+	// The state changes join the entry now that it commits with them.
+	objects := append(slices.Clip(t.objects), t.stateObjects()...)
+	if err := t.appendEntryOf(tx, nil, objects); err != nil {
 		return err
 	}
 	err = tx.Commit()
@@ -313,9 +336,14 @@ func (t *txn) authorize(spec Spec) error {
 // appendEntry seals and inserts the invocation's entry; failure is nil for
 // success.
 func (t *txn) appendEntry(tx *sql.Tx, failure error) error {
-	e := t.entry(failure)
-	if len(t.objects) < bulkObjects {
-		return insertEntry(t.ctx, tx, e, t.objects)
+	return t.appendEntryOf(tx, failure, t.objects)
+}
+
+// appendEntryOf is appendEntry naming objects.
+func (t *txn) appendEntryOf(tx *sql.Tx, failure error, objects []string) error {
+	e := t.entryOf(failure, objects)
+	if len(objects) < bulkObjects {
+		return insertEntry(t.ctx, tx, e, objects)
 	}
 	// A bulk command's entry names many objects (a review close every
 	// account and grant it revokes): their index rows are inserted by one
@@ -333,8 +361,12 @@ func (t *txn) appendEntry(tx *sql.Tx, failure error) error {
 // are inserted by one statement.
 const bulkObjects = 64
 
-// entry is the invocation's entry, not yet sealed, timed now.
-func (t *txn) entry(failure error) *audit.Entry {
+// entry is the invocation's entry, not yet sealed, timed now, naming
+// the objects touched.
+func (t *txn) entry(failure error) *audit.Entry { return t.entryOf(failure, t.objects) }
+
+// entryOf is entry naming objects.
+func (t *txn) entryOf(failure error, objects []string) *audit.Entry {
 	e := &audit.Entry{
 		At:           audit.FormatTime(time.Now()),
 		RealOperator: t.inv.OSUser,
@@ -345,7 +377,7 @@ func (t *txn) entry(failure error) *audit.Entry {
 		Args:         audit.EncodeList(t.inv.Args),
 		Outcome:      errs.Outcome(failure),
 		ExitCode:     int64(errs.ExitCode(failure)),
-		Objects:      audit.EncodeList(t.objects),
+		Objects:      audit.EncodeList(objects),
 	}
 	if failure != nil {
 		e.Error = firstLine(failure.Error())

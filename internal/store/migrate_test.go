@@ -69,6 +69,7 @@ var timeColumns = map[string][]string{
 	"requests": {"created_at", "expires_at", "closed_at"}, "request_approvals": {"at"},
 	"changes": {"at"}, "account_schedule": {"scheduled_at", "done_at"},
 	"courses": {"created_at"}, "training": {"recorded_at"},
+	"audit_checkpoints": {"made_at"},
 }
 
 // TestMigrationRewritesTimesFixedWidth opens a schema 8 store holding
@@ -278,5 +279,29 @@ func TestNewerLegacySchemaIsRefused(t *testing.T) {
 	_, err = openSQL(context.Background(), path, Options{})
 	if err == nil || errs.ExitCode(err) != 1 || !strings.Contains(err.Error(), "schema version 99, newer than this custos understands") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// A store upgraded to the version that records account state changes
+// keeps the first entry that can record them: the next one appended.
+// The report states from there, never before.
+func TestStateRecordingStartsAfterTheUpgrade(t *testing.T) {
+	path := oldStore(t, 8, func(tx *sql.Tx, exec func(string, ...any)) {
+		for seq := 1; seq <= 3; seq++ {
+			exec(`INSERT INTO audit_log (seq, at, real_operator, operator, host, pid, command, args, outcome, exit_code, error, objects, prev_hash, hash)
+				VALUES ($1, '2024-03-01T09:00:00.000000000Z', 'ana', 'ana', 'h', 1, 'init', '[]', 'ok', 0, '', '[]', '', '')`, seq)
+		}
+	})
+	s, err := openSQL(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var first int64
+	if err := s.db.QueryRow(`SELECT first_seq FROM audit_recorded_since WHERE what = 'account-states'`).Scan(&first); err != nil || first != 4 {
+		t.Errorf("account states recorded from %d (%v), want 4", first, err)
+	}
+	if _, err := s.db.Exec(`UPDATE audit_recorded_since SET first_seq = 1`); err == nil {
+		t.Error("the start of the record could be moved")
 	}
 }

@@ -184,16 +184,22 @@ func (postgresDialect) checkIndexChunk(ctx context.Context, db *sql.DB, key *aud
 // must be in: on its table, before the statement named, enabled always
 // ("A"), calling its function.
 var pgTriggers = map[string]string{
-	"audit_log_no_update":       "audit_log BEFORE UPDATE ROW A custos_append_only",
-	"audit_log_no_delete":       "audit_log BEFORE DELETE ROW A custos_append_only",
-	"audit_log_no_truncate":     "audit_log BEFORE TRUNCATE STATEMENT A custos_append_only",
-	"audit_objects_no_update":   "audit_objects BEFORE UPDATE ROW A custos_append_only",
-	"audit_objects_no_delete":   "audit_objects BEFORE DELETE ROW A custos_append_only",
-	"audit_objects_no_truncate": "audit_objects BEFORE TRUNCATE STATEMENT A custos_append_only",
-	"audit_log_identity":        "audit_log BEFORE INSERT ROW A custos_audit_identity",
-	"audit_tree_no_update":      "audit_tree BEFORE UPDATE ROW A custos_append_only",
-	"audit_tree_no_delete":      "audit_tree BEFORE DELETE ROW A custos_append_only",
-	"audit_tree_no_truncate":    "audit_tree BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_log_no_update":              "audit_log BEFORE UPDATE ROW A custos_append_only",
+	"audit_log_no_delete":              "audit_log BEFORE DELETE ROW A custos_append_only",
+	"audit_log_no_truncate":            "audit_log BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_objects_no_update":          "audit_objects BEFORE UPDATE ROW A custos_append_only",
+	"audit_objects_no_delete":          "audit_objects BEFORE DELETE ROW A custos_append_only",
+	"audit_objects_no_truncate":        "audit_objects BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_log_identity":               "audit_log BEFORE INSERT ROW A custos_audit_identity",
+	"audit_tree_no_update":             "audit_tree BEFORE UPDATE ROW A custos_append_only",
+	"audit_tree_no_delete":             "audit_tree BEFORE DELETE ROW A custos_append_only",
+	"audit_tree_no_truncate":           "audit_tree BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_recorded_since_no_update":   "audit_recorded_since BEFORE UPDATE ROW A custos_append_only",
+	"audit_recorded_since_no_delete":   "audit_recorded_since BEFORE DELETE ROW A custos_append_only",
+	"audit_recorded_since_no_truncate": "audit_recorded_since BEFORE TRUNCATE STATEMENT A custos_append_only",
+	"audit_checkpoints_no_update":      "audit_checkpoints BEFORE UPDATE ROW A custos_append_only",
+	"audit_checkpoints_no_delete":      "audit_checkpoints BEFORE DELETE ROW A custos_append_only",
+	"audit_checkpoints_no_truncate":    "audit_checkpoints BEFORE TRUNCATE STATEMENT A custos_append_only",
 }
 
 // pgTriggerBodies are the bodies of the triggers' functions as created,

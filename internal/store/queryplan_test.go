@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+
 	"github.com/custos-dev/custos/internal/testutil/pgtest"
 	"go/ast"
 	"go/parser"
@@ -408,6 +410,27 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	if !strings.Contains(plan, "SEARCH r USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") || strings.Contains(plan, "records_class_created") ||
 		!strings.Contains(plan, "purge_ranges_1 (purge_id=? AND lo<?)") {
 		t.Errorf("a purge batch does not walk its id range:\n%s", plan)
+	}
+
+	// The compliance report reads every recorded account state change as
+	// one range of the object index, in its order (no sort), finds the
+	// last entry before each charted instant by one step of the index on
+	// at, and walks an account's entries backwards only for an account
+	// with no recorded change.
+	if plan := explain(t, s, stateChangesSQL, []any{"state:", "state;", 100}); !strings.Contains(plan, "SEARCH audit_objects USING") ||
+		!strings.Contains(plan, "(object>? AND object<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the report does not read the state changes as a range of the object index:\n%s%s", plan, stateChangesSQL)
+	}
+	if plan := explain(t, s, pointSeqSQL, []any{"2026-11-01"}); !strings.Contains(plan, "audit_log_at (at<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the report does not find the entry before an instant by the index on at:\n%s%s", plan, pointSeqSQL)
+	}
+	traceAll := fmt.Sprintf(traceAllAccountsSQL, "$2, $3")
+	if plan := explain(t, s, traceAll, []any{100, "account freeze", "account revoke"}); !strings.Contains(plan, "(object=? AND seq<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the report does not walk each account's entries backwards:\n%s%s", plan, traceAll)
+	}
+	lastChange := fmt.Sprintf(lastChangeSQL, "$3, $4")
+	if plan := explain(t, s, lastChange, []any{"account:zoe", 100, "account freeze", "account revoke"}); !strings.Contains(plan, "(object=? AND seq<?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("the report does not walk an account's entries backwards:\n%s%s", plan, lastChange)
 	}
 }
 

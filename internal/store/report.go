@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -22,7 +24,7 @@ import (
 // what was appended after it (VerifySince: the stored tree still has the
 // signed root at the signed size, and the entries after it chain on and
 // give the stored tree's root now).
-func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error) {
+func (t *txn) ReportFacts(p report.Period, rs *ReportSince) (*report.Facts, error) {
 	head, err := t.AuditHead()
 	if err != nil {
 		return nil, err
@@ -38,10 +40,20 @@ func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*repo
 			return nil, err
 		}
 	}
-	if since != nil {
+	if rs != nil {
+		since := rs.Checkpoint
 		cp := &report.Checkpoint{Origin: since.Origin, Size: since.Size, Witnesses: since.Witnesses}
 		if cp.Witnesses == nil {
 			cp.Witnesses = []string{}
+		}
+		if rs.Stored != nil {
+			cp.Stored, cp.At = true, rs.Stored.MadeAt
+			for _, c := range f.Checkpoints {
+				if c.Size == cp.Size {
+					cp.Seq = c.Seq
+					break
+				}
+			}
 		}
 		_, err := t.VerifySince(since.Size, since.Root)
 		switch {
@@ -68,6 +80,15 @@ func (t *txn) ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*repo
 		return nil, err
 	}
 	return f, nil
+}
+
+// ReportSince is the signed checkpoint a report verifies the log from.
+type ReportSince struct {
+	// Checkpoint is the note, its signature checked by the caller.
+	Checkpoint *audit.SignedCheckpoint
+	// Stored is the kept note it was read from (audit checkpoint keeps
+	// each), or nil for a note the auditor gave as a file.
+	Stored *StoredCheckpoint
 }
 
 // ReportEntries reads the entries with the given sequence numbers, for
@@ -202,36 +223,194 @@ func isRead(command string) bool {
 var accountChanges = []string{"account request", "account approve", "account reject", "account activate",
 	"account freeze", "account revoke", "account expire", "incident open", "incident close"}
 
-func (t *txn) reportAccounts(f *report.Facts, _ report.Period) error {
-	// One short backward walk of the (object, seq) index per account,
-	// rather than every entry of every account: at enterprise size the
-	// accounts have a hundred entries each, most of them reads.
-	args := []any{f.Head.Seq}
+// lastChangeSQL traces an account to the entry that
+// last changed it when the log has no state change of it: one short
+// backward walk of the (object, seq) index per such account.
+const lastChangeSQL = `SELECT o.seq FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
+	WHERE o.object = $1 AND o.seq <= $2 AND l.outcome = 'ok' AND l.command IN (%s)
+	ORDER BY o.seq DESC LIMIT 1`
+
+// stateChangesSQL reads every recorded state change up to the head, in
+// the order of the object index: one range of it, each account's changes
+// together (a username holds no colon, so "state:USER:" is a range of
+// its own).
+const stateChangesSQL = `SELECT object, seq FROM audit_objects WHERE object >= $1 AND object < $2 AND seq <= $3 ORDER BY object, seq`
+
+// pointSeqSQL is the last entry before an instant: one step of the
+// index on at.
+const pointSeqSQL = `SELECT seq FROM audit_log WHERE at < $1 ORDER BY at DESC LIMIT 1`
+
+func (t *txn) reportAccounts(f *report.Facts, p report.Period) error {
+	sl, last, err := t.reportStates(f, p)
+	if err != nil {
+		return err
+	}
+	f.States = sl
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT username, type, state, until FROM accounts ORDER BY username`)
+	if err != nil {
+		return err
+	}
+	var untraced []int
+	for rows.Next() {
+		var a report.Account
+		if err := rows.Scan(&a.Username, &a.Type, &a.State, &a.Until); err != nil {
+			rows.Close()
+			return err
+		}
+		if seq, ok := last[a.Username]; ok {
+			a.Seq = seq
+		} else {
+			untraced = append(untraced, len(f.Accounts))
+		}
+		f.Accounts = append(f.Accounts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(untraced) == 0 {
+		return err
+	}
+	// Accounts not changed since before state changes were recorded:
+	// the last successful entry of a command that changes accounts.
+	args := []any{"", f.Head.Seq}
 	marks := make([]string, len(accountChanges))
 	for i, c := range accountChanges {
 		args = append(args, c)
 		marks[i] = fmt.Sprintf("$%d", len(args))
 	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT a.username, a.type, a.state, a.until,
-		(SELECT o.seq FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
-		 WHERE o.object = 'account:' || a.username AND o.seq <= $1 AND l.outcome = 'ok'
-		   AND l.command IN (`+strings.Join(marks, ", ")+`)
-		 ORDER BY o.seq DESC LIMIT 1)
-		FROM accounts a ORDER BY a.username`, args...)
+	if len(untraced) > len(f.Accounts)/2 {
+		// Most accounts predate the record (a store upgraded from a
+		// version without it): one statement walks them all, rather
+		// than a round trip through database/sql per account (about a
+		// second per 100,000).
+		return t.traceAllAccounts(f, args[1:], marks)
+	}
+	stmt, err := t.tx.PrepareContext(t.ctx, fmt.Sprintf(lastChangeSQL, strings.Join(marks, ", ")))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, i := range untraced {
+		args[0] = "account:" + f.Accounts[i].Username
+		err := stmt.QueryRowContext(t.ctx, args...).Scan(&f.Accounts[i].Seq)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+	}
+	return nil
+}
+
+// traceAllAccountsSQL is lastChangeSQL for every account, in username
+// order; %s is the list of commands.
+const traceAllAccountsSQL = `SELECT a.username, (SELECT o.seq FROM audit_objects o JOIN audit_log l ON l.seq = o.seq
+	WHERE o.object = 'account:' || a.username AND o.seq <= $1 AND l.outcome = 'ok' AND l.command IN (%s)
+	ORDER BY o.seq DESC LIMIT 1) FROM accounts a ORDER BY a.username`
+
+// traceAllAccounts traces each account of f.Accounts (in username order)
+// that has no recorded state change to its last changing entry, in one
+// statement; args are the head and the commands, marks their parameters.
+func (t *txn) traceAllAccounts(f *report.Facts, args []any, marks []string) error {
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := t.tx.QueryContext(t.ctx, fmt.Sprintf(traceAllAccountsSQL, strings.Join(marks, ", ")), args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var a report.Account
+	for i := 0; rows.Next(); i++ {
+		var user string
 		var seq sql.NullInt64
-		if err := rows.Scan(&a.Username, &a.Type, &a.State, &a.Until, &seq); err != nil {
+		if err := rows.Scan(&user, &seq); err != nil {
 			return err
 		}
-		a.Seq = seq.Int64
-		f.Accounts = append(f.Accounts, a)
+		// The same snapshot, the same order: row i is account i.
+		if i >= len(f.Accounts) || f.Accounts[i].Username != user {
+			return fmt.Errorf("accounts changed between two reads of one transaction")
+		}
+		if f.Accounts[i].Seq == 0 {
+			f.Accounts[i].Seq = seq.Int64
+		}
 	}
 	return rows.Err()
+}
+
+// reportStates reads the recorded account state changes (objects
+// state:USER:FROM:TO) the chart of states over period p needs, and the
+// last change of each account. The log records them from the entry kept
+// by migration 0019 on.
+func (t *txn) reportStates(f *report.Facts, p report.Period) (*report.StateLog, map[string]int64, error) {
+	sl := &report.StateLog{Points: report.StatePoints(p, f.Now)}
+	err := t.tx.QueryRowContext(t.ctx, `SELECT first_seq FROM audit_recorded_since WHERE what = 'account-states'`).Scan(&sl.FirstSeq)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sl.FirstSeq <= f.Head.Seq {
+		var at string
+		if err := t.tx.QueryRowContext(t.ctx, `SELECT at FROM audit_log WHERE seq = $1`, sl.FirstSeq).Scan(&at); err != nil {
+			return nil, nil, err
+		}
+		sl.FirstAt = parseTime(at)
+	}
+	for _, pt := range sl.Points {
+		var seq int64
+		err := t.tx.QueryRowContext(t.ctx, pointSeqSQL, audit.FormatTime(pt)).Scan(&seq)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		sl.PointSeqs = append(sl.PointSeqs, min(seq, f.Head.Seq))
+	}
+	first, lastPoint := sl.PointSeqs[0], sl.PointSeqs[len(sl.PointSeqs)-1]
+	prefix := account.StateObjectPrefix("")
+	rows, err := t.tx.QueryContext(t.ctx, stateChangesSQL, prefix, prefix[:len(prefix)-1]+";", f.Head.Seq)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	sl.Changes = map[string][]report.StateChange{}
+	last := map[string]int64{}
+	var user string
+	var changes []report.StateChange
+	// keep holds what tells an account's state at the points: the last
+	// change up to the first point, every one up to the last point, and
+	// the first one after it.
+	keep := func() {
+		if len(changes) == 0 {
+			return
+		}
+		slices.SortFunc(changes, func(a, b report.StateChange) int { return cmp.Compare(a.Seq, b.Seq) })
+		last[user] = changes[len(changes)-1].Seq
+		var kept []report.StateChange
+		for i, c := range changes {
+			switch {
+			case c.Seq <= first && i+1 < len(changes) && changes[i+1].Seq <= first:
+			case c.Seq > lastPoint && i > 0 && changes[i-1].Seq > lastPoint:
+			default:
+				kept = append(kept, c)
+			}
+		}
+		sl.Changes[user] = kept
+		changes = changes[:0]
+	}
+	for rows.Next() {
+		var obj string
+		var seq int64
+		if err := rows.Scan(&obj, &seq); err != nil {
+			return nil, nil, err
+		}
+		c, ok := account.ParseStateChange(obj)
+		if !ok {
+			continue
+		}
+		if c.Username != user {
+			keep()
+			user = c.Username
+		}
+		changes = append(changes, report.StateChange{Username: c.Username, From: string(c.From), To: string(c.To), Seq: seq})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	keep()
+	return sl, last, nil
 }
 
 func (t *txn) reportReviews(f *report.Facts, p report.Period) error {

@@ -232,6 +232,15 @@ type Audit interface {
 	AuditHead() (audit.Entry, error)
 	// AuditTreeSize is the number of entries the stored Merkle tree holds.
 	AuditTreeSize() (int64, error)
+	// SaveCheckpoint keeps the signed checkpoint note of the tree of size
+	// entries (public: the note and its signature, never a key).
+	SaveCheckpoint(size int64, origin string, note []byte) error
+	// StoredCheckpoints lists the kept notes, the latest first; limit 0
+	// lists all.
+	StoredCheckpoints(limit int) ([]*StoredCheckpoint, error)
+	// StoredCheckpoint returns the kept note of size entries, or the
+	// latest for size 0, or NotFound. Its signature is not checked here.
+	StoredCheckpoint(size int64) (*StoredCheckpoint, error)
 	// AuditRoot is the Merkle root of the first size entries.
 	AuditRoot(size int64) ([]byte, error)
 	// AuditEntry reads entry seq.
@@ -427,7 +436,7 @@ type Report interface {
 	// what was appended after it (VerifySince: the stored tree still has the
 	// signed root at the signed size, and the entries after it chain on and
 	// give the stored tree's root now).
-	ReportFacts(p report.Period, since *audit.SignedCheckpoint) (*report.Facts, error)
+	ReportFacts(p report.Period, since *ReportSince) (*report.Facts, error)
 	// ReportEntries reads the entries with the given sequence numbers, for
 	// the report's list of traced entries.
 	ReportEntries(seqs []int64) ([]report.Entry, error)

@@ -128,10 +128,11 @@ func TestVerifyTriggers(t *testing.T) {
 	}
 	if pgtest.Enabled() {
 		cases = map[string]string{
-			`DROP TRIGGER audit_objects_no_update ON audit_objects`:                                                          "the append-only trigger audit_objects_no_update is missing",
-			`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete`:                                                      "the append-only trigger audit_log_no_delete was changed",
-			`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate`:                                                     "the append-only trigger audit_log_no_truncate was changed",
-			`CREATE OR REPLACE FUNCTION custos_append_only() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN OLD; END'`:    "the append-only trigger audit_log_no_delete was changed",
+			`DROP TRIGGER audit_objects_no_update ON audit_objects`:      "the append-only trigger audit_objects_no_update is missing",
+			`ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete`:  "the append-only trigger audit_log_no_delete was changed",
+			`ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate`: "the append-only trigger audit_log_no_truncate was changed",
+			// Every append-only trigger calls it; the first by name is named.
+			`CREATE OR REPLACE FUNCTION custos_append_only() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN OLD; END'`:    "the append-only trigger audit_checkpoints_no_delete was changed",
 			`ALTER TABLE audit_log DISABLE TRIGGER audit_log_identity`:                                                       "the append-only trigger audit_log_identity was changed",
 			`CREATE OR REPLACE FUNCTION custos_audit_identity() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END'`: "the append-only trigger audit_log_identity was changed",
 		}

@@ -3,6 +3,7 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 
@@ -34,7 +35,11 @@ func newCmdCheckpoint(f *cmdutil.Factory, runF func(*CheckpointOptions) error) *
 log's RFC 6962 Merkle tree) signed with that key. Anyone with the verifier
 key can check it (` + "`custos audit verify --checkpoint FILE --vkey KEY`" + `); no one
 without the signer key can forge one. The key is read from the file, never
-stored in the store or the log.
+stored in the store or the log. The note itself (public: the signed head
+and its signature) is kept in the store too, for
+` + "`custos audit checkpoint list`" + ` and ` + "`show`" + ` and for ` + "`custos report --vkey KEY`" + `,
+which trust a kept note only once its signature verifies against the
+verifier key they are given.
 
 Without it, write the older JSON checkpoint: the audit log's head (the last entry's sequence number, hash and time)
 as JSON to stdout or to --out FILE. Keep checkpoints where the store's
@@ -59,6 +64,7 @@ checkpoint (exit 4).`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the checkpoint to FILE instead of stdout")
+	cmd.AddCommand(newCmdCheckpointList(f, nil), newCmdCheckpointShow(f, nil))
 	return cmdutil.MarkStore(cmd)
 }
 
@@ -129,7 +135,10 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 	}
 	var note []byte
 	var head audit.TreeHead
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+	// A write: the note is kept in the store (audit checkpoint list,
+	// and the report's latest checkpoint), in the transaction that
+	// appends this entry.
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{Write: true}, func(tx store.Tx) error {
 		origin, err := tx.Policy().PolicyValue(policy.AuditOrigin)
 		if err != nil {
 			return err
@@ -153,6 +162,9 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 			return err
 		}
 		tx.Touch("audit:" + strconv.FormatInt(size, 10))
+		if err := tx.Audit().SaveCheckpoint(size, origin, note); err != nil {
+			return err
+		}
 		if opts.Out != "" {
 			return writeBytes(opts.Out, note, 0o644)
 		}
@@ -167,4 +179,161 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 	}
 	_, err = f.IO.Out.Write(note)
 	return err
+}
+
+// CheckpointListOptions are the inputs of `audit checkpoint list`.
+type CheckpointListOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+}
+
+func newCmdCheckpointList(f *cmdutil.Factory, runF func(*CheckpointListOptions) error) *cobra.Command {
+	opts := &CheckpointListOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the signed checkpoints the store keeps, the latest first",
+		Long: `List the signed checkpoint notes that ` + "`custos audit checkpoint`" + ` kept in
+the store: the number of entries each signs, the log's origin, when and by
+whom it was made. The notes are public; listing them checks no signature
+(` + "`custos audit checkpoint show`" + ` with --vkey does, and so does the report).`,
+		Example: `  $ custos audit checkpoint list
+  $ custos audit checkpoint list -o json`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkpointListRun(opts)
+		},
+	}
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
+	return cmdutil.MarkStore(cmd)
+}
+
+func checkpointListRun(opts *CheckpointListOptions) error {
+	f := opts.Factory
+	w := output.NewList(f.IO, opts.Output.Format(), output.Cols("size", "origin", "made_at", "made_by"))
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		cps, err := tx.Audit().StoredCheckpoints(0)
+		if err != nil {
+			return err
+		}
+		for _, c := range cps {
+			if err := w.Row(c.Size, c.Origin, c.MadeAt, c.MadeBy); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// CheckpointShowOptions are the inputs of `audit checkpoint show`.
+type CheckpointShowOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	// Size is the checkpoint's number of entries; 0 for the latest.
+	Size      int64
+	VKey      string
+	Witnesses []string
+}
+
+func newCmdCheckpointShow(f *cmdutil.Factory, runF func(*CheckpointShowOptions) error) *cobra.Command {
+	opts := &CheckpointShowOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "show [SIZE] [--vkey KEY [--witness KEY]]",
+		Short: "Print a signed checkpoint the store keeps (the latest by default)",
+		Long: `Print the signed checkpoint note of SIZE entries that the store keeps, or
+the latest one, exactly as ` + "`custos audit checkpoint`" + ` wrote it, so it can be
+saved and checked anywhere (` + "`custos audit verify --checkpoint FILE --vkey KEY`" + `).
+
+With --vkey KEY (the log's verifier key, or a file holding it) the note's
+signature is checked first, and each --witness KEY's cosignature: a note
+that does not verify is an integrity failure (exit 6) and is not printed.
+Without --vkey nothing is checked: a note read from the store is only
+data until its signature verifies.`,
+		Example: `  $ custos audit checkpoint show --vkey custos.vkey > cp.txt
+  $ custos audit checkpoint show 1200`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return cmdutil.ExactArgs("[SIZE]")(cmd, args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if len(args) == 1 {
+				n, err := strconv.ParseInt(args[0], 10, 64)
+				if err != nil || n < 1 {
+					return errs.Invalidf("SIZE must be a number of entries, 1 or more: %q", args[0])
+				}
+				opts.Size = n
+			}
+			if len(opts.Witnesses) > 0 && opts.VKey == "" {
+				return errs.Invalidf("--witness needs the log's verifier key: --vkey")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkpointShowRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.VKey, "vkey", "", "check the note's signature with the log's verifier key (or a file holding it) first")
+	cmd.Flags().StringArrayVar(&opts.Witnesses, "witness", nil, "with --vkey: a witness's verifier key whose cosignature the note must carry (repeatable)")
+	return cmdutil.MarkStore(cmd)
+}
+
+func checkpointShowRun(opts *CheckpointShowOptions) error {
+	f := opts.Factory
+	var note string
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		c, err := tx.Audit().StoredCheckpoint(opts.Size)
+		if err != nil {
+			return err
+		}
+		if opts.VKey != "" {
+			if _, err := OpenStored(c, opts.VKey, opts.Witnesses); err != nil {
+				return err
+			}
+		}
+		note = c.Note
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(f.IO.Out, note)
+	return err
+}
+
+// OpenStored checks a checkpoint note kept in the store against the
+// log's verifier key vkey (a key or a file holding one) and each
+// witness's, as a checkpoint file is checked: a note that does not
+// verify is an integrity error naming the checkpoint.
+func OpenStored(c *store.StoredCheckpoint, vkey string, witnesses []string) (*audit.SignedCheckpoint, error) {
+	v, err := verifierArg("--vkey", vkey)
+	if err != nil {
+		return nil, err
+	}
+	ws, err := witnessArgs(witnesses)
+	if err != nil {
+		return nil, err
+	}
+	cp, err := audit.OpenCheckpoint([]byte(c.Note), v, ws...)
+	if err != nil {
+		if errs.CodeOf(err) == errs.Integrity {
+			return nil, errs.Integrityf("the stored checkpoint of %d entries does not verify: %v", c.Size, err).
+				WithHint("the note in the store was altered, or signed with another key; check the copies kept elsewhere")
+		}
+		return nil, err
+	}
+	if cp.Size != c.Size {
+		return nil, errs.Integrityf("the stored checkpoint of %d entries signs %d entries: it was filed under the wrong size", c.Size, cp.Size)
+	}
+	return cp, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/custos-dev/custos/internal/audit"
 	auditcmd "github.com/custos-dev/custos/internal/cli/audit"
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
 	"github.com/custos-dev/custos/internal/errs"
@@ -46,7 +45,7 @@ func newCmdReport(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command 
 	opts := &Options{Factory: f}
 	var quarter, from, to string
 	cmd := &cobra.Command{
-		Use:   "report [--quarter 2026-Q4 | --from DATE --to DATE] [--since CP --vkey KEY] [-o html|json] [--out FILE]",
+		Use:   "report [--quarter 2026-Q4 | --from DATE --to DATE] [--vkey KEY [--since CP]] [-o html|json] [--out FILE]",
 		Short: "The compliance report of a quarter, with charts, traced to the audit log",
 		Long: `Write the compliance report of a quarter (--quarter 2026-Q4), or of the days
 from --from to --to (both included), as one self-contained HTML page (the
@@ -73,17 +72,23 @@ object report:SHA256, so a copy can be checked later:
 ` + "`custos audit log --object report:$(sha256sum FILE | cut -d' ' -f1)`" + `.
 
 The integrity section verifies the whole chain from entry 1, which takes
-most of a report's time over a large log. With --since CP --vkey KEY (a
-signed checkpoint and the log's verifier key, as for audit verify
---since) it checks only what was appended after the checkpoint: the
-signature, the stored Merkle tree's root at the signed size against the
-signed root, and the entries after it chained on to today's root. The
-section then says so, and names the checkpoint and its witnesses
-(--witness KEY, repeatable, as for audit verify).
+most of a report's time over a large log. With --vkey KEY (the log's
+verifier key, or a file holding it) it starts from the latest signed
+checkpoint the store keeps (` + "`custos audit checkpoint`" + ` keeps each one it
+makes) and checks only what was appended after it: the checkpoint's
+signature against KEY, the stored Merkle tree's root at the signed size
+against the signed root, and the entries after it chained on to today's
+root. A kept checkpoint whose signature does not verify is an integrity
+failure (exit 6), never passed over for an older one; with none kept the
+report is refused (exit 3). --since CP names a checkpoint file to start
+from instead, as for audit verify --since. The section then says what
+was checked, and names the checkpoint and its witnesses (--witness KEY,
+repeatable, as for audit verify).
 
 Only auditors, officers and admins may run it; it changes nothing.`,
 		Example: `  $ custos report --quarter 2026-Q4 --out q4.html
   custos: wrote the report of 2026-Q4 to q4.html (SHA-256 3f1c…, recorded in the audit log)
+  $ custos report --quarter 2026-Q4 --vkey custos.vkey --out q4.html
   $ custos report --quarter 2026-Q4 --since cp.txt --vkey custos.vkey --out q4.html
   $ custos report --from 2026-01-01 --to 2026-06-30 -o json | jq '.sections[] | select(.key=="incidents") | .figures[0]'
   $ custos audit log --object report:$(sha256sum q4.html | cut -d' ' -f1)`,
@@ -114,8 +119,8 @@ Only auditors, officers and admins may run it; it changes nothing.`,
 			if opts.Since != "" && opts.VKey == "" {
 				return cmdutil.FlagError(cmd, fmt.Errorf("--since needs the log's verifier key: --vkey"))
 			}
-			if opts.Since == "" && (opts.VKey != "" || len(opts.Witnesses) > 0) {
-				return cmdutil.FlagError(cmd, fmt.Errorf("--vkey and --witness go with --since"))
+			if len(opts.Witnesses) > 0 && opts.VKey == "" {
+				return cmdutil.FlagError(cmd, fmt.Errorf("--witness needs the log's verifier key: --vkey"))
 			}
 			if runF != nil {
 				return runF(opts)
@@ -128,8 +133,8 @@ Only auditors, officers and admins may run it; it changes nothing.`,
 	cmd.Flags().StringVar(&to, "to", "", "report up to and including this day, with --from")
 	cmd.Flags().StringVar(&opts.Out, "out", "", "write the report to FILE instead of stdout")
 	cmd.Flags().StringVar(&opts.Since, "since", "", "verify the log only after this signed checkpoint (verified in full before)")
-	cmd.Flags().StringVar(&opts.VKey, "vkey", "", "with --since: the log's verifier key (or a file holding it)")
-	cmd.Flags().StringArrayVar(&opts.Witnesses, "witness", nil, "with --since: a witness's verifier key whose cosignature the checkpoint must carry (repeatable)")
+	cmd.Flags().StringVar(&opts.VKey, "vkey", "", "verify the log from the latest signed checkpoint the store keeps (or --since CP), checked with this verifier key (or a file holding it)")
+	cmd.Flags().StringArrayVar(&opts.Witnesses, "witness", nil, "with --vkey: a witness's verifier key whose cosignature the checkpoint must carry (repeatable)")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd, HTML, output.JSON)
 	return cmdutil.MarkStore(cmd)
 }
@@ -139,15 +144,29 @@ func reportRun(opts *Options) error {
 	format := opts.Output.Format()
 	var page bytes.Buffer
 	var sum string
-	var since *audit.SignedCheckpoint
+	var since *store.ReportSince
 	if opts.Since != "" {
 		cps, err := auditcmd.OpenSigned(opts.VKey, opts.Witnesses, opts.Since)
 		if err != nil {
 			return err
 		}
-		since = cps[0]
+		since = &store.ReportSince{Checkpoint: cps[0]}
 	}
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		if opts.Since == "" && opts.VKey != "" {
+			// The latest note the store keeps, trusted only once its
+			// signature verifies against the key given: one that does
+			// not is an integrity failure, never skipped for an older.
+			c, err := tx.Audit().StoredCheckpoint(0)
+			if err != nil {
+				return err
+			}
+			cp, err := auditcmd.OpenStored(c, opts.VKey, opts.Witnesses)
+			if err != nil {
+				return err
+			}
+			since = &store.ReportSince{Checkpoint: cp, Stored: c}
+		}
 		facts, err := tx.Report().ReportFacts(opts.Period, since)
 		if err != nil {
 			return err

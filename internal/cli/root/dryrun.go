@@ -22,7 +22,7 @@ var readOnly = map[string]bool{
 	"records list": true, "records show": true, "records lookup show": true,
 	"incident list": true, "incident show": true,
 	"audit log": true, "audit verify": true, "audit export": true,
-	"audit checkpoint": true, "audit prove": true, "report": true,
+	"audit checkpoint list": true, "audit checkpoint show": true, "audit prove": true, "report": true,
 	// migrate changes the schema only as every command does when it
 	// opens the store; it reports the version.
 	"migrate": true,
@@ -30,10 +30,13 @@ var readOnly = map[string]bool{
 
 // noDryRun are the commands that change the store but have no --dry-run
 // from here: init creates the store (there is no store to leave as it
-// was), and review import gives itself its own.
+// was), review import gives itself its own, and audit checkpoint keeps
+// only the public signed note it hands out (a checkpoint not kept would
+// be one the report cannot find).
 var noDryRun = map[string]bool{
 	"init":                 true,
 	"access review import": true,
+	"audit checkpoint":     true,
 }
 
 // dryRunnable reports whether the command named name changes the store
