@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -74,8 +75,13 @@ func checkpointRun(opts *CheckpointOptions) error {
 	if path := f.Getenv("CUSTOS_AUDIT_SIGNING_KEY"); path != "" {
 		return signedCheckpointRun(opts, path)
 	}
+	out, err := openOut(opts.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	var cp *audit.Checkpoint
-	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		required, err := tx.Policy().PolicyValue(policy.SignedCheckpoints)
 		if err != nil {
 			return err
@@ -99,15 +105,19 @@ func checkpointRun(opts *CheckpointOptions) error {
 		if len(key) > 0 {
 			cp.Sign(key)
 		}
-		if opts.Out != "" {
-			return writeFile(opts.Out, cp)
+		if out != nil {
+			b, _ := json.MarshalIndent(cp, "", "  ")
+			return writeOut(out, append(b, '\n'))
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if opts.Out != "" {
+	if out != nil {
+		if err := finishOut(out); err != nil {
+			return err
+		}
 		fmt.Fprintf(f.IO.ErrOut, "Wrote checkpoint of entry %d to %s.\n", cp.Seq, output.Sanitize(opts.Out))
 		return nil
 	}
@@ -116,10 +126,28 @@ func checkpointRun(opts *CheckpointOptions) error {
 	return err
 }
 
-// writeFile writes the checkpoint (see cmdutil.WriteOutputFile).
-func writeFile(path string, cp *audit.Checkpoint) error {
-	b, _ := json.MarshalIndent(cp, "", "  ")
-	if err := cmdutil.WriteOutputFile(path, append(b, '\n'), 0o644); err != nil {
+// openOut opens --out before the command touches the store (see
+// cmdutil.OutputFile); nil when there is none.
+func openOut(path string) (*cmdutil.OutputFile, error) {
+	if path == "" {
+		return nil, nil
+	}
+	out, err := cmdutil.OpenOutputFile(path, 0o644)
+	if err != nil {
+		return nil, errs.Invalidf("cannot write the checkpoint: %v", err)
+	}
+	return out, nil
+}
+
+func writeOut(out *cmdutil.OutputFile, b []byte) error {
+	if err := out.Write(b); err != nil {
+		return errs.Invalidf("cannot write the checkpoint: %v", err)
+	}
+	return nil
+}
+
+func finishOut(out *cmdutil.OutputFile) error {
+	if err := out.Finish(); err != nil {
 		return errs.Invalidf("cannot write the checkpoint: %v", err)
 	}
 	return nil
@@ -133,6 +161,11 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 	if err != nil {
 		return errs.Invalidf("cannot read CUSTOS_AUDIT_SIGNING_KEY: %v", err)
 	}
+	out, err := openOut(opts.Out)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	var note []byte
 	var head audit.TreeHead
 	// A write: the note is kept in the store (audit checkpoint list,
@@ -165,15 +198,18 @@ func signedCheckpointRun(opts *CheckpointOptions, keyPath string) error {
 		if err := tx.Audit().SaveCheckpoint(size, origin, note); err != nil {
 			return err
 		}
-		if opts.Out != "" {
-			return writeBytes(opts.Out, note, 0o644)
+		if out != nil {
+			return writeOut(out, note)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if opts.Out != "" {
+	if out != nil {
+		if err := finishOut(out); err != nil {
+			return err
+		}
 		fmt.Fprintf(f.IO.ErrOut, "Wrote the signed checkpoint of %d entries to %s.\n", head.Size, output.Sanitize(opts.Out))
 		return nil
 	}
@@ -212,16 +248,24 @@ whom it was made. The notes are public; listing them checks no signature
 	return cmdutil.MarkStore(cmd)
 }
 
+// CheckpointRow is a signed checkpoint in `audit checkpoint list`.
+type CheckpointRow struct {
+	Size   int64     `json:"size"`
+	Origin string    `json:"origin"`
+	MadeAt time.Time `json:"made_at"`
+	MadeBy string    `json:"made_by"`
+}
+
 func checkpointListRun(opts *CheckpointListOptions) error {
 	f := opts.Factory
-	w := output.NewList(f.IO, opts.Output.Format(), output.Cols("size", "origin", "made_at", "made_by"))
+	w := output.NewResultList[CheckpointRow](f.IO, opts.Output.Format())
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		cps, err := tx.Audit().StoredCheckpoints(0)
 		if err != nil {
 			return err
 		}
 		for _, c := range cps {
-			if err := w.Row(c.Size, c.Origin, c.MadeAt, c.MadeBy); err != nil {
+			if err := w.Write(&CheckpointRow{c.Size, c.Origin, c.MadeAt, c.MadeBy}); err != nil {
 				return err
 			}
 		}

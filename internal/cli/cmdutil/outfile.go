@@ -86,7 +86,7 @@ func (o *OutputFile) Write(b []byte) error {
 // Finish writes what a special file was given and closes it; for a
 // regular file there is nothing left to do.
 func (o *OutputFile) Finish() error {
-	if o.special == nil {
+	if o == nil || o.special == nil {
 		return nil
 	}
 	_, err := o.special.Write(o.kept)
@@ -98,8 +98,12 @@ func (o *OutputFile) Finish() error {
 }
 
 // Close gives up what was not written: the temporary file is removed, a
-// special file closed. It does nothing after Write or Finish.
+// special file closed. It does nothing after Write or Finish, or on nil
+// (no --out).
 func (o *OutputFile) Close() {
+	if o == nil {
+		return
+	}
 	if o.pending != nil {
 		o.pending.Cleanup()
 	}

@@ -152,6 +152,16 @@ func reportRun(opts *Options) error {
 		}
 		since = &store.ReportSince{Checkpoint: cps[0]}
 	}
+	// The file is opened before the store is touched: waiting for a
+	// pipe's reader holds no transaction (see cmdutil.OutputFile).
+	var out *cmdutil.OutputFile
+	if opts.Out != "" {
+		var err error
+		if out, err = cmdutil.OpenOutputFile(opts.Out, 0o640); err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
+		defer out.Close()
+	}
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		if opts.Since == "" && opts.VKey != "" {
 			// The latest note the store keeps, trusted only once its
@@ -186,28 +196,24 @@ func reportRun(opts *Options) error {
 		h := sha256.Sum256(page.Bytes())
 		sum = hex.EncodeToString(h[:])
 		tx.Touch("report:" + sum)
-		if opts.Out != "" {
-			return writeFile(opts.Out, page.Bytes())
+		if out != nil {
+			if err := out.Write(page.Bytes()); err != nil {
+				return errs.Invalidf("cannot write the report: %v", err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if opts.Out != "" {
+	if out != nil {
+		if err := out.Finish(); err != nil {
+			return errs.Invalidf("cannot write the report: %v", err)
+		}
 		fmt.Fprintf(f.IO.ErrOut, "custos: wrote the report of %s to %s (SHA-256 %s, recorded in the audit log)\n",
 			opts.Period.Label, output.Sanitize(opts.Out), sum)
 		return nil
 	}
 	_, err = f.IO.Out.Write(page.Bytes())
 	return err
-}
-
-// writeFile writes the report, readable by the owner's group: it names
-// people and incidents.
-func writeFile(path string, b []byte) error {
-	if err := cmdutil.WriteOutputFile(path, b, 0o640); err != nil {
-		return errs.Invalidf("cannot write the report: %v", err)
-	}
-	return nil
 }
