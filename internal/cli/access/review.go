@@ -155,6 +155,8 @@ func listItems(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, name
 		cols = append(cols[:len(cols):len(cols)], output.WideOnly(output.Cols("decided_by", "decided_at", "imported_by", "overrides"),
 			"decided_by", "decided_at", "imported_by", "overrides")...)
 	}
+	// The sheet's columns are all export reads.
+	filter.Sheet = !extra
 	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, cmd, reviewSpec(name, false), func(tx store.Tx) error {
 		if _, err := tx.Access().GetReview(name); err != nil {
