@@ -1,6 +1,7 @@
 package access
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
@@ -143,4 +144,16 @@ func CheckDecision(it *Item, op *operator.Operator, decider, decision string, ov
 			WithHint("an admin who means to replace it runs: custos access review decide %s %d --%s --override --reason TEXT", it.Campaign, it.Item, decision)
 	}
 	return res, nil
+}
+
+// DefaultDue is the due date of a campaign started at now without one:
+// days (the policy review.due_days, as stored) later, as a date. A value
+// the policy would not accept is an integrity error naming the key, never
+// a campaign due today.
+func DefaultDue(now time.Time, days string) (string, error) {
+	d, err := strconv.Atoi(days)
+	if err != nil || d < 1 || d > 365 {
+		return "", errs.Integrityf("policy %s is %q, not a number of days from 1 to 365", KeyReviewDueDays, days)
+	}
+	return now.AddDate(0, 0, d).Format(time.DateOnly), nil
 }

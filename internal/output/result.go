@@ -29,6 +29,34 @@ import (
 type schema struct {
 	cols   []Column
 	fields []int
+	kinds  []plain
+}
+
+// plain is how a field is boxed for the writers: the common unnamed
+// types by their own conversion (which allocates nothing for "", false
+// and small integers), anything else through reflection.
+type plain uint8
+
+const (
+	other plain = iota
+	str
+	boolean
+	int64s
+	ints
+)
+
+func plainOf(t reflect.Type) plain {
+	switch t {
+	case reflect.TypeFor[string]():
+		return str
+	case reflect.TypeFor[bool]():
+		return boolean
+	case reflect.TypeFor[int64]():
+		return int64s
+	case reflect.TypeFor[int]():
+		return ints
+	}
+	return other
 }
 
 var schemas sync.Map // reflect.Type → *schema
@@ -66,6 +94,7 @@ func schemaFor(t reflect.Type) *schema {
 		}
 		s.cols = append(s.cols, c)
 		s.fields = append(s.fields, i)
+		s.kinds = append(s.kinds, plainOf(f.Type))
 	}
 	v, _ := schemas.LoadOrStore(t, s)
 	return v.(*schema)
@@ -73,8 +102,20 @@ func schemaFor(t reflect.Type) *schema {
 
 func (s *schema) values(dst []any, v reflect.Value) []any {
 	dst = dst[:0]
-	for _, i := range s.fields {
-		dst = append(dst, v.Field(i).Interface())
+	for k, i := range s.fields {
+		f := v.Field(i)
+		switch s.kinds[k] {
+		case str:
+			dst = append(dst, f.String())
+		case boolean:
+			dst = append(dst, f.Bool())
+		case int64s:
+			dst = append(dst, f.Int())
+		case ints:
+			dst = append(dst, int(f.Int()))
+		default:
+			dst = append(dst, f.Interface())
+		}
 	}
 	return dst
 }

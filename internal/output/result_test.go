@@ -1,6 +1,7 @@
 package output
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -98,4 +99,14 @@ func TestResultWithUnknownOutOptionPanics(t *testing.T) {
 		}
 	}()
 	ResultColumns[bad]()
+}
+
+func BenchmarkResultRow(b *testing.B) {
+	ios, _, _, _ := iostreams.Test()
+	l := NewResultList[testResult](ios, JSONL)
+	r := testResult{ID: 7, Name: "ana", Roles: []string{"it"}}
+	b.ReportAllocs()
+	for range b.N {
+		l.s.values(l.buf, reflect.ValueOf(&r).Elem())
+	}
 }

@@ -60,6 +60,9 @@ type dialect interface {
 	// insertBatch is how many rows one INSERT of a bulk intake carries
 	// (9 parameters each, under every engine's limit).
 	insertBatch() int
+	// jsonList is a FROM source of the strings of the JSON array param
+	// (a placeholder such as $1), one row each, in a column named value.
+	jsonList(param string) string
 
 	// verifyDB opens a pool of read connections for verifying the audit
 	// log of s: for the chain (index false) or the object index (true).

@@ -358,30 +358,32 @@ func (s *sqlStore) loadImport(ctx context.Context, imp *Import, progress func(do
 	if err := s.BulkCache(ctx); err != nil {
 		return err
 	}
-	span := int64(importSpan)
-	batch := make([]*records.Record, 0, span)
-	for imp.Loaded < imp.Count {
-		if ctx.Err() != nil {
-			return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after loading %d of %d records of import %d; run the import again to finish it", imp.Loaded, imp.Count, imp.ID)
-		}
+	batch := make([]*records.Record, 0, importSpan)
+	interrupted := func() error {
+		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after loading %d of %d records of import %d; run the import again to finish it", imp.Loaded, imp.Count, imp.ID)
+	}
+	load := func(ctx context.Context, span int64) (bool, error) {
 		batch = batch[:0]
 		for n := min(span, imp.Count-imp.Loaded); int64(len(batch)) < n; {
 			r, err := next()
 			if err != nil {
-				return err
+				return false, err
 			}
 			r.ID = imp.FirstID + imp.Loaded + int64(len(batch))
 			batch = append(batch, r)
 		}
-		start := time.Now()
-		if err := s.loadImportBatch(context.WithoutCancel(ctx), imp, batch); err != nil {
-			return err
+		if err := s.loadImportBatch(ctx, imp, batch); err != nil {
+			return false, err
 		}
-		span = min(nextSpan(span, time.Since(start)), importSpan*64)
 		if progress != nil {
 			progress(imp.Loaded, imp.Count)
 		}
-		time.Sleep(batchGap)
+		return imp.Loaded < imp.Count, nil
+	}
+	if imp.Loaded < imp.Count {
+		if err := batchLoop(ctx, importSpan, minDeleteSpan, importSpan*64, interrupted, load); err != nil {
+			return err
+		}
 	}
 	err = s.finishImport(context.WithoutCancel(ctx), imp)
 	if err == nil {

@@ -83,6 +83,30 @@ type txn struct {
 	real, op *operator.Operator
 	objects  []string
 	store    *sqlStore
+	// then is the work that continues the invocation after its
+	// transaction commits (see after).
+	then *continuation
+	// dryRun: the transaction is rolled back (Spec.DryRun); work it would
+	// leave to batches is done in it instead.
+	dryRun bool
+}
+
+// continuation is bulk work an invocation leaves to batches of their own
+// once its audited transaction has committed and recorded it: its entry
+// names what the work changes, and a state in the store (a ledger) lets
+// the next run finish it if this one is killed.
+type continuation struct {
+	// objects are what a failure of the batches is recorded against: the
+	// committed entry already names everything the work changes.
+	objects []string
+	run     func(ctx context.Context) error
+}
+
+// after leaves run to be done once the invocation's transaction commits;
+// a failure of it is recorded, in an entry of its own, against objects.
+// It is not run in a dry run, whose transaction is rolled back.
+func (t *txn) after(objects []string, run func(ctx context.Context) error) {
+	t.then = &continuation{objects: objects, run: run}
 }
 
 // Context is the invocation's context.
@@ -143,6 +167,10 @@ func (s *sqlStore) invoke(ctx context.Context, inv *Invocation, spec Spec, fn fu
 		if err == nil {
 			err = s.runWrite(t, spec, fn)
 		}
+		if err == nil && !spec.DryRun && t.then != nil {
+			t.objects = t.then.objects
+			err = t.then.run(ctx)
+		}
 	default:
 		err = s.runRead(t, spec, fn)
 	}
@@ -179,7 +207,7 @@ func (s *sqlStore) runWrite(t *txn, spec Spec, fn func(*txn) error) error {
 	}
 	committed := false
 	defer func() { drain.finish(committed) }()
-	t.tx = tx
+	t.tx, t.dryRun = tx, spec.DryRun
 	if err := t.authorize(spec); err != nil {
 		return err
 	}
@@ -285,8 +313,25 @@ func (t *txn) authorize(spec Spec) error {
 // appendEntry seals and inserts the invocation's entry; failure is nil for
 // success.
 func (t *txn) appendEntry(tx *sql.Tx, failure error) error {
-	return insertEntry(t.ctx, tx, t.entry(failure), t.objects)
+	e := t.entry(failure)
+	if len(t.objects) < bulkObjects {
+		return insertEntry(t.ctx, tx, e, t.objects)
+	}
+	// A bulk command's entry names many objects (a review close every
+	// account and grant it revokes): their index rows are inserted by one
+	// statement from the entry's own list, in index order, rather than a
+	// statement each (220,000 objects on SQLite: 0.89 s → 0.24 s).
+	if err := insertEntry(t.ctx, tx, e, nil); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(t.ctx, `INSERT INTO audit_objects (object, seq) SELECT value, CAST($2 AS BIGINT) FROM `+t.store.d.jsonList("$1")+
+		` ORDER BY value`, e.Objects, e.Seq)
+	return err
 }
+
+// bulkObjects is the number of objects from which an entry's index rows
+// are inserted by one statement.
+const bulkObjects = 64
 
 // entry is the invocation's entry, not yet sealed, timed now.
 func (t *txn) entry(failure error) *audit.Entry {

@@ -199,6 +199,11 @@ func (postgresDialect) bulk(context.Context, execer) error { return nil }
 // row (100,000 records: 9.8 s → 1.3 s over a Unix socket).
 func (postgresDialect) insertBatch() int { return 256 }
 
+// jsonList: the elements of the array as text.
+func (postgresDialect) jsonList(param string) string {
+	return "jsonb_array_elements_text(CAST(" + param + " AS jsonb)) AS j(value)"
+}
+
 // spoolPath: the failures of a command that could not get the write lock
 // wait on the host that ran it, in the user's cache directory, one spool
 // per store.

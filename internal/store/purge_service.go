@@ -396,26 +396,24 @@ func (s *sqlStore) finishPurge(ctx context.Context, p *Purge, rs *archive.Roots,
 		return nil, err
 	}
 	done := p.Deleted + p.Skipped
-	for {
-		if ctx.Err() != nil {
-			return nil, errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
-		}
-		start := time.Now()
-		b, err := s.DeletePurgeBatch(context.WithoutCancel(ctx), p.ID, span, destroy)
+	interrupted := func() error {
+		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after deleting %d of %d records of purge %d; run the purge again to finish it", p.Deleted, p.Count, p.ID)
+	}
+	err := batchLoop(ctx, span, minDeleteSpan, maxDeleteSpan, interrupted, func(ctx context.Context, span int64) (bool, error) {
+		b, err := s.DeletePurgeBatch(ctx, p.ID, span, destroy)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
-		span = nextSpan(span, time.Since(start))
 		done += b.Deleted + b.Skipped
 		if progress != nil {
 			progress(min(done, p.Count), p.Count)
 		}
-		if !b.More {
-			break
-		}
-		time.Sleep(batchGap)
+		return b.More, nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	p, err := s.FinishPurge(context.WithoutCancel(ctx), p.ID)
+	p, err = s.FinishPurge(context.WithoutCancel(ctx), p.ID)
 	if err != nil {
 		return nil, err
 	}

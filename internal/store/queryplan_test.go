@@ -373,7 +373,7 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	// The review snapshot takes each chunk of grants by id, however it is
 	// scoped and whatever separation-of-duties pairs the policy has.
 	camp := &access.Campaign{ScopeResource: "payroll", ScopeDepartment: "finance"}
-	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23")
+	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23", "2026-11-23T00:00:00.000000000Z", 50000)
 	noScan("access review start", q, append(args, 0, 50000, 0))
 
 	// A campaign's items (review show, export, the inbox) are read in
@@ -403,6 +403,22 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	}
 	if plan := explain(t, s, applyDecisionSQL, []any{1, "keep", "", "ana", "", "", "", "", "", ""}); !strings.Contains(plan, "SEARCH review_items USING INTEGER PRIMARY KEY (rowid=?)") {
 		t.Errorf("access review import does not write each item by its key:\n%s%s", plan, applyDecisionSQL)
+	}
+
+	// A close batch walks its items' id range and revokes each grant by
+	// its primary key.
+	for _, undecided := range []bool{false, true} {
+		if plan := explain(t, s, closeRevokeSQL(undecided), []any{"2026-11-23", "ana", "q", 0, 0, 4000, 1}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+			!strings.Contains(plan, "SEARCH grants USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("a close batch does not walk its items by their key:\n%s%s", plan, closeRevokeSQL(undecided))
+		}
+	}
+
+	// A close reads the grants it revokes in one walk of the campaign's
+	// items by their key, each grant by its key.
+	if plan := explain(t, s, closeObjectsSQL(true), []any{"q"}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+		!strings.Contains(plan, "SEARCH g EXISTS USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("a close does not read its revocations by their key:\n%s%s", plan, closeObjectsSQL(true))
 	}
 
 	// A purge batch walks its id range, and checks each record against

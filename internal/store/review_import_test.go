@@ -14,6 +14,21 @@ import (
 // to decide.
 func reviewFixture(t *testing.T, n int) *sqlStore {
 	t.Helper()
+	s := grantsFixture(t, n)
+	err := s.Invoke(context.Background(), inv("access review start", "ana"), Spec{Write: true}, func(tx Tx) error {
+		_, err := tx.Access().StartReview(&access.Campaign{Name: "q", Due: "2099-01-01"}, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// grantsFixture is a store with n accounts u01… of department Ops, each
+// with grant i on resource res, which ana (an admin) owns.
+func grantsFixture(t *testing.T, n int) *sqlStore {
+	t.Helper()
 	s := MustOpen(t)
 	ctx := context.Background()
 	now := formatTime(time.Now())
@@ -30,13 +45,6 @@ func reviewFixture(t *testing.T, n int) *sqlStore {
 			requested_by, requested_at, updated_at) VALUES ($1, $1, $1, 'Ops', 'p', 'employee', 'internal', 'active', 'x', 'ana', $2, $2)`, user, now)
 		exec(`INSERT INTO grants (id, username, resource, role, reason, until, granted_by, granted_at, revoked_at)
 			VALUES ($1, $2, 'res', 'read', 'x', '', 'ana', $3, '')`, i, user, now)
-	}
-	err := s.Invoke(ctx, inv("access review start", "ana"), Spec{Write: true}, func(tx Tx) error {
-		_, err := tx.Access().StartReview(&access.Campaign{Name: "q", Due: "2099-01-01"}, nil)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	return s
 }

@@ -12,75 +12,8 @@ import (
 	"strings"
 
 	"github.com/custos-dev/custos/internal/access"
-	"github.com/custos-dev/custos/internal/account"
 	"github.com/custos-dev/custos/internal/errs"
 )
-
-// StartReview snapshots every active grant in scope into review items,
-// numbered in grant order, each with its reviewer and flags.
-//
-// The work is set-based: one INSERT … SELECT per chunk of grant IDs, so a
-// million grants never pass through Go one by one (about four times faster
-// than row-by-row inserts) and memory stays flat. The reviewer and flag
-// expressions are the SQL form of access.Reviewer and access.ReviewFlags;
-// a test checks on a generated store that they agree item by item.
-func (t *txn) StartReview(c *access.Campaign, progress func(done int64)) (int64, error) {
-	t.Touch("review:" + c.Name)
-	var exists string
-	err := t.tx.QueryRowContext(t.ctx, `SELECT name FROM reviews WHERE name = $1`, c.Name).Scan(&exists)
-	if err == nil {
-		return 0, errs.Conflictf("a review named %s already exists", c.Name)
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return 0, err
-	}
-	if c.ScopeResource != "" {
-		if _, err := t.GetResource(c.ScopeResource); err != nil {
-			return 0, err
-		}
-	}
-	c.State, c.StartedAt, c.StartedBy = "open", t.now, t.op.Name
-	id, err := t.nextID("reviews")
-	if err != nil {
-		return 0, err
-	}
-	if _, err := t.tx.ExecContext(t.ctx, `INSERT INTO reviews (id, name, state, due, scope_resource, scope_department, started_at, started_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, c.Name, c.State, c.Due, c.ScopeResource, c.ScopeDepartment, formatTime(t.now), t.op.Name); err != nil {
-		return 0, err
-	}
-	pairs, err := t.sodPairs()
-	if err != nil {
-		return 0, err
-	}
-	var maxID int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM grants`).Scan(&maxID); err != nil {
-		return 0, err
-	}
-	var base int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT coalesce(max(id), 0) FROM review_items`).Scan(&base); err != nil {
-		return 0, err
-	}
-	q, args := reviewItemsSQL(id, c, pairs, t.now.Format(account.DateFormat))
-	var n int64
-	for from := int64(0); from < maxID; from += reviewChunk {
-		res, err := t.tx.ExecContext(t.ctx, q, append(args, from, min(from+reviewChunk, maxID), base+n)...)
-		if err != nil {
-			return 0, err
-		}
-		rows, err := res.RowsAffected()
-		if err != nil {
-			return 0, err
-		}
-		n += rows
-		if progress != nil {
-			progress(n)
-		}
-	}
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET base = $2, items = $3 WHERE id = $1`, id, base, n)
-	return n, err
-}
-
-// closeBatch is how many decisions CloseReview reads at a time.
-const closeBatch = 5000
 
 // reviewChunk is how many grant IDs one statement of StartReview covers.
 const reviewChunk = 100_000
@@ -94,8 +27,14 @@ func rankSQL(col string) string {
 // parameters are the chunk's grant IDs (lo, hi] and the id of the row
 // before its first: rows take consecutive ids in grant order, given here
 // rather than left to the engine, and item k of a campaign is row base+k.
-func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, today string) (string, []any) {
-	args := []any{reviewID, today}
+// The snapshot is of the grants active at asOf, the campaign's start, up
+// to grant maxID: a chunk read later, by a batch, still sees a grant
+// revoked since (its revoked_at is after asOf) and not one made since.
+func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, today, asOf string, maxID int64) (string, []any) {
+	args := []any{reviewID, today, asOf, maxID}
+	active := func(g string) string {
+		return "(" + g + ".revoked_at = '' OR " + g + ".revoked_at > $3) AND " + g + ".id <= CAST($4 AS BIGINT)"
+	}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
@@ -109,7 +48,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 			cond = append(cond, "("+key+" = "+a+" AND o.resource || ':' || o.role = "+b+")",
 				"("+key+" = "+b+" AND o.resource || ':' || o.role = "+a+")")
 		}
-		sod = `CASE WHEN EXISTS (SELECT 1 FROM grants o WHERE o.username = g.username AND o.revoked_at = '' AND o.id != g.id
+		sod = `CASE WHEN EXISTS (SELECT 1 FROM grants o WHERE o.username = g.username AND ` + active("o") + ` AND o.id != g.id
 			AND (` + strings.Join(cond, " OR ") + `)) THEN ',sod-conflict' ELSE '' END`
 	}
 	var scope string
@@ -140,7 +79,7 @@ func reviewItemsSQL(reviewID int64, c *access.Campaign, pairs []access.Pair, tod
 			ON ro.name = g.resource
 		LEFT JOIN (SELECT department, min(name) AS manager FROM operators WHERE removed_at = '' AND department != ''
 			AND (',' || roles || ',') LIKE '%,manager,%' GROUP BY department) dm ON dm.department = a.department
-	WHERE g.revoked_at = '' AND g.id > ` + lo + ` AND g.id <= ` + hi + scope + `
+	WHERE ` + active("g") + ` AND g.id > ` + lo + ` AND g.id <= ` + hi + scope + `
 	ORDER BY g.id`, args
 }
 
@@ -278,14 +217,16 @@ func scanItem(r rowScanner, campaign string) (*access.Item, error) {
 // operator's department scope only; a campaign of another department is
 // refused (exit 4).
 func (t *txn) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error) error {
-	if t.scope() != "" {
-		c, err := t.GetReview(name)
-		if err != nil {
-			return err
-		}
-		if err := t.seeCampaign(c); err != nil {
-			return err
-		}
+	c, err := t.GetReview(name)
+	if err != nil {
+		return err
+	}
+	if err := t.seeCampaign(c); err != nil {
+		return err
+	}
+	if c.State == "starting" {
+		// Its items are not all there yet.
+		return errStarting(name)
 	}
 	return t.reviewItems(name, f, true, fn)
 }
@@ -373,10 +314,16 @@ func (t *txn) openReview(name string) (*access.Campaign, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.State != "open" {
-		return nil, errs.Conflictf("the access review %s is closed", name)
+	switch c.State {
+	case "open":
+		return c, nil
+	case "starting":
+		return nil, errStarting(name)
+	case "closing":
+		return nil, errs.Conflictf("the access review %s is being closed", name).
+			WithHint("a close was interrupted or is running; custos access review close %s finishes it", name)
 	}
-	return c, nil
+	return nil, errs.Conflictf("the access review %s is closed", name)
 }
 
 func (t *txn) reviewItem(name string, item int64) (*access.Item, error) {
@@ -741,121 +688,4 @@ func (t *txn) applyDecisionBatches(p *DecisionPlan, n int) error {
 		return apply(batch)
 	}
 	return nil
-}
-
-// ReviewSummary is what closing a campaign did (or would do).
-type ReviewSummary struct {
-	Kept, Revoked, Undecided int64
-	// AlreadyGone counts revoke decisions whose grant was revoked meanwhile.
-	AlreadyGone int64
-}
-
-// CloseReview applies the campaign's revocations in one transaction and
-// closes it. undecided says what to do with items nobody decided: keep or
-// revoke; when there are any and it is empty, closing is refused. With
-// dryRun nothing changes.
-func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
-	var s ReviewSummary
-	if _, err := t.openReview(name); err != nil {
-		return s, err
-	}
-	p, err := t.reviewProgress(name)
-	if err != nil {
-		return s, err
-	}
-	if p.Undecided > 0 && undecided == "" {
-		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
-			WithHint("decide them, or close with --undecided keep or --undecided revoke")
-	}
-	revokeSet := `i.decision = 'revoke'`
-	if undecided == access.Revoke {
-		revokeSet = `i.decision IN ('revoke', '')`
-	}
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM `+campaignItems+` AND (`+revokeSet+`)
-		AND EXISTS (SELECT 1 FROM grants g WHERE g.id = i.grant_id AND g.revoked_at != '')`, name).Scan(&s.AlreadyGone); err != nil {
-		return s, err
-	}
-	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
-	if undecided == access.Revoke {
-		s.Revoked += p.Undecided
-	} else {
-		s.Kept += p.Undecided
-	}
-	if dryRun {
-		return s, nil
-	}
-	// One pass over the campaign's revoke decisions, each grant revoked by
-	// its primary key: linear in the campaign, whatever its size.
-	now := formatTime(t.now)
-	revoke, err := t.tx.PrepareContext(t.ctx, `UPDATE grants SET revoked_at = $2, revoked_by = $3, revoke_reason = $4
-		WHERE id = $1 AND revoked_at = ''`)
-	if err != nil {
-		return s, err
-	}
-	defer revoke.Close()
-	// Each revocation is part of the account's and the grant's history
-	// (audit log --object, account show), like a revocation by hand. The
-	// objects are collected here, each once, and appended in one go: Touch
-	// looks each one up in the list, which a large campaign would make
-	// quadratic.
-	accounts := map[string]bool{}
-	var touched []string
-	type decided struct {
-		grant, item                    int64
-		decision, reason, by, username string
-	}
-	// The decisions are read a batch at a time and applied after each
-	// read: a connection runs one statement at a time on PostgreSQL.
-	batch := make([]decided, 0, closeBatch)
-	for after := int64(0); ; {
-		batch = batch[:0]
-		rows, err := t.tx.QueryContext(t.ctx, `SELECT i.grant_id, i.id - r.base, i.decision, i.reason, i.decided_by, i.username FROM `+campaignItems+
-			` AND (`+revokeSet+`) AND i.id > r.base + CAST($2 AS BIGINT) ORDER BY i.id LIMIT `+strconv.Itoa(closeBatch), name, after)
-		if err != nil {
-			return s, err
-		}
-		for rows.Next() {
-			var d decided
-			if err := rows.Scan(&d.grant, &d.item, &d.decision, &d.reason, &d.by, &d.username); err != nil {
-				rows.Close()
-				return s, err
-			}
-			batch = append(batch, d)
-		}
-		if err := rows.Close(); err != nil {
-			return s, err
-		}
-		if err := rows.Err(); err != nil {
-			return s, err
-		}
-		for _, d := range batch {
-			why := fmt.Sprintf("access review %s, item %d: %s (decided by %s)", name, d.item, d.reason, d.by)
-			if d.decision == "" {
-				why = fmt.Sprintf("access review %s, item %d: undecided at close", name, d.item)
-			}
-			res, err := revoke.ExecContext(t.ctx, d.grant, now, t.op.Name, why)
-			if err != nil {
-				return s, err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return s, err
-			} else if n == 0 {
-				continue // revoked meanwhile: this close did not touch it
-			}
-			if !accounts[d.username] {
-				accounts[d.username] = true
-				touched = append(touched, "account:"+d.username)
-			}
-			touched = append(touched, "grant:"+strconv.FormatInt(d.grant, 10))
-		}
-		if len(batch) < closeBatch {
-			break
-		}
-		after = batch[len(batch)-1].item
-	}
-	// Only review:NAME was touched before, so none of these is a duplicate.
-	t.objects = append(t.objects, touched...)
-	_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4 WHERE name = $1`,
-		name, now, t.op.Name, undecided)
-	return s, err
 }

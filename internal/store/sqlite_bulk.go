@@ -21,3 +21,6 @@ func (sqliteDialect) bulk(ctx context.Context, ex execer) error {
 // insertBatch: one row a statement; modernc's binding of a statement of
 // many rows costs three times as many one-row statements.
 func (sqliteDialect) insertBatch() int { return 1 }
+
+// jsonList: SQLite's json_each.
+func (sqliteDialect) jsonList(param string) string { return "json_each(" + param + ")" }

@@ -5,6 +5,7 @@ package access
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,14 +42,24 @@ database. It has a classification (public, internal, confidential,
 restricted) that an account's clearance must reach, an owner (an operator,
 who reviews its grants), and the roles it grants.`}
 	cmdutil.Group(res)
-	res.AddCommand(newCmdResourceAdd(f), newCmdResourceList(f), newCmdResourceUpdate(f), newCmdResourceRemove(f))
-	cmd.AddCommand(res, newCmdGrant(f), newCmdRequest(f), newCmdRevoke(f), newCmdList(f), newCmdReview(f))
+	res.AddCommand(newCmdResourceAdd(f, nil), newCmdResourceList(f, nil), newCmdResourceUpdate(f, nil), newCmdResourceRemove(f, nil))
+	cmd.AddCommand(res, newCmdGrant(f, nil), newCmdRequest(f, nil), newCmdRevoke(f, nil), newCmdList(f, nil), newCmdReview(f))
 	return cmd
 }
 
-func newCmdResourceAdd(f *cmdutil.Factory) *cobra.Command {
-	var class, owner, roles, privileged string
-	var out *cmdutil.Output
+// ResourceAddOptions are the inputs of `access resource add`.
+type ResourceAddOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	// Resource is what the name and flags define, checked in RunE.
+	Resource access.Resource
+	// The flags as given.
+	Classification, Owner, Roles, Privileged string
+}
+
+func newCmdResourceAdd(f *cmdutil.Factory, runF func(*ResourceAddOptions) error) *cobra.Command {
+	opts := &ResourceAddOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "add NAME --classification C --owner OPERATOR --roles read,write,admin [--privileged admin]",
 		Short: "Register a resource",
@@ -60,81 +71,167 @@ for an existing name is a conflict (exit 5).`,
       --roles view,approve,pay,admin --privileged admin`,
 		Args: cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := &access.Resource{Name: args[0], Classification: account.Level(class), Owner: owner}
+			opts.Cmd = cmd
+			r := &opts.Resource
+			*r = access.Resource{Name: args[0], Classification: account.Level(opts.Classification), Owner: opts.Owner}
 			var err error
-			if r.Roles, err = access.ParseNameList("--roles", roles); err != nil {
+			if r.Roles, err = access.ParseNameList("--roles", opts.Roles); err != nil {
 				return err
 			}
-			if r.Privileged, err = access.ParseNameList("--privileged", privileged); err != nil {
+			if r.Privileged, err = access.ParseNameList("--privileged", opts.Privileged); err != nil {
 				return err
 			}
 			if err := access.ValidateResource(r); err != nil {
 				return err
 			}
-			if err := operator.ValidateName(owner); err != nil {
+			if err := operator.ValidateName(opts.Owner); err != nil {
 				return errs.Invalidf("--owner: %v", err)
 			}
-			var res store.AddResult
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true, Targets: []string{"resource:" + r.Name}}, func(tx store.Tx) (err error) {
-				res, err = tx.Access().AddResource(r)
-				return err
-			})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("name", "classification", "owner", "roles", "privileged", "changed"),
-					r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, res != store.Unchanged)
-			}
-			if res == store.Unchanged {
-				_, err = fmt.Fprintf(f.IO.Out, "Resource %s is already registered so; nothing changed.\n", r.Name)
-				return err
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Added resource %s (%s, owner %s, roles %s).\n", r.Name, r.Classification, r.Owner, strings.Join(r.Roles, ","))
-			return err
+			return resourceAddRun(opts)
 		},
 	}
-	cmdutil.EnumFlag(cmd.Flags(), &class, "classification", "", "", append([]string{""}, account.Levels...), "classification (required)")
-	cmd.Flags().StringVar(&owner, "owner", "", "the operator who owns and reviews it (required)")
-	cmd.Flags().StringVar(&roles, "roles", "", "the roles it grants, comma-separated (required)")
-	cmd.Flags().StringVar(&privileged, "privileged", "", "roles flagged as privileged in reviews")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmdutil.EnumFlag(cmd.Flags(), &opts.Classification, "classification", "", "", append([]string{""}, account.Levels...), "classification (required)")
+	cmd.Flags().StringVar(&opts.Owner, "owner", "", "the operator who owns and reviews it (required)")
+	cmd.Flags().StringVar(&opts.Roles, "roles", "", "the roles it grants, comma-separated (required)")
+	cmd.Flags().StringVar(&opts.Privileged, "privileged", "", "roles flagged as privileged in reviews")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdResourceList(f *cmdutil.Factory) *cobra.Command {
-	var out *cmdutil.Output
-	var limit int
+// ResourceResult is what `access resource add` reports.
+type ResourceResult struct {
+	Name           string   `json:"name"`
+	Classification string   `json:"classification"`
+	Owner          string   `json:"owner"`
+	Roles          []string `json:"roles"`
+	Privileged     []string `json:"privileged"`
+	Changed        bool     `json:"changed"`
+}
+
+func resourceAddRun(opts *ResourceAddOptions) error {
+	f, r := opts.Factory, &opts.Resource
+	var res store.AddResult
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"resource:" + r.Name}}, func(tx store.Tx) (err error) {
+		res, err = tx.Access().AddResource(r)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteResult(f.IO, format, ResourceResult{r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, res != store.Unchanged})
+	}
+	if res == store.Unchanged {
+		_, err = fmt.Fprintf(f.IO.Out, "Resource %s is already registered so; nothing changed.\n", r.Name)
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Added resource %s (%s, owner %s, roles %s).\n", r.Name, r.Classification, r.Owner, strings.Join(r.Roles, ","))
+	return err
+}
+
+// ResourceListOptions are the inputs of `access resource list`.
+type ResourceListOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	// Limit is the most resources listed; 0 lists all.
+	Limit int
+}
+
+func newCmdResourceList(f *cmdutil.Factory, runF func(*ResourceListOptions) error) *cobra.Command {
+	opts := &ResourceListOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use: "list [--limit N]", Short: "List resources",
 		Long:    "List the registered resources in name order; --limit N lists the first N only.",
 		Example: `  $ custos access resource list -o json`,
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+			opts.Cmd = cmd
+			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
 				return err
 			}
-			cols := output.Whole(output.Cols("name", "classification", "owner", "roles", "privileged", "created_at"), "name")
-			w := output.NewList(f.IO, out.Format(), cols)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
-				return tx.Access().ListResources(limit, func(r *access.Resource) error {
-					return w.Row(r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, r.CreatedAt)
-				})
-			})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			return w.Close()
+			return resourceListRun(opts)
 		},
 	}
-	cmdutil.AddLimitFlag(cmd, &limit, "resources")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, "resources")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdGrant(f *cmdutil.Factory) *cobra.Command {
-	var role, reason, until string
-	var out *cmdutil.Output
+// ResourceListResult is one resource in `access resource list`.
+type ResourceListResult struct {
+	Name           string    `json:"name" out:"whole"`
+	Classification string    `json:"classification"`
+	Owner          string    `json:"owner"`
+	Roles          []string  `json:"roles"`
+	Privileged     []string  `json:"privileged"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+func resourceListRun(opts *ResourceListOptions) error {
+	f := opts.Factory
+	w := output.NewResultList[ResourceListResult](f.IO, opts.Output.Format())
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Access().ListResources(opts.Limit, func(r *access.Resource) error {
+			return w.Write(&ResourceListResult{r.Name, string(r.Classification), r.Owner, r.Roles, r.Privileged, r.CreatedAt})
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// GrantOptions are the inputs of `access grant`, and of `access request`,
+// which asks for the same grant.
+type GrantOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Username string
+	Resource string
+	Role     string
+	// Reason is trimmed of surrounding blanks.
+	Reason string
+	// Until is the grant's last day, YYYY-MM-DD, or "" for none.
+	Until string
+}
+
+// check fills the arguments and checks the flags, before the run.
+func (opts *GrantOptions) check(cmd *cobra.Command, args []string) error {
+	opts.Cmd, opts.Username, opts.Resource = cmd, args[0], args[1]
+	if opts.Role == "" {
+		return errs.Invalidf("--role is required")
+	}
+	opts.Reason = strings.TrimSpace(opts.Reason)
+	if err := account.Text("--reason", opts.Reason, true); err != nil {
+		return err
+	}
+	if opts.Until != "" {
+		d, err := account.ParseDate(opts.Until)
+		if err != nil {
+			return errs.Invalidf("--until: %v", err)
+		}
+		opts.Until = d
+	}
+	return nil
+}
+
+func (opts *GrantOptions) addFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&opts.Role, "role", "", "the role (required)")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why the account needs it (required)")
+	cmd.Flags().StringVar(&opts.Until, "until", "", "the grant's last day, YYYY-MM-DD")
+	opts.Output = cmdutil.AddOutputFlag(opts.Factory, cmd)
+}
+
+func newCmdGrant(f *cmdutil.Factory, runF func(*GrantOptions) error) *cobra.Command {
+	opts := &GrantOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "grant USERNAME RESOURCE --role R --reason TEXT [--until DATE]",
 		Short: "Grant a role on a resource to an account",
@@ -155,63 +252,72 @@ else is refused (exit 4) with the request to make instead.`,
   $ custos access grant li.wei build --role admin --reason "release duty extended" --until 2027-06-30`,
 		Args: cmdutil.ExactArgs("USERNAME", "RESOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			username, resource := args[0], args[1]
-			if role == "" {
-				return errs.Invalidf("--role is required")
-			}
-			if err := account.Text("--reason", strings.TrimSpace(reason), true); err != nil {
+			if err := opts.check(cmd, args); err != nil {
 				return err
 			}
-			if until != "" {
-				d, err := account.ParseDate(until)
-				if err != nil {
-					return errs.Invalidf("--until: %v", err)
-				}
-				until = d
+			if runF != nil {
+				return runF(opts)
 			}
-			var res *store.GrantResult
-			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
-				if err := tx.Requests().CheckDirectGrant(); err != nil {
-					return err
-				}
-				res, err = tx.Accounts().GrantOrExtend(username, resource, role, strings.TrimSpace(reason), until)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			g, changed := res.Grant, res.Changed
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("id", "username", "resource", "role", "until", "changed", "extended_from"),
-					g.ID, g.Username, g.Resource, g.Role, g.Until, changed, extendedFrom(res))
-			}
-			if res.Extended != nil {
-				was := res.Extended.Before
-				if was == "" {
-					was = "no end date"
-				}
-				_, err = fmt.Fprintf(f.IO.Out, "Changed the last day of grant %d (%s on %s for %s) from %s to %s.\n", g.ID, g.Role, g.Resource, g.Username, was, g.Until)
-				return err
-			}
-			if !changed {
-				_, err = fmt.Fprintf(f.IO.Out, "%s already holds %s on %s (grant %d); nothing changed.\n", g.Username, g.Role, g.Resource, g.ID)
-				return err
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Granted %s on %s to %s (grant %d).\n", g.Role, g.Resource, g.Username, g.ID)
-			return err
+			return grantRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "", "the role (required)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why the account needs it (required)")
-	cmd.Flags().StringVar(&until, "until", "", "the grant's last day, YYYY-MM-DD")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.addFlags(cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdRequest(f *cmdutil.Factory) *cobra.Command {
-	var role, reason, until string
-	var out *cmdutil.Output
+// GrantResult is what `access grant` reports.
+type GrantResult struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Resource string `json:"resource"`
+	Role     string `json:"role"`
+	Until    string `json:"until"`
+	Changed  bool   `json:"changed"`
+	// ExtendedFrom is the last day an extended grant had before; empty
+	// (null) for none, or when the grant was not extended.
+	ExtendedFrom string `json:"extended_from"`
+}
+
+func grantRun(opts *GrantOptions) error {
+	f := opts.Factory
+	var res *store.GrantResult
+	spec := store.Spec{Write: true, Targets: []string{"account:" + opts.Username, "resource:" + opts.Resource}}
+	err := cmdutil.Run(f, opts.Cmd, spec, func(tx store.Tx) (err error) {
+		if err := tx.Requests().CheckDirectGrant(); err != nil {
+			return err
+		}
+		res, err = tx.Accounts().GrantOrExtend(opts.Username, opts.Resource, opts.Role, opts.Reason, opts.Until)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	g, changed := res.Grant, res.Changed
+	if format := opts.Output.Format(); format != output.Table {
+		var from string
+		if res.Extended != nil {
+			from = res.Extended.Before
+		}
+		return output.WriteResult(f.IO, format, GrantResult{g.ID, g.Username, g.Resource, g.Role, g.Until, changed, from})
+	}
+	if res.Extended != nil {
+		was := res.Extended.Before
+		if was == "" {
+			was = "no end date"
+		}
+		_, err = fmt.Fprintf(f.IO.Out, "Changed the last day of grant %d (%s on %s for %s) from %s to %s.\n", g.ID, g.Role, g.Resource, g.Username, was, g.Until)
+		return err
+	}
+	if !changed {
+		_, err = fmt.Fprintf(f.IO.Out, "%s already holds %s on %s (grant %d); nothing changed.\n", g.Username, g.Role, g.Resource, g.ID)
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Granted %s on %s to %s (grant %d).\n", g.Role, g.Resource, g.Username, g.ID)
+	return err
+}
+
+func newCmdRequest(f *cmdutil.Factory, runF func(*GrantOptions) error) *cobra.Command {
+	opts := &GrantOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "request USERNAME RESOURCE --role R --reason TEXT [--until DATE]",
 		Short: "Ask for a role on a resource for an account",
@@ -230,48 +336,62 @@ request.expire_days (default 14).`,
   Requested REQ-2026-0007: pay on payroll for zoe; it needs department, owner.`,
 		Args: cmdutil.ExactArgs("USERNAME", "RESOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			username, resource := args[0], args[1]
-			if role == "" {
-				return errs.Invalidf("--role is required")
-			}
-			if err := account.Text("--reason", strings.TrimSpace(reason), true); err != nil {
+			if err := opts.check(cmd, args); err != nil {
 				return err
 			}
-			if until != "" {
-				d, err := account.ParseDate(until)
-				if err != nil {
-					return errs.Invalidf("--until: %v", err)
-				}
-				until = d
+			if runF != nil {
+				return runF(opts)
 			}
-			var q *request.Request
-			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
-				q, err = tx.Requests().RequestAccess(request.AccessChange{Username: username, Resource: resource, Role: role, Until: until, Reason: strings.TrimSpace(reason)})
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("id", "kind", "state", "stages", "sha256"),
-					q.ID, q.Kind, string(q.State), q.Stages, q.SHA256)
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Requested %s: %s on %s for %s; it needs %s.\n", q.ID, output.Sanitize(role), output.Sanitize(resource),
-				output.Sanitize(username), strings.Join(q.Stages, ", "))
-			return err
+			return requestRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "", "the role (required)")
-	cmd.Flags().StringVar(&reason, "reason", "", "why the account needs it (required)")
-	cmd.Flags().StringVar(&until, "until", "", "the grant's last day, YYYY-MM-DD")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.addFlags(cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdRevoke(f *cmdutil.Factory) *cobra.Command {
-	var role, reason string
-	var out *cmdutil.Output
+// RequestResult is what `access request` reports: the request made.
+type RequestResult struct {
+	ID     string   `json:"id"`
+	Kind   string   `json:"kind"`
+	State  string   `json:"state"`
+	Stages []string `json:"stages"`
+	SHA256 string   `json:"sha256"`
+}
+
+func requestRun(opts *GrantOptions) error {
+	f := opts.Factory
+	var q *request.Request
+	spec := store.Spec{Write: true, Targets: []string{"account:" + opts.Username, "resource:" + opts.Resource}}
+	err := cmdutil.Run(f, opts.Cmd, spec, func(tx store.Tx) (err error) {
+		q, err = tx.Requests().RequestAccess(request.AccessChange{Username: opts.Username, Resource: opts.Resource, Role: opts.Role, Until: opts.Until, Reason: opts.Reason})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteResult(f.IO, format, RequestResult{q.ID, q.Kind, string(q.State), q.Stages, q.SHA256})
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Requested %s: %s on %s for %s; it needs %s.\n", q.ID, output.Sanitize(opts.Role), output.Sanitize(opts.Resource),
+		output.Sanitize(opts.Username), strings.Join(q.Stages, ", "))
+	return err
+}
+
+// RevokeOptions are the inputs of `access revoke`.
+type RevokeOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Username string
+	Resource string
+	// Role is the one role to revoke; "" revokes every role.
+	Role string
+	// Reason is trimmed of surrounding blanks.
+	Reason string
+}
+
+func newCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
+	opts := &RevokeOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "revoke USERNAME RESOURCE [--role R] --reason TEXT",
 		Short: "Revoke an account's access to a resource",
@@ -281,54 +401,86 @@ account or resource is exit 3.`,
 		Example: `  $ custos access revoke zoe crm --reason "moved to Marketing"`,
 		Args:    cmdutil.ExactArgs("USERNAME", "RESOURCE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			username, resource := args[0], args[1]
-			if err := account.Text("--reason", strings.TrimSpace(reason), true); err != nil {
+			opts.Cmd, opts.Username, opts.Resource = cmd, args[0], args[1]
+			opts.Reason = strings.TrimSpace(opts.Reason)
+			if err := account.Text("--reason", opts.Reason, true); err != nil {
 				return err
 			}
-			var revoked []*access.Grant
-			spec := store.Spec{Write: true, Targets: []string{"account:" + username, "resource:" + resource}}
-			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) (err error) {
-				if _, err := tx.Accounts().GetAccount(username); err != nil {
-					return err
-				}
-				if _, err := tx.Access().GetResource(resource); err != nil {
-					return err
-				}
-				revoked, err = tx.Access().RevokeGrants(username, resource, role, strings.TrimSpace(reason))
-				return err
-			})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			format := out.Format()
-			if format != output.Table {
-				w := output.NewList(f.IO, format, output.Cols("id", "username", "resource", "role", "revoked"))
-				for _, g := range revoked {
-					w.Row(g.ID, g.Username, g.Resource, g.Role, true)
-				}
-				return w.Close()
-			}
-			if len(revoked) == 0 {
-				_, err = fmt.Fprintf(f.IO.Out, "%s holds nothing on %s to revoke; nothing changed.\n", username, resource)
-				return err
-			}
-			for _, g := range revoked {
-				fmt.Fprintf(f.IO.Out, "Revoked %s on %s from %s (grant %d).\n", g.Role, g.Resource, g.Username, g.ID)
-			}
-			return nil
+			return revokeRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&role, "role", "", "revoke only this role")
-	cmd.Flags().StringVar(&reason, "reason", "", "why (required)")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmd.Flags().StringVar(&opts.Role, "role", "", "revoke only this role")
+	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why (required)")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdList(f *cmdutil.Factory) *cobra.Command {
-	var acct, resource string
-	var expired, all bool
-	var limit int
-	var out *cmdutil.Output
+// RevokeResult is one grant `access revoke` revoked.
+type RevokeResult struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Resource string `json:"resource"`
+	Role     string `json:"role"`
+	Revoked  bool   `json:"revoked"`
+}
+
+func revokeRun(opts *RevokeOptions) error {
+	f := opts.Factory
+	var revoked []*access.Grant
+	spec := store.Spec{Write: true, Targets: []string{"account:" + opts.Username, "resource:" + opts.Resource}}
+	err := cmdutil.Run(f, opts.Cmd, spec, func(tx store.Tx) (err error) {
+		if _, err := tx.Accounts().GetAccount(opts.Username); err != nil {
+			return err
+		}
+		if _, err := tx.Access().GetResource(opts.Resource); err != nil {
+			return err
+		}
+		revoked, err = tx.Access().RevokeGrants(opts.Username, opts.Resource, opts.Role, opts.Reason)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	format := opts.Output.Format()
+	if format != output.Table {
+		w := output.NewResultList[RevokeResult](f.IO, format)
+		for _, g := range revoked {
+			if err := w.Write(&RevokeResult{g.ID, g.Username, g.Resource, g.Role, true}); err != nil {
+				return err
+			}
+		}
+		return w.Close()
+	}
+	if len(revoked) == 0 {
+		_, err = fmt.Fprintf(f.IO.Out, "%s holds nothing on %s to revoke; nothing changed.\n", opts.Username, opts.Resource)
+		return err
+	}
+	for _, g := range revoked {
+		fmt.Fprintf(f.IO.Out, "Revoked %s on %s from %s (grant %d).\n", g.Role, g.Resource, g.Username, g.ID)
+	}
+	return nil
+}
+
+// ListOptions are the inputs of `access list`.
+type ListOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Account  string
+	Resource string
+	// Expired lists only active grants past their last day.
+	Expired bool
+	// All includes revoked grants.
+	All bool
+	// Limit is the most grants listed; 0 lists all.
+	Limit int
+}
+
+func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "list [--account U] [--resource R] [--expired] [--all] [--limit N]",
 		Short: "List grants",
@@ -344,50 +496,88 @@ with "…" (never an ID, a username or a resource).`,
   $ custos access list --limit 50`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+			opts.Cmd = cmd
+			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
 				return err
 			}
-			today := f.Now().Format(account.DateFormat)
-			format := out.Format()
-			cols := output.Cols("id", "username", "resource", "role", "until", "in_force", "account_state", "reason",
-				"granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason", "via")
-			short := format == output.Table && !out.Wide()
-			if short {
-				cols = output.WideOnly(output.Whole(output.Cols("id", "username", "resource", "role", "until", "in_force", "granted_by", "via", "reason"), "username", "resource"),
-					"granted_by", "via", "reason")
+			if runF != nil {
+				return runF(opts)
 			}
-			w := output.NewList(f.IO, format, cols)
-			filter := store.GrantFilter{Account: acct, Resource: resource, Expired: expired, Today: today, All: all, Limit: limit}
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
-				return tx.Access().ListGrants(filter, func(g *access.Grant, state account.State) error {
-					inForce := g.InForce(state, today)
-					if short {
-						return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, g.GrantedBy, g.Via(), g.Reason)
-					}
-					return w.Row(g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, string(state), g.Reason,
-						g.GrantedBy, g.GrantedAt, g.RevokedAt, g.RevokedBy, g.RevokeReason, g.Via())
-				})
-			})
-			if err != nil {
-				return err
-			}
-			return w.Close()
+			return listRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&acct, "account", "", "only this account's grants")
-	cmd.Flags().StringVar(&resource, "resource", "", "only grants on this resource")
-	cmd.Flags().BoolVar(&expired, "expired", false, "only active grants past their last day")
-	cmd.Flags().BoolVar(&all, "all", false, "include revoked grants")
-	cmdutil.AddLimitFlag(cmd, &limit, "grants")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmd.Flags().StringVar(&opts.Account, "account", "", "only this account's grants")
+	cmd.Flags().StringVar(&opts.Resource, "resource", "", "only grants on this resource")
+	cmd.Flags().BoolVar(&opts.Expired, "expired", false, "only active grants past their last day")
+	cmd.Flags().BoolVar(&opts.All, "all", false, "include revoked grants")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, "grants")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-// extendedFrom is the last day an extended grant had before ("" for none),
-// or nil when the grant was not extended.
-func extendedFrom(res *store.GrantResult) any {
-	if res.Extended == nil {
-		return nil
+// ListResult is one grant in `access list`.
+type ListResult struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+	Resource string `json:"resource"`
+	Role     string `json:"role"`
+	Until    string `json:"until"`
+	// InForce is false for an expired grant and for one whose account
+	// is not active.
+	InForce      bool      `json:"in_force"`
+	AccountState string    `json:"account_state"`
+	Reason       string    `json:"reason"`
+	GrantedBy    string    `json:"granted_by"`
+	GrantedAt    time.Time `json:"granted_at"`
+	RevokedAt    time.Time `json:"revoked_at"`
+	RevokedBy    string    `json:"revoked_by"`
+	RevokeReason string    `json:"revoke_reason"`
+	// Via is "direct", or the request that made the grant.
+	Via string `json:"via"`
+}
+
+// listRow is a grant in a table that is not wide: who holds what and
+// why, the reason last.
+type listRow struct {
+	ID        int64  `json:"id"`
+	Username  string `json:"username" out:"whole"`
+	Resource  string `json:"resource" out:"whole"`
+	Role      string `json:"role"`
+	Until     string `json:"until"`
+	InForce   bool   `json:"in_force"`
+	GrantedBy string `json:"granted_by" out:"wide"`
+	Via       string `json:"via" out:"wide"`
+	Reason    string `json:"reason" out:"wide"`
+}
+
+func listRun(opts *ListOptions) error {
+	f := opts.Factory
+	today := f.Now().Format(account.DateFormat)
+	format := opts.Output.Format()
+	var write func(g *access.Grant, state account.State, inForce bool) error
+	var w interface{ Close() error }
+	if format == output.Table && !opts.Output.Wide() {
+		l := output.NewResultList[listRow](f.IO, format)
+		write = func(g *access.Grant, _ account.State, inForce bool) error {
+			return l.Write(&listRow{g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, g.GrantedBy, g.Via(), g.Reason})
+		}
+		w = l
+	} else {
+		l := output.NewResultList[ListResult](f.IO, format)
+		write = func(g *access.Grant, state account.State, inForce bool) error {
+			return l.Write(&ListResult{g.ID, g.Username, g.Resource, g.Role, g.Until, inForce, string(state), g.Reason,
+				g.GrantedBy, g.GrantedAt, g.RevokedAt, g.RevokedBy, g.RevokeReason, g.Via()})
+		}
+		w = l
 	}
-	return res.Extended.Before
+	filter := store.GrantFilter{Account: opts.Account, Resource: opts.Resource, Expired: opts.Expired, Today: today, All: opts.All, Limit: opts.Limit}
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Access().ListGrants(filter, func(g *access.Grant, state account.State) error {
+			return write(g, state, g.InForce(state, today))
+		})
+	})
+	if err != nil {
+		return err
+	}
+	return w.Close()
 }

@@ -80,6 +80,17 @@ func readRows(path string, f *cmdutil.Factory, columns []string, row func(line i
 	return rows, nil
 }
 
+// BatchRowResult is one row of an account change --from-file.
+type BatchRowResult struct {
+	Row      int    `json:"row"`
+	Username string `json:"username"`
+	// Status is ok, would succeed, or the outcome of the row's error.
+	Status string `json:"status"`
+	// Result says what the row did, Error why it failed.
+	Result string `json:"result"`
+	Error  string `json:"error"`
+}
+
 // runBatch runs each row as an invocation of its own (recorded with
 // --row N), so each succeeds or fails alone; with dryRun every row is
 // checked in a transaction that is rolled back. The result lists every
@@ -93,7 +104,7 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 	if dryRun {
 		f.StartDryRun(cmd)
 	}
-	w := output.NewList(f.IO, out.Format(), output.Cols("row", "username", "status", "result", "error"))
+	w := output.NewResultList[BatchRowResult](f.IO, out.Format())
 	failed, firstErr := 0, error(nil)
 	for _, row := range rows {
 		inv, err := f.Invocation(cmd)
@@ -122,7 +133,7 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 				firstErr = err
 			}
 		}
-		if err := w.Row(row.line, row.username, status, result, msg); err != nil {
+		if err := w.Write(&BatchRowResult{row.line, row.username, status, result, msg}); err != nil {
 			return err
 		}
 	}

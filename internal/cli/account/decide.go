@@ -3,6 +3,7 @@ package account
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,19 +14,33 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-// accountColumns is the flat form of an account in JSON and CSV.
-var accountColumns = output.Cols("username", "name", "employee_id", "department", "position", "email", "type",
-	"until", "clearance", "state", "must_change_password", "agreement_ref", "reason", "requested_by",
-	"requested_at", "updated_at", "state_reason", "incident", "requested_by_real")
-
-func accountRow(a *account.Account) []any {
-	return []any{a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
-		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
-		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident, a.RequestedByReal}
+// AccountResult is the flat form of an account in JSON and CSV.
+type AccountResult struct {
+	Username           string    `json:"username"`
+	Name               string    `json:"name"`
+	EmployeeID         string    `json:"employee_id"`
+	Department         string    `json:"department"`
+	Position           string    `json:"position"`
+	Email              string    `json:"email"`
+	Type               string    `json:"type"`
+	Until              string    `json:"until"`
+	Clearance          string    `json:"clearance"`
+	State              string    `json:"state"`
+	MustChangePassword bool      `json:"must_change_password"`
+	AgreementRef       string    `json:"agreement_ref"`
+	Reason             string    `json:"reason"`
+	RequestedBy        string    `json:"requested_by"`
+	RequestedAt        time.Time `json:"requested_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	StateReason        string    `json:"state_reason"`
+	Incident           string    `json:"incident"`
+	RequestedByReal    string    `json:"requested_by_real"`
 }
 
-func writeAccount(f *cmdutil.Factory, format output.Format, a *account.Account) error {
-	return output.WriteObject(f.IO, format, accountColumns, accountRow(a)...)
+func accountResult(a *account.Account) AccountResult {
+	return AccountResult{a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
+		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
+		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident, a.RequestedByReal}
 }
 
 // DecideOptions are the inputs of `account approve` and `account reject`.
@@ -62,6 +77,12 @@ the same stage again changes nothing.`,
 		Args: cmdutil.ExactArgs("USERNAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Username = cmd, args[0]
+			if opts.Stage == "" {
+				return errs.Invalidf("--stage is required: department or it")
+			}
+			if err := account.Text("--reason", opts.Reason, false); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -74,14 +95,19 @@ the same stage again changes nothing.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// ApproveResult is what `account approve` reports.
+type ApproveResult struct {
+	Username string `json:"username"`
+	Stage    string `json:"stage"`
+	State    string `json:"state"`
+	Changed  bool   `json:"changed"`
+	// Pending are the stages still needed.
+	Pending []string `json:"pending_stages"`
+	Proxy   bool     `json:"proxy"`
+}
+
 func approveRun(opts *DecideOptions) error {
 	f := opts.Factory
-	if opts.Stage == "" {
-		return errs.Invalidf("--stage is required: department or it")
-	}
-	if err := account.Text("--reason", opts.Reason, false); err != nil {
-		return err
-	}
 	var res *store.ApproveResult
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
 		res, err = tx.Accounts().ApproveAccount(opts.Username, opts.Stage, opts.Reason)
@@ -92,8 +118,7 @@ func approveRun(opts *DecideOptions) error {
 	}
 	a := res.Account
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("username", "stage", "state", "changed", "pending_stages", "proxy"),
-			a.Username, opts.Stage, string(a.State), res.Changed, res.Pending, res.Proxy)
+		return output.WriteResult(f.IO, format, ApproveResult{a.Username, opts.Stage, string(a.State), res.Changed, res.Pending, res.Proxy})
 	}
 	switch {
 	case !res.Changed:
@@ -118,6 +143,9 @@ request. Rejecting a rejected request changes nothing.`,
 		Args:    cmdutil.ExactArgs("USERNAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Username = cmd, args[0]
+			if err := account.Text("--reason", opts.Reason, true); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -137,12 +165,18 @@ func rejectRun(opts *DecideOptions) error {
 		"Rejected", "is already rejected")
 }
 
-// changeState runs a state change that needs a reason and reports it.
+// StateResult is what a state change with a reason reports (account
+// reject, freeze, revoke).
+type StateResult struct {
+	Username string `json:"username"`
+	State    string `json:"state"`
+	Changed  bool   `json:"changed"`
+	Reason   string `json:"reason"`
+}
+
+// changeState runs a state change whose reason RunE checked and reports it.
 func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, username, reason string,
 	do func(store.Tx) (*account.Account, bool, error), done, already string) error {
-	if err := account.Text("--reason", reason, true); err != nil {
-		return err
-	}
 	var a *account.Account
 	var changed bool
 	err := cmdutil.Run(f, cmd, write(username), func(tx store.Tx) (err error) {
@@ -153,8 +187,7 @@ func changeState(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, us
 		return err
 	}
 	if format := out.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("username", "state", "changed", "reason"),
-			a.Username, string(a.State), changed, reason)
+		return output.WriteResult(f.IO, format, StateResult{a.Username, string(a.State), changed, reason})
 	}
 	if !changed {
 		_, err = fmt.Fprintf(f.IO.Out, "%s %s; nothing changed.\n", output.Sanitize(a.Username), already)

@@ -46,6 +46,12 @@ requested, rejected, revoked or already active (exit 5).`,
 		Args: cmdutil.ExactArgs("USERNAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Username = cmd, args[0]
+			if err := account.Text("--agreement-ref", opts.AgreementRef, false); err != nil {
+				return err
+			}
+			if err := account.Text("--reason", opts.Reason, false); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -61,12 +67,6 @@ requested, rejected, revoked or already active (exit 5).`,
 
 func activateRun(opts *ActivateOptions) error {
 	f := opts.Factory
-	if err := account.Text("--agreement-ref", opts.AgreementRef, false); err != nil {
-		return err
-	}
-	if err := account.Text("--reason", opts.Reason, false); err != nil {
-		return err
-	}
 	issuer := &cmdutil.Issuer{Path: opts.PasswordFile, Flag: "--password-file", DryRun: cmdutil.IsDryRun(opts.Cmd)}
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) error {
 		// The file is created before the account changes, so a bad path
@@ -101,6 +101,17 @@ func activateRun(opts *ActivateOptions) error {
 	return err
 }
 
+// ActivateResult is what `account activate` reports.
+type ActivateResult struct {
+	Username           string `json:"username"`
+	State              string `json:"state"`
+	MustChangePassword bool   `json:"must_change_password"`
+	AgreementRef       string `json:"agreement_ref"`
+	// InitialPassword is empty when it went to PasswordFile.
+	InitialPassword string `json:"initial_password"`
+	PasswordFile    string `json:"password_file"`
+}
+
 // writeActivation renders the result of an activation.
 func writeActivation(ios *iostreams.IOStreams, opts *ActivateOptions, a *account.Account, password string, inFile bool) error {
 	shown := password
@@ -108,8 +119,7 @@ func writeActivation(ios *iostreams.IOStreams, opts *ActivateOptions, a *account
 		shown = ""
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(ios, format, output.Cols("username", "state", "must_change_password", "agreement_ref", "initial_password", "password_file"),
-			a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile)
+		return output.WriteResult(ios, format, ActivateResult{a.Username, string(a.State), true, a.AgreementRef, shown, opts.PasswordFile})
 	}
 	fmt.Fprintf(ios.Out, "Activated %s; the password must be changed at first login.\n", output.Sanitize(a.Username))
 	if inFile {
@@ -149,14 +159,15 @@ only if every row succeeded.`,
 		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
-			if opts.Batch.FromFile != "" {
-				rows, err := freezeRows(opts.Batch.FromFile, f, false)
-				if err != nil {
+			if opts.Batch.FromFile == "" {
+				opts.Username = args[0]
+				if err := account.Text("--incident", opts.Incident, false); err != nil {
 					return err
 				}
-				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+				if err := account.Text("--reason", opts.Reason, true); err != nil {
+					return err
+				}
 			}
-			opts.Username = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
@@ -171,8 +182,12 @@ only if every row succeeded.`,
 }
 
 func freezeRun(opts *FreezeOptions) error {
-	if err := account.Text("--incident", opts.Incident, false); err != nil {
-		return err
+	if opts.Batch.FromFile != "" {
+		rows, err := freezeRows(opts.Batch.FromFile, opts.Factory, false)
+		if err != nil {
+			return err
+		}
+		return runBatch(opts.Factory, opts.Cmd, opts.Output, rows, opts.Batch.DryRun)
 	}
 	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
 		func(tx store.Tx) (*account.Account, bool, error) {
@@ -199,26 +214,35 @@ every row succeeded.`,
 		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
-			if opts.Batch.FromFile != "" {
-				rows, err := freezeRows(opts.Batch.FromFile, f, true)
-				if err != nil {
+			if opts.Batch.FromFile == "" {
+				opts.Username = args[0]
+				if err := account.Text("--reason", opts.Reason, true); err != nil {
 					return err
 				}
-				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
 			}
-			opts.Username = args[0]
 			if runF != nil {
 				return runF(opts)
 			}
-			return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
-				func(tx store.Tx) (*account.Account, bool, error) {
-					return tx.Accounts().RevokeAccount(opts.Username, opts.Reason)
-				},
-				"Revoked", "is already revoked")
+			return revokeRun(opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Reason, "reason", "", "why it is revoked (required)")
 	addBatchFlags(cmd, &opts.Batch, revokeColumns)
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+func revokeRun(opts *FreezeOptions) error {
+	if opts.Batch.FromFile != "" {
+		rows, err := freezeRows(opts.Batch.FromFile, opts.Factory, true)
+		if err != nil {
+			return err
+		}
+		return runBatch(opts.Factory, opts.Cmd, opts.Output, rows, opts.Batch.DryRun)
+	}
+	return changeState(opts.Factory, opts.Cmd, opts.Output, opts.Username, opts.Reason,
+		func(tx store.Tx) (*account.Account, bool, error) {
+			return tx.Accounts().RevokeAccount(opts.Username, opts.Reason)
+		},
+		"Revoked", "is already revoked")
 }

@@ -61,11 +61,10 @@ first failed row).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
 			if opts.Batch.FromFile != "" {
-				rows, err := updateRows(opts.Batch.FromFile, f)
-				if err != nil {
-					return err
+				if runF != nil {
+					return runF(opts)
 				}
-				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
+				return updateRun(opts)
 			}
 			opts.Username = args[0]
 			fl := cmd.Flags()
@@ -105,6 +104,13 @@ first failed row).`,
 
 func updateRun(opts *UpdateOptions) error {
 	f := opts.Factory
+	if opts.Batch.FromFile != "" {
+		rows, err := updateRows(opts.Batch.FromFile, f)
+		if err != nil {
+			return err
+		}
+		return runBatch(f, opts.Cmd, opts.Output, rows, opts.Batch.DryRun)
+	}
 	var changes []account.Change
 	var q *reqs.Request
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
@@ -124,24 +130,37 @@ func updateRun(opts *UpdateOptions) error {
 	return writeChanges(f, opts.Output.Format(), opts.Username, changes, q)
 }
 
+// UpdateResult is what `account update` reports.
+type UpdateResult struct {
+	Username string `json:"username"`
+	Changed  bool   `json:"changed"`
+	// Changes are FieldChange results, one per field changed.
+	Changes []output.Object `json:"changes"`
+	// Request is the id of the clearance request filed, if any.
+	Request string `json:"request"`
+}
+
+// FieldChange is one field an update changed.
+type FieldChange struct {
+	Field  string `json:"field"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+}
+
 // writeChanges renders the fields an edit changed and the request it
 // filed, if any.
 func writeChanges(f *cmdutil.Factory, format output.Format, username string, changes []account.Change, q *reqs.Request) error {
-	var reqID any
-	if q != nil {
-		reqID = q.ID
-	}
 	if format != output.Table {
-		list := make([]output.Object, len(changes))
+		r := UpdateResult{Username: username, Changed: len(changes) > 0, Changes: make([]output.Object, len(changes))}
 		for i, c := range changes {
-			list[i] = output.Pairs("field", c.Field, "before", c.Before, "after", c.After)
+			r.Changes[i] = output.ResultObject(FieldChange{c.Field, c.Before, c.After})
 		}
-		b, err := output.MarshalJSON(output.Pairs("username", username, "changed", len(changes) > 0, "changes", list, "request", reqID))
-		if err != nil {
-			return err
+		if q != nil {
+			r.Request = q.ID
 		}
-		_, err = fmt.Fprintf(f.IO.Out, "%s\n", b)
-		return err
+		// The result nests a list, which has no CSV form: CSV gets the
+		// JSON object too.
+		return output.WriteResult(f.IO, output.JSON, r)
 	}
 	for _, c := range changes {
 		fmt.Fprintf(f.IO.Out, "%s: %s → %s\n", c.Field, output.Sanitize(orNone(c.Before)), output.Sanitize(orNone(c.After)))
@@ -199,16 +218,11 @@ exit 0 only if every row succeeded.`,
 		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
-			if opts.Batch.FromFile != "" {
-				rows, err := leaveRows(opts.Batch.FromFile, f)
-				if err != nil {
-					return err
+			if opts.Batch.FromFile == "" {
+				opts.Username = args[0]
+				if opts.On == "" {
+					return errs.Invalidf("--on is required: the date from which the account is closed")
 				}
-				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
-			}
-			opts.Username = args[0]
-			if opts.On == "" {
-				return errs.Invalidf("--on is required: the date from which the account is closed")
 			}
 			if runF != nil {
 				return runF(opts)
@@ -224,8 +238,25 @@ exit 0 only if every row succeeded.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// LeaveResult is what `account leave` reports.
+type LeaveResult struct {
+	Username string `json:"username"`
+	On       string `json:"on"`
+	Then     string `json:"then"`
+	State    string `json:"state"`
+	// ReplacedOn is the date of the notice this one replaces, if any.
+	ReplacedOn string `json:"replaced_on"`
+}
+
 func leaveRun(opts *LeaveOptions) error {
 	f := opts.Factory
+	if opts.Batch.FromFile != "" {
+		rows, err := leaveRows(opts.Batch.FromFile, f)
+		if err != nil {
+			return err
+		}
+		return runBatch(f, opts.Cmd, opts.Output, rows, opts.Batch.DryRun)
+	}
 	var s, replaced *account.Schedule
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
 		s, replaced, err = tx.Accounts().ScheduleLeave(opts.Username, opts.On, opts.Then, opts.Reason)
@@ -234,12 +265,12 @@ func leaveRun(opts *LeaveOptions) error {
 	if err != nil {
 		return err
 	}
-	var was any
-	if replaced != nil {
-		was = replaced.On
-	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("username", "on", "then", "state", "replaced_on"), s.Username, s.On, s.Then, string(s.State), was)
+		r := LeaveResult{Username: s.Username, On: s.On, Then: s.Then, State: string(s.State)}
+		if replaced != nil {
+			r.ReplacedOn = replaced.On
+		}
+		return output.WriteResult(f.IO, format, r)
 	}
 	fmt.Fprintf(f.IO.Out, "%s leaves on %s: the account will be %s by custos account expire that day.\n", output.Sanitize(s.Username), s.On, pastTense(s.Then))
 	if replaced != nil {
@@ -303,17 +334,12 @@ only if every row succeeded.`,
 		Args: batchArgs(&opts.Batch),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
-			if opts.Batch.FromFile != "" {
-				rows, err := transferRows(opts.Batch.FromFile, f)
-				if err != nil {
+			if opts.Batch.FromFile == "" {
+				opts.Username = args[0]
+				var err error
+				if opts.Keep, err = access.ParseKeep(opts.Keep); err != nil {
 					return err
 				}
-				return runBatch(f, cmd, opts.Output, rows, opts.Batch.DryRun)
-			}
-			opts.Username = args[0]
-			var err error
-			if opts.Keep, err = access.ParseKeep(opts.Keep); err != nil {
-				return err
 			}
 			if runF != nil {
 				return runF(opts)
@@ -332,8 +358,24 @@ only if every row succeeded.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// RequestResult is the request a command filed (account transfer).
+type RequestResult struct {
+	ID     string   `json:"id"`
+	Kind   string   `json:"kind"`
+	State  string   `json:"state"`
+	Stages []string `json:"stages"`
+	SHA256 string   `json:"sha256"`
+}
+
 func transferRun(opts *TransferOptions) error {
 	f := opts.Factory
+	if opts.Batch.FromFile != "" {
+		rows, err := transferRows(opts.Batch.FromFile, f)
+		if err != nil {
+			return err
+		}
+		return runBatch(f, opts.Cmd, opts.Output, rows, opts.Batch.DryRun)
+	}
 	var q *reqs.Request
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Username), func(tx store.Tx) (err error) {
 		q, err = tx.Accounts().RequestTransfer(opts.Username, opts.Department, opts.Position, opts.On, opts.Keep, opts.Reason)
@@ -343,7 +385,7 @@ func transferRun(opts *TransferOptions) error {
 		return err
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("id", "kind", "state", "stages", "sha256"), q.ID, q.Kind, string(q.State), q.Stages, q.SHA256)
+		return output.WriteResult(f.IO, format, RequestResult{q.ID, q.Kind, string(q.State), q.Stages, q.SHA256})
 	}
 	_, err = fmt.Fprintf(f.IO.Out, "Requested %s: %s; it needs %s.\n", q.ID, output.Sanitize(reqs.Describe(q.Kind, q.Payload)), strings.Join(q.Stages, ", "))
 	return err

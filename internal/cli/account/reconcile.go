@@ -96,9 +96,6 @@ Exit 5 when any enabled-not-live drift exists, so cron can alert.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			if opts.Directory != "" {
-				return reconcileDirectoryRun(opts)
-			}
 			return reconcileRun(opts)
 		},
 	}
@@ -163,7 +160,22 @@ func readRoster(path string, f *cmdutil.Factory) ([]account.HRRow, error) {
 // the process under 100 MB; a larger roster only makes it collect more.
 const reconcileMemory = 48 << 20
 
+// FindingResult is one difference between HR's roster and the accounts.
+type FindingResult struct {
+	Kind       string `json:"kind"`
+	EmployeeID string `json:"employee_id"`
+	Username   string `json:"username"`
+	// HR and Custos are the two sides of the difference, in words.
+	HR     string `json:"hr"`
+	Custos string `json:"custos"`
+	// Action is what --apply did about it, or why not.
+	Action string `json:"action"`
+}
+
 func reconcileRun(opts *ReconcileOptions) error {
+	if opts.Directory != "" {
+		return reconcileDirectoryRun(opts)
+	}
 	f := opts.Factory
 	if os.Getenv("GOMEMLIMIT") == "" {
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(reconcileMemory))
@@ -188,15 +200,15 @@ func reconcileRun(opts *ReconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	w := output.NewList(f.IO, opts.Output.Format(), output.Cols("kind", "employee_id", "username", "hr", "custos", "action"))
+	w := output.NewResultList[FindingResult](f.IO, opts.Output.Format())
 	counts := map[string]int{}
 	for i, fd := range findings {
 		counts[fd.Kind]++
-		var action any
-		if actions != nil && actions[i] != "" {
-			action = actions[i]
+		r := FindingResult{Kind: fd.Kind, EmployeeID: fd.EmployeeID, Username: fd.Username, HR: fd.HR, Custos: fd.Custos}
+		if actions != nil {
+			r.Action = actions[i]
 		}
-		if err := w.Row(fd.Kind, fd.EmployeeID, fd.Username, fd.HR, fd.Custos, action); err != nil {
+		if err := w.Write(&r); err != nil {
 			return err
 		}
 	}
@@ -239,6 +251,16 @@ func readDirectory(path, format string, f *cmdutil.Factory) ([]account.DirUser, 
 	return users, nil
 }
 
+// DriftResult is one difference between the directory and the accounts.
+type DriftResult struct {
+	Kind      string `json:"kind"`
+	Username  string `json:"username"`
+	Directory string `json:"directory"`
+	Custos    string `json:"custos"`
+	// Action is what custos recorded about it, if anything.
+	Action string `json:"action"`
+}
+
 func reconcileDirectoryRun(opts *ReconcileOptions) error {
 	f := opts.Factory
 	users, err := readDirectory(opts.Directory, opts.Format, f)
@@ -270,17 +292,13 @@ func reconcileDirectoryRun(opts *ReconcileOptions) error {
 	if err != nil {
 		return err
 	}
-	w := output.NewList(f.IO, opts.Output.Format(), output.Cols("kind", "username", "directory", "custos", "action"))
+	w := output.NewResultList[DriftResult](f.IO, opts.Output.Format())
 	dangerous := 0
 	for i, d := range drifts {
 		if d.Dangerous() {
 			dangerous++
 		}
-		var action any
-		if actions[i] != "" {
-			action = actions[i]
-		}
-		if err := w.Row(d.Kind, d.Username, d.Directory, d.Custos, action); err != nil {
+		if err := w.Write(&DriftResult{d.Kind, d.Username, d.Directory, d.Custos, actions[i]}); err != nil {
 			return err
 		}
 	}

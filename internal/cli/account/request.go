@@ -63,9 +63,6 @@ failed row).`,
 			if runF != nil {
 				return runF(opts)
 			}
-			if opts.FromFile != "" {
-				return requestBatchRun(opts)
-			}
 			return requestRun(opts)
 		},
 	}
@@ -101,6 +98,9 @@ func request(tx store.Tx, r account.Request, date string) (*account.Account, err
 }
 
 func requestRun(opts *RequestOptions) error {
+	if opts.FromFile != "" {
+		return requestBatchRun(opts)
+	}
 	f := opts.Factory
 	var a *account.Account
 	err := cmdutil.Run(f, opts.Cmd, write(opts.Request.Username), func(tx store.Tx) (err error) {
@@ -111,7 +111,7 @@ func requestRun(opts *RequestOptions) error {
 		return err
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return writeAccount(f, format, a)
+		return output.WriteResult(f.IO, format, accountResult(a))
 	}
 	_, err = fmt.Fprintf(f.IO.Out, "Requested account %s for %s (%s, %s); it needs approval.\n",
 		output.Sanitize(a.Username), output.Sanitize(a.Name), output.Sanitize(a.Department), a.Type)
@@ -121,7 +121,14 @@ func requestRun(opts *RequestOptions) error {
 // batchColumns are the CSV columns --from-file accepts.
 var batchColumns = []string{"username", "name", "employee-id", "department", "position", "reason", "email", "type", "until", "clearance"}
 
-var batchResultColumns = output.Cols("row", "username", "status", "error")
+// RequestRowResult is one row of `account request --from-file`.
+type RequestRowResult struct {
+	Row      int    `json:"row"`
+	Username string `json:"username"`
+	// Status is ok, would succeed, or the outcome of the row's error.
+	Status string `json:"status"`
+	Error  string `json:"error"`
+}
 
 func requestBatchRun(opts *RequestOptions) error {
 	f := opts.Factory
@@ -137,7 +144,7 @@ func requestBatchRun(opts *RequestOptions) error {
 	if dryRun {
 		f.StartDryRun(opts.Cmd)
 	}
-	w := output.NewList(f.IO, opts.Output.Format(), batchResultColumns)
+	w := output.NewResultList[RequestRowResult](f.IO, opts.Output.Format())
 	failed, firstErr := 0, error(nil)
 	for _, row := range rows {
 		inv, err := f.Invocation(opts.Cmd)
@@ -165,7 +172,7 @@ func requestBatchRun(opts *RequestOptions) error {
 				firstErr = err
 			}
 		}
-		if err := w.Row(row.line, row.req.Username, status, msg); err != nil {
+		if err := w.Write(&RequestRowResult{row.line, row.req.Username, status, msg}); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,7 @@ package account
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/custos-dev/custos/internal/access"
 	"github.com/custos-dev/custos/internal/account"
@@ -37,19 +38,72 @@ func accountChanges(tx store.Tx, username string, grants []*access.Grant) ([]sto
 
 func writeAccountChanges(f *cmdutil.Factory, changes []store.ChangeRecord, schedules []account.Schedule) error {
 	section(f, "Changes")
-	w := output.NewList(f.IO, output.Table, output.Cols("at", "object", "field", "before", "after", "operator", "request", "reason"))
+	cw := output.NewResultList[ChangeRow](f.IO, output.Table)
 	for _, c := range changes {
-		w.Row(c.At, c.Object, c.Field, c.Before, c.After, c.Operator, c.RequestID, c.Reason)
+		cw.Write(&ChangeRow{c.At, c.Object, c.Field, c.Before, c.After, c.Operator, c.RequestID, c.Reason})
 	}
-	if err := w.Close(); err != nil {
+	if err := cw.Close(); err != nil {
 		return err
 	}
 	section(f, "Scheduled")
-	w = output.NewList(f.IO, output.Table, output.Cols("kind", "on", "state", "what", "request", "reason", "outcome"))
+	sw := output.NewResultList[ScheduleRow](f.IO, output.Table)
 	for _, s := range schedules {
-		w.Row(string(s.Kind), s.On, string(s.State), scheduleWhat(s), s.RequestID, s.Reason, s.Outcome)
+		sw.Write(&ScheduleRow{string(s.Kind), s.On, string(s.State), scheduleWhat(s), s.RequestID, s.Reason, s.Outcome})
 	}
-	return w.Close()
+	return sw.Close()
+}
+
+// ChangeRow is one recorded change in account show's table.
+type ChangeRow struct {
+	At       time.Time `json:"at"`
+	Object   string    `json:"object"`
+	Field    string    `json:"field"`
+	Before   string    `json:"before"`
+	After    string    `json:"after"`
+	Operator string    `json:"operator"`
+	Request  string    `json:"request"`
+	Reason   string    `json:"reason"`
+}
+
+// ChangeResult is one recorded change in account show's JSON.
+type ChangeResult struct {
+	At           time.Time `json:"at"`
+	Object       string    `json:"object"`
+	Field        string    `json:"field"`
+	Before       string    `json:"before"`
+	After        string    `json:"after"`
+	Operator     string    `json:"operator"`
+	RealOperator string    `json:"real_operator"`
+	Request      string    `json:"request"`
+	Reason       string    `json:"reason"`
+}
+
+// ScheduleRow is one scheduled change in account show's table, what it
+// does said in words.
+type ScheduleRow struct {
+	Kind    string `json:"kind"`
+	On      string `json:"on"`
+	State   string `json:"state"`
+	What    string `json:"what"`
+	Request string `json:"request"`
+	Reason  string `json:"reason"`
+	Outcome string `json:"outcome"`
+}
+
+// ScheduleResult is one scheduled change in account show's JSON.
+type ScheduleResult struct {
+	Kind        string    `json:"kind"`
+	On          string    `json:"on"`
+	State       string    `json:"state"`
+	Then        string    `json:"then"`
+	Department  string    `json:"department"`
+	Position    string    `json:"position"`
+	Keep        []string  `json:"keep"`
+	Request     string    `json:"request"`
+	Reason      string    `json:"reason"`
+	ScheduledBy string    `json:"scheduled_by"`
+	ScheduledAt time.Time `json:"scheduled_at"`
+	Outcome     string    `json:"outcome"`
 }
 
 // scheduleWhat says in words what a scheduled change does.
@@ -67,8 +121,7 @@ func scheduleWhat(s account.Schedule) string {
 func changesJSON(changes []store.ChangeRecord) []output.Object {
 	out := []output.Object{}
 	for _, c := range changes {
-		out = append(out, output.Pairs("at", c.At, "object", c.Object, "field", c.Field, "before", c.Before, "after", c.After,
-			"operator", c.Operator, "real_operator", c.RealOperator, "request", c.RequestID, "reason", c.Reason))
+		out = append(out, output.ResultObject(ChangeResult{c.At, c.Object, c.Field, c.Before, c.After, c.Operator, c.RealOperator, c.RequestID, c.Reason}))
 	}
 	return out
 }
@@ -76,9 +129,8 @@ func changesJSON(changes []store.ChangeRecord) []output.Object {
 func schedulesJSON(schedules []account.Schedule) []output.Object {
 	out := []output.Object{}
 	for _, s := range schedules {
-		out = append(out, output.Pairs("kind", string(s.Kind), "on", s.On, "state", string(s.State), "then", s.Then,
-			"department", s.Department, "position", s.Position, "keep", s.Keep, "request", s.RequestID, "reason", s.Reason,
-			"scheduled_by", s.ScheduledBy, "scheduled_at", s.ScheduledAt, "outcome", s.Outcome))
+		out = append(out, output.ResultObject(ScheduleResult{string(s.Kind), s.On, string(s.State), s.Then,
+			s.Department, s.Position, s.Keep, s.RequestID, s.Reason, s.ScheduledBy, s.ScheduledAt, s.Outcome}))
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package account
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,13 +24,15 @@ type ListOptions struct {
 	Output     *cmdutil.Output
 	State      string
 	Department string
-	Expiring   string
+	// Expiring is --expiring parsed, nil when not given.
+	Expiring *when.Duration
 	// Limit is --limit, 0 when not given.
 	Limit int
 }
 
 func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{Factory: f}
+	var expiring string
 	states := []string{""}
 	for _, s := range account.States {
 		states = append(states, string(s))
@@ -53,6 +56,13 @@ a username).`,
 			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
 				return err
 			}
+			if expiring != "" {
+				d, err := when.ParseDuration(expiring)
+				if err != nil {
+					return errs.Invalidf("--expiring: %v", err)
+				}
+				opts.Expiring = &d
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -61,44 +71,57 @@ a username).`,
 	}
 	cmdutil.EnumFlag(cmd.Flags(), &opts.State, "state", "", "", states, "only accounts in this state")
 	cmd.Flags().StringVar(&opts.Department, "department", "", "only accounts of this department")
-	cmd.Flags().StringVar(&opts.Expiring, "expiring", "", "only active accounts whose last day is within this duration")
+	cmd.Flags().StringVar(&expiring, "expiring", "", "only active accounts whose last day is within this duration")
 	cmdutil.AddLimitFlag(cmd, &opts.Limit, "accounts")
 	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
+// AccountRow is an account in a table: the columns worth reading at a
+// terminal, the wide ones left out when the table is fitted to it.
+type AccountRow struct {
+	Username   string `json:"username" out:"whole"`
+	Name       string `json:"name"`
+	State      string `json:"state"`
+	Type       string `json:"type" out:"wide"`
+	Department string `json:"department"`
+	Position   string `json:"position" out:"wide"`
+	Until      string `json:"until"`
+	Clearance  string `json:"clearance" out:"wide"`
+}
+
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
 	filter := store.AccountFilter{State: opts.State, Department: opts.Department, Limit: opts.Limit}
-	if opts.Expiring != "" {
-		d, err := when.ParseDuration(opts.Expiring)
-		if err != nil {
-			return errs.Invalidf("--expiring: %v", err)
-		}
-		filter.ExpiringBy = d.After(f.Now()).Format(account.DateFormat)
+	if opts.Expiring != nil {
+		filter.ExpiringBy = opts.Expiring.After(f.Now()).Format(account.DateFormat)
 	}
 	format := opts.Output.Format()
-	cols := accountColumns
 	// A table has columns of its own, and fitted to a terminal leaves out
 	// the wide ones; -o wide and --columns have every field.
-	short := format == output.Table && !opts.Output.Wide()
-	if short {
-		cols = output.WideOnly(output.Whole(output.Cols("username", "name", "state", "type", "department", "position", "until", "clearance"), "username"),
-			"type", "position", "clearance")
+	var each func(a *account.Account) error
+	var close func() error
+	if format == output.Table && !opts.Output.Wide() {
+		w := output.NewResultList[AccountRow](f.IO, format)
+		each = func(a *account.Account) error {
+			return w.Write(&AccountRow{a.Username, a.Name, string(a.State), string(a.Type), a.Department, a.Position, a.Until, string(a.Clearance)})
+		}
+		close = w.Close
+	} else {
+		w := output.NewResultList[AccountResult](f.IO, format)
+		each = func(a *account.Account) error {
+			r := accountResult(a)
+			return w.Write(&r)
+		}
+		close = w.Close
 	}
-	w := output.NewList(f.IO, format, cols)
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
-		return tx.Accounts().ListAccounts(filter, func(a *account.Account) error {
-			if !short {
-				return w.Row(accountRow(a)...)
-			}
-			return w.Row(a.Username, a.Name, string(a.State), string(a.Type), a.Department, a.Position, a.Until, string(a.Clearance))
-		})
+		return tx.Accounts().ListAccounts(filter, each)
 	})
 	if err != nil {
 		return err
 	}
-	return w.Close()
+	return close()
 }
 
 // ShowOptions are the inputs of `account show`.
@@ -173,23 +196,23 @@ func showRun(opts *ShowOptions) error {
 	if opts.Output.Format().IsJSON() {
 		return showJSON(f, a, approvals, grants, today, rev, history, changes, schedules)
 	}
-	if err := output.WriteObject(f.IO, output.Table, accountColumns, accountRow(a)...); err != nil {
+	if err := output.WriteResult(f.IO, output.Table, accountResult(a)); err != nil {
 		return err
 	}
 	section(f, "Approvals")
-	w := output.NewList(f.IO, output.Table, output.Cols("stage", "operator", "real_operator", "proxy", "at", "reason"))
+	aw := output.NewResultList[ApprovalResult](f.IO, output.Table)
 	for _, ap := range approvals {
-		w.Row(ap.Stage, ap.Operator, ap.RealOperator, ap.Proxy, ap.At, ap.Reason)
+		aw.Write(&ApprovalResult{ap.Stage, ap.Operator, ap.RealOperator, ap.Proxy, ap.At, ap.Reason})
 	}
-	if err := w.Close(); err != nil {
+	if err := aw.Close(); err != nil {
 		return err
 	}
 	section(f, "Grants")
-	w = output.NewList(f.IO, output.Table, output.Cols("id", "resource", "role", "until", "in_force", "granted_by", "revoked_at", "revoke_reason"))
+	gw := output.NewResultList[GrantRow](f.IO, output.Table)
 	for _, g := range grants {
-		w.Row(g.ID, g.Resource, g.Role, g.Until, g.InForce(a.State, today), g.GrantedBy, g.RevokedAt, g.RevokeReason)
+		gw.Write(&GrantRow{g.ID, g.Resource, g.Role, g.Until, g.InForce(a.State, today), g.GrantedBy, g.RevokedAt, g.RevokeReason})
 	}
-	if err := w.Close(); err != nil {
+	if err := gw.Close(); err != nil {
 		return err
 	}
 	if err := writeAccountChanges(f, changes, schedules); err != nil {
@@ -197,52 +220,155 @@ func showRun(opts *ShowOptions) error {
 	}
 	if rev != nil {
 		section(f, "Revocation")
-		output.WriteObject(f.IO, output.Table, output.Cols("at", "revoked_by", "reason", "snapshot"), rev.At, rev.RevokedBy, rev.Reason, rev.Snapshot)
+		output.WriteResult(f.IO, output.Table, RevocationRow{rev.At, rev.RevokedBy, rev.Reason, rev.Snapshot})
 	}
 	section(f, "History")
-	w = output.NewList(f.IO, output.Table, output.Cols("seq", "time", "operator", "command", "outcome", "error"))
+	hw := output.NewResultList[HistoryRow](f.IO, output.Table)
 	for i := range history {
 		e := &history[i]
 		who := e.Operator
 		if e.RealOperator != e.Operator {
 			who = e.RealOperator + " as " + e.Operator
 		}
-		w.Row(e.Seq, e.Time(), who, e.Command, e.Outcome, e.Error)
+		hw.Write(&HistoryRow{e.Seq, e.Time(), who, e.Command, e.Outcome, e.Error})
 	}
-	return w.Close()
+	return hw.Close()
+}
+
+// ApprovalResult is one approval stage given, in account show.
+type ApprovalResult struct {
+	Stage        string    `json:"stage"`
+	Operator     string    `json:"operator"`
+	RealOperator string    `json:"real_operator"`
+	Proxy        bool      `json:"proxy"`
+	At           time.Time `json:"at"`
+	Reason       string    `json:"reason"`
+}
+
+// GrantRow is one of the account's grants in account show's table.
+type GrantRow struct {
+	ID           int64     `json:"id"`
+	Resource     string    `json:"resource"`
+	Role         string    `json:"role"`
+	Until        string    `json:"until"`
+	InForce      bool      `json:"in_force"`
+	GrantedBy    string    `json:"granted_by"`
+	RevokedAt    time.Time `json:"revoked_at"`
+	RevokeReason string    `json:"revoke_reason"`
+}
+
+// GrantResult is one of the account's grants in account show's JSON.
+type GrantResult struct {
+	ID           int64     `json:"id"`
+	Resource     string    `json:"resource"`
+	Role         string    `json:"role"`
+	Until        string    `json:"until"`
+	InForce      bool      `json:"in_force"`
+	Reason       string    `json:"reason"`
+	GrantedBy    string    `json:"granted_by"`
+	GrantedAt    time.Time `json:"granted_at"`
+	RevokedAt    time.Time `json:"revoked_at"`
+	RevokedBy    string    `json:"revoked_by"`
+	RevokeReason string    `json:"revoke_reason"`
+}
+
+// RevocationRow is the revocation of an account in account show's table.
+type RevocationRow struct {
+	At        time.Time `json:"at"`
+	RevokedBy string    `json:"revoked_by"`
+	Reason    string    `json:"reason"`
+	// Snapshot is what the account held when revoked, as JSON.
+	Snapshot string `json:"snapshot"`
+}
+
+// RevocationResult is the revocation of an account in account show's
+// JSON, the snapshot nested as JSON.
+type RevocationResult struct {
+	At        time.Time       `json:"at"`
+	RevokedBy string          `json:"revoked_by"`
+	Reason    string          `json:"reason"`
+	Snapshot  json.RawMessage `json:"snapshot"`
+}
+
+// HistoryRow is one audit entry naming the account, in account show's
+// table: who is "REAL as OPERATOR" when they differ.
+type HistoryRow struct {
+	Seq     int64     `json:"seq"`
+	Time    time.Time `json:"time"`
+	Who     string    `json:"operator"`
+	Command string    `json:"command"`
+	Outcome string    `json:"outcome"`
+	Error   string    `json:"error"`
+}
+
+// HistoryResult is one audit entry naming the account, in account show's
+// JSON.
+type HistoryResult struct {
+	Seq int64 `json:"seq"`
+	// Time is the entry's time as stored.
+	Time         string `json:"time"`
+	RealOperator string `json:"real_operator"`
+	Operator     string `json:"operator"`
+	Command      string `json:"command"`
+	Outcome      string `json:"outcome"`
+	Error        string `json:"error"`
+}
+
+// ShowResult is account show's JSON: the account's fields, then what is
+// recorded about it. The lists hold the results above, as objects.
+type ShowResult struct {
+	Username           string          `json:"username"`
+	Name               string          `json:"name"`
+	EmployeeID         string          `json:"employee_id"`
+	Department         string          `json:"department"`
+	Position           string          `json:"position"`
+	Email              string          `json:"email"`
+	Type               string          `json:"type"`
+	Until              string          `json:"until"`
+	Clearance          string          `json:"clearance"`
+	State              string          `json:"state"`
+	MustChangePassword bool            `json:"must_change_password"`
+	AgreementRef       string          `json:"agreement_ref"`
+	Reason             string          `json:"reason"`
+	RequestedBy        string          `json:"requested_by"`
+	RequestedAt        time.Time       `json:"requested_at"`
+	UpdatedAt          time.Time       `json:"updated_at"`
+	StateReason        string          `json:"state_reason"`
+	Incident           string          `json:"incident"`
+	RequestedByReal    string          `json:"requested_by_real"`
+	Approvals          []output.Object `json:"approvals"`
+	Grants             []output.Object `json:"grants"`
+	Changes            []output.Object `json:"changes"`
+	Scheduled          []output.Object `json:"scheduled"`
+	// Revocation is a RevocationResult, or nil.
+	Revocation *output.Object  `json:"revocation"`
+	History    []output.Object `json:"history"`
 }
 
 func section(f *cmdutil.Factory, title string) { fmt.Fprintf(f.IO.Out, "\n%s\n", title) }
 
 func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, grants []*access.Grant, today string, rev *store.Revocation, history []audit.Entry, changes []store.ChangeRecord, schedules []account.Schedule) error {
-	obj := output.ObjectOf(accountColumns, accountRow(a)...)
-	aps := []output.Object{}
+	r := ShowResult{
+		a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
+		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
+		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident, a.RequestedByReal,
+		[]output.Object{}, []output.Object{}, changesJSON(changes), schedulesJSON(schedules), nil, []output.Object{},
+	}
 	for _, ap := range approvals {
-		aps = append(aps, output.Pairs("stage", ap.Stage, "operator", ap.Operator, "real_operator", ap.RealOperator,
-			"proxy", ap.Proxy, "at", ap.At, "reason", ap.Reason))
+		r.Approvals = append(r.Approvals, output.ResultObject(ApprovalResult{ap.Stage, ap.Operator, ap.RealOperator, ap.Proxy, ap.At, ap.Reason}))
 	}
-	gs := []output.Object{}
 	for _, g := range grants {
-		gs = append(gs, output.Pairs("id", g.ID, "resource", g.Resource, "role", g.Role, "until", g.Until,
-			"in_force", g.InForce(a.State, today), "reason", g.Reason, "granted_by", g.GrantedBy, "granted_at", g.GrantedAt,
-			"revoked_at", g.RevokedAt, "revoked_by", g.RevokedBy, "revoke_reason", g.RevokeReason))
+		r.Grants = append(r.Grants, output.ResultObject(GrantResult{g.ID, g.Resource, g.Role, g.Until,
+			g.InForce(a.State, today), g.Reason, g.GrantedBy, g.GrantedAt, g.RevokedAt, g.RevokedBy, g.RevokeReason}))
 	}
-	var revocation any
 	if rev != nil {
-		revocation = output.Pairs("at", rev.At, "revoked_by", rev.RevokedBy, "reason", rev.Reason, "snapshot", json.RawMessage(rev.Snapshot))
+		o := output.ResultObject(RevocationResult{rev.At, rev.RevokedBy, rev.Reason, json.RawMessage(rev.Snapshot)})
+		r.Revocation = &o
 	}
-	hist := []output.Object{}
 	for _, e := range history {
-		hist = append(hist, output.Pairs("seq", e.Seq, "time", e.At, "real_operator", e.RealOperator,
-			"operator", e.Operator, "command", e.Command, "outcome", e.Outcome, "error", e.Error))
+		r.History = append(r.History, output.ResultObject(HistoryResult{e.Seq, e.At, e.RealOperator, e.Operator, e.Command, e.Outcome, e.Error}))
 	}
-	obj = obj.With("approvals", aps, "grants", gs, "changes", changesJSON(changes), "scheduled", schedulesJSON(schedules), "revocation", revocation, "history", hist)
-	b, err := output.MarshalJSON(obj)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(f.IO.Out, "%s\n", b)
-	return err
+	return output.WriteResult(f.IO, output.JSON, r)
 }
 
 // ExpireOptions are the inputs of `account expire`.
@@ -250,8 +376,9 @@ type ExpireOptions struct {
 	Factory *cmdutil.Factory
 	Cmd     *cobra.Command
 	Output  *cmdutil.Output
-	AsOf    string
-	DryRun  bool
+	// AsOf is --as-of as YYYY-MM-DD, "" for today.
+	AsOf   string
+	DryRun bool
 }
 
 func newCmdExpire(f *cmdutil.Factory, runF func(*ExpireOptions) error) *cobra.Command {
@@ -272,6 +399,19 @@ unless with --dry-run, which previews what will expire then.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
+			if opts.AsOf != "" {
+				d, err := account.ParseDate(opts.AsOf)
+				if err != nil {
+					return errs.Invalidf("--as-of: %v", err)
+				}
+				// Freezing accounts before their last day is not catching
+				// up; a preview of what will expire is a dry run.
+				if !opts.DryRun && d > today(f) {
+					return errs.Invalidf("--as-of %s is in the future", d).
+						WithHint("--as-of is for catching up on the past; add --dry-run to preview what will expire then")
+				}
+				opts.AsOf = d
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -284,21 +424,23 @@ unless with --dry-run, which previews what will expire then.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// ExpireResult is one thing `account expire` did or would do.
+type ExpireResult struct {
+	Username   string `json:"username"`
+	Name       string `json:"name"`
+	Department string `json:"department"`
+	Until      string `json:"until"`
+	Frozen     bool   `json:"frozen"`
+	// Action is expire, or the scheduled change and its date.
+	Action  string `json:"action"`
+	Outcome string `json:"outcome"`
+}
+
 func expireRun(opts *ExpireOptions) error {
 	f := opts.Factory
-	asOf := today(f)
-	if opts.AsOf != "" {
-		d, err := account.ParseDate(opts.AsOf)
-		if err != nil {
-			return errs.Invalidf("--as-of: %v", err)
-		}
-		asOf = d
-	}
-	// Freezing accounts before their last day is not catching up; a
-	// preview of what will expire is a dry run.
-	if !opts.DryRun && asOf > today(f) {
-		return errs.Invalidf("--as-of %s is in the future", asOf).
-			WithHint("--as-of is for catching up on the past; add --dry-run to preview what will expire then")
+	asOf := opts.AsOf
+	if asOf == "" {
+		asOf = today(f)
 	}
 	spec := store.Spec{Write: !opts.DryRun}
 	var due []*account.Account
@@ -316,20 +458,20 @@ func expireRun(opts *ExpireOptions) error {
 		return err
 	}
 	format := opts.Output.Format()
-	w := output.NewList(f.IO, format, output.Cols("username", "name", "department", "until", "frozen", "action", "outcome"))
+	w := output.NewResultList[ExpireResult](f.IO, format)
 	for _, a := range due {
 		outcome := "frozen"
 		if opts.DryRun {
 			outcome = "would freeze"
 		}
-		if err := w.Row(a.Username, a.Name, a.Department, a.Until, !opts.DryRun, "expire", outcome); err != nil {
+		if err := w.Write(&ExpireResult{a.Username, a.Name, a.Department, a.Until, !opts.DryRun, "expire", outcome}); err != nil {
 			return err
 		}
 	}
 	for _, r := range scheduled {
 		a := r.Account
 		action := string(r.Schedule.Kind) + " " + r.Schedule.On
-		if err := w.Row(a.Username, a.Name, a.Department, a.Until, a.State == account.Frozen && !opts.DryRun, action, r.Outcome); err != nil {
+		if err := w.Write(&ExpireResult{a.Username, a.Name, a.Department, a.Until, a.State == account.Frozen && !opts.DryRun, action, r.Outcome}); err != nil {
 			return err
 		}
 	}

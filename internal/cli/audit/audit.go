@@ -3,6 +3,8 @@
 package audit
 
 import (
+	"encoding/json"
+
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/audit"
@@ -30,17 +32,31 @@ Admins and auditors may use these commands.`,
 	return cmd
 }
 
-// entryColumns are every field of an entry, as exported.
-var entryColumns = output.Hashes(output.Cols("seq", "time", "real_operator", "operator", "host", "pid", "command",
-	"args", "outcome", "exit_code", "error", "objects", "prev_hash", "hash"), "prev_hash", "hash")
+// EntryResult is every field of an entry, as exported. Args and Objects
+// are the entry's stored JSON arrays: passed through as JSON in JSON
+// output, their stored text in CSV and tables.
+type EntryResult struct {
+	Seq          int64           `json:"seq"`
+	Time         string          `json:"time"`
+	RealOperator string          `json:"real_operator"`
+	Operator     string          `json:"operator"`
+	Host         string          `json:"host"`
+	PID          int64           `json:"pid"`
+	Command      string          `json:"command"`
+	Args         json.RawMessage `json:"args"`
+	Outcome      string          `json:"outcome"`
+	ExitCode     int64           `json:"exit_code"`
+	Error        string          `json:"error"`
+	Objects      json.RawMessage `json:"objects"`
+	PrevHash     string          `json:"prev_hash" out:"hash"`
+	Hash         string          `json:"hash" out:"hash"`
+}
 
-// entryRow is an entry's values in entryColumns order. args and objects are
-// JSON arrays in JSON output and their stored JSON text in CSV.
-func entryRow(e *audit.Entry, format output.Format) []any {
-	var args, objects any = e.Args, e.Objects
-	if format == output.JSON || format == output.JSONL {
+func entryResult(e *audit.Entry, format output.Format) EntryResult {
+	args, objects := json.RawMessage(e.Args), json.RawMessage(e.Objects)
+	if format.IsJSON() {
 		args, objects = jsonRaw(e.Args), jsonRaw(e.Objects)
 	}
-	return []any{e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID, e.Command,
+	return EntryResult{e.Seq, e.At, e.RealOperator, e.Operator, e.Host, e.PID, e.Command,
 		args, e.Outcome, e.ExitCode, e.Error, objects, e.PrevHash, e.Hash}
 }

@@ -37,6 +37,12 @@ stored with --after. The export itself is recorded once, when it starts.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
+			if opts.After < 0 {
+				return errs.Invalidf("--after must be a sequence number, 0 or more")
+			}
+			if opts.Interval < 10*time.Millisecond {
+				return errs.Invalidf("--interval must be at least 10ms")
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -52,18 +58,13 @@ stored with --after. The export itself is recorded once, when it starts.`,
 
 func exportRun(opts *ExportOptions) error {
 	f := opts.Factory
-	if opts.After < 0 {
-		return errs.Invalidf("--after must be a sequence number, 0 or more")
-	}
-	if opts.Interval < 10*time.Millisecond {
-		return errs.Invalidf("--interval must be at least 10ms")
-	}
 	format := opts.Output.Format()
-	w := output.NewList(f.IO, format, entryColumns)
+	w := output.NewResultList[EntryResult](f.IO, format)
 	last := opts.After
 	row := func(e *audit.Entry) error {
 		last = e.Seq
-		return w.Row(entryRow(e, format)...)
+		r := entryResult(e, format)
+		return w.Write(&r)
 	}
 	ctx := opts.Cmd.Context()
 	var st store.Store

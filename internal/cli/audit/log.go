@@ -3,7 +3,6 @@ package audit
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,10 +18,12 @@ import (
 
 // LogOptions are the inputs of `audit log`.
 type LogOptions struct {
-	Factory                   *cmdutil.Factory
-	Cmd                       *cobra.Command
-	Output                    *cmdutil.Output
-	Since, Until              string
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	// Since and Until are --since and --until as times, zero when not
+	// given.
+	Since, Until              time.Time
 	Operator, Command, Object string
 	Outcome                   string
 	Limit                     int
@@ -32,6 +33,7 @@ var outcomes = []string{"ok", "invalid", "not_found", "denied", "conflict", "int
 
 func newCmdLog(f *cmdutil.Factory, runF func(*LogOptions) error) *cobra.Command {
 	opts := &LogOptions{Factory: f}
+	var since, until string
 	cmd := &cobra.Command{
 		Use:   "log [flags]",
 		Short: "Show audit log entries",
@@ -50,6 +52,25 @@ both are read from the entry's sealed fields.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd = cmd
+			now := f.Now()
+			var err error
+			if since != "" {
+				if opts.Since, err = when.ParseTimeOrAgo(since, now, time.Local); err != nil {
+					return errs.Invalidf("--since: %v", err)
+				}
+			}
+			if until != "" {
+				if opts.Until, err = when.ParseTimeOrAgo(until, now, time.Local); err != nil {
+					return errs.Invalidf("--until: %v", err)
+				}
+			}
+			if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Until.After(opts.Since) {
+				return errs.Invalidf("--until %s is not after --since %s: no entry can match", until, since).
+					WithHint("a duration means that long ago: --since 30d --until 7d is from 30 days ago to 7 days ago")
+			}
+			if opts.Limit < 0 {
+				return errs.Invalidf("--limit must be 0 (all) or more, got %d", opts.Limit)
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -57,8 +78,8 @@ both are read from the entry's sealed fields.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Since, "since", "", "entries at or after this date, time or duration ago")
-	fl.StringVar(&opts.Until, "until", "", "entries before this date, time or duration ago")
+	fl.StringVar(&since, "since", "", "entries at or after this date, time or duration ago")
+	fl.StringVar(&until, "until", "", "entries before this date, time or duration ago")
 	fl.StringVar(&opts.Operator, "operator", "", "entries by this operator (real or effective)")
 	fl.StringVar(&opts.Command, "command", "", "entries of this command or command group")
 	fl.StringVar(&opts.Object, "object", "", "entries that touched this object, e.g. operator:alice")
@@ -68,64 +89,83 @@ both are read from the entry's sealed fields.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// LogResult is an entry as audit log shows it: every field, then notes
+// (dry run, proxy) read from the entry's sealed fields, so a dry run or a
+// proxy approval is told apart at a glance, while the export keeps
+// exactly the stored fields.
+type LogResult struct {
+	Seq          int64           `json:"seq"`
+	Time         string          `json:"time"`
+	RealOperator string          `json:"real_operator"`
+	Operator     string          `json:"operator"`
+	Host         string          `json:"host"`
+	PID          int64           `json:"pid"`
+	Command      string          `json:"command"`
+	Args         json.RawMessage `json:"args"`
+	Outcome      string          `json:"outcome"`
+	ExitCode     int64           `json:"exit_code"`
+	Error        string          `json:"error"`
+	Objects      json.RawMessage `json:"objects"`
+	PrevHash     string          `json:"prev_hash" out:"hash"`
+	Hash         string          `json:"hash" out:"hash"`
+	Notes        []string        `json:"notes"`
+}
+
+// LogRow is an entry in a table fitted to the terminal: who did what
+// when, and how it went. Who is "REAL as OPERATOR" when they differ.
+type LogRow struct {
+	Seq     int64     `json:"seq"`
+	Time    time.Time `json:"time"`
+	Who     string    `json:"operator"`
+	Command string    `json:"command"`
+	Outcome string    `json:"outcome"`
+	Note    string    `json:"note" out:"wide"`
+	Objects []string  `json:"objects" out:"wide"`
+	Error   string    `json:"error" out:"wide"`
+}
+
 func logRun(opts *LogOptions) error {
 	f := opts.Factory
-	now := f.Now()
-	filter := store.AuditFilter{Operator: opts.Operator, Command: strings.TrimSpace(opts.Command),
+	filter := store.AuditFilter{Since: opts.Since, Until: opts.Until, Operator: opts.Operator, Command: strings.TrimSpace(opts.Command),
 		Object: opts.Object, Outcome: opts.Outcome, Limit: opts.Limit}
-	var err error
-	if opts.Since != "" {
-		if filter.Since, err = when.ParseTimeOrAgo(opts.Since, now, time.Local); err != nil {
-			return errs.Invalidf("--since: %v", err)
-		}
-	}
-	if opts.Until != "" {
-		if filter.Until, err = when.ParseTimeOrAgo(opts.Until, now, time.Local); err != nil {
-			return errs.Invalidf("--until: %v", err)
-		}
-	}
-	if !filter.Since.IsZero() && !filter.Until.IsZero() && !filter.Until.After(filter.Since) {
-		return errs.Invalidf("--until %s is not after --since %s: no entry can match", opts.Until, opts.Since).
-			WithHint("a duration means that long ago: --since 30d --until 7d is from 30 days ago to 7 days ago")
-	}
-	if opts.Limit < 0 {
-		return errs.Invalidf("--limit must be 0 (all) or more, got %d", opts.Limit)
-	}
 	format := opts.Output.Format()
-	// notes (dry run, proxy) are read from the entry's sealed fields; the
-	// log shows them so a dry run or a proxy approval is told apart at a
-	// glance, while the export keeps exactly the stored fields.
-	cols := append(slices.Clip(entryColumns), output.Cols("notes")...)
-	short := format == output.Table && !opts.Output.Wide()
-	if short {
-		// Fitted to a terminal: who did what when, and how it went.
-		cols = output.WideOnly(output.Cols("seq", "time", "operator", "command", "outcome", "note", "objects", "error"),
-			"note", "objects", "error")
-	}
-	w := output.NewList(f.IO, format, cols)
-	shown, more := 0, false
-	err = cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
-		defer func() { more = shown == filter.Limit && filter.Limit > 0 && hasMore(tx, filter) }()
-		return tx.Audit().AuditLog(filter, func(e *audit.Entry) error {
-			shown++
-			if !short {
-				notes := e.Notes()
-				if notes == nil {
-					notes = []string{}
-				}
-				return w.Row(append(entryRow(e, format), notes)...)
-			}
+	var each func(e *audit.Entry) error
+	var close func() error
+	if format == output.Table && !opts.Output.Wide() {
+		w := output.NewResultList[LogRow](f.IO, format)
+		each = func(e *audit.Entry) error {
 			who := e.Operator
 			if e.RealOperator != e.Operator {
 				who = e.RealOperator + " as " + e.Operator
 			}
-			return w.Row(e.Seq, e.Time(), who, e.Command, e.Outcome, strings.Join(e.Notes(), ", "), audit.DecodeList(e.Objects), e.Error)
+			return w.Write(&LogRow{e.Seq, e.Time(), who, e.Command, e.Outcome, strings.Join(e.Notes(), ", "), audit.DecodeList(e.Objects), e.Error})
+		}
+		close = w.Close
+	} else {
+		w := output.NewResultList[LogResult](f.IO, format)
+		each = func(e *audit.Entry) error {
+			r := entryResult(e, format)
+			notes := e.Notes()
+			if notes == nil {
+				notes = []string{}
+			}
+			return w.Write(&LogResult{r.Seq, r.Time, r.RealOperator, r.Operator, r.Host, r.PID, r.Command,
+				r.Args, r.Outcome, r.ExitCode, r.Error, r.Objects, r.PrevHash, r.Hash, notes})
+		}
+		close = w.Close
+	}
+	shown, more := 0, false
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		defer func() { more = shown == filter.Limit && filter.Limit > 0 && hasMore(tx, filter) }()
+		return tx.Audit().AuditLog(filter, func(e *audit.Entry) error {
+			shown++
+			return each(e)
 		})
 	})
 	if err != nil {
 		return err
 	}
-	if err := w.Close(); err != nil {
+	if err := close(); err != nil {
 		return err
 	}
 	if more {

@@ -120,17 +120,11 @@ not be recorded.`,
 				return errs.Invalidf("--since takes one signed checkpoint and --vkey, and no --checkpoint, --from or --export")
 			case len(opts.Witnesses) > 0 && opts.VKey == "":
 				return errs.Invalidf("--witness needs signed checkpoints: --vkey")
+			case opts.MaxSkew < 0 && opts.Export == "" && opts.From == "" && opts.Since == "":
+				return errs.Invalidf("--max-skew must not be negative")
 			}
 			if runF != nil {
 				return runF(opts)
-			}
-			switch {
-			case opts.Export != "":
-				return verifyExportRun(opts)
-			case opts.From != "":
-				return verifyConsistencyRun(opts)
-			case opts.Since != "":
-				return verifySinceRun(opts)
 			}
 			return verifyRun(opts)
 		},
@@ -147,11 +141,46 @@ not be recorded.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// verifyRun runs the verification the flags ask for.
 func verifyRun(opts *VerifyOptions) error {
-	f := opts.Factory
-	if opts.MaxSkew < 0 {
-		return errs.Invalidf("--max-skew must not be negative")
+	switch {
+	case opts.Export != "":
+		return verifyExportRun(opts)
+	case opts.From != "":
+		return verifyConsistencyRun(opts)
+	case opts.Since != "":
+		return verifySinceRun(opts)
 	}
+	return verifyChainRun(opts)
+}
+
+// VerifyResult is what audit verify reports in JSON.
+type VerifyResult struct {
+	Intact   bool   `json:"intact"`
+	Entries  int64  `json:"entries"`
+	HeadSeq  int64  `json:"head_seq"`
+	HeadHash string `json:"head_hash"`
+	// CheckpointSeq is the entry an older JSON checkpoint names, if one
+	// was given.
+	CheckpointSeq *int64  `json:"checkpoint_seq"`
+	Seconds       float64 `json:"seconds"`
+	// ClockSkew lists the first entries timed before an earlier one;
+	// ClockSkewCount counts them all.
+	ClockSkew      []SkewResult `json:"clock_skew"`
+	ClockSkewCount int64        `json:"clock_skew_count"`
+}
+
+// SkewResult is an entry timed before an earlier one. Its fields are
+// encoded as they are, in name order.
+type SkewResult struct {
+	BehindSeconds float64 `json:"behind_seconds"`
+	Host          string  `json:"host"`
+	Seq           int64   `json:"seq"`
+}
+
+// verifyChainRun verifies the whole chain, against a checkpoint if given.
+func verifyChainRun(opts *VerifyOptions) error {
+	f := opts.Factory
 	var cp *audit.Checkpoint
 	var signed *audit.SignedCheckpoint
 	if opts.Checkpoint != "" {
@@ -206,17 +235,15 @@ func verifyRun(opts *VerifyOptions) error {
 	elapsed := time.Since(start)
 	slices.SortFunc(v.Skews, func(a, b audit.Skew) int { return cmp.Compare(a.Seq, b.Seq) })
 	if opts.Output.Format().IsJSON() {
-		var cpSeq any
+		r := VerifyResult{Intact: true, Entries: v.Count, HeadSeq: seq, HeadHash: hash, Seconds: elapsed.Seconds(),
+			ClockSkew: make([]SkewResult, len(v.Skews)), ClockSkewCount: v.SkewCount}
 		if cp != nil {
-			cpSeq = cp.Seq
+			r.CheckpointSeq = &cp.Seq
 		}
-		skews := make([]map[string]any, len(v.Skews))
 		for i, k := range v.Skews {
-			skews[i] = map[string]any{"seq": k.Seq, "host": k.Host, "behind_seconds": k.Behind.Seconds()}
+			r.ClockSkew[i] = SkewResult{k.Behind.Seconds(), k.Host, k.Seq}
 		}
-		return output.WriteObject(f.IO, output.JSON,
-			output.Cols("intact", "entries", "head_seq", "head_hash", "checkpoint_seq", "seconds", "clock_skew", "clock_skew_count"),
-			true, v.Count, seq, hash, cpSeq, elapsed.Seconds(), skews, v.SkewCount)
+		return output.WriteResult(f.IO, output.JSON, r)
 	}
 	for _, k := range v.Skews {
 		fmt.Fprintf(f.IO.ErrOut, "custos: warning: entry %d is timed %s before an earlier entry: the clock of %s may have been wrong\n",
@@ -240,6 +267,20 @@ func witnessed(cp *audit.SignedCheckpoint) string {
 		return ""
 	}
 	return ", cosigned by " + output.Sanitize(strings.Join(cp.Witnesses, ", "))
+}
+
+// VerifyExportResult is what audit verify --export reports in JSON.
+type VerifyExportResult struct {
+	Intact  bool  `json:"intact"`
+	Entries int64 `json:"entries"`
+	HeadSeq int64 `json:"head_seq"`
+	// CheckpointSize is how many of the first entries the checkpoint
+	// signed, Origin the log that signed them.
+	CheckpointSize int64  `json:"checkpoint_size"`
+	Origin         string `json:"origin"`
+	// Witnesses are the names of the witnesses whose cosignatures were
+	// checked.
+	Witnesses []string `json:"witnesses"`
 }
 
 // verifyExportRun verifies an export file against a signed checkpoint,
@@ -289,6 +330,9 @@ func verifyExportRun(opts *VerifyOptions) error {
 		return errs.Integrityf("audit log rewritten: the export's first %d entries do not have the root the checkpoint signed", cp.Size)
 	}
 	seq, _ := ver.Head()
+	if opts.Output.Format() == output.JSON {
+		return output.WriteResult(f.IO, output.JSON, VerifyExportResult{true, ver.Count, seq, cp.Size, cp.Origin, cp.Witnesses})
+	}
 	fmt.Fprintf(f.IO.Out, "Export intact: %d entries, head entry %d; its first %d entries are the ones %s signed%s.\n",
 		ver.Count, seq, cp.Size, output.Sanitize(cp.Origin), witnessed(cp))
 	return nil
@@ -329,6 +373,16 @@ func verifyConsistencyRun(opts *VerifyOptions) error {
 	return nil
 }
 
+// VerifySinceResult is what audit verify --since reports in JSON.
+type VerifySinceResult struct {
+	Intact         bool  `json:"intact"`
+	CheckpointSize int64 `json:"checkpoint_size"`
+	HeadSeq        int64 `json:"head_seq"`
+	// Appended is how many entries were appended after the checkpoint.
+	Appended int64   `json:"appended"`
+	Seconds  float64 `json:"seconds"`
+}
+
 // verifySinceRun checks what was appended after a signed checkpoint.
 func verifySinceRun(opts *VerifyOptions) error {
 	f := opts.Factory
@@ -348,8 +402,7 @@ func verifySinceRun(opts *VerifyOptions) error {
 		return err
 	}
 	if opts.Output.Format() == output.JSON {
-		return output.WriteObject(f.IO, output.JSON, output.Cols("intact", "checkpoint_size", "head_seq", "appended", "seconds"),
-			true, cp.Size, head, head-cp.Size, time.Since(start).Seconds())
+		return output.WriteResult(f.IO, output.JSON, VerifySinceResult{true, cp.Size, head, head - cp.Size, time.Since(start).Seconds()})
 	}
 	fmt.Fprintf(f.IO.Out, "Audit log intact since the checkpoint: it extends the %d entries %s signed%s with %d entries, head entry %d.\n",
 		cp.Size, output.Sanitize(cp.Origin), witnessed(cp), head-cp.Size, head)

@@ -12,6 +12,7 @@ package clitest
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,6 +42,9 @@ type Env struct {
 	// Out and Err are the last Run's stdout and stderr.
 	Out, Err *bytes.Buffer
 	db       string
+	// osUser is who the next Run is: on SQLite the OS user, on
+	// PostgreSQL the login role (see Become).
+	osUser string
 }
 
 // New makes a fresh, initialised store for t.
@@ -54,7 +58,7 @@ func New(t *testing.T) *Env {
 	// machine running the tests.
 	t.Setenv("CUSTOS_DB", db)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	e := &Env{t: t, User: User, Now: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), db: db}
+	e := &Env{t: t, User: User, Now: Now, db: db, osUser: User}
 	if err := Run(e, "init", initcmd.NewCmdInit); err != nil {
 		t.Fatalf("init: %v\n%s", err, e.Err)
 	}
@@ -62,7 +66,29 @@ func New(t *testing.T) *Env {
 		st := e.Store()
 		e.User = st.SessionUser()
 	}
+	e.osUser = e.User
 	return e
+}
+
+// Become makes the following Runs those of the operator name (an
+// operator added by an earlier Run), as a second person at another
+// terminal: the OS user on SQLite, a login role of that name on
+// PostgreSQL, which it makes. Become(e.User) is the first admin again.
+func (e *Env) Become(name string) {
+	e.t.Helper()
+	e.osUser = name
+	if !pgtest.Enabled() {
+		return
+	}
+	if err := pgtest.Logins(name); err != nil {
+		e.t.Fatal(err)
+	}
+	u, err := url.Parse(e.db)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	u.User = url.User(name)
+	e.t.Setenv("CUSTOS_DB", u.String())
 }
 
 // Run runs the command that newCmd builds (a NewCmdX given a nil runF, so
@@ -82,7 +108,7 @@ func (e *Env) RunCmd(path string, build func(*cmdutil.Factory) *cobra.Command, a
 	f := &cmdutil.Factory{
 		IO:           ios,
 		Argv:         append(strings.Fields(path), args...),
-		OSUser:       func() (string, error) { return User, nil },
+		OSUser:       func() (string, error) { return e.osUser, nil },
 		Hostname:     func() string { return "test" },
 		PID:          os.Getpid(),
 		Now:          func() time.Time { return now },
@@ -135,4 +161,37 @@ func (e *Env) Store() store.Store {
 	}
 	e.t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// Now is the clock of Parse, and every Env's to begin with.
+var Now = time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+
+// Parse runs only what the command does before its run function: the
+// flags and arguments parsed and checked in RunE, with a runF that keeps
+// the options and touches nothing. It returns them (nil when a check
+// refused) and the refusal.
+func Parse[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
+	t.Helper()
+	ios, _, _, _ := iostreams.Test()
+	f := &cmdutil.Factory{IO: ios, Now: func() time.Time { return Now }, Getenv: os.Getenv}
+	var got *O
+	cmd := newCmd(f, func(o *O) error { got = o; return nil })
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs(args)
+	cmd.SetOut(ios.Out)
+	cmd.SetErr(ios.ErrOut)
+	return got, cmd.Execute()
+}
+
+// Sub builds the subcommand at path of the command group builds, for
+// RunCmd: a verb of another noun that a test needs on the way (an account
+// requested before access is granted to it).
+func Sub(group func(*cmdutil.Factory) *cobra.Command, path ...string) func(*cmdutil.Factory) *cobra.Command {
+	return func(f *cmdutil.Factory) *cobra.Command {
+		c, _, err := group(f).Find(path)
+		if err != nil {
+			panic(err)
+		}
+		return c
+	}
 }

@@ -32,3 +32,78 @@ func WriteOutputFile(path string, b []byte, perm os.FileMode) error {
 	}
 	return f.Close()
 }
+
+// OutputFile is the file a command writes its result to (--out) from
+// inside its transaction. It is opened before the command touches the
+// store, so that nothing waits inside a transaction on the file: a named
+// pipe blocks its writer until a reader opens it, and a reader may read
+// slowly or never. A new or regular file is written, atomically, when the
+// command calls Write, so that failing to write it fails the command and
+// is recorded as its failure; a pipe or device gets the bytes at Finish,
+// after the transaction has ended.
+type OutputFile struct {
+	pending *renameio.PendingFile
+	special *os.File
+	kept    []byte
+}
+
+// OpenOutputFile prepares path for a result of mode perm: a temporary
+// file beside a regular or new one (so a directory that cannot be written
+// is refused now), or the special file itself, opened for writing. A
+// directory is refused. The error is the file system's own.
+func OpenOutputFile(path string, perm os.FileMode) (*OutputFile, error) {
+	fi, err := os.Stat(path)
+	if err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("%s is a directory", path)
+	}
+	if err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &OutputFile{special: f}, nil
+	}
+	p, err := renameio.NewPendingFile(path, renameio.WithPermissions(perm), renameio.WithStaticPermissions(perm))
+	if err != nil {
+		return nil, err
+	}
+	return &OutputFile{pending: p}, nil
+}
+
+// Write gives the file its contents: a regular file is replaced now, a
+// special file keeps them for Finish.
+func (o *OutputFile) Write(b []byte) error {
+	if o.special != nil {
+		o.kept = b
+		return nil
+	}
+	if _, err := o.pending.Write(b); err != nil {
+		return err
+	}
+	return o.pending.CloseAtomicallyReplace()
+}
+
+// Finish writes what a special file was given and closes it; for a
+// regular file there is nothing left to do.
+func (o *OutputFile) Finish() error {
+	if o.special == nil {
+		return nil
+	}
+	_, err := o.special.Write(o.kept)
+	if cerr := o.special.Close(); err == nil {
+		err = cerr
+	}
+	o.special = nil
+	return err
+}
+
+// Close gives up what was not written: the temporary file is removed, a
+// special file closed. It does nothing after Write or Finish.
+func (o *OutputFile) Close() {
+	if o.pending != nil {
+		o.pending.Cleanup()
+	}
+	if o.special != nil {
+		o.special.Close()
+	}
+}

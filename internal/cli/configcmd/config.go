@@ -88,22 +88,38 @@ on stderr.`,
 	return cmd
 }
 
+// SettingResult is one effective setting.
+type SettingResult struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// SettingOriginResult is one effective setting and where it came from:
+// "default", "file PATH:LINE", "env CUSTOS_X" or "flag --x".
+type SettingOriginResult struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Origin string `json:"origin"`
+}
+
 func showRun(opts *ShowOptions) error {
 	cfg, err := opts.Factory.Config()
 	if err != nil {
 		return err
 	}
-	cols := output.Cols("key", "value")
+	format := opts.Output.Format()
 	if opts.Origin {
-		cols = append(cols, output.Column{Name: "origin"})
-	}
-	w := output.NewList(opts.Factory.IO, opts.Output.Format(), cols)
-	for _, s := range cfg.Settings {
-		row := []any{s.Key, s.Value}
-		if opts.Origin {
-			row = append(row, s.Origin)
+		w := output.NewResultList[SettingOriginResult](opts.Factory.IO, format)
+		for _, s := range cfg.Settings {
+			if err := w.Write(&SettingOriginResult{s.Key, s.Value, s.Origin}); err != nil {
+				return err
+			}
 		}
-		if err := w.Row(row...); err != nil {
+		return w.Close()
+	}
+	w := output.NewResultList[SettingResult](opts.Factory.IO, format)
+	for _, s := range cfg.Settings {
+		if err := w.Write(&SettingResult{s.Key, s.Value}); err != nil {
 			return err
 		}
 	}

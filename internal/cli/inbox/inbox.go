@@ -15,8 +15,17 @@ import (
 )
 
 // NewCmdInbox returns `custos inbox`.
-func NewCmdInbox(f *cmdutil.Factory) *cobra.Command {
-	var out *cmdutil.Output
+func NewCmdInbox(f *cmdutil.Factory) *cobra.Command { return newCmdInbox(f, nil) }
+
+// InboxOptions are the inputs of `inbox`.
+type InboxOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+}
+
+func newCmdInbox(f *cmdutil.Factory, runF func(*InboxOptions) error) *cobra.Command {
+	opts := &InboxOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "inbox",
 		Short: "What awaits you: approvals to give, items to decide, incidents",
@@ -28,35 +37,64 @@ incidents assigned to you, each with the command that acts on it.`,
   $ custos inbox -o json | jq -r '.[].command'`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var items []store.InboxItem
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
-				items, err = tx.Work().Inbox()
-				return err
-			})
-			if err != nil {
-				return err
+			opts.Cmd = cmd
+			if runF != nil {
+				return runF(opts)
 			}
-			w := output.NewList(f.IO, out.Format(), output.Cols("kind", "id", "what", "command"))
-			for _, it := range items {
-				if err := w.Row(it.Kind, it.ID, it.What, it.Command); err != nil {
-					return err
-				}
-			}
-			if len(items) == 0 && out.Format() == output.Table {
-				_, err := fmt.Fprintln(f.IO.Out, "Nothing awaits you.")
-				return err
-			}
-			return w.Close()
+			return inboxRun(opts)
 		},
 	}
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
+// InboxResult is one thing awaiting the operator, with the command that
+// acts on it.
+type InboxResult struct {
+	Kind    string `json:"kind"`
+	ID      string `json:"id"`
+	What    string `json:"what"`
+	Command string `json:"command"`
+}
+
+func inboxRun(opts *InboxOptions) error {
+	f := opts.Factory
+	var items []store.InboxItem
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) (err error) {
+		items, err = tx.Work().Inbox()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	format := opts.Output.Format()
+	w := output.NewResultList[InboxResult](f.IO, format)
+	for _, it := range items {
+		if err := w.Write(&InboxResult{it.Kind, it.ID, it.What, it.Command}); err != nil {
+			return err
+		}
+	}
+	if len(items) == 0 && format == output.Table {
+		_, err := fmt.Fprintln(f.IO.Out, "Nothing awaits you.")
+		return err
+	}
+	return w.Close()
+}
+
 // NewCmdDue returns `custos due`.
-func NewCmdDue(f *cmdutil.Factory) *cobra.Command {
-	var within time.Duration
-	var out *cmdutil.Output
+func NewCmdDue(f *cmdutil.Factory) *cobra.Command { return newCmdDue(f, nil) }
+
+// DueOptions are the inputs of `due`.
+type DueOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	// Within is how far ahead to look, besides what is overdue.
+	Within time.Duration
+}
+
+func newCmdDue(f *cmdutil.Factory, runF func(*DueOptions) error) *cobra.Command {
+	opts := &DueOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "due [--within DURATION]",
 		Short: "What is overdue or due soon across the organisation",
@@ -74,43 +112,61 @@ cron and monitoring can alert on it.`,
   custos due >/tmp/due.txt || [ $? -ne 8 ] || mail -s "custos: overdue" it@example.org </tmp/due.txt`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if within < 0 {
+			opts.Cmd = cmd
+			if opts.Within < 0 {
 				return errs.Invalidf("--within must not be negative")
 			}
-			var items []store.DueItem
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) (err error) {
-				items, err = tx.Work().Due(within)
-				return err
-			})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			w := output.NewList(f.IO, out.Format(), output.Cols("kind", "id", "what", "when", "overdue", "command"))
-			overdue := 0
-			for _, it := range items {
-				if it.Overdue {
-					overdue++
-				}
-				var when any = it.When
-				if it.When.IsZero() {
-					when = ""
-				}
-				if err := w.Row(it.Kind, it.ID, it.What, when, it.Overdue, it.Command); err != nil {
-					return err
-				}
-			}
-			if len(items) == 0 && out.Format() == output.Table {
-				fmt.Fprintln(f.IO.Out, "Nothing is overdue or due soon.")
-			} else if err := w.Close(); err != nil {
-				return err
-			}
-			if overdue > 0 {
-				return errs.New(errs.Overdue, "%d item(s) overdue", overdue)
-			}
-			return nil
+			return dueRun(opts)
 		},
 	}
-	cmd.Flags().DurationVar(&within, "within", 7*24*time.Hour, "also list what falls due within this long")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmd.Flags().DurationVar(&opts.Within, "within", 7*24*time.Hour, "also list what falls due within this long")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// DueResult is one thing overdue or due soon, with the command that acts
+// on it.
+type DueResult struct {
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	What string `json:"what"`
+	// When is when it falls due; zero (null) when it has no date.
+	When    time.Time `json:"when"`
+	Overdue bool      `json:"overdue"`
+	Command string    `json:"command"`
+}
+
+func dueRun(opts *DueOptions) error {
+	f := opts.Factory
+	var items []store.DueItem
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) (err error) {
+		items, err = tx.Work().Due(opts.Within)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	format := opts.Output.Format()
+	w := output.NewResultList[DueResult](f.IO, format)
+	overdue := 0
+	for _, it := range items {
+		if it.Overdue {
+			overdue++
+		}
+		if err := w.Write(&DueResult{it.Kind, it.ID, it.What, it.When, it.Overdue, it.Command}); err != nil {
+			return err
+		}
+	}
+	if len(items) == 0 && format == output.Table {
+		fmt.Fprintln(f.IO.Out, "Nothing is overdue or due soon.")
+	} else if err := w.Close(); err != nil {
+		return err
+	}
+	if overdue > 0 {
+		return errs.New(errs.Overdue, "%d item(s) overdue", overdue)
+	}
+	return nil
 }

@@ -76,6 +76,16 @@ docs/postgresql.md.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// Result is what `custos init` reports.
+type Result struct {
+	Store string `json:"store"`
+	// Created is whether this init created the store, Initialised
+	// whether it registered the first admin, Admin.
+	Created     bool   `json:"created"`
+	Initialised bool   `json:"initialised"`
+	Admin       string `json:"admin"`
+}
+
 func initRun(opts *Options) error {
 	f := opts.Factory
 	// An unknown uid is refused before any file is created. (On
@@ -111,8 +121,7 @@ func initRun(opts *Options) error {
 	}
 	format := opts.Output.Format()
 	if format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("store", "created", "initialised", "admin"),
-			st.Path(), created, registered, admin)
+		return output.WriteResult(f.IO, format, Result{st.Path(), created, registered, admin})
 	}
 	if !registered {
 		fmt.Fprintf(f.IO.Out, "The custos store at %s is already initialised; nothing changed.\n", output.Sanitize(st.Path()))

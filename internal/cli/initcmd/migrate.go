@@ -47,6 +47,14 @@ refused, never changed (exit 1). Only admins may run it.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// MigrateResult is what `custos migrate` reports.
+type MigrateResult struct {
+	Store string `json:"store"`
+	// Schema is the store's schema version now, Was before.
+	Schema int `json:"schema"`
+	Was    int `json:"was"`
+}
+
 func migrateRun(opts *MigrateOptions) error {
 	f := opts.Factory
 	var from, to int
@@ -60,7 +68,7 @@ func migrateRun(opts *MigrateOptions) error {
 	}
 	st, _ := f.Store()
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("store", "schema", "was"), st.Path(), to, from)
+		return output.WriteResult(f.IO, format, MigrateResult{st.Path(), to, from})
 	}
 	if from == to {
 		_, err = fmt.Fprintf(f.IO.Out, "The store at %s is at schema %d, this custos's; nothing changed.\n", output.Sanitize(st.Path()), to)

@@ -1,6 +1,8 @@
 package operator
 
 import (
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/custos-dev/custos/internal/cli/cmdutil"
@@ -46,14 +48,23 @@ departments; --all includes removed ones, --limit N lists the first N only.`,
 	return cmdutil.MarkStore(cmd)
 }
 
-var listColumns = output.Cols("name", "roles", "department", "created_at", "created_by", "removed_at")
+// ListResult is one operator that `operator list` reports.
+type ListResult struct {
+	Name       string    `json:"name"`
+	Roles      []string  `json:"roles"`
+	Department string    `json:"department"`
+	CreatedAt  time.Time `json:"created_at"`
+	CreatedBy  string    `json:"created_by"`
+	// RemovedAt is zero while the operator is active.
+	RemovedAt time.Time `json:"removed_at"`
+}
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	w := output.NewList(f.IO, opts.Output.Format(), listColumns)
+	w := output.NewResultList[ListResult](f.IO, opts.Output.Format())
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
 		return tx.Operators().ListOperators(opts.All, opts.Limit, func(o *operator.Operator) error {
-			return w.Row(o.Name, o.RoleNames(), o.Department, o.CreatedAt, o.CreatedBy, o.RemovedAt)
+			return w.Write(&ListResult{o.Name, o.RoleNames(), o.Department, o.CreatedAt, o.CreatedBy, o.RemovedAt})
 		})
 	})
 	if err != nil {

@@ -34,6 +34,9 @@ an unknown operator is exit 3.`,
 		Args:    cmdutil.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Name = cmd, args[0]
+			if err := operator.ValidateName(opts.Name); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -44,11 +47,15 @@ an unknown operator is exit 3.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// RemoveResult is what `operator remove` reports.
+type RemoveResult struct {
+	Name    string   `json:"name"`
+	Roles   []string `json:"roles"`
+	Removed bool     `json:"removed"`
+}
+
 func removeRun(opts *RemoveOptions) error {
 	f := opts.Factory
-	if err := operator.ValidateName(opts.Name); err != nil {
-		return err
-	}
 	var removed *operator.Operator
 	var owned []string
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"operator:" + opts.Name}}, func(tx store.Tx) (err error) {
@@ -68,7 +75,7 @@ func removeRun(opts *RemoveOptions) error {
 			output.Sanitize(opts.Name), strings.Join(owned, ", "))
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "removed"), removed.Name, removed.RoleNames(), true)
+		return output.WriteResult(f.IO, format, RemoveResult{removed.Name, removed.RoleNames(), true})
 	}
 	_, err = fmt.Fprintf(f.IO.Out, "Removed operator %s.\n", output.Sanitize(removed.Name))
 	return err

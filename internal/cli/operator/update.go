@@ -67,6 +67,14 @@ department again change nothing.`,
 	return cmdutil.MarkStore(cmd)
 }
 
+// UpdateResult is what `operator update` reports.
+type UpdateResult struct {
+	Name       string   `json:"name"`
+	Roles      []string `json:"roles"`
+	Department string   `json:"department"`
+	Changed    bool     `json:"changed"`
+}
+
 func updateRun(opts *UpdateOptions) error {
 	f := opts.Factory
 	var op *operator.Operator
@@ -79,7 +87,7 @@ func updateRun(opts *UpdateOptions) error {
 		return err
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("name", "roles", "department", "changed"), op.Name, op.RoleNames(), op.Department, len(changes) > 0)
+		return output.WriteResult(f.IO, format, UpdateResult{op.Name, op.RoleNames(), op.Department, len(changes) > 0})
 	}
 	if len(changes) == 0 {
 		_, err = fmt.Fprintf(f.IO.Out, "Operator %s is already so; nothing changed.\n", output.Sanitize(op.Name))

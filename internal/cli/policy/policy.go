@@ -5,6 +5,7 @@ package policy
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +51,9 @@ func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 			opts.Cmd = cmd
 			if len(args) == 1 {
 				opts.Key = args[0]
+				if _, err := policy.Lookup(opts.Key); err != nil {
+					return err
+				}
 			}
 			if runF != nil {
 				return runF(opts)
@@ -61,18 +65,35 @@ func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 	return cmdutil.MarkStore(cmd)
 }
 
-// showColumns are a policy key's fields; a table fitted to the terminal
-// shows the key, its value and who set it.
-var showColumns = output.WideOnly(output.Whole(output.Cols("key", "value", "default", "set_by", "set_at", "description"), "key"),
-	"default", "set_at", "description")
+// ShowResult is a policy key as `policy show` reports it; a table fitted
+// to the terminal shows the key, its value and who set it.
+type ShowResult struct {
+	Key     string    `json:"key" out:"whole"`
+	Value   string    `json:"value"`
+	Default string    `json:"default" out:"wide"`
+	SetBy   string    `json:"set_by"`
+	SetAt   time.Time `json:"set_at" out:"wide"`
+	// Description is left out of the list's table unless it is wide:
+	// descriptions are too long for one (see help policy-keys).
+	Description string `json:"description" out:"wide"`
+}
+
+// showRow is a ShowResult in a table that is not wide: every field but
+// the description.
+type showRow struct {
+	Key     string    `json:"key" out:"whole"`
+	Value   string    `json:"value"`
+	Default string    `json:"default" out:"wide"`
+	SetBy   string    `json:"set_by"`
+	SetAt   time.Time `json:"set_at" out:"wide"`
+}
+
+func showResult(v store.PolicyValue) ShowResult {
+	return ShowResult{v.Key.Name, v.Value, v.Key.Default, v.SetBy, v.SetAt, v.Key.Doc}
+}
 
 func showRun(opts *ShowOptions) error {
 	f := opts.Factory
-	if opts.Key != "" {
-		if _, err := policy.Lookup(opts.Key); err != nil {
-			return err
-		}
-	}
 	var values []store.PolicyValue
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) (err error) {
 		values, err = tx.Policy().ListPolicy()
@@ -81,21 +102,28 @@ func showRun(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	cols := showColumns
 	format := opts.Output.Format()
-	if format == output.Table && opts.Key == "" && !opts.Output.Wide() {
-		cols = cols[:5] // descriptions are too long for a table; see help policy-keys
+	if opts.Key != "" {
+		for _, v := range values {
+			if v.Key.Name == opts.Key {
+				return output.WriteResult(f.IO, format, showResult(v))
+			}
+		}
+		return output.NewResultList[ShowResult](f.IO, format).Close()
 	}
-	w := output.NewList(f.IO, format, cols)
+	if format == output.Table && !opts.Output.Wide() {
+		w := output.NewResultList[showRow](f.IO, format)
+		for _, v := range values {
+			if err := w.Write(&showRow{v.Key.Name, v.Value, v.Key.Default, v.SetBy, v.SetAt}); err != nil {
+				return err
+			}
+		}
+		return w.Close()
+	}
+	w := output.NewResultList[ShowResult](f.IO, format)
 	for _, v := range values {
-		if opts.Key != "" && v.Key.Name != opts.Key {
-			continue
-		}
-		row := []any{v.Key.Name, v.Value, v.Key.Default, v.SetBy, v.SetAt, v.Key.Doc}
-		if opts.Key != "" {
-			return output.WriteObject(f.IO, format, showColumns, row...)
-		}
-		if err := w.Row(row[:len(cols)]...); err != nil {
+		r := showResult(v)
+		if err := w.Write(&r); err != nil {
 			return err
 		}
 	}
@@ -129,6 +157,9 @@ Keys:` + keys.String(),
 		Args: cmdutil.ExactArgs("KEY", "VALUE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Cmd, opts.Key, opts.Value = cmd, args[0], args[1]
+			if _, err := policy.Validate(opts.Key, opts.Value); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -139,11 +170,15 @@ Keys:` + keys.String(),
 	return cmdutil.MarkStore(cmd)
 }
 
+// SetResult is what `policy set` reports.
+type SetResult struct {
+	Key     string `json:"key"`
+	Value   string `json:"value"`
+	Changed bool   `json:"changed"`
+}
+
 func setRun(opts *SetOptions) error {
 	f := opts.Factory
-	if _, err := policy.Validate(opts.Key, opts.Value); err != nil {
-		return err
-	}
 	var pv store.PolicyValue
 	var changed bool
 	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true, Targets: []string{"policy:" + opts.Key}}, func(tx store.Tx) (err error) {
@@ -154,7 +189,7 @@ func setRun(opts *SetOptions) error {
 		return err
 	}
 	if format := opts.Output.Format(); format != output.Table {
-		return output.WriteObject(f.IO, format, output.Cols("key", "value", "changed"), pv.Key.Name, pv.Value, changed)
+		return output.WriteResult(f.IO, format, SetResult{pv.Key.Name, pv.Value, changed})
 	}
 	if !changed {
 		_, err = fmt.Fprintf(f.IO.Out, "%s is already %q; nothing changed.\n", pv.Key.Name, output.Sanitize(pv.Value))

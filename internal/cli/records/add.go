@@ -19,10 +19,19 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
-	var class, created, subject, location string
-	var allowPurged bool
-	var out *cmdutil.Output
+// AddOptions are the inputs of `records add`.
+type AddOptions struct {
+	Factory                           *cmdutil.Factory
+	Cmd                               *cobra.Command
+	Output                            *cmdutil.Output
+	Class, Created, Subject, Location string
+	AllowPurged                       bool
+	// CreatedAt is Created parsed, or now.
+	CreatedAt time.Time
+}
+
+func newCmdAdd(f *cmdutil.Factory, runF func(*AddOptions) error) *cobra.Command {
+	opts := &AddOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "add --class C [--created T] [--subject S] [--location L]",
 		Short: "Register one record",
@@ -32,61 +41,74 @@ func newCmdAdd(f *cmdutil.Factory) *cobra.Command {
       --location /srv/calls/2026/11/02/0914-acme.wav`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r := &records.Record{Class: class, Subject: strings.TrimSpace(subject), Location: strings.TrimSpace(location), CreatedAt: f.Now()}
-			if created != "" {
-				t, err := when.ParseTime(created, time.Local)
+			opts.Cmd = cmd
+			opts.Subject, opts.Location = strings.TrimSpace(opts.Subject), strings.TrimSpace(opts.Location)
+			opts.CreatedAt = f.Now()
+			if opts.Created != "" {
+				t, err := when.ParseTime(opts.Created, time.Local)
 				if err != nil {
 					return errs.Invalidf("--created: %v", err)
 				}
-				r.CreatedAt = t
+				opts.CreatedAt = t
 			}
-			if r.Location != "" && filepath.IsAbs(r.Location) {
-				size, sum, _, err := fileFacts(r.Location)
-				if err != nil && errs.CodeOf(err) == errs.Invalid {
-					return errs.Invalidf("--location: %v", err)
-				} else if err == nil {
-					r.Size, r.SHA256 = size, sum
-				}
+			if runF != nil {
+				return runF(opts)
 			}
-			if err := records.Validate(r); err != nil {
-				return err
-			}
-			err := cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx store.Tx) error {
-				if r.Location != "" && !allowPurged {
-					if purged, err := tx.Records().LocationPurged(r.Location, r.SHA256); err != nil || purged {
-						if purged {
-							return errs.Conflictf("%s was purged; it is not registered again", r.Location).
-								WithHint("add --allow-purged to register it as a new record")
-						}
-						return err
-					}
-				}
-				ins, err := tx.Records().NewRecordInserter()
-				if err != nil {
-					return err
-				}
-				if err := ins.Add(r, false); err != nil {
-					return err
-				}
-				tx.Touch("record:" + strconv.FormatInt(r.ID, 10))
-				_, err = ins.Close()
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, recordColumns, recordRow(r)...)
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Added record %d (%s).\n", r.ID, r.Class)
-			return err
+			return addRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&class, "class", "", "the record's class (required)")
-	cmd.Flags().StringVar(&created, "created", "", "when the record was created (default now)")
-	cmd.Flags().StringVar(&subject, "subject", "", "who or what the record is about")
-	cmd.Flags().StringVar(&location, "location", "", "the file path or URI of the record")
-	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "register a location a purge removed")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmd.Flags().StringVar(&opts.Class, "class", "", "the record's class (required)")
+	cmd.Flags().StringVar(&opts.Created, "created", "", "when the record was created (default now)")
+	cmd.Flags().StringVar(&opts.Subject, "subject", "", "who or what the record is about")
+	cmd.Flags().StringVar(&opts.Location, "location", "", "the file path or URI of the record")
+	cmd.Flags().BoolVar(&opts.AllowPurged, "allow-purged", false, "register a location a purge removed")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// addRun measures a local file at the location, checks the record and
+// registers it, unless a purge removed that file.
+func addRun(opts *AddOptions) error {
+	f := opts.Factory
+	r := &records.Record{Class: opts.Class, Subject: opts.Subject, Location: opts.Location, CreatedAt: opts.CreatedAt}
+	if r.Location != "" && filepath.IsAbs(r.Location) {
+		size, sum, _, err := fileFacts(r.Location)
+		if err != nil && errs.CodeOf(err) == errs.Invalid {
+			return errs.Invalidf("--location: %v", err)
+		} else if err == nil {
+			r.Size, r.SHA256 = size, sum
+		}
+	}
+	if err := records.Validate(r); err != nil {
+		return err
+	}
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Write: true}, func(tx store.Tx) error {
+		if r.Location != "" && !opts.AllowPurged {
+			if purged, err := tx.Records().LocationPurged(r.Location, r.SHA256); err != nil || purged {
+				if purged {
+					return errs.Conflictf("%s was purged; it is not registered again", r.Location).
+						WithHint("add --allow-purged to register it as a new record")
+				}
+				return err
+			}
+		}
+		ins, err := tx.Records().NewRecordInserter()
+		if err != nil {
+			return err
+		}
+		if err := ins.Add(r, false); err != nil {
+			return err
+		}
+		tx.Touch("record:" + strconv.FormatInt(r.ID, 10))
+		_, err = ins.Close()
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteResult(f.IO, format, recordResult(r))
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "Added record %d (%s).\n", r.ID, r.Class)
+	return err
 }

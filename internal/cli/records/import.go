@@ -23,10 +23,19 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-func newCmdImport(f *cmdutil.Factory) *cobra.Command {
-	var dir, class string
-	var allowPurged bool
-	var out *cmdutil.Output
+// ImportOptions are the inputs of `records import`: a file (Path, or "-"
+// for stdin), or with Dir the files under a directory, of Class.
+type ImportOptions struct {
+	Factory     *cmdutil.Factory
+	Cmd         *cobra.Command
+	Output      *cmdutil.Output
+	Path        string
+	Dir, Class  string
+	AllowPurged bool
+}
+
+func newCmdImport(f *cmdutil.Factory, runF func(*ImportOptions) error) *cobra.Command {
+	opts := &ImportOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "import (FILE | - | --dir DIR --class C [--allow-purged])",
 		Short: "Register many records from a file or a directory",
@@ -55,43 +64,67 @@ finish first); it loads nothing.`,
   $ export-chats --jsonl | custos records import -
   $ custos records import --dir /srv/recordings/2026-11 --class voice`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if dir != "" {
+			if opts.Dir != "" {
 				return cmdutil.NoArgs(cmd, args)
 			}
 			return cmdutil.ExactArgs("FILE")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var n, skipped, purged int64
-			var err error
-			if dir != "" {
-				n, skipped, purged, err = importDir(f, cmd, dir, class, allowPurged)
+			opts.Cmd = cmd
+			if opts.Dir != "" {
+				if err := records.ValidClass(opts.Class); err != nil {
+					return errs.Invalidf("--class: %v", err)
+				}
 			} else {
-				n, err = importFile(f, cmd, args[0])
+				opts.Path = args[0]
 			}
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("imported", "skipped", "purged"), n, skipped, purged)
-			}
-			verb := "Imported"
-			if cmdutil.IsDryRun(cmd) {
-				verb = "Would import"
-			}
-			if skipped > 0 || purged > 0 {
-				_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s); skipped %d already registered and %d purged.\n", verb, n, skipped, purged)
-				return err
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s).\n", verb, n)
-			return err
+			return importRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "dir", "", "register the files under this directory")
-	cmd.Flags().StringVar(&class, "class", "", "with --dir, the class of the files")
-	cmd.Flags().BoolVar(&allowPurged, "allow-purged", false, "with --dir, register files a purge removed")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	cmd.Flags().StringVar(&opts.Dir, "dir", "", "register the files under this directory")
+	cmd.Flags().StringVar(&opts.Class, "class", "", "with --dir, the class of the files")
+	cmd.Flags().BoolVar(&opts.AllowPurged, "allow-purged", false, "with --dir, register files a purge removed")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	cmdutil.AddDryRunFlag(cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// ImportResult is what `records import` reports: the records imported, and
+// with --dir the files skipped as already registered or purged.
+type ImportResult struct {
+	Imported int64 `json:"imported"`
+	Skipped  int64 `json:"skipped"`
+	Purged   int64 `json:"purged"`
+}
+
+func importRun(opts *ImportOptions) error {
+	f, cmd := opts.Factory, opts.Cmd
+	var n, skipped, purged int64
+	var err error
+	if opts.Dir != "" {
+		n, skipped, purged, err = importDir(f, cmd, opts.Dir, opts.Class, opts.AllowPurged)
+	} else {
+		n, err = importFile(f, cmd, opts.Path)
+	}
+	if err != nil {
+		return err
+	}
+	if format := opts.Output.Format(); format != output.Table {
+		return output.WriteResult(f.IO, format, ImportResult{n, skipped, purged})
+	}
+	verb := "Imported"
+	if cmdutil.IsDryRun(cmd) {
+		verb = "Would import"
+	}
+	if skipped > 0 || purged > 0 {
+		_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s); skipped %d already registered and %d purged.\n", verb, n, skipped, purged)
+		return err
+	}
+	_, err = fmt.Fprintf(f.IO.Out, "%s %d record(s).\n", verb, n)
+	return err
 }
 
 // countingReader counts bytes for the progress bar, which reads the count
@@ -196,9 +229,6 @@ func runImport(f *cmdutil.Factory, cmd *cobra.Command, source string, rows func(
 }
 
 func importDir(f *cmdutil.Factory, cmd *cobra.Command, dir, class string, allowPurged bool) (int64, int64, int64, error) {
-	if err := records.ValidClass(class); err != nil {
-		return 0, 0, 0, errs.Invalidf("--class: %v", err)
-	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, 0, 0, err

@@ -1,4 +1,5 @@
-// records list, and the record columns that add and show print too.
+// records list, and the record fields that add, show and lookup show
+// print too.
 
 package records
 
@@ -15,23 +16,56 @@ import (
 	"github.com/custos-dev/custos/internal/when"
 )
 
-// recordColumns are a record's fields; a table never cuts the class or
-// the subject, which holds and filters name. Fitted to a terminal it
-// leaves out the size and who added the record when, and shows the
-// digest's first characters.
-var recordColumns = output.Hashes(output.WideOnly(output.Whole(
-	output.Cols("id", "class", "created_at", "subject", "location", "size", "sha256", "added_at", "added_by"),
-	"class", "subject"), "size", "added_at", "added_by"), "sha256")
-
-func recordRow(r *records.Record) []any {
-	return []any{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}
+// RecordResult is a record's fields; a table never cuts the class or the
+// subject, which holds and filters name. Fitted to a terminal it leaves
+// out the size and who added the record when, and shows the digest's
+// first characters.
+type RecordResult struct {
+	ID        int64     `json:"id"`
+	Class     string    `json:"class" out:"whole"`
+	CreatedAt time.Time `json:"created_at"`
+	Subject   string    `json:"subject" out:"whole"`
+	Location  string    `json:"location"`
+	Size      int64     `json:"size" out:"wide"`
+	SHA256    string    `json:"sha256" out:"hash"`
+	AddedAt   time.Time `json:"added_at" out:"wide"`
+	AddedBy   string    `json:"added_by" out:"wide"`
 }
 
-func newCmdList(f *cmdutil.Factory) *cobra.Command {
-	var class, asOf string
-	var due, held bool
-	var limit int
-	var out *cmdutil.Output
+func recordResult(r *records.Record) RecordResult {
+	return RecordResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy}
+}
+
+// DueResult is a record of records list --due: the record, and why it is
+// due.
+type DueResult struct {
+	ID        int64     `json:"id"`
+	Class     string    `json:"class" out:"whole"`
+	CreatedAt time.Time `json:"created_at"`
+	Subject   string    `json:"subject" out:"whole"`
+	Location  string    `json:"location"`
+	Size      int64     `json:"size" out:"wide"`
+	SHA256    string    `json:"sha256" out:"hash"`
+	AddedAt   time.Time `json:"added_at" out:"wide"`
+	AddedBy   string    `json:"added_by" out:"wide"`
+	Reason    string    `json:"reason"`
+}
+
+// ListOptions are the inputs of `records list`.
+type ListOptions struct {
+	Factory   *cmdutil.Factory
+	Cmd       *cobra.Command
+	Output    *cmdutil.Output
+	Class     string
+	AsOf      string
+	Due, Held bool
+	Limit     int
+	// AsOfTime is AsOf parsed, or now.
+	AsOfTime time.Time
+}
+
+func newCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
+	opts := &ListOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "list [--class C] [--due] [--held] [--limit N]",
 		Short: "List records",
@@ -47,46 +81,66 @@ subject).`,
   $ custos records list --due --limit 100`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := cmdutil.CheckLimit(cmd, limit); err != nil {
+			opts.Cmd = cmd
+			if err := cmdutil.CheckLimit(cmd, opts.Limit); err != nil {
 				return err
 			}
-			if due && held {
+			if opts.Due && opts.Held {
 				return errs.Invalidf("--due and --held exclude each other")
 			}
-			filter := store.RecordFilter{Class: class, Due: due, Held: held, AsOf: f.Now(), Limit: limit}
-			if asOf != "" {
-				t, err := when.ParseTime(asOf, time.Local)
+			opts.AsOfTime = f.Now()
+			if opts.AsOf != "" {
+				t, err := when.ParseTime(opts.AsOf, time.Local)
 				if err != nil {
 					return errs.Invalidf("--as-of: %v", err)
 				}
-				filter.AsOf = t
+				opts.AsOfTime = t
 			}
-			format := out.Format()
-			cols := recordColumns
-			if due {
-				cols = append(cols[:len(cols):len(cols)], output.Column{Name: "reason"})
+			if runF != nil {
+				return runF(opts)
 			}
-			w := output.NewList(f.IO, format, cols)
-			err := cmdutil.Run(f, cmd, store.Spec{}, func(tx store.Tx) error {
-				return tx.Records().ListRecords(filter, func(r *records.Record, d records.Decision) error {
-					row := recordRow(r)
-					if due {
-						row = append(row, d.Reason)
-					}
-					return w.Row(row...)
-				})
-			})
-			if err != nil {
-				return err
-			}
-			return w.Close()
+			return listRun(opts)
 		},
 	}
-	cmd.Flags().StringVar(&class, "class", "", "only this class")
-	cmd.Flags().BoolVar(&due, "due", false, "only records past retention and under no hold")
-	cmd.Flags().BoolVar(&held, "held", false, "only records under an active hold")
-	cmd.Flags().StringVar(&asOf, "as-of", "", "with --due, decide as of this date or time")
-	cmdutil.AddLimitFlag(cmd, &limit, "records")
-	out = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON, output.JSONL, output.CSV)
+	cmd.Flags().StringVar(&opts.Class, "class", "", "only this class")
+	cmd.Flags().BoolVar(&opts.Due, "due", false, "only records past retention and under no hold")
+	cmd.Flags().BoolVar(&opts.Held, "held", false, "only records under an active hold")
+	cmd.Flags().StringVar(&opts.AsOf, "as-of", "", "with --due, decide as of this date or time")
+	cmdutil.AddLimitFlag(cmd, &opts.Limit, "records")
+	opts.Output = cmdutil.AddOutputFlag(f, cmd, output.Table, output.JSON, output.JSONL, output.CSV)
 	return cmdutil.MarkStore(cmd)
+}
+
+func listRun(opts *ListOptions) error {
+	f := opts.Factory
+	format := opts.Output.Format()
+	filter := store.RecordFilter{Class: opts.Class, Due: opts.Due, Held: opts.Held, AsOf: opts.AsOfTime, Limit: opts.Limit}
+	// One result, refilled for every row: a list of millions allocates
+	// none per row.
+	var put func(*records.Record, records.Decision) error
+	var end func() error
+	if opts.Due {
+		w := output.NewResultList[DueResult](f.IO, format)
+		var res DueResult
+		put = func(r *records.Record, d records.Decision) error {
+			res = DueResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy, d.Reason}
+			return w.Write(&res)
+		}
+		end = w.Close
+	} else {
+		w := output.NewResultList[RecordResult](f.IO, format)
+		var res RecordResult
+		put = func(r *records.Record, _ records.Decision) error {
+			res = recordResult(r)
+			return w.Write(&res)
+		}
+		end = w.Close
+	}
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{}, func(tx store.Tx) error {
+		return tx.Records().ListRecords(filter, put)
+	})
+	if err != nil {
+		return err
+	}
+	return end()
 }

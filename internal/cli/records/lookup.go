@@ -32,15 +32,24 @@ records.lookup_days (default 7) after its approval; every record shown
 is named in that command's audit entry. After that, ask again.`,
 	}
 	cmdutil.Group(cmd)
-	cmd.AddCommand(newCmdLookupRequest(f), newCmdLookupShow(f))
+	cmd.AddCommand(newCmdLookupRequest(f, nil), newCmdLookupShow(f, nil))
 	return cmd
 }
 
-func newCmdLookupRequest(f *cmdutil.Factory) *cobra.Command {
-	var l request.Lookup
-	var ids []string
-	var from, to string
-	var out *cmdutil.Output
+// LookupRequestOptions are the inputs of `records lookup request`: Lookup
+// is the look-up the flags describe, checked.
+type LookupRequestOptions struct {
+	Factory  *cmdutil.Factory
+	Cmd      *cobra.Command
+	Output   *cmdutil.Output
+	Lookup   request.Lookup
+	Records  []string
+	From, To string
+}
+
+func newCmdLookupRequest(f *cmdutil.Factory, runF func(*LookupRequestOptions) error) *cobra.Command {
+	opts := &LookupRequestOptions{Factory: f}
+	l := &opts.Lookup
 	cmd := &cobra.Command{
 		Use:   "request (--subject S | --record ID… | --class C --from DATE --to DATE) --purpose TEXT [--for OPERATOR] [--external --authority TEXT]",
 		Short: "Ask to look up records, for a stated purpose",
@@ -55,9 +64,10 @@ be the one to see the records.`,
   $ custos records lookup request --subject acme --purpose "court order" --external --authority "District Court order 2026-CV-118"`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
 			var err error
-			if len(ids) > 0 {
-				if l.Records, err = parseRecordIDs(ids); err != nil {
+			if len(opts.Records) > 0 {
+				if l.Records, err = parseRecordIDs(opts.Records); err != nil {
 					return err
 				}
 			}
@@ -69,7 +79,7 @@ be the one to see the records.`,
 			for _, p := range []struct {
 				flag, v string
 				dst     *string
-			}{{"--from", from, &l.From}, {"--to", to, &l.To}} {
+			}{{"--from", opts.From, &l.From}, {"--to", opts.To, &l.To}} {
 				if p.v == "" {
 					continue
 				}
@@ -82,33 +92,48 @@ be the one to see the records.`,
 			if err := l.Validate(); err != nil {
 				return err
 			}
-			var q *request.Request
-			err = cmdutil.Run(f, cmd, store.Spec{Write: true}, func(tx store.Tx) (err error) {
-				q, err = tx.Records().RequestLookup(l)
-				return err
-			})
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(opts)
 			}
-			return requested(f, out, q)
+			return lookupRequestRun(opts)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&l.Subject, "subject", "", "the records of this subject")
-	fl.StringSliceVar(&ids, "record", nil, "these records (repeat or comma-separate)")
+	fl.StringSliceVar(&opts.Records, "record", nil, "these records (repeat or comma-separate)")
 	fl.StringVar(&l.Class, "class", "", "the records of this class created in --from … --to")
-	fl.StringVar(&from, "from", "", "with --class: created at or after this date")
-	fl.StringVar(&to, "to", "", "with --class: created before this date")
+	fl.StringVar(&opts.From, "from", "", "with --class: created at or after this date")
+	fl.StringVar(&opts.To, "to", "", "with --class: created before this date")
 	fl.StringVar(&l.Purpose, "purpose", "", "why the records are needed (required)")
 	fl.StringVar(&l.Viewer, "for", "", "the operator who will see them (a manager asking for their staff)")
 	fl.BoolVar(&l.External, "external", false, "the look-up is for someone outside the organisation")
 	fl.StringVar(&l.Authority, "authority", "", "the legal basis of an external look-up")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
 }
 
-func newCmdLookupShow(f *cmdutil.Factory) *cobra.Command {
-	var out *cmdutil.Output
+func lookupRequestRun(opts *LookupRequestOptions) error {
+	var q *request.Request
+	err := cmdutil.Run(opts.Factory, opts.Cmd, store.Spec{Write: true}, func(tx store.Tx) (err error) {
+		q, err = tx.Records().RequestLookup(opts.Lookup)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return requested(opts.Factory, opts.Output, q)
+}
+
+// LookupShowOptions are the inputs of `records lookup show`.
+type LookupShowOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	Request string
+}
+
+func newCmdLookupShow(f *cmdutil.Factory, runF func(*LookupShowOptions) error) *cobra.Command {
+	opts := &LookupShowOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "show REQ",
 		Short: "List the records of an approved look-up",
@@ -119,26 +144,39 @@ command.`,
 		Example: `  $ custos records lookup show REQ-2026-0012`,
 		Args:    cmdutil.ExactArgs("REQ"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format := out.Format()
-			w := output.NewList(f.IO, format, recordColumns)
-			var q *request.Request
-			err := cmdutil.Run(f, cmd, store.Spec{Targets: []string{"request:" + args[0]}}, func(tx store.Tx) (err error) {
-				q, err = tx.Records().ShowLookup(args[0], func(r *records.Record) error { return w.Row(recordRow(r)...) })
-				return err
-			})
-			if err != nil {
-				return err
+			opts.Cmd, opts.Request = cmd, args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			if err := w.Close(); err != nil {
-				return err
-			}
-			if format == output.Table {
-				l, _ := request.ParseLookup(q.Payload)
-				fmt.Fprintf(f.IO.ErrOut, "Look-up %s for %s: %s.\n", q.ID, l.Viewer, output.Sanitize(l.Purpose))
-			}
-			return nil
+			return lookupShowRun(opts)
 		},
 	}
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+func lookupShowRun(opts *LookupShowOptions) error {
+	f := opts.Factory
+	format := opts.Output.Format()
+	w := output.NewResultList[RecordResult](f.IO, format)
+	var q *request.Request
+	var res RecordResult
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"request:" + opts.Request}}, func(tx store.Tx) (err error) {
+		q, err = tx.Records().ShowLookup(opts.Request, func(r *records.Record) error {
+			res = recordResult(r)
+			return w.Write(&res)
+		})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if format == output.Table {
+		l, _ := request.ParseLookup(q.Payload)
+		fmt.Fprintf(f.IO.ErrOut, "Look-up %s for %s: %s.\n", q.ID, l.Viewer, output.Sanitize(l.Purpose))
+	}
+	return nil
 }

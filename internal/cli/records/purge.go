@@ -3,12 +3,8 @@ package records
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +23,9 @@ import (
 
 // PurgeOptions are the inputs of `records purge`.
 type PurgeOptions struct {
+	Factory              *cmdutil.Factory
+	Cmd                  *cobra.Command
+	Output               *cmdutil.Output
 	Class, AsOf, Archive string
 	DeleteFiles, DryRun  bool
 	Yes                  bool
@@ -36,11 +35,14 @@ type PurgeOptions struct {
 	Reason        string
 	Apply         string
 	ApplyApproved bool
+	// AsOfTime is AsOf parsed, or now; Preview is a dry run without
+	// --plan, which prints the plan.
+	AsOfTime time.Time
+	Preview  bool
 }
 
-func newCmdPurge(f *cmdutil.Factory) *cobra.Command {
-	opts := &PurgeOptions{}
-	var out *cmdutil.Output
+func newCmdPurge(f *cmdutil.Factory, runF func(*PurgeOptions) error) *cobra.Command {
+	opts := &PurgeOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:   "purge (--plan --reason TEXT | --apply REQ | --apply-approved) [--class C] [--as-of DATE] --archive DIR [--delete-files] [--dry-run] [--yes]",
 		Short: "Archive, verify, then delete the records past their retention",
@@ -103,7 +105,16 @@ run left that no recorded purge rests on.`,
   # nightly, from cron: carry out what officers approved
   15 2 * * *  custos records purge --apply-approved --archive /srv/archive/custos --yes -o jsonl >> /var/log/custos-purge.jsonl`,
 		Args: cmdutil.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return purgeRun(f, cmd, out, opts) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
+			if err := opts.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return purgeRun(opts)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Class, "class", "", "only this class")
@@ -116,24 +127,29 @@ run left that no recorded purge rests on.`,
 	fl.StringVar(&opts.Reason, "reason", "", "why the purge is planned (with --plan)")
 	fl.StringVar(&opts.Apply, "apply", "", "carry out this approved purge plan")
 	fl.BoolVar(&opts.ApplyApproved, "apply-approved", false, "carry out every approved purge plan not yet carried out")
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	cmdutil.CheckedInRun(cmd, "archive")
 	return cmdutil.MarkStore(cmd)
 }
 
-func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts *PurgeOptions) error {
-	asOf := f.Now()
+// check is the flag rules: the modes that exclude each other, the flags
+// each mode takes, and for a real purge its archive directory and a
+// terminal or --yes.
+func (opts *PurgeOptions) check() error {
+	f := opts.Factory
+	opts.AsOfTime = f.Now()
 	if opts.AsOf != "" {
 		t, err := when.ParseTime(opts.AsOf, time.Local)
 		if err != nil {
 			return errs.Invalidf("--as-of: %v", err)
 		}
-		asOf = t
+		opts.AsOfTime = t
 	}
 	// A plan's dry run checks the plan it would record, as of now or
 	// the past like the plan itself.
 	preview := opts.DryRun && !opts.Plan
-	if err := records.CheckAsOf(asOf, f.Now(), preview); err != nil {
+	opts.Preview = preview
+	if err := records.CheckAsOf(opts.AsOfTime, f.Now(), preview); err != nil {
 		return errs.Invalidf("--%v", err).WithHint("%s", errs.HintOf(err))
 	}
 	if opts.Class != "" {
@@ -160,10 +176,10 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 		return errs.Invalidf("the plan says whether the records' files are destroyed: plan with --delete-files, then --apply without it")
 	}
 	if preview {
-		return purgePlan(f, cmd, out, opts.Class, asOf)
+		return nil
 	}
 	if opts.Plan {
-		return recordPlan(f, cmd, out, opts.Class, asOf, opts.DeleteFiles, opts.Reason)
+		return account.Text("--reason", opts.Reason, true)
 	}
 	if opts.Archive == "" {
 		return errs.Invalidf("--archive DIR is required: custos backs up before it purges")
@@ -173,6 +189,18 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	}
 	if !opts.Yes && !f.IO.IsStdinTTY() {
 		return errs.Invalidf("a purge without a terminal needs --yes").WithHint("check the plan with --dry-run first")
+	}
+	return nil
+}
+
+// purgeRun previews, plans or carries out a purge, as the flags say.
+func purgeRun(opts *PurgeOptions) error {
+	f, cmd, out, asOf := opts.Factory, opts.Cmd, opts.Output, opts.AsOfTime
+	if opts.Preview {
+		return purgePlan(f, cmd, out, opts.Class, asOf)
+	}
+	if opts.Plan {
+		return recordPlan(f, cmd, out, opts.Class, asOf, opts.DeleteFiles, opts.Reason)
 	}
 	st, err := f.Store()
 	if err != nil {
@@ -238,7 +266,7 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 				fmt.Fprintln(f.IO.ErrOut, "No approved purge plan is waiting.")
 				return nil
 			}
-			return output.WriteObject(f.IO, out.Format(), output.Cols("purge", "state"), nil, "nothing-approved")
+			return output.WriteResult(f.IO, out.Format(), NothingApprovedResult{State: "nothing-approved"})
 		}
 	}
 	if len(plans) > 1 {
@@ -288,6 +316,57 @@ func purgeRun(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, opts 
 	return reportPurges(f, out, st, res, req.Plan)
 }
 
+// PurgeResult is what a purge did: the records it deleted, and those of
+// its set it kept in the catalogue, with why.
+type PurgeResult struct {
+	Purge         int64           `json:"purge"`
+	State         string          `json:"state"`
+	Count         int64           `json:"count"`
+	Deleted       int64           `json:"deleted"`
+	Skipped       int64           `json:"skipped"`
+	FilesDeleted  int64           `json:"files_deleted"`
+	FilesMissing  int64           `json:"files_missing"`
+	Archive       string          `json:"archive"`
+	ArchiveSHA256 string          `json:"archive_sha256"`
+	SetSHA256     string          `json:"set_sha256"`
+	AsOf          time.Time       `json:"as_of"`
+	Kept          json.RawMessage `json:"kept"`
+}
+
+// NothingApprovedResult is what --apply-approved reports when no approved
+// plan waits: no purge (null) and the state "nothing-approved".
+type NothingApprovedResult struct {
+	Purge any    `json:"purge"`
+	State string `json:"state"`
+}
+
+// ClassPlanResult is one class of a purge plan.
+type ClassPlanResult struct {
+	Class  string    `json:"class"`
+	Count  int64     `json:"count"`
+	Oldest time.Time `json:"oldest"`
+	Newest time.Time `json:"newest"`
+}
+
+// PlanResult is what records purge --plan reports: the plan recorded as a
+// request, and its classes.
+type PlanResult struct {
+	Request   string          `json:"request"`
+	State     string          `json:"state"`
+	Stages    []string        `json:"stages"`
+	Count     int64           `json:"count"`
+	SetSHA256 string          `json:"set_sha256"`
+	AsOf      time.Time       `json:"as_of"`
+	Classes   json.RawMessage `json:"classes"`
+}
+
+// NoPlanResult is what records purge --plan reports when nothing is due:
+// no request (null) and a count of 0.
+type NoPlanResult struct {
+	Request string `json:"request"`
+	Count   int    `json:"count"`
+}
+
 // reportPurges tells what one purge run did.
 func reportPurges(f *cmdutil.Factory, out *cmdutil.Output, st store.Store, res *store.PurgeResult, plan string) error {
 	if len(res.Purges) == 0 {
@@ -326,10 +405,8 @@ func reportPurge(f *cmdutil.Factory, out *cmdutil.Output, st store.Store, p *sto
 	}
 	if format := out.Format(); format != output.Table {
 		kept, _ := json.Marshal(skips)
-		return output.WriteObject(f.IO, format, output.Cols("purge", "state", "count", "deleted", "skipped", "files_deleted", "files_missing",
-			"archive", "archive_sha256", "set_sha256", "as_of", "kept"),
-			p.ID, p.State, p.Count, p.Deleted, p.Skipped, p.FilesDeleted, p.FilesMissing, p.Archive, p.ArchiveSHA256, p.SetSHA256, p.AsOf,
-			json.RawMessage(kept))
+		return output.WriteResult(f.IO, format, PurgeResult{p.ID, p.State, p.Count, p.Deleted, p.Skipped, p.FilesDeleted, p.FilesMissing,
+			p.Archive, p.ArchiveSHA256, p.SetSHA256, p.AsOf, kept})
 	}
 	files := ""
 	if p.DeleteFiles {
@@ -360,9 +437,9 @@ func writeSkips(f *cmdutil.Factory, skips []store.PurgeSkip) {
 }
 
 func writePlan(f *cmdutil.Factory, format output.Format, plan []*records.ClassPlan) error {
-	w := output.NewList(f.IO, format, output.Cols("class", "count", "oldest", "newest"))
+	w := output.NewResultList[ClassPlanResult](f.IO, format)
 	for _, c := range plan {
-		if err := w.Row(c.Class, c.Count, c.Oldest, c.Newest); err != nil {
+		if err := w.Write(&ClassPlanResult{c.Class, c.Count, c.Oldest, c.Newest}); err != nil {
 			return err
 		}
 	}
@@ -403,197 +480,9 @@ func confirm(ctx context.Context, f *cmdutil.Factory, question string) bool {
 	return err == nil && ok
 }
 
-func newCmdRestore(f *cmdutil.Factory) *cobra.Command {
-	var out *cmdutil.Output
-	var filesDir string
-	cmd := &cobra.Command{
-		Use:   "restore ARCHIVE [--files DIR]",
-		Short: "Bring purged catalogue entries (and their files) back from an archive",
-		Long: `Verify an archive against its manifest, then put its catalogue entries
-back under their old ids. Entries already in the catalogue are skipped, so
-a restore can run again.
-
-The whole archive is checked before anything is restored: its SHA-256, the
-count and the set of record ids its manifest names, and, when the purge
-archived the records' files, every file against its record's SHA-256
-(exit 6 when anything disagrees). Every entry is validated as intake
-validates it, and its id must be one this store assigned (exit 2). Either
-way nothing is restored.
-
-With --files DIR, the files the archive holds are written under DIR, at
-their old absolute path below it (/srv/calls/a.wav comes back as
-DIR/srv/calls/a.wav), never over an existing file, and the restored
-entries point there. Restored records follow their schedules again: place
-a hold first if they must stay.`,
-		Example: `  $ custos records restore /srv/archive/custos/custos-purge-20261123T021500.000000000Z.jsonl.gz
-  $ custos records restore /srv/archive/custos/custos-purge-20261123T021500.000000000Z.jsonl.gz --files /srv/restored`,
-		Args: cmdutil.ExactArgs("ARCHIVE"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			path := args[0]
-			if strings.HasSuffix(path, ".manifest.json") {
-				path = strings.TrimSuffix(path, ".manifest.json") + archive.Suffix
-			}
-			if filesDir != "" {
-				if err := archive.CheckDir(filesDir); err != nil {
-					return errs.Invalidf("--files %s is not a directory", filesDir)
-				}
-			}
-			var restored, skipped, files int64
-			var written []string
-			spec := store.Spec{Write: true, Targets: []string{"archive:" + strings.TrimSuffix(baseName(path), archive.Suffix)}}
-			err := cmdutil.Run(f, cmd, spec, func(tx store.Tx) error {
-				// The whole archive, files included, is verified first.
-				if _, _, err := archive.Verify(path, nil); err != nil {
-					return err
-				}
-				ins, err := tx.Records().NewRecordInserter()
-				if err != nil {
-					return err
-				}
-				// Every entry is validated, and which are missing from the
-				// catalogue noted, before anything is written.
-				todo := map[int64]string{}
-				_, _, err = archive.Verify(path, func(r *records.Record) error {
-					if err := records.Validate(r); err != nil {
-						return errs.Invalidf("record %d in the archive: %v; nothing was restored", r.ID, err)
-					}
-					if err := ins.Assigned(r.ID); err != nil {
-						return err
-					}
-					exists, err := tx.Records().RecordExists(r.ID)
-					if err != nil || exists {
-						if exists {
-							skipped++
-						}
-						return err
-					}
-					todo[r.ID] = r.Location
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-				moved := map[int64]string{}
-				if filesDir != "" {
-					abs, err := filepath.Abs(filesDir)
-					if err != nil {
-						return err
-					}
-					root, err := os.OpenRoot(abs)
-					if err != nil {
-						return errs.Invalidf("--files %s: %v", filesDir, err)
-					}
-					defer root.Close()
-					err = archive.ReadFiles(path, func(id int64, src io.Reader) error {
-						loc, ok := todo[id]
-						if !ok {
-							return nil
-						}
-						dest, err := restoreFile(root, id, loc, src)
-						if dest != "" {
-							written = append(written, dest)
-						}
-						moved[id] = dest
-						return err
-					})
-					if err != nil {
-						return err
-					}
-				}
-				_, _, err = archive.Verify(path, func(r *records.Record) error {
-					if _, ok := todo[r.ID]; !ok {
-						return nil
-					}
-					if err := records.Validate(r); err != nil {
-						return err
-					}
-					if dest, ok := moved[r.ID]; ok {
-						r.Location = dest
-					}
-					return ins.Add(r, true)
-				})
-				if err != nil {
-					return err
-				}
-				restored, err = ins.Close()
-				return err
-			})
-			if err != nil || cmdutil.IsDryRun(cmd) {
-				// Nothing was restored (or, in a dry run, everything was
-				// checked and rolled back): neither are the files.
-				for _, p := range written {
-					os.Remove(p)
-				}
-				if err != nil {
-					return err
-				}
-			}
-			files = int64(len(written))
-			if format := out.Format(); format != output.Table {
-				return output.WriteObject(f.IO, format, output.Cols("restored", "skipped", "files"), restored, skipped, files)
-			}
-			filesNote := ""
-			if filesDir != "" {
-				filesNote = fmt.Sprintf(" and %d file(s)", files)
-			}
-			_, err = fmt.Fprintf(f.IO.Out, "Restored %d record(s)%s; %d were already in the catalogue.\n", restored, filesNote, skipped)
-			return err
-		},
-	}
-	cmd.Flags().StringVar(&filesDir, "files", "", "write the archived files under this directory")
-	out = cmdutil.AddOutputFlag(f, cmd)
-	return cmdutil.MarkStore(cmd)
-}
-
-// restoreFile writes an archived file under root, at its old absolute
-// path below it (or named by its record id when the location was not a
-// local path, or when another restored file already took that path),
-// never over an existing file and never through a link out of root, and
-// returns where it went.
-func restoreFile(root *os.Root, id int64, loc string, src io.Reader) (string, error) {
-	rel := strconv.FormatInt(id, 10)
-	if filepath.IsAbs(loc) && !strings.Contains(loc, "://") {
-		rel = strings.TrimPrefix(filepath.Clean(loc), string(filepath.Separator))
-	}
-	if err := root.MkdirAll(filepath.Dir(rel), 0o700); err != nil {
-		return "", errs.Invalidf("cannot restore the file of record %d: %v", id, err)
-	}
-	fh, err := root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, os.ErrExist) && rel != strconv.FormatInt(id, 10) {
-		// Two records named one file: the second comes back by its id.
-		rel = strconv.FormatInt(id, 10)
-		fh, err = root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	}
-	if err != nil {
-		return "", errs.Conflictf("cannot restore the file of record %d: %v", id, err).WithHint("restore into an empty directory")
-	}
-	dest := filepath.Join(root.Name(), rel)
-	_, err = io.Copy(fh, src)
-	if err == nil {
-		err = fh.Sync()
-	}
-	if cerr := fh.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return dest, errs.Wrap(errs.Internal, err, "cannot restore the file of record %d: %v", id, err)
-	}
-	return dest, nil
-}
-
-func baseName(p string) string {
-	if i := strings.LastIndexByte(p, '/'); i >= 0 {
-		return p[i+1:]
-	}
-	return p
-}
-
 // recordPlan is records purge --plan: the records due now, recorded as a
 // plan for an officer to approve.
 func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, class string, asOf time.Time, deleteFiles bool, reason string) error {
-	if err := account.Text("--reason", reason, true); err != nil {
-		return err
-	}
 	st, err := f.Store()
 	if err != nil {
 		return err
@@ -619,7 +508,7 @@ func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, cla
 	format := out.Format()
 	if q == nil {
 		if format != output.Table {
-			return output.WriteObject(f.IO, format, output.Cols("request", "count"), nil, 0)
+			return output.WriteResult(f.IO, format, NoPlanResult{})
 		}
 		_, err := fmt.Fprintln(f.IO.ErrOut, "Nothing is due for purging; no plan was recorded.")
 		return err
@@ -627,12 +516,11 @@ func recordPlan(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, cla
 	p, _ := request.ParsePurgePlan(q.Payload)
 	if format != output.Table {
 		classes, _ := json.Marshal(p.Classes)
-		return output.WriteObject(f.IO, format, output.Cols("request", "state", "stages", "count", "set_sha256", "as_of", "classes"),
-			q.ID, string(q.State), q.Stages, p.Count, p.SetSHA256, p.AsOf, json.RawMessage(classes))
+		return output.WriteResult(f.IO, format, PlanResult{q.ID, string(q.State), q.Stages, p.Count, p.SetSHA256, p.AsOf, classes})
 	}
-	w := output.NewList(f.IO, output.Table, output.Cols("class", "count", "oldest", "newest"))
+	w := output.NewResultList[ClassPlanResult](f.IO, output.Table)
 	for _, c := range p.Classes {
-		if err := w.Row(c.Class, c.Count, c.Oldest, c.Newest); err != nil {
+		if err := w.Write(&ClassPlanResult{c.Class, c.Count, c.Oldest, c.Newest}); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ package records
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,8 +15,18 @@ import (
 	"github.com/custos-dev/custos/internal/store"
 )
 
-func newCmdShow(f *cmdutil.Factory) *cobra.Command {
-	var out *cmdutil.Output
+// ShowOptions are the inputs of `records show`.
+type ShowOptions struct {
+	Factory *cmdutil.Factory
+	Cmd     *cobra.Command
+	Output  *cmdutil.Output
+	ID      int64
+	// Arg is the ID as given, which the audit entry names.
+	Arg string
+}
+
+func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
 	cmd := &cobra.Command{
 		Use:     "show ID",
 		Short:   "Show a record and what retention decides for it",
@@ -23,38 +34,64 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 		Example: `  $ custos records show 4711`,
 		Args:    cmdutil.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Cmd = cmd
 			id, err := strconv.ParseInt(args[0], 10, 64)
 			if err != nil || id < 1 {
 				return errs.Invalidf("%q is not a record id", args[0])
 			}
-			var r *records.Record
-			var d records.Decision
-			err = cmdutil.Run(f, cmd, store.Spec{Targets: []string{"record:" + args[0]}}, func(tx store.Tx) (err error) {
-				if r, err = tx.Records().GetRecord(id); err != nil {
-					return err
-				}
-				schedules, err := tx.Records().Schedules()
-				if err != nil {
-					return err
-				}
-				holds, err := tx.Records().Holds(false)
-				if err != nil {
-					return err
-				}
-				d = records.Decide(r, schedules, holds, f.Now())
-				return nil
-			})
-			if err != nil {
-				return err
+			opts.ID, opts.Arg = id, args[0]
+			if runF != nil {
+				return runF(opts)
 			}
-			verdict := "keep"
-			if d.Purge {
-				verdict = "due for purging"
-			}
-			cols := append(recordColumns[:len(recordColumns):len(recordColumns)], output.Cols("retention", "reason")...)
-			return output.WriteObject(f.IO, out.Format(), cols, append(recordRow(r), verdict, d.Reason)...)
+			return showRun(opts)
 		},
 	}
-	out = cmdutil.AddOutputFlag(f, cmd)
+	opts.Output = cmdutil.AddOutputFlag(f, cmd)
 	return cmdutil.MarkStore(cmd)
+}
+
+// ShowResult is a record and what retention decides for it now: keep or
+// due for purging, and why.
+type ShowResult struct {
+	ID        int64     `json:"id"`
+	Class     string    `json:"class" out:"whole"`
+	CreatedAt time.Time `json:"created_at"`
+	Subject   string    `json:"subject" out:"whole"`
+	Location  string    `json:"location"`
+	Size      int64     `json:"size" out:"wide"`
+	SHA256    string    `json:"sha256" out:"hash"`
+	AddedAt   time.Time `json:"added_at" out:"wide"`
+	AddedBy   string    `json:"added_by" out:"wide"`
+	Retention string    `json:"retention"`
+	Reason    string    `json:"reason"`
+}
+
+func showRun(opts *ShowOptions) error {
+	f := opts.Factory
+	var r *records.Record
+	var d records.Decision
+	err := cmdutil.Run(f, opts.Cmd, store.Spec{Targets: []string{"record:" + opts.Arg}}, func(tx store.Tx) (err error) {
+		if r, err = tx.Records().GetRecord(opts.ID); err != nil {
+			return err
+		}
+		schedules, err := tx.Records().Schedules()
+		if err != nil {
+			return err
+		}
+		holds, err := tx.Records().Holds(false)
+		if err != nil {
+			return err
+		}
+		d = records.Decide(r, schedules, holds, f.Now())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	verdict := "keep"
+	if d.Purge {
+		verdict = "due for purging"
+	}
+	return output.WriteResult(f.IO, opts.Output.Format(), ShowResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location,
+		r.Size, r.SHA256, r.AddedAt, r.AddedBy, verdict, d.Reason})
 }

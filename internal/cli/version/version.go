@@ -41,12 +41,19 @@ func NewCmdVersion(f *cmdutil.Factory, runF func(*Options) error) *cobra.Command
 	return cmd
 }
 
+// Result is what `custos version` reports.
+type Result struct {
+	Version  string `json:"version"`
+	Schema   int    `json:"schema"`
+	Platform string `json:"platform"`
+	Go       string `json:"go"`
+}
+
 func versionRun(opts *Options) error {
 	io := opts.Factory.IO
 	platform := runtime.GOOS + "/" + runtime.GOARCH
 	if opts.Output.Format().IsJSON() {
-		return output.WriteObject(io, output.JSON, output.Cols("version", "schema", "platform", "go"),
-			build.String(), store.SchemaVersion(), platform, runtime.Version())
+		return output.WriteResult(io, output.JSON, Result{build.String(), store.SchemaVersion(), platform, runtime.Version()})
 	}
 	_, err := fmt.Fprintf(io.Out, "custos %s (schema %d, %s, %s)\n", build.String(), store.SchemaVersion(), platform, runtime.Version())
 	return err

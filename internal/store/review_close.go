@@ -1,0 +1,252 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+
+	"github.com/custos-dev/custos/internal/access"
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+// Closing a campaign revokes the grants of its revoke decisions. A small
+// campaign is closed in the invocation's one transaction. A large one is
+// closed so that no other command waits long behind it, while the close
+// stays all or nothing from the user's point of view:
+//
+//  1. the invocation's audited transaction checks the campaign, counts
+//     its summary, sets it "closing" with who closes it, when and how
+//     (--undecided), and appends the entry, which names every account
+//     and grant the close revokes;
+//  2. batches of their own, each holding the write lock for about
+//     batchTarget, revoke the grants of the next items and move the
+//     campaign's close_done on; the last sets it "closed".
+//
+// While it is "closing" no decision can be recorded (the items are
+// frozen, so the summary stands), and a close, by anyone, finishes it
+// with the first close's time, operator and reason: a close killed at
+// any point is finished by running it again.
+
+// closeInline is the most items a campaign may have to be closed in the
+// invocation's transaction alone; a variable for the tests.
+var closeInline int64 = 4000
+
+// closeSpan is the number of items in a closing batch at first; it adapts
+// to batchTarget. A variable for the tests.
+var closeSpan int64 = 4000
+
+// ReviewSummary is what closing a campaign did (or would do).
+type ReviewSummary struct {
+	Kept, Revoked, Undecided int64
+	// AlreadyGone counts revoke decisions whose grant was revoked meanwhile.
+	AlreadyGone int64
+	// Resumed: the close finished one an earlier run left "closing".
+	Resumed bool
+}
+
+// closing is a campaign being closed: what each batch needs.
+type closing struct {
+	id, base, items int64
+	name            string
+	at, by          string
+	// revokeUndecided: --undecided revoke.
+	revokeUndecided bool
+}
+
+// revokeSetSQL selects the items (i) whose grant the close revokes.
+func revokeSetSQL(revokeUndecided bool) string {
+	if revokeUndecided {
+		return `i.decision IN ('revoke', '')`
+	}
+	return `i.decision = 'revoke'`
+}
+
+// CloseReview closes a campaign: see the steps above. undecided says what
+// to do with items nobody decided: keep or revoke; when there are any and
+// it is empty, closing is refused. A campaign left "closing" by an
+// interrupted close is finished as that close began it. With dryRun
+// nothing changes.
+func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
+	var s ReviewSummary
+	c, err := t.GetReview(name)
+	if err != nil {
+		return s, err
+	}
+	var id, base, items, gone int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, base, items, close_gone FROM reviews WHERE name = $1`, name).Scan(&id, &base, &items, &gone); err != nil {
+		return s, err
+	}
+	switch c.State {
+	case "open":
+	case "starting":
+		return s, errStarting(name)
+	case "closing":
+		if undecided != "" && c.Undecided != "" && undecided != c.Undecided {
+			return s, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).
+				WithHint("run custos access review close %s --undecided %s to finish it", name, c.Undecided)
+		}
+		undecided, s.Resumed = c.Undecided, true
+	default:
+		return s, errs.Conflictf("the access review %s is closed", name)
+	}
+	p, err := t.reviewProgress(name)
+	if err != nil {
+		return s, err
+	}
+	if !s.Resumed && p.Undecided > 0 && undecided == "" {
+		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
+			WithHint("decide them, or close with --undecided keep or --undecided revoke")
+	}
+	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
+	if undecided == access.Revoke {
+		s.Revoked += p.Undecided
+	} else {
+		s.Kept += p.Undecided
+	}
+	cl := &closing{id: id, base: base, items: items, name: name, at: formatTime(c.ClosedAt), by: c.ClosedBy, revokeUndecided: undecided == access.Revoke}
+	if s.Resumed {
+		// The first close's entry names what it revokes; this run only
+		// finishes it.
+		s.AlreadyGone = gone
+		if !dryRun {
+			t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
+		}
+		return s, nil
+	}
+	// The grants to revoke, each once, in item order, with the accounts
+	// they belong to: the objects of the entry, in the order a close item
+	// by item would touch them. The rest of the revoke set was revoked
+	// meanwhile.
+	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(cl.revokeUndecided), name)
+	if err != nil {
+		return s, err
+	}
+	accounts := map[string]bool{}
+	var touched []string
+	var n int64
+	for rows.Next() {
+		var username string
+		var grant int64
+		if err := rows.Scan(&username, &grant); err != nil {
+			rows.Close()
+			return s, err
+		}
+		n++
+		if dryRun {
+			continue
+		}
+		if !accounts[username] {
+			accounts[username] = true
+			touched = append(touched, "account:"+username)
+		}
+		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
+	}
+	if err := rows.Close(); err != nil {
+		return s, err
+	}
+	if err := rows.Err(); err != nil {
+		return s, err
+	}
+	s.AlreadyGone = s.Revoked - n
+	if dryRun {
+		return s, nil
+	}
+	// Only review:NAME was touched before, so none of these is a duplicate.
+	targets := t.objects
+	t.objects = append(t.objects[:len(t.objects):len(t.objects)], touched...)
+	cl.at, cl.by = formatTime(t.now), t.op.Name
+	if items <= closeInline {
+		// Small: revoked and closed here, in one transaction.
+		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, items); err != nil {
+			return s, err
+		}
+		_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4, close_done = $5,
+			close_gone = $6 WHERE id = $1`, id, cl.at, cl.by, undecided, items, s.AlreadyGone)
+		return s, err
+	}
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closing', closed_at = $2, closed_by = $3, undecided = $4, close_done = 0,
+		close_gone = $5 WHERE id = $1`, id, cl.at, cl.by, undecided, s.AlreadyGone); err != nil {
+		return s, err
+	}
+	t.after(targets, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
+	return s, nil
+}
+
+// closeObjectsSQL reads the account and grant of each item of campaign $1
+// in its revoke set whose grant is still active, in item order: one walk
+// of the primary key (+i.review_id keeps SQLite from taking the items
+// from the index on review_id and sorting them).
+func closeObjectsSQL(revokeUndecided bool) string {
+	return `SELECT i.username, i.grant_id FROM reviews r JOIN review_items i ON i.id > r.base AND i.id <= r.base + r.items
+		AND +i.review_id = r.id WHERE r.name = $1 AND (` + revokeSetSQL(revokeUndecided) + `)
+		AND EXISTS (SELECT 1 FROM grants g WHERE g.id = i.grant_id AND g.revoked_at = '') ORDER BY i.id`
+}
+
+// closeRevokeSQL revokes, in one statement, the grants of a campaign's
+// items $5 < item <= $6 in its revoke set that are still active, each by
+// its primary key, with the reason a close gives: the campaign, the item
+// and the reviewer's reason, or "undecided at close". (+i.review_id keeps
+// SQLite from taking the review's items from an index on review_id.)
+func closeRevokeSQL(revokeUndecided bool) string {
+	return `UPDATE grants SET revoked_at = $1, revoked_by = $2,
+		revoke_reason = 'access review ' || $3 || ', item ' || CAST(i.id - CAST($4 AS BIGINT) AS TEXT) || CASE WHEN i.decision = ''
+			THEN ': undecided at close' ELSE ': ' || i.reason || ' (decided by ' || i.decided_by || ')' END
+	FROM review_items i
+	WHERE i.id > CAST($4 AS BIGINT) + CAST($5 AS BIGINT) AND i.id <= CAST($4 AS BIGINT) + CAST($6 AS BIGINT) AND +i.review_id = $7 AND (` + revokeSetSQL(revokeUndecided) + `)
+		AND grants.id = i.grant_id AND grants.revoked_at = ''`
+}
+
+// closeRevoke revokes the grants of items lo < item <= hi of a closing
+// campaign and reports how many it revoked.
+func closeRevoke(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, closeRevokeSQL(c.revokeUndecided), c.at, c.by, c.name, c.base, lo, hi, c.id)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// finishClose revokes the grants of a closing campaign in batches, from
+// where its close_done says, and closes it. Each batch commits whole with
+// the campaign's new close_done.
+func (s *sqlStore) finishClose(ctx context.Context, c *closing) error {
+	if err := s.BulkCache(ctx); err != nil {
+		return err
+	}
+	var done int64 = -1
+	interrupted := func() error {
+		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted after closing %d of %d items of %s; run the close again to finish it", max(done, 0), c.items, c.name)
+	}
+	return batchLoop(ctx, closeSpan, min(closeSpan, minReviewSpan), closeSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
+		err = s.inBatch(ctx, func(tx *sql.Tx) error {
+			var state string
+			var at int64
+			if err := tx.QueryRowContext(ctx, `SELECT state, close_done FROM reviews WHERE id = $1`, c.id).Scan(&state, &at); err != nil {
+				return err
+			}
+			switch {
+			case state != "closing":
+				// Another run finished it meanwhile.
+				done, more = c.items, false
+				return nil
+			case done >= 0 && at != done:
+				return errs.New(errs.Conflict, "the access review %s is being closed by another custos process", c.name).
+					WithHint("wait for it to finish; run the close again if it was interrupted")
+			}
+			hi := min(at+span, c.items)
+			if _, err := closeRevoke(ctx, tx, c, at, hi); err != nil {
+				return err
+			}
+			state = "closing"
+			if hi == c.items {
+				state = "closed"
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE reviews SET close_done = $2, state = $3 WHERE id = $1`, c.id, hi, state); err != nil {
+				return err
+			}
+			done, more = hi, hi < c.items
+			return nil
+		})
+		return more, err
+	})
+}

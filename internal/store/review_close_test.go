@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/custos-dev/custos/internal/errs"
+)
+
+// closeFixture is campaign "q" over 50 grants: items 1–20 decided revoke,
+// 21–30 keep, the rest undecided, and grant 5 revoked by hand since.
+func closeFixture(t *testing.T) *sqlStore {
+	t.Helper()
+	s := reviewFixture(t, 50)
+	var ds []Decision
+	for i := int64(1); i <= 30; i++ {
+		d := Decision{Item: i, Decision: "keep", Reason: "needed"}
+		if i <= 20 {
+			d = Decision{Item: i, Decision: "revoke", Reason: fmt.Sprintf("left team %d", i)}
+		}
+		ds = append(ds, d)
+	}
+	err := s.Invoke(context.Background(), inv("access review decide", "ana"), Spec{Write: true}, func(tx Tx) error {
+		if _, err := tx.Access().DecideReview("q", ds, true, false); err != nil {
+			return err
+		}
+		_, err := tx.Access().RevokeGrants("u05", "res", "read", "by hand")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// closeOutcome is what a close left: each grant's revocation (time
+// aside), the campaign's row and the objects of the close's entry.
+type closeOutcome struct {
+	Grants  []string
+	Review  string
+	Objects string
+}
+
+func closeOutcomeOf(t *testing.T, s *sqlStore) closeOutcome {
+	t.Helper()
+	var o closeOutcome
+	rows, err := s.db.Query(`SELECT id, revoked_at != '', revoked_by, revoke_reason FROM grants ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var revoked bool
+		var by, why string
+		if err := rows.Scan(&id, &revoked, &by, &why); err != nil {
+			t.Fatal(err)
+		}
+		o.Grants = append(o.Grants, fmt.Sprintf("%d %v %s %s", id, revoked, by, why))
+	}
+	rows.Close()
+	var state, by, undecided string
+	var done, gone int64
+	if err := s.db.QueryRow(`SELECT state, closed_by, undecided, close_done, close_gone FROM reviews WHERE name = 'q'`).Scan(&state, &by, &undecided, &done, &gone); err != nil {
+		t.Fatal(err)
+	}
+	o.Review = fmt.Sprintf("%s by %s, undecided %s, %d done, %d gone", state, by, undecided, done, gone)
+	if err := s.db.QueryRow(`SELECT objects FROM audit_log WHERE command = 'access review close' AND outcome = 'ok' ORDER BY seq LIMIT 1`).Scan(&o.Objects); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func closeQ(s *sqlStore, undecided string, dryRun bool) (ReviewSummary, error) {
+	var sum ReviewSummary
+	spec := Spec{Write: true, DryRun: dryRun, Targets: []string{"review:q"}}
+	err := s.Invoke(context.Background(), inv("access review close", "ana"), spec, func(tx Tx) (err error) {
+		sum, err = tx.Access().CloseReview("q", undecided, dryRun)
+		return err
+	})
+	return sum, err
+}
+
+func setCloseBatches(t *testing.T, inline, span int64) {
+	oldInline, oldSpan := closeInline, closeSpan
+	closeInline, closeSpan = inline, span
+	t.Cleanup(func() { closeInline, closeSpan = oldInline, oldSpan })
+}
+
+// A campaign closed in batches ends as one closed in one transaction:
+// the same grants revoked with the same reasons, the same summary, the
+// same objects in the one entry of the close.
+func TestCloseInBatchesIsCloseInOne(t *testing.T) {
+	want := closeFixture(t)
+	wantSum, err := closeQ(want, "revoke", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setCloseBatches(t, 10, 7)
+	got := closeFixture(t)
+	gotSum, err := closeQ(got, "revoke", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wantSum != gotSum || wantSum != (ReviewSummary{Kept: 10, Revoked: 40, AlreadyGone: 1, Undecided: 20}) {
+		t.Errorf("summary in batches %+v, in one %+v", gotSum, wantSum)
+	}
+	w, g := closeOutcomeOf(t, want), closeOutcomeOf(t, got)
+	if !reflect.DeepEqual(w, g) {
+		t.Errorf("closed in batches:\n%+v\nin one:\n%+v", g, w)
+	}
+	if !strings.Contains(g.Grants[0], "1 true ana access review q, item 1: left team 1 (decided by ana)") ||
+		!strings.Contains(g.Grants[44], "45 true ana access review q, item 45: undecided at close") ||
+		!strings.HasPrefix(g.Objects, `["review:q","account:u01","grant:1","account:u02","grant:2","account:u03","grant:3","account:u04","grant:4","account:u06"`) ||
+		g.Review != "closed by ana, undecided revoke, 50 done, 1 gone" {
+		t.Errorf("closed in batches: %+v", g)
+	}
+	// The entry names more than bulkObjects objects: its index rows,
+	// inserted by one statement, are those audit verify expects.
+	if n := strings.Count(g.Objects, ","); n < bulkObjects {
+		t.Errorf("the close's entry names %d objects; the test wants more than %d", n+1, bulkObjects)
+	}
+	for _, st := range []*sqlStore{want, got} {
+		if _, err := verifyWith(t, st, 1<<16); err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(entries(t, got)); n != len(entries(t, want)) {
+		t.Errorf("%d entries after a close in batches, %d after one in one transaction", n, len(entries(t, want)))
+	}
+}
+
+// A close interrupted part-way leaves the campaign "closing": decisions
+// are refused, a dry run reports the summary the close began with, a
+// close with the other --undecided is refused, and a close by anyone
+// finishes it as it was begun.
+func TestInterruptedCloseIsFinished(t *testing.T) {
+	want := closeFixture(t)
+	if _, err := closeQ(want, "revoke", false); err != nil {
+		t.Fatal(err)
+	}
+	setCloseBatches(t, 10, 7)
+	s := closeFixture(t)
+	// The state a close killed after its batch up to item 21 leaves: its
+	// entry appended, the campaign "closing", items 1–21 done.
+	err := s.Invoke(context.Background(), inv("access review close", "ana"), Spec{Write: true, Targets: []string{"review:q"}}, func(tx Tx) error {
+		t := tx.(*txn)
+		if _, err := t.CloseReview("q", "revoke", false); err != nil {
+			return err
+		}
+		cl := &closing{id: 1, base: 0, items: 50, name: "q", at: formatTime(t.now), by: "ana", revokeUndecided: true}
+		t.then = nil
+		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, 21); err != nil {
+			return err
+		}
+		_, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET close_done = 21 WHERE id = 1`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := closeOutcomeOf(t, s); !strings.HasPrefix(o.Review, "closing by ana, undecided revoke, 21 done") {
+		t.Fatalf("the interrupted close left: %s", o.Review)
+	}
+	err = s.Invoke(context.Background(), inv("access review decide", "ana"), Spec{Write: true}, func(tx Tx) error {
+		_, err := tx.Access().DecideReview("q", []Decision{{Item: 40, Decision: "keep", Reason: "x"}}, false, false)
+		return err
+	})
+	if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "the access review q is being closed") {
+		t.Errorf("a decision on a closing campaign: %v", err)
+	}
+	if _, err := closeQ(s, "keep", false); errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "was begun with --undecided revoke") {
+		t.Errorf("a close with the other --undecided: %v", err)
+	}
+	sum, err := closeQ(s, "", true)
+	if err != nil || sum != (ReviewSummary{Kept: 10, Revoked: 40, AlreadyGone: 1, Undecided: 20, Resumed: true}) {
+		t.Errorf("a dry run of the interrupted close: %+v, %v", sum, err)
+	}
+	if o := closeOutcomeOf(t, s); !strings.HasPrefix(o.Review, "closing by ana, undecided revoke, 21 done") {
+		t.Fatalf("a dry run changed the campaign: %s", o.Review)
+	}
+	sum, err = closeQ(s, "", false)
+	if err != nil || sum != (ReviewSummary{Kept: 10, Revoked: 40, AlreadyGone: 1, Undecided: 20, Resumed: true}) {
+		t.Errorf("finishing the interrupted close: %+v, %v", sum, err)
+	}
+	if w, g := closeOutcomeOf(t, want), closeOutcomeOf(t, s); !reflect.DeepEqual(w, g) {
+		t.Errorf("finished after an interrupt:\n%+v\nclosed in one:\n%+v", g, w)
+	}
+	if _, err := closeQ(s, "", false); errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "the access review q is closed") {
+		t.Errorf("closing a closed campaign: %v", err)
+	}
+}
