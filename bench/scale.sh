@@ -22,10 +22,13 @@ if [ -z "$store" ]; then
 	store=$root/bench/out/big.db
 	if [ ! -e "$store" ]; then
 		mkdir -p "$root/bench/out"
-		"$out/custos" --db "$store.tmp" init >/dev/null
-		"$out/gen" -db "$store.tmp" -accounts 100000 -records 10000000 -audit 10000000
-		sqlite3 "$store.tmp" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
-		mv "$store.tmp" "$store"
+		gen=$root/bench/out/big-generating.db # renamed when complete
+		rm -f "$gen" "$gen-wal" "$gen-shm"
+		"$out/custos" --db "$gen" init >/dev/null
+		"$out/gen" -db "$gen" -accounts 100000 -records 10000000 -audit 10000000
+		sqlite3 "$gen" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+		rm -f "$gen-wal" "$gen-shm"
+		mv "$gen" "$store"
 	fi
 fi
 skip=",${SCALE_SKIP:-},"
