@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"encoding/hex"
 	"errors"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -48,6 +48,11 @@ type Import struct {
 	// added_by and added_at.
 	Operator  string
 	StartedAt time.Time
+
+	// restaged is, for an import staged by an earlier version in its gob
+	// format, the SHA-256 its rows have in this version's format, so that
+	// the same rows imported again after it is finished are recognised.
+	restaged string
 }
 
 // ImportRequest is one run of `records import`.
@@ -130,7 +135,7 @@ func (s *sqlStore) RunImport(ctx context.Context, inv *Invocation, spec Spec, re
 	defer st.discard()
 	var again *Import
 	for _, imp := range res.Finished {
-		if imp.SHA256 == st.sha {
+		if imp.SHA256 == st.sha || imp.restaged == st.sha {
 			again = imp
 		}
 	}
@@ -197,7 +202,7 @@ type staging struct {
 }
 
 // stageImport runs req.Rows in a read transaction and writes the records
-// to a new staging file, gob-encoded, hashing them.
+// to a new staging file (see import_stage.go), hashing them.
 func (s *sqlStore) stageImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*staging, error) {
 	dir := filepath.Dir(s.stagePath(strings.Repeat("0", 16)))
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -210,13 +215,18 @@ func (s *sqlStore) stageImport(ctx context.Context, inv *Invocation, spec Spec, 
 	st := &staging{f: f, path: f.Name()}
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
-	enc := gob.NewEncoder(bw)
-	err = s.view(ctx, inv, spec, func(tx *txn) error {
-		return req.Rows(tx, func(r *records.Record) error {
-			st.count++
-			return enc.Encode(r)
+	_, err = bw.WriteString(stageMagic)
+	var buf []byte
+	if err == nil {
+		err = s.view(ctx, inv, spec, func(tx *txn) error {
+			return req.Rows(tx, func(r *records.Record) error {
+				st.count++
+				buf = appendStaged(buf[:0], r)
+				_, err := bw.Write(buf)
+				return err
+			})
 		})
-	})
+	}
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -306,13 +316,39 @@ func (s *sqlStore) loadImport(ctx context.Context, imp *Import, progress func(do
 		return errs.Wrap(errs.Internal, err, "cannot read the staged import: %v", err)
 	}
 	defer f.Close()
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	next := func() (*records.Record, error) {
-		var r records.Record
-		if err := dec.Decode(&r); err != nil {
-			return nil, errs.Wrap(errs.Integrity, err, "the staged rows of import %d (%s) are damaged: %v", imp.ID, path, err)
+	damaged := func(err error) error {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
 		}
-		return &r, nil
+		return errs.Wrap(errs.Integrity, err, "the staged rows of import %d (%s) are damaged: %v", imp.ID, path, err)
+	}
+	sr, legacy, err := newStageReader(bufio.NewReaderSize(f, 1<<20))
+	if err != nil {
+		return damaged(err)
+	}
+	// Rows staged by an earlier version are hashed again in this
+	// version's format as they are read, for RunImport to recognise them.
+	var rehash hash.Hash
+	var buf []byte
+	if legacy {
+		rehash = sha256.New()
+		rehash.Write([]byte(stageMagic))
+	}
+	read := int64(0)
+	next := func() (*records.Record, error) {
+		r, err := sr.next()
+		if err != nil {
+			return nil, damaged(err)
+		}
+		read++
+		if rehash != nil {
+			buf = appendStaged(buf[:0], r)
+			rehash.Write(buf)
+			if read == imp.Count {
+				imp.restaged = hex.EncodeToString(rehash.Sum(nil))
+			}
+		}
+		return r, nil
 	}
 	for i := int64(0); i < imp.Loaded; i++ {
 		if _, err := next(); err != nil {

@@ -378,6 +378,25 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	q, args = reviewItemsSQL(1, camp, []access.Pair{{A: "payroll:admin", B: "payroll:approver"}}, "2026-11-23", "2026-11-23T00:00:00.000000000Z", 50000)
 	noScan("access review start", q, append(args, 0, 50000, 0))
 
+	// A campaign's items (review show, export, the inbox) are read in
+	// item order by the primary key, never collected and sorted.
+	for name, f := range map[string]ItemFilter{
+		"":                     {},
+		"--pending":            {Pending: true},
+		"--flag":               {Flag: "sod-conflict"},
+		"--reviewer":           {Reviewer: "olga"},
+		"--reviewer --pending": {Reviewer: "olga", Pending: true},
+	} {
+		q, args := (&txn{}).reviewItemsQuery("q", f, false)
+		want := "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"
+		if f.Reviewer != "" {
+			want = "SEARCH i USING INDEX review_items_reviewer (review_id=? AND reviewer=? AND id>? AND id<?)"
+		}
+		if plan := explain(t, s, q, args); !strings.Contains(plan, want) || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("access review show/export %s does not read its items in order by an index:\n%s%s", name, plan, q)
+		}
+	}
+
 	// A review import reads the items its sheet names in one walk of the
 	// primary key, and writes each change by its primary key.
 	if plan := explain(t, s, decisionItemsSQL, []any{"q", 1, 1000}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||

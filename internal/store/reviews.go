@@ -173,6 +173,26 @@ type ItemFilter struct {
 	// Unassigned selects items without a reviewer: none by construction
 	// (access.Reviewer), so a non-empty answer means a damaged store.
 	Unassigned bool
+	// Sheet reads only what a review sheet shows (access review export):
+	// GrantID, GrantedAt, DecidedBy, DecidedAt, ImportedBy and Overrides
+	// are left empty. A third fewer columns is a fifth of an export's
+	// time: modernc's SQLite takes its mutex three times per column.
+	Sheet bool
+}
+
+// sheetColumns are the columns of a review sheet, scanned by scanSheetItem.
+const sheetColumns = `i.id - r.base, i.username, i.name, i.department, i.resource, i.role, i.classification,
+	i.until, i.reviewer, i.flags, i.decision, i.reason`
+
+func scanSheetItem(r rowScanner, campaign string) (*access.Item, error) {
+	it := access.Item{Campaign: campaign}
+	var flags string
+	if err := r.Scan(&it.Item, &it.Username, &it.Name, &it.Department, &it.Resource, &it.Role,
+		&it.Classification, &it.Until, &it.Reviewer, &flags, &it.Decision, &it.Reason); err != nil {
+		return nil, err
+	}
+	it.Flags = splitList(flags)
+	return &it, nil
 }
 
 const itemColumns = `i.id - r.base, i.grant_id, i.username, i.name, i.department, i.resource, i.role, i.classification,
@@ -215,6 +235,36 @@ func (t *txn) ReviewItems(name string, f ItemFilter, fn func(*access.Item) error
 // is checked by access.CheckDecision instead, so that a manager told no is
 // told why rather than that the item does not exist.
 func (t *txn) reviewItems(name string, f ItemFilter, scoped bool, fn func(*access.Item) error) error {
+	q, args := t.reviewItemsQuery(name, f, scoped)
+	rows, err := t.tx.QueryContext(t.ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	scan := scanItem
+	if f.Sheet {
+		scan = scanSheetItem
+	}
+	for rows.Next() {
+		it, err := scan(rows, name)
+		if err != nil {
+			return err
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// campaignItemsByKey is campaignItems read in item order by the primary
+// key: without the +, SQLite walks the review_id index and sorts every
+// item of the campaign before the first one is out (a temporary B-tree
+// of 1 M items, a third of an export's time).
+const campaignItemsByKey = `reviews r JOIN review_items i ON i.id > r.base AND i.id <= r.base + r.items AND +i.review_id = r.id WHERE r.name = $1`
+
+// reviewItemsQuery is the statement of reviewItems and its arguments.
+func (t *txn) reviewItemsQuery(name string, f ItemFilter, scoped bool) (string, []any) {
 	var where []string
 	args := []any{name}
 	arg := func(v any) string {
@@ -243,25 +293,20 @@ func (t *txn) reviewItems(name string, f ItemFilter, scoped bool, fn func(*acces
 	if f.Item != 0 {
 		where = append(where, "i.id = r.base + CAST("+arg(f.Item)+" AS BIGINT)")
 	}
-	q := `SELECT ` + itemColumns + ` FROM ` + campaignItems
+	// One reviewer's items come in item order from the reviewer index.
+	from := campaignItemsByKey
+	if f.Reviewer != "" {
+		from = campaignItems
+	}
+	cols := itemColumns
+	if f.Sheet {
+		cols = sheetColumns
+	}
+	q := `SELECT ` + cols + ` FROM ` + from
 	for _, w := range where {
 		q += " AND " + w
 	}
-	rows, err := t.tx.QueryContext(t.ctx, q+` ORDER BY i.id`, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		it, err := scanItem(rows, name)
-		if err != nil {
-			return err
-		}
-		if err := fn(it); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return q + ` ORDER BY i.id`, args
 }
 
 func (t *txn) openReview(name string) (*access.Campaign, error) {

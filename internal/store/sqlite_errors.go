@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"regexp"
+	"sync"
 
 	"github.com/custos-dev/custos/internal/errs"
 
@@ -44,9 +45,10 @@ func (sqliteDialect) translate(err error) error {
 
 // sqliteCode is the " (1544)" SQLite appends to its messages: a number
 // for SQLite's developers, noise for an administrator, who gets the words.
-var sqliteCode = regexp.MustCompile(` \(\d+\)`)
+// It is compiled on the first error, not at every start.
+var sqliteCode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(` \(\d+\)`) })
 
 // sqliteWords is err's message without SQLite's numeric result codes.
 func sqliteWords(err error) string {
-	return sqliteCode.ReplaceAllString(err.Error(), "")
+	return sqliteCode().ReplaceAllString(err.Error(), "")
 }

@@ -283,7 +283,8 @@ func reviewItemsRun(opts *ReviewItemsOptions) error {
 		}
 		w = l
 	}
-	filter := store.ItemFilter{Pending: opts.Pending, Reviewer: opts.Reviewer, Flag: opts.Flag, Unassigned: opts.Unassigned}
+	// An export reads only the sheet's columns.
+	filter := store.ItemFilter{Pending: opts.Pending, Reviewer: opts.Reviewer, Flag: opts.Flag, Unassigned: opts.Unassigned, Sheet: !opts.Details}
 	err := cmdutil.Run(f, opts.Cmd, reviewSpec(opts.Name, false), func(tx store.Tx) error {
 		if _, err := tx.Access().GetReview(opts.Name); err != nil {
 			return err

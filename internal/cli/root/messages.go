@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -44,12 +45,15 @@ func polish(f *cmdutil.Factory, c *cobra.Command) {
 	}
 }
 
-var (
-	atMost  = regexp.MustCompile(`accepts at most (\d+) arg`)
-	exactly = regexp.MustCompile(`accepts (\d+) arg`)
-	between = regexp.MustCompile(`accepts between \d+ and (\d+) arg`)
-	atLeast = regexp.MustCompile(`requires at least (\d+) arg`)
-)
+// argPatterns match cobra's positional-argument errors. They are compiled
+// on the first such error, not at every start.
+var argPatterns = sync.OnceValue(func() (p struct{ atMost, exactly, between, atLeast *regexp.Regexp }) {
+	p.atMost = regexp.MustCompile(`accepts at most (\d+) arg`)
+	p.exactly = regexp.MustCompile(`accepts (\d+) arg`)
+	p.between = regexp.MustCompile(`accepts between \d+ and (\d+) arg`)
+	p.atLeast = regexp.MustCompile(`requires at least (\d+) arg`)
+	return p
+})
 
 // argsError rewrites cobra's own positional-argument errors ("accepts at
 // most 1 arg(s), received 2") into custos's: which argument was not
@@ -65,7 +69,8 @@ func argsError(f *cmdutil.Factory, cmd *cobra.Command, args []string, err error)
 	msg := err.Error()
 	name := cmdutil.CommandName(cmd)
 	max := -1
-	for _, re := range []*regexp.Regexp{atMost, between, exactly} {
+	p := argPatterns()
+	for _, re := range []*regexp.Regexp{p.atMost, p.between, p.exactly} {
 		if m := re.FindStringSubmatch(msg); m != nil {
 			max, _ = strconv.Atoi(m[1])
 			break
@@ -78,7 +83,7 @@ func argsError(f *cmdutil.Factory, cmd *cobra.Command, args []string, err error)
 		if extra := extraWordHint(f, cmd, args); extra != "" {
 			return e.WithHint("%s", extra)
 		}
-	case atLeast.MatchString(msg) || max >= 0:
+	case p.atLeast.MatchString(msg) || max >= 0:
 		e = errs.Invalidf("%s needs more arguments than the %d given", name, len(args))
 	default:
 		e = errs.Invalidf("%s: %s", name, msg)
