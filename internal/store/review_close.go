@@ -61,75 +61,112 @@ func revokeSetSQL(revokeUndecided bool) string {
 	return `i.decision = 'revoke'`
 }
 
+// ClosePlan is a close read and checked, in a read transaction holding
+// no write lock (Spec.Prepare): the campaign's summary and the grants it
+// revokes. ApplyClose records it in the audited transaction if no
+// decision was recorded and the campaign did not change meanwhile.
+type ClosePlan struct {
+	name      string
+	undecided string
+	state     string
+	closedAt  string
+	// decisions is the campaign's decision count when read.
+	decisions int64
+	sum       ReviewSummary
+	cl        *closing
+	// touched: the accounts and grants the close revokes, each once, in
+	// item order (a resumed close: none, its first run named them).
+	touched []string
+}
+
 // CloseReview closes a campaign: see the steps above. undecided says what
 // to do with items nobody decided: keep or revoke; when there are any and
 // it is empty, closing is refused. A campaign left "closing" by an
 // interrupted close is finished as that close began it. With dryRun
 // nothing changes.
 func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
-	var s ReviewSummary
+	p, err := t.prepareClose(name, undecided, dryRun)
+	if err != nil || dryRun {
+		return p.summary(), err
+	}
+	return t.ApplyClose(p)
+}
+
+func (p *ClosePlan) summary() ReviewSummary {
+	if p == nil {
+		return ReviewSummary{}
+	}
+	return p.sum
+}
+
+// PrepareClose reads and checks a close as CloseReview does and writes
+// nothing, for a read transaction; ApplyClose records it.
+func (t *txn) PrepareClose(name, undecided string) (*ClosePlan, error) {
+	return t.prepareClose(name, undecided, false)
+}
+
+func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, error) {
 	c, err := t.GetReview(name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
+	p := &ClosePlan{name: name, state: c.State, closedAt: formatTime(c.ClosedAt)}
+	s := &p.sum
 	var id, base, items, gone int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, base, items, close_gone FROM reviews WHERE name = $1`, name).Scan(&id, &base, &items, &gone); err != nil {
-		return s, err
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, base, items, close_gone, decisions FROM reviews WHERE name = $1`, name).Scan(&id, &base, &items, &gone, &p.decisions); err != nil {
+		return nil, err
 	}
 	switch c.State {
 	case "open":
 	case "starting":
-		return s, errStarting(name)
+		return nil, errStarting(name)
 	case "closing":
 		if undecided != "" && c.Undecided != "" && undecided != c.Undecided {
-			return s, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).
+			return nil, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).
 				WithHint("run custos access review close %s --undecided %s to finish it", name, c.Undecided)
 		}
 		undecided, s.Resumed = c.Undecided, true
 	default:
-		return s, errs.Conflictf("the access review %s is closed", name)
+		return nil, errs.Conflictf("the access review %s is closed", name)
 	}
-	p, err := t.reviewProgress(name)
+	pr, err := t.reviewProgress(name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
-	if !s.Resumed && p.Undecided > 0 && undecided == "" {
-		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
+	if !s.Resumed && pr.Undecided > 0 && undecided == "" {
+		return nil, errs.Conflictf("%d item(s) of %s are undecided", pr.Undecided, name).
 			WithHint("decide them, or close with --undecided keep or --undecided revoke")
 	}
-	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
+	s.Kept, s.Revoked, s.Undecided = pr.Kept, pr.Revoked, pr.Undecided
 	if undecided == access.Revoke {
-		s.Revoked += p.Undecided
+		s.Revoked += pr.Undecided
 	} else {
-		s.Kept += p.Undecided
+		s.Kept += pr.Undecided
 	}
-	cl := &closing{id: id, base: base, items: items, name: name, at: formatTime(c.ClosedAt), by: c.ClosedBy, revokeUndecided: undecided == access.Revoke}
+	p.undecided = undecided
+	p.cl = &closing{id: id, base: base, items: items, name: name, at: formatTime(c.ClosedAt), by: c.ClosedBy, revokeUndecided: undecided == access.Revoke}
 	if s.Resumed {
 		// The first close's entry names what it revokes; this run only
 		// finishes it.
 		s.AlreadyGone = gone
-		if !dryRun {
-			t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
-		}
-		return s, nil
+		return p, nil
 	}
 	// The grants to revoke, each once, in item order, with the accounts
 	// they belong to: the objects of the entry, in the order a close item
 	// by item would touch them. The rest of the revoke set was revoked
 	// meanwhile.
-	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(cl.revokeUndecided), name)
+	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(p.cl.revokeUndecided), name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
 	accounts := map[string]bool{}
-	var touched []string
 	var n int64
 	for rows.Next() {
 		var username string
 		var grant int64
 		if err := rows.Scan(&username, &grant); err != nil {
 			rows.Close()
-			return s, err
+			return nil, err
 		}
 		n++
 		if dryRun {
@@ -137,35 +174,61 @@ func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, e
 		}
 		if !accounts[username] {
 			accounts[username] = true
-			touched = append(touched, "account:"+username)
+			p.touched = append(p.touched, "account:"+username)
 		}
-		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
+		p.touched = append(p.touched, "grant:"+strconv.FormatInt(grant, 10))
 	}
 	if err := rows.Close(); err != nil {
-		return s, err
+		return nil, err
 	}
 	if err := rows.Err(); err != nil {
-		return s, err
+		return nil, err
 	}
 	s.AlreadyGone = s.Revoked - n
-	if dryRun {
+	return p, nil
+}
+
+// ApplyClose records a prepared close: if the campaign is as the plan read
+// it (same state, no decision recorded since), a small campaign is closed
+// here, and a large one set "closing" for the batches that follow; if not,
+// nothing changes (exit 5) and a re-run reads it afresh.
+func (t *txn) ApplyClose(p *ClosePlan) (ReviewSummary, error) {
+	s := p.sum
+	c, err := t.GetReview(p.name)
+	if err != nil {
+		return s, err
+	}
+	var decisions int64
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT decisions FROM reviews WHERE id = $1`, p.cl.id).Scan(&decisions); err != nil {
+		return s, err
+	}
+	if c.State != p.state || decisions != p.decisions || (p.state == "closing" && formatTime(c.ClosedAt) != p.closedAt) {
+		if c.State == "closed" {
+			return s, errs.Conflictf("the access review %s is closed", p.name)
+		}
+		return s, errs.Conflictf("the access review %s changed while its close was prepared; nothing was closed", p.name).
+			WithHint("run the command again: it reads the campaign afresh")
+	}
+	cl := p.cl
+	if s.Resumed {
+		t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 		return s, nil
 	}
 	// Only review:NAME was touched before, so none of these is a duplicate.
 	targets := t.objects
-	t.objects = append(t.objects[:len(t.objects):len(t.objects)], touched...)
+	t.objects = append(t.objects[:len(t.objects):len(t.objects)], p.touched...)
 	cl.at, cl.by = formatTime(t.now), t.op.Name
-	if items <= closeInline {
+	if cl.items <= closeInline {
 		// Small: revoked and closed here, in one transaction.
-		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, items); err != nil {
+		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, cl.items); err != nil {
 			return s, err
 		}
 		_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4, close_done = $5,
-			close_gone = $6 WHERE id = $1`, id, cl.at, cl.by, undecided, items, s.AlreadyGone)
+			close_gone = $6 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, cl.items, s.AlreadyGone)
 		return s, err
 	}
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closing', closed_at = $2, closed_by = $3, undecided = $4, close_done = 0,
-		close_gone = $5 WHERE id = $1`, id, cl.at, cl.by, undecided, s.AlreadyGone); err != nil {
+		close_gone = $5 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, s.AlreadyGone); err != nil {
 		return s, err
 	}
 	t.after(targets, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })

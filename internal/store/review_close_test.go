@@ -192,3 +192,93 @@ func TestInterruptedCloseIsFinished(t *testing.T) {
 		t.Errorf("closing a closed campaign: %v", err)
 	}
 }
+
+// closeQPrepared closes q as the command does: read and checked in a read
+// transaction, recorded in the write; between runs in between, with no
+// transaction open.
+func closeQPrepared(s *sqlStore, undecided string, between func() error) (ReviewSummary, error) {
+	var sum ReviewSummary
+	var plan *ClosePlan
+	ctx := context.Background()
+	if err := s.View(ctx, inv("access review close", "ana"), Spec{}, func(tx Tx) (err error) {
+		plan, err = tx.Access().PrepareClose("q", undecided)
+		return err
+	}); err != nil {
+		return sum, err
+	}
+	if between != nil {
+		if err := between(); err != nil {
+			return sum, err
+		}
+	}
+	err := s.Invoke(ctx, inv("access review close", "ana"), Spec{Write: true, Targets: []string{"review:q"}}, func(tx Tx) (err error) {
+		sum, err = tx.Access().ApplyClose(plan)
+		return err
+	})
+	return sum, err
+}
+
+// A decision recorded between a close's read (no write lock) and its
+// audited transaction makes the close a conflict that changes nothing and
+// is recorded as refused; run again, it reads the campaign afresh. Small
+// campaigns and those closed in batches alike.
+func TestCloseConflictWhenADecisionLandsAfterTheRead(t *testing.T) {
+	for _, batched := range []bool{false, true} {
+		t.Run(fmt.Sprintf("batched=%v", batched), func(t *testing.T) {
+			if batched {
+				setCloseBatches(t, 10, 7)
+			}
+			s := closeFixture(t)
+			before := closeOutcomeOfAny(t, s)
+			_, err := closeQPrepared(s, "revoke", func() error {
+				return s.Invoke(context.Background(), inv("access review decide", "ana"), Spec{Write: true}, func(tx Tx) error {
+					_, err := tx.Access().DecideReview("q", []Decision{{Item: 40, Decision: "keep", Reason: "meanwhile"}}, false, false)
+					return err
+				})
+			})
+			if errs.CodeOf(err) != errs.Conflict || !strings.Contains(err.Error(), "changed while its close was prepared; nothing was closed") {
+				t.Fatalf("a close whose campaign changed after its read: %v, want a conflict", err)
+			}
+			if after := closeOutcomeOfAny(t, s); after != before {
+				t.Errorf("the refused close changed the store:\n%s\nbefore:\n%s", after, before)
+			}
+			es := entries(t, s)
+			if last := es[len(es)-1]; last.Command != "access review close" || last.Outcome != "conflict" || last.Objects != `["review:q"]` {
+				t.Errorf("the refusal's entry: %+v", last)
+			}
+			sum, err := closeQPrepared(s, "revoke", nil)
+			if err != nil || sum != (ReviewSummary{Kept: 11, Revoked: 39, AlreadyGone: 1, Undecided: 19}) {
+				t.Fatalf("the close run again: %+v, %v", sum, err)
+			}
+			if o := closeOutcomeOf(t, s); o.Review != "closed by ana, undecided revoke, 50 done, 1 gone" {
+				t.Errorf("the close run again left %s", o.Review)
+			}
+		})
+	}
+}
+
+// closeOutcomeOfAny is the grants and the campaign's row, before any close.
+func closeOutcomeOfAny(t *testing.T, s *sqlStore) string {
+	t.Helper()
+	var b strings.Builder
+	rows, err := s.db.Query(`SELECT id, revoked_at, revoked_by FROM grants ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		var at, by string
+		if err := rows.Scan(&id, &at, &by); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%d %s %s\n", id, at, by)
+	}
+	rows.Close()
+	var state, by string
+	var done, gone int64
+	if err := s.db.QueryRow(`SELECT state, closed_by, close_done, close_gone FROM reviews WHERE name = 'q'`).Scan(&state, &by, &done, &gone); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, "%s %s %d %d", state, by, done, gone)
+	return b.String()
+}

@@ -519,6 +519,10 @@ func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	if len(p.changes) == 0 {
 		return res, nil
 	}
+	// A close prepared before these decisions then refuses to record.
+	if _, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET decisions = decisions + 1 WHERE name = $1`, p.name); err != nil {
+		return res, err
+	}
 	if n := t.store.d.insertBatch(); n > 1 {
 		// An engine reached over the network writes many changes a
 		// statement: one round trip each would hold the lock for long.

@@ -671,10 +671,26 @@ type ReviewCloseResult struct {
 func reviewCloseRun(opts *ReviewCloseOptions) error {
 	f, name, dryRun := opts.Factory, opts.Name, opts.DryRun
 	var s store.ReviewSummary
-	err := cmdutil.Run(f, opts.Cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+	spec := reviewSpec(name, !dryRun)
+	run := func(tx store.Tx) (err error) {
 		s, err = tx.Access().CloseReview(name, opts.Undecided, dryRun)
 		return err
-	})
+	}
+	if !dryRun {
+		// The summary and the grants to revoke are read with no write
+		// lock held; the write records them if no decision was recorded
+		// since (otherwise exit 5, nothing changed).
+		var plan *store.ClosePlan
+		spec.Prepare = func(tx store.Tx) (err error) {
+			plan, err = tx.Access().PrepareClose(name, opts.Undecided)
+			return err
+		}
+		run = func(tx store.Tx) (err error) {
+			s, err = tx.Access().ApplyClose(plan)
+			return err
+		}
+	}
+	err := cmdutil.Run(f, opts.Cmd, spec, run)
 	if err != nil {
 		return err
 	}
