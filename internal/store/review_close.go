@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"hash"
+	"sort"
 	"strconv"
 
 	"github.com/custos-dev/custos/internal/access"
@@ -14,13 +18,17 @@ import (
 // closed so that no other command waits long behind it, while the close
 // stays all or nothing from the user's point of view:
 //
-//  1. the invocation's audited transaction checks the campaign, counts
-//     its summary, sets it "closing" with who closes it, when and how
-//     (--undecided), and appends the entry, which names every account
-//     and grant the close revokes;
-//  2. batches of their own, each holding the write lock for about
-//     batchTarget, revoke the grants of the next items and move the
-//     campaign's close_done on; the last sets it "closed".
+//  1. a read transaction, holding no write lock (PrepareClose), checks
+//     the campaign, counts its summary and reads the grants to revoke;
+//  2. the invocation's audited transaction (ApplyClose) checks that no
+//     decision was recorded since (the campaign's decisions counter),
+//     sets it "closing" with who closes it, when and how (--undecided),
+//     and appends the entry, which names the campaign and the set of
+//     grants the close revokes by count and SHA-256 (revokeSetObject);
+//  3. batches of their own, each holding the write lock for about
+//     batchTarget, revoke the grants of the next items, append an entry
+//     of the invocation naming the accounts and grants they revoked, and
+//     move the campaign's close_done on; the last sets it "closed".
 //
 // While it is "closing" no decision can be recorded (the items are
 // frozen, so the summary stands), and a close, by anyone, finishes it
@@ -51,6 +59,10 @@ type closing struct {
 	at, by          string
 	// revokeUndecided: --undecided revoke.
 	revokeUndecided bool
+	// record, if set, appends an entry naming what a batch revoked, in
+	// the batch's transaction: a close whose entry names its set by
+	// count and hash (revokeSetObject).
+	record func(ctx context.Context, tx *sql.Tx, objects []string) error
 }
 
 // revokeSetSQL selects the items (i) whose grant the close revokes.
@@ -77,6 +89,10 @@ type ClosePlan struct {
 	// touched: the accounts and grants the close revokes, each once, in
 	// item order (a resumed close: none, its first run named them).
 	touched []string
+	// set: the SHA-256 of the grants the close revokes (revokeSetHash).
+	set hash.Hash
+	// count: how many grants the close revokes.
+	count int64
 }
 
 // CloseReview closes a campaign: see the steps above. undecided says what
@@ -161,6 +177,7 @@ func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, err
 	}
 	accounts := map[string]bool{}
 	var n int64
+	p.set = sha256.New()
 	for rows.Next() {
 		var username string
 		var grant int64
@@ -176,7 +193,9 @@ func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, err
 			accounts[username] = true
 			p.touched = append(p.touched, "account:"+username)
 		}
-		p.touched = append(p.touched, "grant:"+strconv.FormatInt(grant, 10))
+		g := "grant:" + strconv.FormatInt(grant, 10)
+		p.touched = append(p.touched, g)
+		p.set.Write([]byte(g + "\n"))
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -184,7 +203,7 @@ func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, err
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	s.AlreadyGone = s.Revoked - n
+	s.AlreadyGone, p.count = s.Revoked-n, n
 	return p, nil
 }
 
@@ -199,7 +218,7 @@ func (t *txn) ApplyClose(p *ClosePlan) (ReviewSummary, error) {
 		return s, err
 	}
 	var decisions int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT decisions FROM reviews WHERE id = $1`, p.cl.id).Scan(&decisions); err != nil {
+	if err := t.tx.QueryRowContext(t.ctx, readDecisionsSQL, p.cl.id).Scan(&decisions); err != nil {
 		return s, err
 	}
 	if c.State != p.state || decisions != p.decisions || (p.state == "closing" && formatTime(c.ClosedAt) != p.closedAt) {
@@ -211,14 +230,17 @@ func (t *txn) ApplyClose(p *ClosePlan) (ReviewSummary, error) {
 	}
 	cl := p.cl
 	if s.Resumed {
+		// Each batch's entry, this invocation's, names what it revokes.
+		cl.record = t.recordBatch
 		t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 		return s, nil
 	}
-	// Only review:NAME was touched before, so none of these is a duplicate.
 	targets := t.objects
-	t.objects = append(t.objects[:len(t.objects):len(t.objects)], p.touched...)
 	cl.at, cl.by = formatTime(t.now), t.op.Name
 	if cl.items <= closeInline {
+		// Only review:NAME was touched before, so none of these is a
+		// duplicate.
+		t.objects = append(t.objects[:len(t.objects):len(t.objects)], p.touched...)
 		// Small: revoked and closed here, in one transaction.
 		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, cl.items); err != nil {
 			return s, err
@@ -227,12 +249,35 @@ func (t *txn) ApplyClose(p *ClosePlan) (ReviewSummary, error) {
 			close_gone = $6 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, cl.items, s.AlreadyGone)
 		return s, err
 	}
+	// Large: the entry names the set the close revokes by its count and
+	// SHA-256, and each batch's own entry names the accounts and grants
+	// that batch revokes (see revokeSetObject).
+	t.objects = append(t.objects[:len(t.objects):len(t.objects)], revokeSetObject(p.count, p.set))
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closing', closed_at = $2, closed_by = $3, undecided = $4, close_done = 0,
 		close_gone = $5 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, s.AlreadyGone); err != nil {
 		return s, err
 	}
+	cl.record = t.recordBatch
 	t.after(targets, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 	return s, nil
+}
+
+// readDecisionsSQL reads campaign $1's decision count (bumpDecisionsSQL).
+const readDecisionsSQL = `SELECT decisions FROM reviews WHERE id = $1`
+
+// revokeSetObject names, in the entry of a close done in batches, the set
+// of grants it revokes: "revoke-set:COUNT:sha256:HEX", the SHA-256 of
+// "grant:ID\n" for each grant in item order (the order the batches'
+// entries name them in).
+func revokeSetObject(count int64, set hash.Hash) string {
+	return "revoke-set:" + strconv.FormatInt(count, 10) + ":sha256:" + hex.EncodeToString(set.Sum(nil))
+}
+
+// recordBatch appends, in a batch's own transaction, an entry of the
+// invocation naming the campaign and what the batch revoked.
+func (t *txn) recordBatch(ctx context.Context, tx *sql.Tx, objects []string) error {
+	bt := &txn{ctx: ctx, inv: t.inv, store: t.store, objects: objects}
+	return bt.appendEntry(tx, nil)
 }
 
 // closeObjectsSQL reads the account and grant of each item of campaign $1
@@ -259,6 +304,12 @@ func closeRevokeSQL(revokeUndecided bool) string {
 		AND grants.id = i.grant_id AND grants.revoked_at = ''`
 }
 
+// closeRevokeReturningSQL is closeRevokeSQL returning each revoked
+// grant's id and account.
+func closeRevokeReturningSQL(revokeUndecided bool) string {
+	return closeRevokeSQL(revokeUndecided) + ` RETURNING grants.id, grants.username`
+}
+
 // closeRevoke revokes the grants of items lo < item <= hi of a closing
 // campaign and reports how many it revoked.
 func closeRevoke(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) (int64, error) {
@@ -267,6 +318,51 @@ func closeRevoke(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) (int
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// closeRevokeRecorded is closeRevoke with an entry naming the accounts
+// and grants it revoked, in item (grant id) order, each account once
+// before its first grant.
+func closeRevokeRecorded(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) error {
+	rows, err := tx.QueryContext(ctx, closeRevokeReturningSQL(c.revokeUndecided),
+		c.at, c.by, c.name, c.base, lo, hi, c.id)
+	if err != nil {
+		return err
+	}
+	type revoked struct {
+		id       int64
+		username string
+	}
+	var rs []revoked
+	for rows.Next() {
+		var r revoked
+		if err := rows.Scan(&r.id, &r.username); err != nil {
+			rows.Close()
+			return err
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].id < rs[j].id })
+	objects := make([]string, 1, 1+len(rs)+len(rs)/4)
+	objects[0] = "review:" + c.name
+	accounts := map[string]bool{}
+	for _, r := range rs {
+		if !accounts[r.username] {
+			accounts[r.username] = true
+			objects = append(objects, "account:"+r.username)
+		}
+		objects = append(objects, "grant:"+strconv.FormatInt(r.id, 10))
+	}
+	return c.record(ctx, tx, objects)
 }
 
 // finishClose revokes the grants of a closing campaign in batches, from
@@ -297,7 +393,11 @@ func (s *sqlStore) finishClose(ctx context.Context, c *closing) error {
 					WithHint("wait for it to finish; run the close again if it was interrupted")
 			}
 			hi := min(at+span, c.items)
-			if _, err := closeRevoke(ctx, tx, c, at, hi); err != nil {
+			if c.record == nil {
+				if _, err := closeRevoke(ctx, tx, c, at, hi); err != nil {
+					return err
+				}
+			} else if err := closeRevokeRecorded(ctx, tx, c, at, hi); err != nil {
 				return err
 			}
 			state = "closing"
