@@ -635,10 +635,13 @@ revocation reason, then close the campaign and print the summary. A large
 campaign's grants are revoked in short batches after the close is
 recorded; the campaign is "closing" (no decisions) until the last, and a
 close run again finishes one that was interrupted, as it was begun. With undecided items and no --undecided, closing is
-refused (exit 5). --dry-run prints the summary and changes nothing; its
+refused (exit 5), as is a close during which a decision was recorded
+(run it again). --dry-run prints the summary and changes nothing; its
 audit entry shows as "dry run" in audit log. The real close records each
 revocation in the history of its account and grant (account:U, grant:ID),
-so audit log --object and account show list it.`,
+so audit log --object and account show list it: a large campaign's close
+entry names the revoked set by count and SHA-256, and each batch's entry
+the accounts and grants it revoked.`,
 		Example: `  $ custos access review close 2026-Q4 --dry-run
   $ custos access review close 2026-Q4 --undecided keep`,
 		Args: cmdutil.ExactArgs("NAME"),
