@@ -18,7 +18,13 @@ import (
 // batch reports no more work. interrupted is asked before each batch; a
 // non-nil answer stops the run between batches. Each batch runs under a
 // context that is not cancelled, so that it commits or rolls back whole.
+//
+// A batch's fixed cost is taken as the shortest batch seen so far (no
+// batch costs less), at most a quarter of the target: the shortest batch
+// includes its own work too, and a fixed cost overstated by much would
+// make the spans swing between two sizes.
 func batchLoop(ctx context.Context, span, minSpan, maxSpan int64, interrupted func() error, batch func(ctx context.Context, span int64) (more bool, err error)) error {
+	fixed := time.Duration(-1)
 	for {
 		if ctx.Err() != nil {
 			return interrupted()
@@ -28,7 +34,11 @@ func batchLoop(ctx context.Context, span, minSpan, maxSpan int64, interrupted fu
 		if err != nil || !more {
 			return err
 		}
-		span = max(min(nextSpan(span, time.Since(start)), maxSpan), minSpan)
+		took := time.Since(start)
+		if fixed < 0 || took < fixed {
+			fixed = min(took, batchTarget/4)
+		}
+		span = max(min(nextSpan(span, took, fixed), maxSpan), minSpan)
 		time.Sleep(batchGap)
 	}
 }

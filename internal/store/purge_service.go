@@ -27,15 +27,24 @@ const (
 	batchGap = 2 * time.Millisecond
 )
 
-// nextSpan is the span of the batch after one of span ids that took took.
-func nextSpan(span int64, took time.Duration) int64 {
-	switch {
-	case took > batchTarget:
-		return max(span/2, minDeleteSpan)
-	case took < batchTarget/2:
-		return min(span*2, maxDeleteSpan)
+// nextSpan is the span of the batch after one of span ids that took took,
+// of which fixed is what a batch costs whatever its span (beginning the
+// transaction, reading the ledger, committing). Only the rest grows with
+// the span, so the next span is the one whose variable part fits in what
+// the target leaves after the fixed cost, moved at most twofold either
+// way: a batch that runs long on a busy machine shrinks the next in
+// proportion, and one that runs short grows it again by as much, so the
+// span does not drift down as a rule that halves above the target and
+// doubles only below half of it makes it on a noisy machine.
+func nextSpan(span int64, took, fixed time.Duration) int64 {
+	fixed = min(max(fixed, 0), took)
+	next := 2 * span
+	if room, variable := batchTarget-fixed, took-fixed; room <= 0 {
+		next = span / 2
+	} else if variable > 0 {
+		next = int64(float64(span) * float64(room) / float64(variable))
 	}
-	return span
+	return min(max(next, span/2, minDeleteSpan), 2*span, maxDeleteSpan)
 }
 
 // PurgeRequest is one run of `records purge`.

@@ -416,6 +416,21 @@ func TestRuntimeQueryPlans(t *testing.T) {
 		}
 	}
 
+	// So does one that names what it revoked; a decision is counted, and
+	// a close compares the count, by the campaign's key.
+	for _, undecided := range []bool{false, true} {
+		if plan := explain(t, s, closeRevokeReturningSQL(undecided), []any{"2026-11-23", "ana", "q", 0, 0, 4000, 1}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+			!strings.Contains(plan, "SEARCH grants USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("a recorded close batch does not walk its items by their key:\n%s%s", plan, closeRevokeReturningSQL(undecided))
+		}
+	}
+	if plan := explain(t, s, bumpDecisionsSQL, []any{"q"}); !strings.Contains(plan, "USING INDEX") || strings.Contains(plan, "SCAN") {
+		t.Errorf("a decision's count does not find its campaign by name:\n%s", plan)
+	}
+	if plan := explain(t, s, readDecisionsSQL, []any{1}); !strings.Contains(plan, "USING INTEGER PRIMARY KEY (rowid=?)") {
+		t.Errorf("a close does not read the decision count by the campaign's key:\n%s", plan)
+	}
+
 	// A close reads the grants it revokes in one walk of the campaign's
 	// items by their key, each grant by its key.
 	if plan := explain(t, s, closeObjectsSQL(true), []any{"q"}); !strings.Contains(plan, "SEARCH i USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||

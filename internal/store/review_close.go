@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"hash"
+	"sort"
 	"strconv"
 
 	"github.com/custos-dev/custos/internal/access"
@@ -14,13 +18,17 @@ import (
 // closed so that no other command waits long behind it, while the close
 // stays all or nothing from the user's point of view:
 //
-//  1. the invocation's audited transaction checks the campaign, counts
-//     its summary, sets it "closing" with who closes it, when and how
-//     (--undecided), and appends the entry, which names every account
-//     and grant the close revokes;
-//  2. batches of their own, each holding the write lock for about
-//     batchTarget, revoke the grants of the next items and move the
-//     campaign's close_done on; the last sets it "closed".
+//  1. a read transaction, holding no write lock (PrepareClose), checks
+//     the campaign, counts its summary and reads the grants to revoke;
+//  2. the invocation's audited transaction (ApplyClose) checks that no
+//     decision was recorded since (the campaign's decisions counter),
+//     sets it "closing" with who closes it, when and how (--undecided),
+//     and appends the entry, which names the campaign and the set of
+//     grants the close revokes by count and SHA-256 (revokeSetObject);
+//  3. batches of their own, each holding the write lock for about
+//     batchTarget, revoke the grants of the next items, append an entry
+//     of the invocation naming the accounts and grants they revoked, and
+//     move the campaign's close_done on; the last sets it "closed".
 //
 // While it is "closing" no decision can be recorded (the items are
 // frozen, so the summary stands), and a close, by anyone, finishes it
@@ -51,6 +59,10 @@ type closing struct {
 	at, by          string
 	// revokeUndecided: --undecided revoke.
 	revokeUndecided bool
+	// record, if set, appends an entry naming what a batch revoked, in
+	// the batch's transaction: a close whose entry names its set by
+	// count and hash (revokeSetObject).
+	record func(ctx context.Context, tx *sql.Tx, objects []string) error
 }
 
 // revokeSetSQL selects the items (i) whose grant the close revokes.
@@ -61,75 +73,117 @@ func revokeSetSQL(revokeUndecided bool) string {
 	return `i.decision = 'revoke'`
 }
 
+// ClosePlan is a close read and checked, in a read transaction holding
+// no write lock (Spec.Prepare): the campaign's summary and the grants it
+// revokes. ApplyClose records it in the audited transaction if no
+// decision was recorded and the campaign did not change meanwhile.
+type ClosePlan struct {
+	name      string
+	undecided string
+	state     string
+	closedAt  string
+	// decisions is the campaign's decision count when read.
+	decisions int64
+	sum       ReviewSummary
+	cl        *closing
+	// touched: the accounts and grants the close revokes, each once, in
+	// item order (a resumed close: none, its first run named them).
+	touched []string
+	// set: the SHA-256 of the grants the close revokes (revokeSetHash).
+	set hash.Hash
+	// count: how many grants the close revokes.
+	count int64
+}
+
 // CloseReview closes a campaign: see the steps above. undecided says what
 // to do with items nobody decided: keep or revoke; when there are any and
 // it is empty, closing is refused. A campaign left "closing" by an
 // interrupted close is finished as that close began it. With dryRun
 // nothing changes.
 func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error) {
-	var s ReviewSummary
+	p, err := t.prepareClose(name, undecided, dryRun)
+	if err != nil || dryRun {
+		return p.summary(), err
+	}
+	return t.ApplyClose(p)
+}
+
+func (p *ClosePlan) summary() ReviewSummary {
+	if p == nil {
+		return ReviewSummary{}
+	}
+	return p.sum
+}
+
+// PrepareClose reads and checks a close as CloseReview does and writes
+// nothing, for a read transaction; ApplyClose records it.
+func (t *txn) PrepareClose(name, undecided string) (*ClosePlan, error) {
+	return t.prepareClose(name, undecided, false)
+}
+
+func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, error) {
 	c, err := t.GetReview(name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
+	p := &ClosePlan{name: name, state: c.State, closedAt: formatTime(c.ClosedAt)}
+	s := &p.sum
 	var id, base, items, gone int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, base, items, close_gone FROM reviews WHERE name = $1`, name).Scan(&id, &base, &items, &gone); err != nil {
-		return s, err
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, base, items, close_gone, decisions FROM reviews WHERE name = $1`, name).Scan(&id, &base, &items, &gone, &p.decisions); err != nil {
+		return nil, err
 	}
 	switch c.State {
 	case "open":
 	case "starting":
-		return s, errStarting(name)
+		return nil, errStarting(name)
 	case "closing":
 		if undecided != "" && c.Undecided != "" && undecided != c.Undecided {
-			return s, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).
+			return nil, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).
 				WithHint("run custos access review close %s --undecided %s to finish it", name, c.Undecided)
 		}
 		undecided, s.Resumed = c.Undecided, true
 	default:
-		return s, errs.Conflictf("the access review %s is closed", name)
+		return nil, errs.Conflictf("the access review %s is closed", name)
 	}
-	p, err := t.reviewProgress(name)
+	pr, err := t.reviewProgress(name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
-	if !s.Resumed && p.Undecided > 0 && undecided == "" {
-		return s, errs.Conflictf("%d item(s) of %s are undecided", p.Undecided, name).
+	if !s.Resumed && pr.Undecided > 0 && undecided == "" {
+		return nil, errs.Conflictf("%d item(s) of %s are undecided", pr.Undecided, name).
 			WithHint("decide them, or close with --undecided keep or --undecided revoke")
 	}
-	s.Kept, s.Revoked, s.Undecided = p.Kept, p.Revoked, p.Undecided
+	s.Kept, s.Revoked, s.Undecided = pr.Kept, pr.Revoked, pr.Undecided
 	if undecided == access.Revoke {
-		s.Revoked += p.Undecided
+		s.Revoked += pr.Undecided
 	} else {
-		s.Kept += p.Undecided
+		s.Kept += pr.Undecided
 	}
-	cl := &closing{id: id, base: base, items: items, name: name, at: formatTime(c.ClosedAt), by: c.ClosedBy, revokeUndecided: undecided == access.Revoke}
+	p.undecided = undecided
+	p.cl = &closing{id: id, base: base, items: items, name: name, at: formatTime(c.ClosedAt), by: c.ClosedBy, revokeUndecided: undecided == access.Revoke}
 	if s.Resumed {
 		// The first close's entry names what it revokes; this run only
 		// finishes it.
 		s.AlreadyGone = gone
-		if !dryRun {
-			t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
-		}
-		return s, nil
+		return p, nil
 	}
 	// The grants to revoke, each once, in item order, with the accounts
 	// they belong to: the objects of the entry, in the order a close item
 	// by item would touch them. The rest of the revoke set was revoked
 	// meanwhile.
-	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(cl.revokeUndecided), name)
+	rows, err := t.tx.QueryContext(t.ctx, closeObjectsSQL(p.cl.revokeUndecided), name)
 	if err != nil {
-		return s, err
+		return nil, err
 	}
 	accounts := map[string]bool{}
-	var touched []string
 	var n int64
+	p.set = sha256.New()
 	for rows.Next() {
 		var username string
 		var grant int64
 		if err := rows.Scan(&username, &grant); err != nil {
 			rows.Close()
-			return s, err
+			return nil, err
 		}
 		n++
 		if dryRun {
@@ -137,39 +191,93 @@ func (t *txn) CloseReview(name, undecided string, dryRun bool) (ReviewSummary, e
 		}
 		if !accounts[username] {
 			accounts[username] = true
-			touched = append(touched, "account:"+username)
+			p.touched = append(p.touched, "account:"+username)
 		}
-		touched = append(touched, "grant:"+strconv.FormatInt(grant, 10))
+		g := "grant:" + strconv.FormatInt(grant, 10)
+		p.touched = append(p.touched, g)
+		p.set.Write([]byte(g + "\n"))
 	}
 	if err := rows.Close(); err != nil {
-		return s, err
+		return nil, err
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.AlreadyGone, p.count = s.Revoked-n, n
+	return p, nil
+}
+
+// ApplyClose records a prepared close: if the campaign is as the plan read
+// it (same state, no decision recorded since), a small campaign is closed
+// here, and a large one set "closing" for the batches that follow; if not,
+// nothing changes (exit 5) and a re-run reads it afresh.
+func (t *txn) ApplyClose(p *ClosePlan) (ReviewSummary, error) {
+	s := p.sum
+	c, err := t.GetReview(p.name)
+	if err != nil {
 		return s, err
 	}
-	s.AlreadyGone = s.Revoked - n
-	if dryRun {
+	var decisions int64
+	if err := t.tx.QueryRowContext(t.ctx, readDecisionsSQL, p.cl.id).Scan(&decisions); err != nil {
+		return s, err
+	}
+	if c.State != p.state || decisions != p.decisions || (p.state == "closing" && formatTime(c.ClosedAt) != p.closedAt) {
+		if c.State == "closed" {
+			return s, errs.Conflictf("the access review %s is closed", p.name)
+		}
+		return s, errs.Conflictf("the access review %s changed while its close was prepared; nothing was closed", p.name).
+			WithHint("run the command again: it reads the campaign afresh")
+	}
+	cl := p.cl
+	if s.Resumed {
+		// Each batch's entry, this invocation's, names what it revokes.
+		cl.record = t.recordBatch
+		t.after(t.objects, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 		return s, nil
 	}
-	// Only review:NAME was touched before, so none of these is a duplicate.
 	targets := t.objects
-	t.objects = append(t.objects[:len(t.objects):len(t.objects)], touched...)
 	cl.at, cl.by = formatTime(t.now), t.op.Name
-	if items <= closeInline {
+	if cl.items <= closeInline {
+		// Only review:NAME was touched before, so none of these is a
+		// duplicate.
+		t.objects = append(t.objects[:len(t.objects):len(t.objects)], p.touched...)
 		// Small: revoked and closed here, in one transaction.
-		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, items); err != nil {
+		if _, err := closeRevoke(t.ctx, t.tx, cl, 0, cl.items); err != nil {
 			return s, err
 		}
 		_, err = t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closed', closed_at = $2, closed_by = $3, undecided = $4, close_done = $5,
-			close_gone = $6 WHERE id = $1`, id, cl.at, cl.by, undecided, items, s.AlreadyGone)
+			close_gone = $6 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, cl.items, s.AlreadyGone)
 		return s, err
 	}
+	// Large: the entry names the set the close revokes by its count and
+	// SHA-256, and each batch's own entry names the accounts and grants
+	// that batch revokes (see revokeSetObject).
+	t.objects = append(t.objects[:len(t.objects):len(t.objects)], revokeSetObject(p.count, p.set))
 	if _, err := t.tx.ExecContext(t.ctx, `UPDATE reviews SET state = 'closing', closed_at = $2, closed_by = $3, undecided = $4, close_done = 0,
-		close_gone = $5 WHERE id = $1`, id, cl.at, cl.by, undecided, s.AlreadyGone); err != nil {
+		close_gone = $5 WHERE id = $1`, cl.id, cl.at, cl.by, p.undecided, s.AlreadyGone); err != nil {
 		return s, err
 	}
+	cl.record = t.recordBatch
 	t.after(targets, func(ctx context.Context) error { return t.store.finishClose(ctx, cl) })
 	return s, nil
+}
+
+// readDecisionsSQL reads campaign $1's decision count (bumpDecisionsSQL).
+const readDecisionsSQL = `SELECT decisions FROM reviews WHERE id = $1`
+
+// revokeSetObject names, in the entry of a close done in batches, the set
+// of grants it revokes: "revoke-set:COUNT:sha256:HEX", the SHA-256 of
+// "grant:ID\n" for each grant in item order (the order the batches'
+// entries name them in).
+func revokeSetObject(count int64, set hash.Hash) string {
+	return "revoke-set:" + strconv.FormatInt(count, 10) + ":sha256:" + hex.EncodeToString(set.Sum(nil))
+}
+
+// recordBatch appends, in a batch's own transaction, an entry of the
+// invocation naming the campaign and what the batch revoked.
+func (t *txn) recordBatch(ctx context.Context, tx *sql.Tx, objects []string) error {
+	bt := &txn{ctx: ctx, inv: t.inv, store: t.store, objects: objects}
+	return bt.appendEntry(tx, nil)
 }
 
 // closeObjectsSQL reads the account and grant of each item of campaign $1
@@ -196,6 +304,12 @@ func closeRevokeSQL(revokeUndecided bool) string {
 		AND grants.id = i.grant_id AND grants.revoked_at = ''`
 }
 
+// closeRevokeReturningSQL is closeRevokeSQL returning each revoked
+// grant's id and account.
+func closeRevokeReturningSQL(revokeUndecided bool) string {
+	return closeRevokeSQL(revokeUndecided) + ` RETURNING grants.id, grants.username`
+}
+
 // closeRevoke revokes the grants of items lo < item <= hi of a closing
 // campaign and reports how many it revoked.
 func closeRevoke(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) (int64, error) {
@@ -204,6 +318,51 @@ func closeRevoke(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) (int
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// closeRevokeRecorded is closeRevoke with an entry naming the accounts
+// and grants it revoked, in item (grant id) order, each account once
+// before its first grant.
+func closeRevokeRecorded(ctx context.Context, tx *sql.Tx, c *closing, lo, hi int64) error {
+	rows, err := tx.QueryContext(ctx, closeRevokeReturningSQL(c.revokeUndecided),
+		c.at, c.by, c.name, c.base, lo, hi, c.id)
+	if err != nil {
+		return err
+	}
+	type revoked struct {
+		id       int64
+		username string
+	}
+	var rs []revoked
+	for rows.Next() {
+		var r revoked
+		if err := rows.Scan(&r.id, &r.username); err != nil {
+			rows.Close()
+			return err
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].id < rs[j].id })
+	objects := make([]string, 1, 1+len(rs)+len(rs)/4)
+	objects[0] = "review:" + c.name
+	accounts := map[string]bool{}
+	for _, r := range rs {
+		if !accounts[r.username] {
+			accounts[r.username] = true
+			objects = append(objects, "account:"+r.username)
+		}
+		objects = append(objects, "grant:"+strconv.FormatInt(r.id, 10))
+	}
+	return c.record(ctx, tx, objects)
 }
 
 // finishClose revokes the grants of a closing campaign in batches, from
@@ -234,7 +393,11 @@ func (s *sqlStore) finishClose(ctx context.Context, c *closing) error {
 					WithHint("wait for it to finish; run the close again if it was interrupted")
 			}
 			hi := min(at+span, c.items)
-			if _, err := closeRevoke(ctx, tx, c, at, hi); err != nil {
+			if c.record == nil {
+				if _, err := closeRevoke(ctx, tx, c, at, hi); err != nil {
+					return err
+				}
+			} else if err := closeRevokeRecorded(ctx, tx, c, at, hi); err != nil {
 				return err
 			}
 			state = "closing"

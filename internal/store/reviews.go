@@ -433,6 +433,10 @@ const applyDecisionSQL = `UPDATE review_items SET decision = $2, reason = $3, de
 		imported_by = $6, overrides = CASE WHEN $7 != '' THEN $7 WHEN decided_by = $4 THEN overrides ELSE '' END
 		WHERE id = $1 AND decision = $8 AND decided_by = $9 AND decided_at = $10`
 
+// bumpDecisionsSQL counts a recorded decision on campaign $1 (see
+// ApplyClose), by the campaign's unique name.
+const bumpDecisionsSQL = `UPDATE reviews SET decisions = decisions + 1 WHERE name = $1`
+
 // CheckDecisions checks decisions as DecideReview does and writes nothing:
 // it reads the items the decisions name in one ordered scan of the
 // campaign, so it can run in a read transaction, and its plan is applied
@@ -563,6 +567,10 @@ func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	}
 	if len(p.changes) == 0 {
 		return res, nil
+	}
+	// A close prepared before these decisions then refuses to record.
+	if _, err := t.tx.ExecContext(t.ctx, bumpDecisionsSQL, p.name); err != nil {
+		return res, err
 	}
 	if n := t.store.d.insertBatch(); n > 1 {
 		// An engine reached over the network writes many changes a

@@ -116,6 +116,14 @@ type Access interface {
 	// revoke; when there are any and it is empty, closing is refused. With
 	// dryRun nothing changes.
 	CloseReview(name, undecided string, dryRun bool) (ReviewSummary, error)
+	// PrepareClose reads and checks a close as CloseReview does and
+	// writes nothing: it runs in a read transaction (Spec.Prepare), its
+	// plan recorded by ApplyClose.
+	PrepareClose(name, undecided string) (*ClosePlan, error)
+	// ApplyClose records a prepared close if no decision was recorded and
+	// the campaign did not change since it was read; otherwise nothing
+	// changes (exit 5).
+	ApplyClose(p *ClosePlan) (ReviewSummary, error)
 }
 
 // Accounts is the accounts part of a transaction.

@@ -636,10 +636,13 @@ revocation reason, then close the campaign and print the summary. A large
 campaign's grants are revoked in short batches after the close is
 recorded; the campaign is "closing" (no decisions) until the last, and a
 close run again finishes one that was interrupted, as it was begun. With undecided items and no --undecided, closing is
-refused (exit 5). --dry-run prints the summary and changes nothing; its
+refused (exit 5), as is a close during which a decision was recorded
+(run it again). --dry-run prints the summary and changes nothing; its
 audit entry shows as "dry run" in audit log. The real close records each
 revocation in the history of its account and grant (account:U, grant:ID),
-so audit log --object and account show list it.`,
+so audit log --object and account show list it: a large campaign's close
+entry names the revoked set by count and SHA-256, and each batch's entry
+the accounts and grants it revoked.`,
 		Example: `  $ custos access review close 2026-Q4 --dry-run
   $ custos access review close 2026-Q4 --undecided keep`,
 		Args: cmdutil.ExactArgs("NAME"),
@@ -672,10 +675,26 @@ type ReviewCloseResult struct {
 func reviewCloseRun(opts *ReviewCloseOptions) error {
 	f, name, dryRun := opts.Factory, opts.Name, opts.DryRun
 	var s store.ReviewSummary
-	err := cmdutil.Run(f, opts.Cmd, reviewSpec(name, !dryRun), func(tx store.Tx) (err error) {
+	spec := reviewSpec(name, !dryRun)
+	run := func(tx store.Tx) (err error) {
 		s, err = tx.Access().CloseReview(name, opts.Undecided, dryRun)
 		return err
-	})
+	}
+	if !dryRun {
+		// The summary and the grants to revoke are read with no write
+		// lock held; the write records them if no decision was recorded
+		// since (otherwise exit 5, nothing changed).
+		var plan *store.ClosePlan
+		spec.Prepare = func(tx store.Tx) (err error) {
+			plan, err = tx.Access().PrepareClose(name, opts.Undecided)
+			return err
+		}
+		run = func(tx store.Tx) (err error) {
+			s, err = tx.Access().ApplyClose(plan)
+			return err
+		}
+	}
+	err := cmdutil.Run(f, opts.Cmd, spec, run)
 	if err != nil {
 		return err
 	}
