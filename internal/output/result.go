@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -22,13 +23,15 @@ import (
 //		At       time.Time `json:"at" out:"header=GRANTED"`
 //	}
 //
-// WriteResult prints one such struct, NewResultList a stream of them. A
+// A struct embedded without a json name lends its fields, in its place
+// (a detailed row embeds the short one). WriteResult prints one such
+// struct, NewResultList a stream of them. A
 // result is never a list of positional values: the struct says which value
 // is which field, once, for every format.
 
 type schema struct {
 	cols   []Column
-	fields []int
+	fields [][]int // index paths, for fields of embedded structs
 	kinds  []plain
 }
 
@@ -69,9 +72,22 @@ func schemaFor(t reflect.Type) *schema {
 		panic("output: a result is a struct, not " + t.String())
 	}
 	s := &schema{}
+	s.add(t, nil)
+	v, _ := schemas.LoadOrStore(t, s)
+	return v.(*schema)
+}
+
+// add appends the fields of struct type t, reached through path; the
+// fields of an embedded struct without a json name of its own take its
+// place, in order, as encoding/json flattens them.
+func (s *schema) add(t reflect.Type, path []int) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && f.Type.Kind() == reflect.Struct && name == "" {
+			s.add(f.Type, append(slices.Clip(path), i))
+			continue
+		}
 		if !f.IsExported() || name == "" || name == "-" {
 			continue
 		}
@@ -93,17 +109,18 @@ func schemaFor(t reflect.Type) *schema {
 			}
 		}
 		s.cols = append(s.cols, c)
-		s.fields = append(s.fields, i)
+		s.fields = append(s.fields, append(slices.Clip(path), i))
 		s.kinds = append(s.kinds, plainOf(f.Type))
 	}
-	v, _ := schemas.LoadOrStore(t, s)
-	return v.(*schema)
 }
 
 func (s *schema) values(dst []any, v reflect.Value) []any {
 	dst = dst[:0]
 	for k, i := range s.fields {
-		f := v.Field(i)
+		f := v.Field(i[0])
+		for _, j := range i[1:] {
+			f = f.Field(j)
+		}
 		switch s.kinds[k] {
 		case str:
 			dst = append(dst, f.String())

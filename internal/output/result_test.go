@@ -110,3 +110,24 @@ func BenchmarkResultRow(b *testing.B) {
 		l.s.values(l.buf, reflect.ValueOf(&r).Elem())
 	}
 }
+
+// An embedded result lends its fields in its place, as encoding/json
+// flattens them.
+func TestResultEmbeddedFieldsAreFlattened(t *testing.T) {
+	type detail struct {
+		testResult
+		By string `json:"by" out:"wide"`
+	}
+	got := ResultColumns[detail]()
+	if len(got) != 7 || got[0].Name != "id" || !got[0].Whole || got[5].Name != "roles" || got[6] != (Column{Name: "by", Wide: true}) {
+		t.Fatalf("columns %+v", got)
+	}
+	r := detail{testResult{ID: 3, Name: "ana"}, "ivan"}
+	o, err := ResultObject(r).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(o), `{"id":3,"name":"ana",`) || !strings.HasSuffix(string(o), `"by":"ivan"}`) {
+		t.Errorf("ResultObject = %s", o)
+	}
+}

@@ -240,26 +240,19 @@ type ReviewItemResult struct {
 // ReviewItemDetailResult is a ReviewItemResult with who decided it and
 // how, as review show lists it.
 type ReviewItemDetailResult struct {
-	Campaign       string    `json:"campaign" out:"whole,wide"`
-	Item           int64     `json:"item"`
-	Reviewer       string    `json:"reviewer" out:"whole"`
-	Username       string    `json:"username" out:"whole"`
-	Name           string    `json:"name" out:"wide"`
-	Department     string    `json:"department" out:"wide"`
-	Resource       string    `json:"resource" out:"whole"`
-	Role           string    `json:"role"`
-	Classification string    `json:"classification" out:"wide"`
-	Until          string    `json:"until" out:"wide"`
-	Flags          []string  `json:"flags"`
-	Decision       string    `json:"decision"`
-	Reason         string    `json:"reason" out:"wide"`
-	DecidedBy      string    `json:"decided_by" out:"wide"`
-	DecidedAt      time.Time `json:"decided_at" out:"wide"`
+	ReviewItemResult
+	DecidedBy string    `json:"decided_by" out:"wide"`
+	DecidedAt time.Time `json:"decided_at" out:"wide"`
 	// ImportedBy is the admin who imported the decision on the
 	// reviewer's behalf.
 	ImportedBy string `json:"imported_by" out:"wide"`
 	// Overrides is the decision an admin's override replaced.
 	Overrides string `json:"overrides" out:"wide"`
+}
+
+func sheetRow(it *access.Item) ReviewItemResult {
+	return ReviewItemResult{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,
+		it.Classification, it.Until, it.Flags, it.Decision, it.Reason}
 }
 
 // reviewItemsRun is show and export: the items of a campaign, filtered.
@@ -271,15 +264,14 @@ func reviewItemsRun(opts *ReviewItemsOptions) error {
 	if opts.Details {
 		l := output.NewResultList[ReviewItemDetailResult](f.IO, format)
 		write = func(it *access.Item) error {
-			return l.Write(&ReviewItemDetailResult{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,
-				it.Classification, it.Until, it.Flags, it.Decision, it.Reason, it.DecidedBy, it.DecidedAt, it.ImportedBy, it.Overrides})
+			return l.Write(&ReviewItemDetailResult{sheetRow(it), it.DecidedBy, it.DecidedAt, it.ImportedBy, it.Overrides})
 		}
 		w = l
 	} else {
 		l := output.NewResultList[ReviewItemResult](f.IO, format)
 		write = func(it *access.Item) error {
-			return l.Write(&ReviewItemResult{it.Campaign, it.Item, it.Reviewer, it.Username, it.Name, it.Department, it.Resource, it.Role,
-				it.Classification, it.Until, it.Flags, it.Decision, it.Reason})
+			r := sheetRow(it)
+			return l.Write(&r)
 		}
 		w = l
 	}

@@ -317,29 +317,11 @@ type HistoryResult struct {
 // ShowResult is account show's JSON: the account's fields, then what is
 // recorded about it. The lists hold the results above, as objects.
 type ShowResult struct {
-	Username           string          `json:"username"`
-	Name               string          `json:"name"`
-	EmployeeID         string          `json:"employee_id"`
-	Department         string          `json:"department"`
-	Position           string          `json:"position"`
-	Email              string          `json:"email"`
-	Type               string          `json:"type"`
-	Until              string          `json:"until"`
-	Clearance          string          `json:"clearance"`
-	State              string          `json:"state"`
-	MustChangePassword bool            `json:"must_change_password"`
-	AgreementRef       string          `json:"agreement_ref"`
-	Reason             string          `json:"reason"`
-	RequestedBy        string          `json:"requested_by"`
-	RequestedAt        time.Time       `json:"requested_at"`
-	UpdatedAt          time.Time       `json:"updated_at"`
-	StateReason        string          `json:"state_reason"`
-	Incident           string          `json:"incident"`
-	RequestedByReal    string          `json:"requested_by_real"`
-	Approvals          []output.Object `json:"approvals"`
-	Grants             []output.Object `json:"grants"`
-	Changes            []output.Object `json:"changes"`
-	Scheduled          []output.Object `json:"scheduled"`
+	AccountResult
+	Approvals []output.Object `json:"approvals"`
+	Grants    []output.Object `json:"grants"`
+	Changes   []output.Object `json:"changes"`
+	Scheduled []output.Object `json:"scheduled"`
 	// Revocation is a RevocationResult, or nil.
 	Revocation *output.Object  `json:"revocation"`
 	History    []output.Object `json:"history"`
@@ -348,10 +330,7 @@ type ShowResult struct {
 func section(f *cmdutil.Factory, title string) { fmt.Fprintf(f.IO.Out, "\n%s\n", title) }
 
 func showJSON(f *cmdutil.Factory, a *account.Account, approvals []account.Approval, grants []*access.Grant, today string, rev *store.Revocation, history []audit.Entry, changes []store.ChangeRecord, schedules []account.Schedule) error {
-	r := ShowResult{
-		a.Username, a.Name, a.EmployeeID, a.Department, a.Position, a.Email, string(a.Type),
-		a.Until, string(a.Clearance), string(a.State), a.MustChangePassword, a.AgreementRef, a.Reason,
-		a.RequestedBy, a.RequestedAt, a.UpdatedAt, a.StateReason, a.Incident, a.RequestedByReal,
+	r := ShowResult{accountResult(a),
 		[]output.Object{}, []output.Object{}, changesJSON(changes), schedulesJSON(schedules), nil, []output.Object{},
 	}
 	for _, ap := range approvals {
