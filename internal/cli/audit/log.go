@@ -94,21 +94,8 @@ both are read from the entry's sealed fields.`,
 // proxy approval is told apart at a glance, while the export keeps
 // exactly the stored fields.
 type LogResult struct {
-	Seq          int64           `json:"seq"`
-	Time         string          `json:"time"`
-	RealOperator string          `json:"real_operator"`
-	Operator     string          `json:"operator"`
-	Host         string          `json:"host"`
-	PID          int64           `json:"pid"`
-	Command      string          `json:"command"`
-	Args         json.RawMessage `json:"args"`
-	Outcome      string          `json:"outcome"`
-	ExitCode     int64           `json:"exit_code"`
-	Error        string          `json:"error"`
-	Objects      json.RawMessage `json:"objects"`
-	PrevHash     string          `json:"prev_hash" out:"hash"`
-	Hash         string          `json:"hash" out:"hash"`
-	Notes        []string        `json:"notes"`
+	EntryResult
+	Notes []string `json:"notes"`
 }
 
 // LogRow is an entry in a table fitted to the terminal: who did what
@@ -149,8 +136,7 @@ func logRun(opts *LogOptions) error {
 			if notes == nil {
 				notes = []string{}
 			}
-			return w.Write(&LogResult{r.Seq, r.Time, r.RealOperator, r.Operator, r.Host, r.PID, r.Command,
-				r.Args, r.Outcome, r.ExitCode, r.Error, r.Objects, r.PrevHash, r.Hash, notes})
+			return w.Write(&LogResult{r, notes})
 		}
 		close = w.Close
 	}

@@ -39,16 +39,8 @@ func recordResult(r *records.Record) RecordResult {
 // DueResult is a record of records list --due: the record, and why it is
 // due.
 type DueResult struct {
-	ID        int64     `json:"id"`
-	Class     string    `json:"class" out:"whole"`
-	CreatedAt time.Time `json:"created_at"`
-	Subject   string    `json:"subject" out:"whole"`
-	Location  string    `json:"location"`
-	Size      int64     `json:"size" out:"wide"`
-	SHA256    string    `json:"sha256" out:"hash"`
-	AddedAt   time.Time `json:"added_at" out:"wide"`
-	AddedBy   string    `json:"added_by" out:"wide"`
-	Reason    string    `json:"reason"`
+	RecordResult
+	Reason string `json:"reason"`
 }
 
 // ListOptions are the inputs of `records list`.
@@ -123,7 +115,7 @@ func listRun(opts *ListOptions) error {
 		w := output.NewResultList[DueResult](f.IO, format)
 		var res DueResult
 		put = func(r *records.Record, d records.Decision) error {
-			res = DueResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location, r.Size, r.SHA256, r.AddedAt, r.AddedBy, d.Reason}
+			res = DueResult{recordResult(r), d.Reason}
 			return w.Write(&res)
 		}
 		end = w.Close

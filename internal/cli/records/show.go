@@ -4,7 +4,6 @@ package records
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -53,17 +52,9 @@ func newCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 // ShowResult is a record and what retention decides for it now: keep or
 // due for purging, and why.
 type ShowResult struct {
-	ID        int64     `json:"id"`
-	Class     string    `json:"class" out:"whole"`
-	CreatedAt time.Time `json:"created_at"`
-	Subject   string    `json:"subject" out:"whole"`
-	Location  string    `json:"location"`
-	Size      int64     `json:"size" out:"wide"`
-	SHA256    string    `json:"sha256" out:"hash"`
-	AddedAt   time.Time `json:"added_at" out:"wide"`
-	AddedBy   string    `json:"added_by" out:"wide"`
-	Retention string    `json:"retention"`
-	Reason    string    `json:"reason"`
+	RecordResult
+	Retention string `json:"retention"`
+	Reason    string `json:"reason"`
 }
 
 func showRun(opts *ShowOptions) error {
@@ -92,6 +83,5 @@ func showRun(opts *ShowOptions) error {
 	if d.Purge {
 		verdict = "due for purging"
 	}
-	return output.WriteResult(f.IO, opts.Output.Format(), ShowResult{r.ID, r.Class, r.CreatedAt, r.Subject, r.Location,
-		r.Size, r.SHA256, r.AddedAt, r.AddedBy, verdict, d.Reason})
+	return output.WriteResult(f.IO, opts.Output.Format(), ShowResult{recordResult(r), verdict, d.Reason})
 }
