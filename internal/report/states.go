@@ -145,6 +145,9 @@ func statesOverPeriod(f *Facts) (Figure, Table, Chart, string) {
 	if !sl.FirstAt.IsZero() {
 		from.Label = fmt.Sprintf("State changes are recorded from audit entry %d (%s) on; entries before it were written by a custos that did not record them", sl.FirstSeq, stamp(sl.FirstAt))
 		from.Seqs = []int64{sl.FirstSeq}
+		if sl.FirstSeq == 1 {
+			from.Label = "State changes are recorded from the first audit entry on: every change is known"
+		}
 	}
 	missing := ""
 	if uncovered {
