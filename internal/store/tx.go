@@ -558,9 +558,20 @@ type Purges interface {
 	PurgeSkips(ctx context.Context, purgeID int64) ([]PurgeSkip, error)
 }
 
-// Imports is the staged records import.
+// Imports are the bulk loads: the staged records import, and a file of
+// changes run a row at a time.
 type Imports interface {
 	RunImport(ctx context.Context, inv *Invocation, spec Spec, req ImportRequest) (*ImportResult, error)
+	RunRows(ctx context.Context, inv *Invocation, spec Spec, rows []Row, done func(row Row, result string, err error) error) error
+}
+
+// Row is one row of a batch of changes (account update --from-file and
+// the like): its line in the file, the objects it is about, and its
+// operation, which says what it did.
+type Row struct {
+	Line    int
+	Targets []string
+	Run     func(Tx) (string, error)
 }
 
 // AuditFeed follows the log as it grows, for `audit export --follow`.

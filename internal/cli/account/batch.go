@@ -2,7 +2,6 @@ package account
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -91,8 +90,8 @@ type BatchRowResult struct {
 	Error  string `json:"error"`
 }
 
-// runBatch runs each row as an invocation of its own (recorded with
-// --row N), so each succeeds or fails alone; with dryRun every row is
+// runBatch runs each row as an invocation of its own (store.RunRows:
+// recorded with --row N), so each succeeds or fails alone; with dryRun every row is
 // checked in a transaction that is rolled back. The result lists every
 // row; the exit code is 0 only if every row succeeded, otherwise that of
 // the first failed row.
@@ -106,22 +105,23 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 	}
 	w := output.NewResultList[BatchRowResult](f.IO, out.Format())
 	failed, firstErr := 0, error(nil)
-	for _, row := range rows {
-		inv, err := f.Invocation(cmd)
-		if err != nil {
-			return err
-		}
-		inv.Args = append(inv.Args, "--row", strconv.Itoa(row.line))
-		spec, err := cmdutil.Permit(cmd, write(row.username))
-		if err != nil {
-			return err
-		}
-		spec.DryRun = dryRun
-		var result string
-		err = st.Invoke(cmd.Context(), inv, spec, func(tx store.Tx) (err error) {
-			result, err = row.run(tx)
-			return err
-		})
+	inv, err := f.Invocation(cmd)
+	if err != nil {
+		return err
+	}
+	spec, err := cmdutil.Permit(cmd, store.Spec{Write: true})
+	if err != nil {
+		return err
+	}
+	spec.DryRun = dryRun
+	batch := make([]store.Row, len(rows))
+	for i, row := range rows {
+		batch[i] = store.Row{Line: row.line, Targets: write(row.username).Targets, Run: row.run}
+	}
+	next := 0 // rows come back in order
+	err = st.RunRows(cmd.Context(), inv, spec, batch, func(row store.Row, result string, err error) error {
+		username := rows[next].username
+		next++
 		status, msg := "ok", ""
 		if dryRun {
 			status = "would succeed"
@@ -133,9 +133,10 @@ func runBatch(f *cmdutil.Factory, cmd *cobra.Command, out *cmdutil.Output, rows 
 				firstErr = err
 			}
 		}
-		if err := w.Write(&BatchRowResult{row.line, row.username, status, result, msg}); err != nil {
-			return err
-		}
+		return w.Write(&BatchRowResult{row.Line, username, status, result, msg})
+	})
+	if err != nil {
+		return err
 	}
 	if err := w.Close(); err != nil {
 		return err
