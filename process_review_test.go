@@ -73,60 +73,26 @@ func TestReviewCloseSurvivesSIGKILL(t *testing.T) {
 	raw.QueryRow(`SELECT count(*) FILTER (WHERE revoked_at != '') || '/' || count(*) FROM grants`).Scan(&grantsBefore)
 
 	closeq := []string{"access", "review", "close", "q", "--undecided", "revoke", "--yes"}
-	var early, closing, between, missed int
 	decided := false
-	nOpen := 0
-	for i := 0; i < 40; i++ {
-		was := read()
-		if was.state == "closed" {
-			break
-		}
-		var marker string
-		var ready func() bool
-		switch {
-		case was.state == "open" && nOpen < 2:
-			nOpen++
-			marker, ready = "the process has started", func() bool { return true }
-		case was.state == "open":
-			marker, ready = "the campaign is closing", func() bool { return read().state != "open" }
-		default:
-			marker, ready = "a batch has committed", func() bool { s := read(); return s.done > was.done || s.state == "closed" }
-		}
-		p := startCustos(t, db, closeq...)
-		p.stdin.Close()
-		landed := p.killWhen(ready)
-		now := read()
-		switch {
-		case !landed:
-			missed++
-			t.Logf("kill %d, when %s: too late, the run ended: %v; %s", i, marker, p.err, strings.TrimSpace(p.stderr.String()))
-		case now.state == "open":
-			early++
+	early, between := killUntilDone(t, db, bulkRun{
+		args: closeq, before: "open", busy: "closing", finished: "closed",
+		read: func() (string, int64) { s := read(); return s.state, s.done },
+		untouched: func() {
 			var g string
 			raw.QueryRow(`SELECT count(*) FILTER (WHERE revoked_at != '') || '/' || count(*) FROM grants`).Scan(&g)
 			if g != grantsBefore {
 				t.Fatalf("a close killed before its commit left grants revoked/all %s, not %s", g, grantsBefore)
 			}
-			t.Logf("kill %d, when %s: landed before the commit; nothing changed", i, marker)
-		case now.state == "closing" && now.done == 0:
-			closing++
-			t.Logf("kill %d, when %s: landed once the campaign was closing", i, marker)
-		case now.state == "closing":
-			between++
-			t.Logf("kill %d, when %s: landed part-way, %d of 40000 items done", i, marker, now.done)
-		default:
-			t.Logf("kill %d, when %s: landed after the close finished", i, marker)
-		}
-		if now.state == "closing" && !decided {
+		},
+		meanwhile: func() {
 			// Meanwhile the items are frozen.
 			_, errOut, code := custos(t, db, nil, "access", "review", "decide", "q", "40000", "--keep", "--reason", "late")
 			if code != 5 || !strings.Contains(errOut, "the access review q is being closed") {
 				t.Fatalf("a decision on a closing campaign: exit %d: %s", code, errOut)
 			}
 			decided = true
-		}
-	}
-	t.Logf("kills: %d before the commit, %d once closing, %d between batches, %d too late", early, closing, between, missed)
+		},
+	})
 	if early < 2 || between < 3 || !decided {
 		t.Fatalf("%d kills landed before the commit and %d between batches; want 2 and 3", early, between)
 	}
@@ -273,68 +239,32 @@ func TestReviewStartSurvivesSIGKILL(t *testing.T) {
 		return s
 	}
 	start := []string{"access", "review", "start", "q", "--due", "2099-01-01"}
-	var early, starting, between, missed, nOpen int
 	refused := false
-	for i := 0; i < 40; i++ {
-		was := read()
-		if was.state == "open" {
-			break
-		}
-		var marker string
-		var ready func() bool
-		switch {
-		case was.state == "" && nOpen < 2:
-			nOpen++
-			marker, ready = "the process has started", func() bool { return true }
-		case was.state == "":
-			marker, ready = "the campaign is starting", func() bool { return read().state != "" }
-		default:
-			marker, ready = "a batch has committed", func() bool { s := read(); return s.done > was.done || s.state == "open" }
-		}
-		p := startCustos(t, db, start...)
-		p.stdin.Close()
-		landed := p.killWhen(ready)
-		now := read()
-		switch {
-		case !landed:
-			missed++
-			t.Logf("kill %d, when %s: too late, the run ended: %v; %s", i, marker, p.err, strings.TrimSpace(p.stderr.String()))
-		case now.state == "":
-			early++
+	early, between := killUntilDone(t, db, bulkRun{
+		args: start, before: "", busy: "starting", finished: "open",
+		read: func() (string, int64) { s := read(); return s.state, s.done },
+		untouched: func() {
 			var n int
 			raw.QueryRow(`SELECT count(*) FROM review_items`).Scan(&n)
 			if n != 0 {
 				t.Fatalf("a start killed before its commit left %d items", n)
 			}
-			t.Logf("kill %d, when %s: landed before the commit; nothing changed", i, marker)
-		case now.state == "starting" && now.done == 0:
-			starting++
-			t.Logf("kill %d, when %s: landed once the campaign was starting", i, marker)
-		case now.state == "starting":
-			between++
-			t.Logf("kill %d, when %s: landed part-way, grants up to %d of 40000 done, %d items", i, marker, now.done, now.items)
-		default:
-			t.Logf("kill %d, when %s: landed after the start finished", i, marker)
-		}
-		if now.state == "starting" && !refused {
+		},
+		meanwhile: func() {
 			for _, args := range [][]string{
 				{"access", "review", "export", "q", "-o", "csv"},
 				{"access", "review", "decide", "q", "1", "--keep", "--reason", "early"},
 				{"access", "review", "close", "q", "--undecided", "keep", "--yes"},
+				{"access", "review", "start", "other"},
 			} {
 				_, errOut, code := custos(t, db, nil, args...)
 				if code != 5 || !strings.Contains(errOut, "the access review q is being started") {
 					t.Fatalf("%s while starting: exit %d: %s", strings.Join(args, " "), code, errOut)
 				}
 			}
-			_, errOut, code := custos(t, db, nil, "access", "review", "start", "other")
-			if code != 5 || !strings.Contains(errOut, "the access review q is being started") {
-				t.Fatalf("another start while q is starting: exit %d: %s", code, errOut)
-			}
 			refused = true
-		}
-	}
-	t.Logf("kills: %d before the commit, %d once starting, %d between batches, %d too late", early, starting, between, missed)
+		},
+	})
 	if early < 2 || between < 3 || !refused {
 		t.Fatalf("%d kills landed before the commit and %d between batches; want 2 and 3", early, between)
 	}
@@ -353,4 +283,72 @@ func TestReviewStartSurvivesSIGKILL(t *testing.T) {
 	if out := mustCustos(t, db, "audit", "verify"); !strings.Contains(out, "intact") {
 		t.Fatal(out)
 	}
+}
+
+// bulkRun is a bulk command that commits its audited transaction, which
+// moves its object from state before to busy, then works in batches, each
+// moving a cursor, until the state is finished; a re-run finishes it.
+type bulkRun struct {
+	args                   []string
+	before, busy, finished string
+	// read is the state and the cursor, read from the store.
+	read func() (state string, done int64)
+	// untouched checks that a run killed before its commit changed
+	// nothing; meanwhile, once, what other commands see while busy.
+	untouched, meanwhile func()
+}
+
+// killUntilDone runs b.args again and again, killing each run at a
+// marker, until the work is finished: twice as soon as the process has
+// started, then once the state has left before (the audited commit),
+// then after each batch (the cursor moved). It returns how many kills
+// landed before the commit and how many between batches, and logs each.
+func killUntilDone(t *testing.T, db string, b bulkRun) (early, between int) {
+	t.Helper()
+	var busy, missed, started int
+	checked := false
+	for i := 0; i < 40; i++ {
+		wasState, wasDone := b.read()
+		if wasState == b.finished {
+			break
+		}
+		var marker string
+		var ready func() bool
+		switch {
+		case wasState == b.before && started < 2:
+			started++
+			marker, ready = "the process has started", func() bool { return true }
+		case wasState == b.before:
+			marker, ready = "the campaign is "+b.busy, func() bool { s, _ := b.read(); return s != b.before }
+		default:
+			marker, ready = "a batch has committed", func() bool { s, d := b.read(); return d > wasDone || s == b.finished }
+		}
+		p := startCustos(t, db, b.args...)
+		p.stdin.Close()
+		landed := p.killWhen(ready)
+		state, done := b.read()
+		switch {
+		case !landed:
+			missed++
+			t.Logf("kill %d, when %s: too late, the run ended: %v; %s", i, marker, p.err, strings.TrimSpace(p.stderr.String()))
+		case state == b.before:
+			early++
+			b.untouched()
+			t.Logf("kill %d, when %s: landed before the commit; nothing changed", i, marker)
+		case state == b.busy && done == 0:
+			busy++
+			t.Logf("kill %d, when %s: landed once the campaign was %s", i, marker, b.busy)
+		case state == b.busy:
+			between++
+			t.Logf("kill %d, when %s: landed part-way, %d of 40000 done", i, marker, done)
+		default:
+			t.Logf("kill %d, when %s: landed after the run finished", i, marker)
+		}
+		if state == b.busy && !checked {
+			b.meanwhile()
+			checked = true
+		}
+	}
+	t.Logf("kills: %d before the commit, %d once %s, %d between batches, %d too late", early, busy, b.busy, between, missed)
+	return early, between
 }
