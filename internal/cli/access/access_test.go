@@ -24,42 +24,15 @@ func TestFlagsCheckedBeforeRun(t *testing.T) {
 		run  func() (bool, error)
 		want string
 	}{
-		{"grant without --role", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdGrant, "zoe", "crm", "--reason", "x")
-			return o != nil, err
-		}, "--role is required"},
-		{"grant with a bad --until", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", "x", "--until", "31/12/2026")
-			return o != nil, err
-		}, `--until: "31/12/2026" is not a date: use YYYY-MM-DD`},
-		{"request without a reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdRequest, "zoe", "crm", "--role", "read", "--reason", " ")
-			return o != nil, err
-		}, ""},
-		{"revoke without a reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdRevoke, "zoe", "crm")
-			return o != nil, err
-		}, ""},
-		{"list --limit -1", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdList, "--limit", "-1")
-			return o != nil, err
-		}, "--limit must be 1 or more, got -1"},
-		{"resource add without --roles", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "maria")
-			return o != nil, err
-		}, ""},
-		{"resource add with a bad owner", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "Bad Owner", "--roles", "read")
-			return o != nil, err
-		}, ""},
-		{"resource update with no change", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdResourceUpdate, "crm", "--reason", "x")
-			return o != nil, err
-		}, "nothing to update: give --owner, --classification, --roles or --privileged"},
-		{"resource remove without a reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdResourceRemove, "crm")
-			return o != nil, err
-		}, ""},
+		{"grant without --role", clitest.Refusal(t, newCmdGrant, "zoe", "crm", "--reason", "x"), "--role is required"},
+		{"grant with a bad --until", clitest.Refusal(t, newCmdGrant, "zoe", "crm", "--role", "read", "--reason", "x", "--until", "31/12/2026"), `--until: "31/12/2026" is not a date: use YYYY-MM-DD`},
+		{"request without a reason", clitest.Refusal(t, newCmdRequest, "zoe", "crm", "--role", "read", "--reason", " "), ""},
+		{"revoke without a reason", clitest.Refusal(t, newCmdRevoke, "zoe", "crm"), ""},
+		{"list --limit -1", clitest.Refusal(t, newCmdList, "--limit", "-1"), "--limit must be 1 or more, got -1"},
+		{"resource add without --roles", clitest.Refusal(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "maria"), ""},
+		{"resource add with a bad owner", clitest.Refusal(t, newCmdResourceAdd, "crm", "--classification", "internal", "--owner", "Bad Owner", "--roles", "read"), ""},
+		{"resource update with no change", clitest.Refusal(t, newCmdResourceUpdate, "crm", "--reason", "x"), "nothing to update: give --owner, --classification, --roles or --privileged"},
+		{"resource remove without a reason", clitest.Refusal(t, newCmdResourceRemove, "crm"), ""},
 	}
 	for _, tc := range refused {
 		ran, err := tc.run()

@@ -21,62 +21,20 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 		run  func() (bool, error)
 		msg  string
 	}{
-		{"approve without --stage", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdApprove, "zoe")
-			return o != nil, err
-		}, "--stage is required: department or it"},
-		{"reject without --reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdReject, "zoe")
-			return o != nil, err
-		}, "--reason is required"},
-		{"freeze without --reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdFreeze, "zoe")
-			return o != nil, err
-		}, "--reason is required"},
-		{"freeze with a control character in --incident", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdFreeze, "zoe", "--reason", "x", "--incident", "INC\x1b")
-			return o != nil, err
-		}, "--incident contains control characters"},
-		{"revoke without --reason", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdRevoke, "zoe")
-			return o != nil, err
-		}, "--reason is required"},
-		{"activate with a long --agreement-ref", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdActivate, "zoe", "--agreement-ref", strings.Repeat("x", 201))
-			return o != nil, err
-		}, "--agreement-ref is longer than 200 characters"},
-		{"update with nothing to update", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdUpdate, "zoe", "--reason", "x")
-			return o != nil, err
-		}, "nothing to update"},
-		{"leave without --on", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdLeave, "zoe", "--reason", "x")
-			return o != nil, err
-		}, "--on is required"},
-		{"transfer with a bad --keep", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdTransfer, "zoe", "--keep", "nocolon")
-			return o != nil, err
-		}, "RESOURCE:ROLE"},
-		{"list with a bad --expiring", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdList, "--expiring", "soon")
-			return o != nil, err
-		}, "--expiring: "},
-		{"expire with a bad --as-of", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdExpire, "--as-of", "2026-13-01")
-			return o != nil, err
-		}, "--as-of: "},
-		{"expire with a future --as-of", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdExpire, "--as-of", "2026-12-01")
-			return o != nil, err
-		}, "--as-of 2026-12-01 is in the future"},
-		{"reconcile with neither file", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdReconcile)
-			return o != nil, err
-		}, "--hr or --directory is required"},
-		{"reconcile a directory with --apply", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdReconcile, "--directory", "d.csv", "--apply")
-			return o != nil, err
-		}, "--apply is for --hr"},
+		{"approve without --stage", clitest.Refusal(t, newCmdApprove, "zoe"), "--stage is required: department or it"},
+		{"reject without --reason", clitest.Refusal(t, newCmdReject, "zoe"), "--reason is required"},
+		{"freeze without --reason", clitest.Refusal(t, newCmdFreeze, "zoe"), "--reason is required"},
+		{"freeze with a control character in --incident", clitest.Refusal(t, newCmdFreeze, "zoe", "--reason", "x", "--incident", "INC\x1b"), "--incident contains control characters"},
+		{"revoke without --reason", clitest.Refusal(t, newCmdRevoke, "zoe"), "--reason is required"},
+		{"activate with a long --agreement-ref", clitest.Refusal(t, newCmdActivate, "zoe", "--agreement-ref", strings.Repeat("x", 201)), "--agreement-ref is longer than 200 characters"},
+		{"update with nothing to update", clitest.Refusal(t, newCmdUpdate, "zoe", "--reason", "x"), "nothing to update"},
+		{"leave without --on", clitest.Refusal(t, newCmdLeave, "zoe", "--reason", "x"), "--on is required"},
+		{"transfer with a bad --keep", clitest.Refusal(t, newCmdTransfer, "zoe", "--keep", "nocolon"), "RESOURCE:ROLE"},
+		{"list with a bad --expiring", clitest.Refusal(t, newCmdList, "--expiring", "soon"), "--expiring: "},
+		{"expire with a bad --as-of", clitest.Refusal(t, newCmdExpire, "--as-of", "2026-13-01"), "--as-of: "},
+		{"expire with a future --as-of", clitest.Refusal(t, newCmdExpire, "--as-of", "2026-12-01"), "--as-of 2026-12-01 is in the future"},
+		{"reconcile with neither file", clitest.Refusal(t, newCmdReconcile), "--hr or --directory is required"},
+		{"reconcile a directory with --apply", clitest.Refusal(t, newCmdReconcile, "--directory", "d.csv", "--apply"), "--apply is for --hr"},
 	}
 	for _, c := range refused {
 		ran, err := c.run()

@@ -20,38 +20,14 @@ func TestFlagsAreCheckedBeforeRunning(t *testing.T) {
 		ran  func() (bool, error)
 		msg  string
 	}{
-		{"log --until before --since", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdLog, "--since", "7d", "--until", "30d")
-			return o != nil, err
-		}, "--until 30d is not after --since 7d"},
-		{"log --since that is no time", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdLog, "--since", "yesterday")
-			return o != nil, err
-		}, "--since: "},
-		{"log --limit -1", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdLog, "--limit", "-1")
-			return o != nil, err
-		}, "--limit must be 0 (all) or more, got -1"},
-		{"export --after -1", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdExport, "--after", "-1")
-			return o != nil, err
-		}, "--after must be a sequence number"},
-		{"export --interval 1ms", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdExport, "--interval", "1ms")
-			return o != nil, err
-		}, "--interval must be at least 10ms"},
-		{"verify --from without --to", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdVerify, "--from", "a.txt")
-			return o != nil, err
-		}, "--from and --to go together"},
-		{"verify --max-skew -1s", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdVerify, "--max-skew", "-1s")
-			return o != nil, err
-		}, "--max-skew must not be negative"},
-		{"prove 0", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdProve, "0")
-			return o != nil, err
-		}, "SEQ must be an entry's sequence number"},
+		{"log --until before --since", clitest.Refusal(t, newCmdLog, "--since", "7d", "--until", "30d"), "--until 30d is not after --since 7d"},
+		{"log --since that is no time", clitest.Refusal(t, newCmdLog, "--since", "yesterday"), "--since: "},
+		{"log --limit -1", clitest.Refusal(t, newCmdLog, "--limit", "-1"), "--limit must be 0 (all) or more, got -1"},
+		{"export --after -1", clitest.Refusal(t, newCmdExport, "--after", "-1"), "--after must be a sequence number"},
+		{"export --interval 1ms", clitest.Refusal(t, newCmdExport, "--interval", "1ms"), "--interval must be at least 10ms"},
+		{"verify --from without --to", clitest.Refusal(t, newCmdVerify, "--from", "a.txt"), "--from and --to go together"},
+		{"verify --max-skew -1s", clitest.Refusal(t, newCmdVerify, "--max-skew", "-1s"), "--max-skew must not be negative"},
+		{"prove 0", clitest.Refusal(t, newCmdProve, "0"), "SEQ must be an entry's sequence number"},
 	}
 	for _, c := range refused {
 		ran, err := c.ran()

@@ -195,3 +195,14 @@ func Sub(group func(*cmdutil.Factory) *cobra.Command, path ...string) func(*cmdu
 		return c
 	}
 }
+
+// Refusal is one case of a table of flag rules: it runs Parse of newCmd
+// with args and reports whether the run function was reached, and the
+// refusal.
+func Refusal[O any](t *testing.T, newCmd func(*cmdutil.Factory, func(*O) error) *cobra.Command, args ...string) func() (bool, error) {
+	return func() (bool, error) {
+		t.Helper()
+		o, err := Parse(t, newCmd, args...)
+		return o != nil, err
+	}
+}

@@ -38,42 +38,15 @@ func TestFlagRulesRefuseBeforeRun(t *testing.T) {
 		run  func() (bool, error)
 		msg  string
 	}{
-		{"open without --type", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdOpen, "--severity", "high", "--summary", "s")
-			return o != nil, err
-		}, "--type is required"},
-		{"open without --severity", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--summary", "s")
-			return o != nil, err
-		}, "--severity is required"},
-		{"open detected in the future", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "2026-12-24")
-			return o != nil, err
-		}, "--detected 2026-12-24 is in the future"},
-		{"open bad --detected", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "soon")
-			return o != nil, err
-		}, "--detected:"},
-		{"note without text", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdNote, "INC-2026-0001", "--text", "  ")
-			return o != nil, err
-		}, "--text"},
-		{"notify without party", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdNotify, "INC-2026-0001", "--ref", "r")
-			return o != nil, err
-		}, "--party is required"},
-		{"update without a change", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdUpdate, "INC-2026-0001")
-			return o != nil, err
-		}, "give --severity or --summary"},
-		{"close password file without restore", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdClose, "INC-2026-0001", "--root-cause", "r", "--resolution", "r", "--password-file", "/tmp/x")
-			return o != nil, err
-		}, "--password-file goes with --restore"},
-		{"list limit 0", func() (bool, error) {
-			o, err := clitest.Parse(t, newCmdList, "--limit", "0")
-			return o != nil, err
-		}, "--limit"},
+		{"open without --type", clitest.Refusal(t, newCmdOpen, "--severity", "high", "--summary", "s"), "--type is required"},
+		{"open without --severity", clitest.Refusal(t, newCmdOpen, "--type", "data-leak", "--summary", "s"), "--severity is required"},
+		{"open detected in the future", clitest.Refusal(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "2026-12-24"), "--detected 2026-12-24 is in the future"},
+		{"open bad --detected", clitest.Refusal(t, newCmdOpen, "--type", "data-leak", "--severity", "high", "--summary", "s", "--detected", "soon"), "--detected:"},
+		{"note without text", clitest.Refusal(t, newCmdNote, "INC-2026-0001", "--text", "  "), "--text"},
+		{"notify without party", clitest.Refusal(t, newCmdNotify, "INC-2026-0001", "--ref", "r"), "--party is required"},
+		{"update without a change", clitest.Refusal(t, newCmdUpdate, "INC-2026-0001"), "give --severity or --summary"},
+		{"close password file without restore", clitest.Refusal(t, newCmdClose, "INC-2026-0001", "--root-cause", "r", "--resolution", "r", "--password-file", "/tmp/x"), "--password-file goes with --restore"},
+		{"list limit 0", clitest.Refusal(t, newCmdList, "--limit", "0"), "--limit"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ran, err := c.run()
