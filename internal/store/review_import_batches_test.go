@@ -152,9 +152,15 @@ func TestInterruptedReviewImportIsFinished(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT import_plan, import_at FROM reviews WHERE name = 'q'`).Scan(&plan, &at); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{applyStagedSQL, `DELETE FROM review_import_rows WHERE plan = $1 AND $2 = $2 AND seq > $3 AND seq <= $4`,
-		`UPDATE reviews SET import_done = $4 WHERE import_plan = $1 AND $2 = $2 AND $3 = $3`} {
-		if _, err := s.db.ExecContext(ctx, q, plan, at, 0, 14); err != nil {
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{applyStagedSQL, []any{plan, at, 0, 14}},
+		{`DELETE FROM review_import_rows WHERE plan = $1 AND seq > $2 AND seq <= $3`, []any{plan, 0, 14}},
+		{`UPDATE reviews SET import_done = 14 WHERE import_plan = $1`, []any{plan}},
+	} {
+		if _, err := s.db.ExecContext(ctx, q.sql, q.args...); err != nil {
 			t.Fatal(err)
 		}
 	}
