@@ -168,7 +168,7 @@ func (t *txn) applyStaged(p *DecisionPlan, res DecideResult) (DecideResult, erro
 	}
 	n := int64(len(p.finals))
 	var staged int64
-	if err := t.tx.QueryRowContext(t.ctx, `SELECT count(*) FROM review_import_rows WHERE plan = $1`, p.planID).Scan(&staged); err != nil {
+	if err := t.tx.QueryRowContext(t.ctx, countStagedSQL, p.planID).Scan(&staged); err != nil {
 		return res, err
 	}
 	if decisions != p.decisions || staged != n {
@@ -205,6 +205,13 @@ const applyStagedSQL = `UPDATE review_items SET decision = s.decision, reason = 
 	imported_by = s.imported_by, overrides = s.overrides
 	FROM review_import_rows s WHERE s.plan = $1 AND s.seq > $3 AND s.seq <= $4 AND review_items.id = s.item_id`
 
+// deleteStagedSQL deletes staged rows $2 < seq <= $3 of plan $1, once
+// applied; countStagedSQL counts a plan's rows.
+const (
+	deleteStagedSQL = `DELETE FROM review_import_rows WHERE plan = $1 AND seq > $2 AND seq <= $3`
+	countStagedSQL  = `SELECT count(*) FROM review_import_rows WHERE plan = $1`
+)
+
 // finishReviewImport applies a plan's staged rows in batches, from where the
 // campaign's import_done says, and sets the campaign "open". Each batch
 // commits whole with the campaign's new import_done.
@@ -234,7 +241,7 @@ func (s *sqlStore) finishReviewImport(ctx context.Context, im *reviewImporting) 
 			if _, err := tx.ExecContext(ctx, applyStagedSQL, im.plan, im.at, at, hi); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM review_import_rows WHERE plan = $1 AND seq > $2 AND seq <= $3`, im.plan, at, hi); err != nil {
+			if _, err := tx.ExecContext(ctx, deleteStagedSQL, im.plan, at, hi); err != nil {
 				return err
 			}
 			state, plan = "importing", im.plan
