@@ -99,20 +99,37 @@ func (p *DecisionPlan) Stage(ctx context.Context) error {
 	return batchLoop(ctx, reviewImportSpan, min(reviewImportSpan, minReviewSpan), reviewImportSpan*64, interrupted, func(ctx context.Context, span int64) (bool, error) {
 		hi := min(done+span, n)
 		err := s.inBatch(ctx, func(tx *sql.Tx) error {
+			// One statement per row count, prepared once a batch.
+			stmts := map[int]*sql.Stmt{}
+			defer func() {
+				for _, st := range stmts {
+					st.Close()
+				}
+			}()
 			for lo := done; lo < hi; lo += int64(rows) {
 				part := p.finals[lo:min(lo+int64(rows), hi)]
-				var q strings.Builder
-				q.WriteString(`INSERT INTO review_import_rows (plan, seq, item_id, decision, reason, decided_by, imported_by, overrides) VALUES `)
+				st := stmts[len(part)]
+				if st == nil {
+					var q strings.Builder
+					q.WriteString(`INSERT INTO review_import_rows (plan, seq, item_id, decision, reason, decided_by, imported_by, overrides) VALUES `)
+					for i := range part {
+						if i > 0 {
+							q.WriteString(", ")
+						}
+						k := 8 * i
+						fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
+					}
+					var err error
+					if st, err = tx.PrepareContext(ctx, q.String()); err != nil {
+						return err
+					}
+					stmts[len(part)] = st
+				}
 				args := make([]any, 0, 8*len(part))
 				for i, f := range part {
-					if i > 0 {
-						q.WriteString(", ")
-					}
-					k := len(args)
-					fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8)
 					args = append(args, p.planID, lo+int64(i)+1, f.id, f.decision, f.reason, f.decidedBy, f.importedBy, f.overrides)
 				}
-				if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+				if _, err := st.ExecContext(ctx, args...); err != nil {
 					return err
 				}
 			}
