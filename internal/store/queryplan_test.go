@@ -417,6 +417,9 @@ func TestRuntimeQueryPlans(t *testing.T) {
 	if plan := explain(t, s, deleteStagedSQL, []any{1, 0, 4000}); !strings.Contains(plan, "(plan=? AND seq>? AND seq<?)") {
 		t.Errorf("an import batch does not delete its staged rows by their key:\n%s", plan)
 	}
+	if plan := explain(t, s, deleteStaleStagedSQL, []any{1, 4000}); !strings.Contains(plan, "SEARCH review_import_rows USING COVERING INDEX sqlite_autoindex_review_import_rows_1 (plan<?)") {
+		t.Errorf("an import does not find stale staged rows by their key:\n%s", plan)
+	}
 	if plan := explain(t, s, countStagedSQL, []any{1}); !strings.Contains(plan, "(plan=?)") {
 		t.Errorf("an import does not count its staged rows by their key:\n%s", plan)
 	}

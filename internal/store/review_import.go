@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
 )
@@ -84,12 +85,19 @@ func (p *DecisionPlan) Stage(ctx context.Context) error {
 	if p == nil || p.resume || len(p.finals) <= importInline {
 		return nil
 	}
-	var b [8]byte
+	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return err
 	}
-	p.planID = int64(binary.BigEndian.Uint64(b[:])>>1) | 1
 	s := p.store
+	// The plan's id is its staging time in seconds and 31 random bits:
+	// rows of a plan staged over stagedStale ago that no campaign is
+	// importing are those of an import killed before its audited
+	// transaction, and are deleted first.
+	p.planID = time.Now().Unix()<<31 | int64(binary.BigEndian.Uint32(b[:])>>1)
+	if err := s.deleteStaleStaged(ctx, (time.Now().Add(-stagedStale).Unix())<<31); err != nil {
+		return err
+	}
 	n := int64(len(p.finals))
 	var done int64
 	interrupted := func() error {
@@ -140,6 +148,37 @@ func (p *DecisionPlan) Stage(ctx context.Context) error {
 		}
 		done = hi
 		return done < n, nil
+	})
+}
+
+// stagedStale is how long after it was staged an unadopted plan's rows
+// are deleted by the next large import. A plan deleted before its own
+// audited transaction (staged longer ago than this) is refused there,
+// exit 5, by its count of staged rows.
+const stagedStale = time.Hour
+
+// deleteStaleStagedSQL deletes up to $2 rows of plans staged before the
+// id $1 and adopted by no campaign, in key order.
+const deleteStaleStagedSQL = `DELETE FROM review_import_rows WHERE (plan, seq) IN (SELECT plan, seq FROM review_import_rows
+	WHERE plan < $1 AND plan NOT IN (SELECT import_plan FROM reviews) ORDER BY plan, seq LIMIT $2)`
+
+// deleteStaleStaged deletes, in batches, the rows of plans staged before
+// the id before and adopted by no campaign.
+func (s *sqlStore) deleteStaleStaged(ctx context.Context, before int64) error {
+	interrupted := func() error {
+		return errs.Wrap(errs.Interrupted, ctx.Err(), "interrupted while deleting an abandoned import's staged rows; nothing was imported")
+	}
+	return batchLoop(ctx, reviewImportSpan, min(reviewImportSpan, minReviewSpan), reviewImportSpan*64, interrupted, func(ctx context.Context, span int64) (more bool, err error) {
+		err = s.inBatch(ctx, func(tx *sql.Tx) error {
+			r, err := tx.ExecContext(ctx, deleteStaleStagedSQL, before, span)
+			if err != nil {
+				return err
+			}
+			n, err := r.RowsAffected()
+			more = n == span
+			return err
+		})
+		return more, err
 	})
 }
 

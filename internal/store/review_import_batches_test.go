@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/custos-dev/custos/internal/errs"
 )
@@ -226,5 +227,41 @@ func TestStagedReviewImportConflict(t *testing.T) {
 	after := importOutcome(t, s)
 	if !reflect.DeepEqual(strings.Split(after, "\n")[:49], strings.Split(before, "\n")[:49]) || !strings.Contains(after, "\n50 keep meanwhile ana") {
 		t.Errorf("after the conflict:\n%s\nbefore:\n%s", after, before)
+	}
+}
+
+// A large import first deletes the rows an import killed before its
+// audited transaction staged over stagedStale ago, and leaves a plan
+// staged since (perhaps still on its way to its audited transaction).
+func TestReviewImportDeletesStaleStagedRows(t *testing.T) {
+	setImportBatches(t, 10, 2)
+	s := importFixture(t)
+	ctx := context.Background()
+	stale := time.Now().Add(-stagedStale-time.Minute).Unix()<<31 | 5
+	fresh := time.Now().Unix()<<31 | 7
+	for _, plan := range []int64{stale, fresh} {
+		for seq := 1; seq <= 5; seq++ {
+			if _, err := s.db.ExecContext(ctx, `INSERT INTO review_import_rows (plan, seq, item_id, decision, reason, decided_by, imported_by, overrides)
+				VALUES ($1, $2, 1, 'keep', 'x', 'ana', '', '')`, plan, seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if _, err := importQ(s, "ana", importSheet(), false); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	rows, err := s.db.QueryContext(ctx, `SELECT plan, count(*) FROM review_import_rows GROUP BY plan`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var plan, n int64
+		rows.Scan(&plan, &n)
+		left = append(left, fmt.Sprint(plan == fresh, n))
+	}
+	if fmt.Sprint(left) != "[true 5]" {
+		t.Errorf("staged rows left (fresh plan?, rows): %v, want the fresh plan's 5", left)
 	}
 }
