@@ -71,6 +71,11 @@ type Spec struct {
 	// applies what they found. Its failure is the invocation's, recorded
 	// as any other.
 	Prepare func(Tx) error
+	// Stage, with Prepare, runs after it, outside any transaction and
+	// before the audited one: for a bulk command that writes what it
+	// found in batches of its own (a large review import's staged rows),
+	// which its audited transaction then checks and adopts.
+	Stage func(ctx context.Context) error
 }
 
 // Tx is one invocation's transaction. Domain operations are methods on it;
@@ -184,6 +189,9 @@ func (s *sqlStore) invoke(ctx context.Context, inv *Invocation, spec Spec, fn fu
 	case spec.Write:
 		if spec.Prepare != nil && !spec.DryRun {
 			err = s.view(ctx, inv, spec, func(t *txn) error { return spec.Prepare(t) })
+			if err == nil && spec.Stage != nil {
+				err = spec.Stage(ctx)
+			}
 		}
 		if err == nil {
 			err = s.runWrite(t, spec, fn)

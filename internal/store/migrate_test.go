@@ -61,7 +61,7 @@ var timeColumns = map[string][]string{
 	"incidents":         {"detected_at", "opened_at", "deadline", "closed_at"},
 	"incident_accounts": {"restored_at"}, "incident_notifications": {"at"}, "incident_events": {"at"},
 	"resources": {"created_at", "removed_at"}, "grants": {"granted_at", "revoked_at"},
-	"reviews": {"started_at", "closed_at"}, "review_items": {"granted_at", "decided_at"},
+	"reviews": {"started_at", "closed_at", "import_at"}, "review_items": {"granted_at", "decided_at"},
 	"retention": {"set_at", "locked_at"}, "records": {"created_at", "added_at"},
 	"holds":  {"from_at", "to_at", "created_at", "released_at"},
 	"purges": {"started_at", "finished_at", "as_of"}, "schema_migrations": {"applied_at"},

@@ -407,6 +407,23 @@ func TestRuntimeQueryPlans(t *testing.T) {
 		t.Errorf("access review import does not write each item by its key:\n%s%s", plan, applyDecisionSQL)
 	}
 
+	// A large import's batch walks its staged rows by their key and
+	// writes each item by its key; it deletes, and its audited
+	// transaction counts, the rows by the same key.
+	if plan := explain(t, s, applyStagedSQL, []any{1, "2026-11-23", 0, 4000}); !strings.Contains(plan, "SEARCH s USING INDEX sqlite_autoindex_review_import_rows_1 (plan=? AND seq>? AND seq<?)") ||
+		!strings.Contains(plan, "SEARCH review_items USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("an import batch does not apply its staged rows by their key:\n%s%s", plan, applyStagedSQL)
+	}
+	if plan := explain(t, s, deleteStagedSQL, []any{1, 0, 4000}); !strings.Contains(plan, "(plan=? AND seq>? AND seq<?)") {
+		t.Errorf("an import batch does not delete its staged rows by their key:\n%s", plan)
+	}
+	if plan := explain(t, s, deleteStaleStagedSQL, []any{1, 4000}); !strings.Contains(plan, "SEARCH review_import_rows USING COVERING INDEX sqlite_autoindex_review_import_rows_1 (plan<?)") {
+		t.Errorf("an import does not find stale staged rows by their key:\n%s", plan)
+	}
+	if plan := explain(t, s, countStagedSQL, []any{1}); !strings.Contains(plan, "(plan=?)") {
+		t.Errorf("an import does not count its staged rows by their key:\n%s", plan)
+	}
+
 	// A close batch walks its items' id range and revokes each grant by
 	// its primary key.
 	for _, undecided := range []bool{false, true} {

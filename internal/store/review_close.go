@@ -136,6 +136,8 @@ func (t *txn) prepareClose(name, undecided string, dryRun bool) (*ClosePlan, err
 	case "open":
 	case "starting":
 		return nil, errStarting(name)
+	case "importing":
+		return nil, errImporting(name)
 	case "closing":
 		if undecided != "" && c.Undecided != "" && undecided != c.Undecided {
 			return nil, errs.Conflictf("the close of %s was begun with --undecided %s", name, c.Undecided).

@@ -322,6 +322,8 @@ func (t *txn) openReview(name string) (*access.Campaign, error) {
 	case "closing":
 		return nil, errs.Conflictf("the access review %s is being closed", name).
 			WithHint("a close was interrupted or is running; custos access review close %s finishes it", name)
+	case "importing":
+		return nil, errImporting(name)
 	}
 	return nil, errs.Conflictf("the access review %s is closed", name)
 }
@@ -356,6 +358,9 @@ type DecideResult struct {
 	// Changes lists, in sheet order, the decisions that changed (or, in a
 	// dry run, would change) an item.
 	Changes []Decision
+	// Resumed: the run finished an import left "importing" (Changed items)
+	// and imported nothing of its own.
+	Resumed bool
 }
 
 // DecideReview records decisions by the effective operator, all or none:
@@ -382,6 +387,16 @@ type DecisionPlan struct {
 	roles    string
 	dept     string
 	changes  []planned
+	// What a large import stages (review_import.go): the campaign's row,
+	// its decision count when checked, each changed item's final values
+	// in the order first changed, and, once staged, the plan's id.
+	reviewID, decisions int64
+	finals              []*final
+	store               *sqlStore
+	planID              int64
+	// resume: the plan is an import left "importing", to finish.
+	resume bool
+	count  int64
 }
 
 type planned struct {
@@ -442,8 +457,11 @@ const bumpDecisionsSQL = `UPDATE reviews SET decisions = decisions + 1 WHERE nam
 // campaign, so it can run in a read transaction, and its plan is applied
 // by ApplyDecisions in a write transaction.
 func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*DecisionPlan, error) {
-	p := &DecisionPlan{name: name, operator: t.op.Name, roles: fmt.Sprint(t.op.Roles), dept: t.op.Department}
+	p := &DecisionPlan{name: name, operator: t.op.Name, roles: fmt.Sprint(t.op.Roles), dept: t.op.Department, store: t.store}
 	if _, err := t.openReview(name); err != nil {
+		return p, err
+	}
+	if err := t.tx.QueryRowContext(t.ctx, `SELECT id, decisions FROM reviews WHERE name = $1`, name).Scan(&p.reviewID, &p.decisions); err != nil {
 		return p, err
 	}
 	type seen struct {
@@ -452,6 +470,7 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 		// What the item holds when the changes before this row apply.
 		decision, decidedBy, decidedAt string
 		again                          bool
+		final                          *final
 	}
 	items := make(map[int64]*seen, len(ds))
 	lo, hi := int64(0), int64(0)
@@ -481,6 +500,8 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 			}
 			if _, want := items[it.Item]; want {
 				s.it, s.decision, s.decidedBy = it, it.Decision, it.DecidedBy
+				s.final = &final{id: s.id, decision: it.Decision, reason: it.Reason, decidedBy: it.DecidedBy,
+					importedBy: it.ImportedBy, overrides: it.Overrides}
 				items[it.Item] = &s
 			}
 		}
@@ -546,6 +567,7 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 			// it; a later change to the same item expects what this one
 			// writes.
 			s.decision, s.decidedBy, s.again = d.Decision, decider, true
+			p.finals = s.final.apply(p.finals, d, decider, check.Overrides, t.op.Name)
 		}
 	}
 	return p, nil
@@ -558,6 +580,14 @@ func (t *txn) CheckDecisions(name string, ds []Decision, onBehalf bool) (*Decisi
 func (t *txn) ApplyDecisions(p *DecisionPlan) (DecideResult, error) {
 	res := p.res()
 	res.Changed = 0
+	if p.resume || p.planID != 0 {
+		if t.op.Name != p.operator || fmt.Sprint(t.op.Roles) != p.roles || t.op.Department != p.dept {
+			return res, errs.Conflictf("operator %s changed while the decisions for %s were checked; nothing was imported", t.op.Name, p.name).
+				WithHint("run the command again")
+		}
+		// A large import, staged (review_import.go).
+		return t.applyStaged(p, res)
+	}
 	if _, err := t.openReview(p.name); err != nil {
 		return res, err
 	}

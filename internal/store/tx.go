@@ -111,6 +111,9 @@ type Access interface {
 	// if its item still holds what the check saw; otherwise nothing is
 	// written (exit 5).
 	ApplyDecisions(p *DecisionPlan) (DecideResult, error)
+	// ResumeImport returns the plan of an import the campaign was left
+	// "importing" by, for ApplyDecisions to finish, or nil if none was.
+	ResumeImport(name string) (*DecisionPlan, error)
 	// CloseReview applies the campaign's revocations in one transaction and
 	// closes it. undecided says what to do with items nobody decided: keep or
 	// revoke; when there are any and it is empty, closing is refused. With

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -524,9 +525,16 @@ func reviewImportRun(opts *ReviewImportOptions) error {
 		// checked (otherwise exit 5, nothing applied).
 		var plan *store.DecisionPlan
 		spec.Prepare = func(tx store.Tx) (err error) {
+			// An import left unfinished is finished first, instead.
+			if plan, err = tx.Access().ResumeImport(name); plan != nil || err != nil {
+				return err
+			}
 			plan, err = tx.Access().CheckDecisions(name, ds, true)
 			return err
 		}
+		// A large sheet's changes are staged in batches of their own,
+		// applied in more after the audited transaction.
+		spec.Stage = func(ctx context.Context) error { return plan.Stage(ctx) }
 		run = func(tx store.Tx) (err error) {
 			res, err = tx.Access().ApplyDecisions(plan)
 			return err
@@ -535,6 +543,13 @@ func reviewImportRun(opts *ReviewImportOptions) error {
 	err = cmdutil.Run(f, opts.Cmd, spec, run)
 	changed := res.Changed
 	if err != nil {
+		return err
+	}
+	if res.Resumed {
+		// The run finished an interrupted import and imported nothing of
+		// its sheet: said on stderr whatever the format.
+		_, err = fmt.Fprintf(f.IO.ErrOut, "custos: finished an interrupted import into %s (%d item(s) changed); %s was not imported: run the command again to import it\n",
+			output.Sanitize(name), changed, output.Sanitize(sheetName(opts.File)))
 		return err
 	}
 	if format := opts.Output.Format(); format != output.Table {
