@@ -546,11 +546,12 @@ func reviewImportRun(opts *ReviewImportOptions) error {
 		return err
 	}
 	if res.Resumed {
-		// The run finished an interrupted import and imported nothing of
-		// its sheet: said on stderr whatever the format.
-		_, err = fmt.Fprintf(f.IO.ErrOut, "custos: finished an interrupted import into %s (%d item(s) changed); %s was not imported: run the command again to import it\n",
-			output.Sanitize(name), changed, output.Sanitize(sheetName(opts.File)))
-		return err
+		// The run finished an interrupted import, which its entry
+		// records, and imported nothing of its own sheet: a conflict
+		// (exit 5), so that no script takes its sheet for imported.
+		return errs.MarkRecorded(&errs.Error{Code: errs.Conflict,
+			Msg: fmt.Sprintf("finished an interrupted import into %s (%d item(s) changed); %s was not imported: run the command again to import it",
+				output.Sanitize(name), changed, output.Sanitize(sheetName(opts.File)))})
 	}
 	if format := opts.Output.Format(); format != output.Table {
 		return output.WriteResult(f.IO, format, ReviewImportResult{name, len(ds), changed, dryRun})
