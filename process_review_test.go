@@ -34,28 +34,7 @@ func TestReviewCloseSurvivesSIGKILL(t *testing.T) {
 
 	// Items 1, 4, 7, … revoke; 2, 5, 8, … keep; the rest undecided (and
 	// revoked by --undecided revoke). Grant 1 (item 1) is revoked by hand first.
-	sheet := filepath.Join(dir, "sheet.csv")
-	out := mustCustos(t, db, "access", "review", "export", "q", "-o", "csv")
-	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	col := map[string]int{}
-	for i, h := range rows[0] {
-		col[h] = i
-	}
-	for i, row := range rows[1:] {
-		switch i % 3 {
-		case 0:
-			row[col["decision"]], row[col["reason"]] = "revoke", fmt.Sprintf("left %d", i+1)
-		case 1:
-			row[col["decision"]], row[col["reason"]] = "keep", "needed"
-		}
-	}
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.WriteAll(rows)
-	os.WriteFile(sheet, []byte(b.String()), 0o600)
+	sheet := decideThirds(t, db, filepath.Join(dir, "sheet.csv"))
 	mustCustos(t, db, "access", "review", "import", "q", sheet)
 	mustCustos(t, db, "access", "revoke", "u00000", "res0", "--reason", "by hand", "--yes")
 	wantRevoked := func(item int) bool { return (item-1)%3 != 1 && item != 1 }
@@ -351,4 +330,37 @@ func killUntilDone(t *testing.T, db string, b bulkRun) (early, between int) {
 	}
 	t.Logf("kills: %d before the commit, %d once %s, %d between batches, %d too late", early, busy, b.busy, between, missed)
 	return early, between
+}
+
+// decideThirds exports campaign q's sheet and writes it to path with
+// items 1, 4, 7, … decided revoke ("left N"), 2, 5, 8, … keep ("needed")
+// and the rest left blank, and returns path.
+func decideThirds(t *testing.T, db, path string) string {
+	t.Helper()
+	out := mustCustos(t, db, "access", "review", "export", "q", "-o", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	for i, row := range rows[1:] {
+		switch i % 3 {
+		case 0:
+			row[col["decision"]], row[col["reason"]] = "revoke", fmt.Sprintf("left %d", i+1)
+		case 1:
+			row[col["decision"]], row[col["reason"]] = "keep", "needed"
+		}
+	}
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	if err := w.WriteAll(rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

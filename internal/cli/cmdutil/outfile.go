@@ -1,7 +1,9 @@
 package cmdutil
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 
 	"github.com/google/renameio/v2"
@@ -65,6 +67,12 @@ func OpenOutputFile(path string, perm os.FileMode) (*OutputFile, error) {
 	}
 	p, err := renameio.NewPendingFile(path, renameio.WithPermissions(perm), renameio.WithStaticPermissions(perm))
 	if err != nil {
+		// The error names the temporary file beside path, which the
+		// reader never asked for: name path.
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, &fs.PathError{Op: "create", Path: path, Err: pe.Err}
+		}
 		return nil, err
 	}
 	return &OutputFile{pending: p}, nil

@@ -91,6 +91,10 @@ func TestOutputFileRegular(t *testing.T) {
 	if _, err := OpenOutputFile(dir, 0o640); err == nil {
 		t.Error("a directory was accepted")
 	}
+	missing := filepath.Join(dir, "nodir", "x")
+	if _, err := OpenOutputFile(missing, 0o640); err == nil || err.Error() != "create "+missing+": no such file or directory" {
+		t.Errorf("a missing directory: %v, want the path asked for named", err)
+	}
 	if os.Geteuid() != 0 {
 		ro := filepath.Join(t.TempDir(), "ro")
 		os.Mkdir(ro, 0o500)
