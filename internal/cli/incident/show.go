@@ -51,23 +51,12 @@ history from the audit log, refused attempts included.`,
 // IncidentResult, then those of a closed one. Its accounts, notifications,
 // timeline and history follow it.
 type ShowResult struct {
-	ID         string    `json:"id" out:"whole"`
-	Type       string    `json:"type"`
-	Severity   string    `json:"severity"`
-	State      string    `json:"state"`
-	Summary    string    `json:"summary"`
-	DetectedAt time.Time `json:"detected_at"`
-	Deadline   time.Time `json:"deadline"`
-	Overdue    bool      `json:"overdue"`
-	Unreported []string  `json:"unreported"`
-	Assignee   string    `json:"assignee"`
-	OpenedBy   string    `json:"opened_by"`
-	ClosedAt   time.Time `json:"closed_at"`
-	RootCause  string    `json:"root_cause"`
-	Resolution string    `json:"resolution"`
-	Lessons    string    `json:"lessons"`
-	ClosedBy   string    `json:"closed_by"`
-	NoFreeze   bool      `json:"no_freeze"`
+	IncidentResult
+	RootCause  string `json:"root_cause"`
+	Resolution string `json:"resolution"`
+	Lessons    string `json:"lessons"`
+	ClosedBy   string `json:"closed_by"`
+	NoFreeze   bool   `json:"no_freeze"`
 }
 
 // AccountResult is an account the incident names.
@@ -147,8 +136,7 @@ func showRun(opts *ShowOptions) error {
 		return err
 	}
 	r := incidentResult(inc, pol, ns, f.Now())
-	details := ShowResult{r.ID, r.Type, r.Severity, r.State, r.Summary, r.DetectedAt, r.Deadline, r.Overdue, r.Unreported,
-		r.Assignee, r.OpenedBy, r.ClosedAt, inc.RootCause, inc.Resolution, inc.Lessons, inc.ClosedBy, inc.NoFreeze}
+	details := ShowResult{r, inc.RootCause, inc.Resolution, inc.Lessons, inc.ClosedBy, inc.NoFreeze}
 	accts := make([]AccountResult, 0, len(named))
 	for _, n := range named {
 		accts = append(accts, AccountResult{n.Username, n.Frozen, n.RestoredAt})
